@@ -1,0 +1,1 @@
+"""Machine readable zone (ICAO Doc 9303): detection, recognition, parsing."""
