@@ -1,0 +1,526 @@
+"""Intake: the bytes of one uploaded file -> upright BGR page images, within limits.
+
+Files come from registration desks, phones and archives; some are corrupt and some are hostile.
+So intake
+
+* decides the format by magic bytes, never by the file name;
+* enforces every limit (bytes, pixels per page, pages per file) from headers *before* decoding,
+  so a decompression bomb is refused without allocating its pixels;
+* turns every decoder failure into a :class:`~docproc.errors.DocprocError` with a reason code and a
+  message naming the file and what was found -- never a Pillow or PDFium traceback.
+
+Pillow's own bomb check (``Image.MAX_IMAGE_PIXELS``) is left as it is: images are opened through
+the format plugins directly, so ``settings.max_pixels`` is the limit that counts, it is checked for
+every page, and no ``DecompressionBombWarning`` is emitted for files that pass it.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import stat
+import struct
+import threading
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+from PIL import (
+    BmpImagePlugin,
+    ExifTags,
+    Image,
+    ImageFile,
+    ImageOps,
+    JpegImagePlugin,
+    PngImagePlugin,
+    TiffImagePlugin,
+    WebPImagePlugin,
+    features,
+)
+
+from docproc.config import Settings, get_settings
+from docproc.errors import (
+    CorruptImage,
+    EmptyFile,
+    FileNotReadable,
+    ImageTooLarge,
+    MissingDependency,
+    TooManyPages,
+    UnsupportedFormat,
+)
+
+__all__ = [
+    "SUPPORTED_FORMATS",
+    "PageImage",
+    "detect_format",
+    "iter_pages",
+    "load_pages",
+    "load_path",
+]
+
+SUPPORTED_FORMATS: Final = ("jpeg", "png", "tiff", "pdf", "webp", "bmp")
+
+BGRImage = npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class PageImage:
+    """One page of an input file, ready for the MRZ and OCR stages."""
+
+    index: int  # 0-based page number in the file
+    image: BGRImage  # BGR uint8, HxWx3, EXIF orientation applied
+    source_format: str  # one of SUPPORTED_FORMATS
+    dpi: float | None  # horizontal resolution the file declares (PDF: the render dpi)
+
+
+# Exceptions Pillow's decoders raise on bad data (ImageFile turns some into SyntaxError).
+_DECODE_ERRORS: Final = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    struct.error,
+    IndexError,
+    KeyError,
+    TypeError,
+    ZeroDivisionError,
+    OverflowError,
+    Warning,  # Pillow's "corrupt data" warnings, when the interpreter runs with -W error
+)
+
+_PLUGINS: Final[dict[str, type[ImageFile.ImageFile]]] = {
+    "jpeg": JpegImagePlugin.JpegImageFile,
+    "png": PngImagePlugin.PngImageFile,
+    "tiff": TiffImagePlugin.TiffImageFile,
+    "webp": WebPImagePlugin.WebPImageFile,
+    "bmp": BmpImagePlugin.BmpImageFile,
+}
+
+# PDFium is not thread-safe; every call into it holds this lock.
+_PDFIUM_LOCK: Final = threading.Lock()
+
+_WHITE: Final = (255, 255, 255)
+_ALPHA_MODES: Final = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
+_HIGH_DEPTH_MODES: Final = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I", "F"})
+_BMP_HEADER_SIZES: Final = frozenset({12, 16, 40, 52, 56, 64, 108, 124})
+
+
+# --- format detection ----------------------------------------------------------------------------
+
+
+def detect_format(data: bytes, *, filename: str = "") -> str:
+    """Return the format of ``data`` (one of :data:`SUPPORTED_FORMATS`) from its magic bytes.
+
+    Raises :class:`EmptyFile` for no bytes and :class:`UnsupportedFormat`, saying what the bytes
+    look like, for anything else.
+    """
+    label = _label(filename)
+    if not data:
+        raise EmptyFile(f"{label}: the file is empty (0 bytes)")
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data[:4] in TiffImagePlugin.PREFIXES:
+        return "tiff"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    if data[:2] == b"BM" and len(data) >= 18 and _le_u32(data, 14) in _BMP_HEADER_SIZES:
+        return "bmp"
+    # Readers accept a PDF header anywhere in the first KiB (some scanners prepend junk).
+    if b"%PDF-" in data[:1024]:
+        return "pdf"
+    raise UnsupportedFormat(
+        f"{label}: {_describe_unsupported(data)}, not a JPEG, PNG, TIFF, WebP, BMP or PDF file"
+    )
+
+
+def _le_u32(data: bytes, offset: int) -> int:
+    value: int = struct.unpack_from("<I", data, offset)[0]
+    return value
+
+
+def _describe_unsupported(data: bytes) -> str:
+    """A short human description of bytes docproc cannot read, for the error message."""
+    head = data[:64]
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "a GIF image"
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"):
+            return "a HEIC/HEIF photo (the iPhone camera format)"
+        if brand in (b"avif", b"avis"):
+            return "an AVIF image"
+        return "a video or ISO media file"
+    if head.startswith((b"\x00\x00\x00\x0cjP  ", b"\xff\x4f\xff\x51")):
+        return "a JPEG 2000 image"
+    if head.startswith(b"PK\x03\x04"):
+        return "a ZIP archive (or a Word/Office document)"
+    if head.startswith(b"AT&TFORM"):
+        return "a DjVu document"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "an old Microsoft Office document"
+    stripped = head.lstrip().lower()
+    if stripped.startswith((b"<?xml", b"<svg", b"<!doctype", b"<html")):
+        return "an HTML, XML or SVG document"
+    try:
+        text = data[:4096].decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        if all(ch.isprintable() or ch in "\r\n\t" for ch in text):
+            return "a text file"
+    return f"unrecognised data starting with {data[:8].hex(' ')}"
+
+
+# --- public entry points -------------------------------------------------------------------------
+
+
+def load_path(path: str | Path, settings: Settings | None = None) -> list[PageImage]:
+    """Read one file (refusing it before reading if it is over ``max_file_bytes``) and load it."""
+    settings = settings if settings is not None else get_settings()
+    data = _read_capped(Path(path), settings.max_file_bytes)
+    return load_pages(data, filename=str(path), settings=settings)
+
+
+def load_pages(
+    data: bytes, *, filename: str = "", settings: Settings | None = None
+) -> list[PageImage]:
+    """Decode every page of ``data`` into upright BGR images.
+
+    ``filename`` is only used in error messages; the format is decided by the bytes. Raises an
+    :class:`~docproc.errors.InputError` subclass for every problem with the file.
+    """
+    return list(iter_pages(data, filename=filename, settings=settings))
+
+
+def iter_pages(
+    data: bytes, *, filename: str = "", settings: Settings | None = None
+) -> Iterator[PageImage]:
+    """Like :func:`load_pages`, but decode (or render) one page at a time.
+
+    Every limit -- bytes, page count, pixels of each page -- is checked before this returns, so
+    a file that is refused is refused before any page is produced. Decoding errors of a page are
+    raised when that page is reached.
+    """
+    settings = settings if settings is not None else get_settings()
+    label = _label(filename)
+    if len(data) > settings.max_file_bytes:
+        raise ImageTooLarge(
+            f"{label}: {len(data):,} bytes exceeds the limit of {settings.max_file_bytes:,} bytes"
+        )
+    fmt = detect_format(data, filename=filename)
+    if fmt == "pdf":
+        return _pdf_pages(data, label, settings)
+    return _raster_pages(data, fmt, label, settings)
+
+
+# --- reading the file ----------------------------------------------------------------------------
+
+
+def _read_capped(path: Path, limit: int) -> bytes:
+    label = _label(str(path))
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise FileNotReadable(f"{label}: no such file") from None
+    except (OSError, ValueError) as exc:
+        raise FileNotReadable(f"{label}: cannot be read ({_reason(exc)})") from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise FileNotReadable(f"{label}: is a directory, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        # FIFOs, devices and sockets can block or never end.
+        raise FileNotReadable(f"{label}: is not a regular file")
+    if info.st_size > limit:
+        raise ImageTooLarge(f"{label}: {info.st_size:,} bytes exceeds the limit of {limit:,} bytes")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)  # never more, even if the file grows meanwhile
+    except OSError as exc:
+        raise FileNotReadable(f"{label}: cannot be read ({_reason(exc)})") from exc
+    if len(data) > limit:
+        raise ImageTooLarge(f"{label}: more than {limit:,} bytes (the limit)")
+    return data
+
+
+# --- raster formats (Pillow) ---------------------------------------------------------------------
+
+
+def _raster_pages(data: bytes, fmt: str, label: str, settings: Settings) -> Iterator[PageImage]:
+    if fmt == "webp" and not features.check("webp"):
+        raise MissingDependency("Pillow was built without WebP support; reinstall Pillow")
+    image = _open_raster(data, fmt, label)
+    count = _count_frames(image, fmt, label, settings)
+    return _decode_frames(image, count, fmt, label)
+
+
+def _open_raster(data: bytes, fmt: str, label: str) -> ImageFile.ImageFile:
+    """Parse only the header. The format plugin is called directly, not through ``Image.open``,
+    so Pillow's global bomb check does not warn; our own limit is checked right after."""
+    try:
+        return _PLUGINS[fmt](io.BytesIO(data))
+    except _DECODE_ERRORS as exc:
+        raise CorruptImage(
+            f"{label}: the {fmt.upper()} header cannot be read ({_reason(exc)})"
+        ) from exc
+
+
+def _count_frames(image: ImageFile.ImageFile, fmt: str, label: str, settings: Settings) -> int:
+    """Check the pixel count of every page and the number of pages, from headers only.
+
+    Only TIFF pages count as pages: the extra frames of an animated WebP/PNG or of a camera's MPO
+    JPEG are not document pages, so only the first frame of those is used.
+    """
+    if fmt != "tiff":
+        _check_pixels(image.size, label, "", settings)
+        return 1
+    count = 0
+    while True:
+        try:
+            image.seek(count)
+        except EOFError:
+            break
+        except _DECODE_ERRORS as exc:
+            raise CorruptImage(
+                f"{label}: TIFF page {count + 1} cannot be read ({_reason(exc)})"
+            ) from exc
+        if count >= settings.max_pages:
+            raise TooManyPages(
+                f"{label}: more than {settings.max_pages} pages (the limit is {settings.max_pages})"
+            )
+        _check_pixels(image.size, label, f" page {count + 1}", settings)
+        count += 1
+    if count == 0:
+        raise CorruptImage(f"{label}: the TIFF file has no pages")
+    return count
+
+
+def _check_pixels(size: tuple[int, int], label: str, where: str, settings: Settings) -> None:
+    width, height = size
+    if width <= 0 or height <= 0:
+        raise CorruptImage(f"{label}{where}: the header claims an empty {width}×{height} image")
+    pixels = width * height
+    if pixels > settings.max_pixels:
+        raise ImageTooLarge(
+            f"{label}{where}: {pixels:,} pixels ({width:,}×{height:,}) exceeds the limit of "
+            f"{settings.max_pixels:,}"
+        )
+
+
+def _decode_frames(
+    image: ImageFile.ImageFile, count: int, fmt: str, label: str
+) -> Iterator[PageImage]:
+    for index in range(count):
+        where = f" page {index + 1}" if count > 1 else ""
+        try:
+            if count > 1:
+                image.seek(index)
+            _load_quietly(image)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ImageTooLarge(f"{label}{where}: {exc}") from exc
+        except _DECODE_ERRORS as exc:
+            raise CorruptImage(
+                f"{label}{where}: the {fmt.upper()} image cannot be decoded ({_reason(exc)})"
+            ) from exc
+        dpi = _declared_dpi(image.info)
+        upright, turned = _apply_exif_orientation(image)
+        yield PageImage(
+            index=index,
+            image=_to_bgr(upright, f"{label}{where}"),
+            source_format=fmt,
+            dpi=dpi[1] if turned and dpi else (dpi[0] if dpi else None),
+        )
+
+
+def _load_quietly(image: ImageFile.ImageFile) -> None:
+    """Decode the pixels. Our limit has been checked; Pillow's TIFF loader checks its own global
+    limit again and would warn if ``max_pixels`` was raised above it, so that one warning is
+    silenced here (only in that case: ``catch_warnings`` is process-wide)."""
+    pillow_limit = Image.MAX_IMAGE_PIXELS
+    width, height = image.size
+    if pillow_limit is None or width * height <= pillow_limit:
+        image.load()
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        image.load()
+
+
+def _declared_dpi(info: dict[str | tuple[int, int], Any]) -> tuple[float, float] | None:
+    raw = info.get("dpi")
+    try:
+        x, y = float(raw[0]), float(raw[1])  # type: ignore[index]
+    except (TypeError, ValueError, IndexError, ZeroDivisionError):
+        return None
+    if not (0 < x < 100_000 and 0 < y < 100_000):  # also rejects NaN
+        return None
+    return (x, y)
+
+
+def _apply_exif_orientation(image: Image.Image) -> tuple[Image.Image, bool]:
+    """Turn the image upright by its EXIF orientation; return it and whether width and height
+    were swapped. Unreadable EXIF is ignored: the scan matters more than its metadata."""
+    try:
+        orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
+    except _DECODE_ERRORS:
+        return image, False
+    if orientation not in range(2, 9):
+        return image, False
+    try:
+        upright = ImageOps.exif_transpose(image)
+    except _DECODE_ERRORS:
+        return image, False
+    return upright, orientation >= 5
+
+
+def _to_bgr(image: Image.Image, label: str) -> BGRImage:
+    """Normalise any Pillow mode to BGR uint8; transparent areas become white paper."""
+    if image.mode in _HIGH_DEPTH_MODES:
+        image = _high_depth_to_l(image)
+    elif image.mode == "1":
+        image = image.convert("L")
+    try:
+        if image.mode in _ALPHA_MODES or "transparency" in image.info:
+            rgba = image.convert("RGBA")
+            rgb = Image.new("RGB", rgba.size, _WHITE)
+            rgb.paste(rgba, mask=rgba.getchannel("A"))
+        else:
+            rgb = image.convert("RGB")
+    except ValueError as exc:
+        raise UnsupportedFormat(
+            f"{label}: colour mode {image.mode} cannot be converted to RGB ({_reason(exc)})"
+        ) from exc
+    rgb_array = np.asarray(rgb, dtype=np.uint8)
+    return np.ascontiguousarray(rgb_array[:, :, ::-1])
+
+
+def _high_depth_to_l(image: Image.Image) -> Image.Image:
+    """16-bit, 32-bit integer and float greyscale -> 8-bit, keeping the tones (Pillow clips)."""
+    values = np.asarray(image)
+    if values.dtype.kind == "f":
+        finite = np.nan_to_num(values.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+        peak = float(finite.max()) if finite.size else 0.0
+        scaled = finite * 255.0 if peak <= 1.0 else finite
+        gray = np.clip(scaled, 0, 255).astype(np.uint8)
+    elif image.mode == "I" and values.size and int(values.max()) <= 255:
+        gray = np.clip(values, 0, 255).astype(np.uint8)  # 8-bit data stored as 32-bit
+    else:
+        gray = (np.clip(values.astype(np.int64), 0, 65535) >> 8).astype(np.uint8)
+    return Image.fromarray(gray)
+
+
+# --- PDF (PDFium) --------------------------------------------------------------------------------
+
+
+def _pdf_pages(data: bytes, label: str, settings: Settings) -> Iterator[PageImage]:
+    import pypdfium2 as pdfium  # heavy native library: only loaded when a PDF arrives
+
+    scale = settings.pdf_dpi / 72.0  # PDF user space is 1/72 inch
+    with _PDFIUM_LOCK:
+        try:
+            document = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            if exc.err_code == pdfium.raw.FPDF_ERR_PASSWORD:
+                raise UnsupportedFormat(f"{label}: the PDF is password-protected") from exc
+            raise CorruptImage(f"{label}: the PDF cannot be opened ({_reason(exc)})") from exc
+        try:
+            count = len(document)
+            if count == 0:
+                raise CorruptImage(f"{label}: the PDF has no pages")
+            if count > settings.max_pages:
+                raise TooManyPages(
+                    f"{label}: {count} pages exceeds the limit of {settings.max_pages}"
+                )
+            for index in range(count):
+                _check_pdf_page_size(document, index, scale, label, settings)
+        except BaseException:
+            document.close()
+            raise
+    return _render_pdf_pages(document, count, scale, label, settings.pdf_dpi)
+
+
+def _check_pdf_page_size(
+    document: Any, index: int, scale: float, label: str, settings: Settings
+) -> None:
+    where = f" page {index + 1}"
+    try:
+        width_pt, height_pt = document.get_page_size(index)
+    except Exception as exc:  # PdfiumError; pdfium reports no finer reason
+        raise CorruptImage(f"{label}{where}: the page size cannot be read") from exc
+    width_px = _render_extent(width_pt, scale)
+    height_px = _render_extent(height_pt, scale)
+    if width_px is None or height_px is None:
+        raise CorruptImage(f"{label}{where}: invalid page size {width_pt}×{height_pt} pt")
+    _check_pixels((width_px, height_px), label, where + f" at {settings.pdf_dpi} dpi", settings)
+
+
+def _render_extent(points: float, scale: float) -> int | None:
+    """Pixels PDFium will render for a page side (the same rounding as ``PdfPage.render``)."""
+    if not math.isfinite(points) or points <= 0:
+        return None
+    return math.ceil(points * scale)
+
+
+def _render_pdf_pages(
+    document: Any, count: int, scale: float, label: str, dpi: int
+) -> Iterator[PageImage]:
+    import pypdfium2 as pdfium
+
+    try:
+        for index in range(count):
+            with _PDFIUM_LOCK:
+                try:
+                    page = document[index]
+                    try:
+                        bitmap = page.render(scale=scale, fill_color=(*_WHITE, 255))
+                        try:
+                            pixels = np.array(bitmap.to_numpy(), dtype=np.uint8, copy=True)
+                            bitmap_mode = bitmap.mode
+                        finally:
+                            bitmap.close()
+                    finally:
+                        page.close()
+                except pdfium.PdfiumError as exc:
+                    raise CorruptImage(
+                        f"{label} page {index + 1}: the page cannot be rendered ({_reason(exc)})"
+                    ) from exc
+            yield PageImage(
+                index=index,
+                image=_pdfium_to_bgr(pixels, bitmap_mode),
+                source_format="pdf",
+                dpi=float(dpi),
+            )
+    finally:
+        with _PDFIUM_LOCK:
+            document.close()
+
+
+def _pdfium_to_bgr(pixels: BGRImage, mode: str) -> BGRImage:
+    # With an opaque fill colour PDFium renders BGR; handle the other layouts defensively.
+    if pixels.ndim == 2:
+        return np.ascontiguousarray(np.repeat(pixels[:, :, None], 3, axis=2))
+    if mode in ("RGB", "RGBA", "RGBX"):
+        return np.ascontiguousarray(pixels[:, :, 2::-1])
+    return np.ascontiguousarray(pixels[:, :, :3])
+
+
+# --- messages ------------------------------------------------------------------------------------
+
+
+def _label(filename: str) -> str:
+    """The file's name for messages; control characters are replaced so a hostile name cannot
+    forge log lines."""
+    if not filename:
+        return "input"
+    return "".join(ch if ch.isprintable() else "?" for ch in filename)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text if len(text) <= 200 else text[:197] + "..."
