@@ -1,0 +1,1 @@
+"""The case database: models, repository functions, sessions and migrations."""
