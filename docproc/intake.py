@@ -254,6 +254,9 @@ def _read_capped(path: Path, limit: int) -> bytes:
 def _raster_pages(data: bytes, fmt: str, label: str, settings: Settings) -> Iterator[PageImage]:
     if fmt == "webp" and not features.check("webp"):
         raise MissingDependency("Pillow was built without WebP support; reinstall Pillow")
+    if fmt == "webp" and (canvas := _webp_canvas_size(data)) is not None:
+        # libwebp allocates the canvas when the file is opened, so check before opening.
+        _check_pixels(canvas, label, "", settings)
     image = _open_raster(data, fmt, label)
     count = _count_frames(image, fmt, label, settings)
     return _decode_frames(image, count, fmt, label)
@@ -264,10 +267,26 @@ def _open_raster(data: bytes, fmt: str, label: str) -> ImageFile.ImageFile:
     so Pillow's global bomb check does not warn; our own limit is checked right after."""
     try:
         return _PLUGINS[fmt](io.BytesIO(data))
+    except Image.DecompressionBombError as exc:  # the WebP plugin checks Pillow's global limit
+        raise ImageTooLarge(f"{label}: {_reason(exc)}") from exc
     except _DECODE_ERRORS as exc:
         raise CorruptImage(
             f"{label}: the {fmt.upper()} header cannot be read ({_reason(exc)})"
         ) from exc
+
+
+def _webp_canvas_size(data: bytes) -> tuple[int, int] | None:
+    """Canvas size from a WebP header (VP8X, lossless VP8L or lossy VP8), without decoding."""
+    chunk = data[12:16]
+    if chunk == b"VP8X" and len(data) >= 30:
+        return int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1
+    if chunk == b"VP8L" and len(data) >= 25 and data[20] == 0x2F:
+        bits = _le_u32(data, 21)
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if chunk == b"VP8 " and len(data) >= 30 and data[23:26] == b"\x9d\x01\x2a":
+        width, height = struct.unpack_from("<HH", data, 26)
+        return width & 0x3FFF, height & 0x3FFF
+    return None
 
 
 def _count_frames(image: ImageFile.ImageFile, fmt: str, label: str, settings: Settings) -> int:
@@ -322,7 +341,8 @@ def _decode_frames(
                 image.seek(index)
             _load_quietly(image)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise ImageTooLarge(f"{label}{where}: {exc}") from exc
+            # Pillow's TIFF loader enforces twice PIL.Image.MAX_IMAGE_PIXELS on its own.
+            raise ImageTooLarge(f"{label}{where}: {_reason(exc)}") from exc
         except _DECODE_ERRORS as exc:
             raise CorruptImage(
                 f"{label}{where}: the {fmt.upper()} image cannot be decoded ({_reason(exc)})"
