@@ -1,0 +1,557 @@
+"""Repository functions: the only place that queries the case database.
+
+Every function takes a :class:`~sqlalchemy.orm.Session` and never commits: the caller owns the
+transaction (``with session_scope(factory) as session: ...``). Every change of a document's status
+writes an :class:`~docproc.db.models.Event` in the same transaction, so the audit trail and the
+state can never disagree. Events are only ever inserted.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from docproc.db.models import (
+    Batch,
+    Case,
+    CasePerson,
+    Document,
+    DocumentStatus,
+    Event,
+    Extraction,
+    ExtractionField,
+    FieldSource,
+    Person,
+    utcnow,
+)
+from docproc.errors import DocprocError
+
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "FieldValue",
+    "InvalidStatusTransition",
+    "add_person_to_case",
+    "batch_counts",
+    "claim_for_processing",
+    "create_batch",
+    "create_case",
+    "create_person",
+    "documents_by_status",
+    "events_for",
+    "extractions_for",
+    "finish_batch",
+    "get_batch",
+    "get_document",
+    "get_document_by_sha256",
+    "get_or_create_document",
+    "latest_extraction",
+    "link_document_to_person",
+    "record_event",
+    "save_extraction",
+    "set_document_info",
+    "set_status",
+    "stuck_documents",
+]
+
+S = DocumentStatus
+
+#: Which status may follow which. ``processing`` is normally entered through
+#: :func:`claim_for_processing`; ``processing -> queued`` gives a document back for a retry.
+ALLOWED_TRANSITIONS: dict[DocumentStatus, frozenset[DocumentStatus]] = {
+    S.queued: frozenset({S.processing, S.failed}),
+    S.processing: frozenset({S.done, S.needs_review, S.failed, S.queued}),
+    S.needs_review: frozenset({S.needs_review, S.done, S.failed, S.queued}),
+    S.done: frozenset({S.needs_review, S.queued}),
+    S.failed: frozenset({S.failed, S.queued, S.needs_review}),
+}
+
+
+class InvalidStatusTransition(DocprocError):
+    reason = "invalid_status_transition"
+    fix = "This is a bug in the caller: see ALLOWED_TRANSITIONS in docproc/db/repo.py."
+    http_status = 409
+
+
+@dataclass(frozen=True, slots=True)
+class FieldValue:
+    """One field of an extraction, as the pipeline or a reviewer hands it over."""
+
+    name: str
+    value: str | None
+    confidence: float | None
+    source: FieldSource
+    page: int | None = None
+    box: tuple[int, int, int, int] | None = None  # x, y, width, height in page pixels
+
+    def __post_init__(self) -> None:
+        if self.confidence is not None and not 0.0 <= self.confidence <= 1.0:
+            raise ValueError(f"confidence of {self.name!r} must be in [0, 1]: {self.confidence}")
+
+
+# ---------------------------------------------------------------------------------------- events
+
+
+def record_event(
+    session: Session,
+    *,
+    entity_type: str,
+    entity_id: object,
+    kind: str,
+    actor: str,
+    old: str | None = None,
+    new: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> Event:
+    """Append one event to the audit trail. There is deliberately no update or delete."""
+    event = Event(
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        kind=kind,
+        old=old,
+        new=new,
+        actor=actor,
+        at=utcnow(),
+        detail=detail,
+    )
+    session.add(event)
+    return event
+
+
+def events_for(session: Session, entity_type: str, entity_id: object) -> list[Event]:
+    """The events of one entity, oldest first."""
+    query = (
+        select(Event)
+        .where(Event.entity_type == entity_type, Event.entity_id == str(entity_id))
+        .order_by(Event.id)
+    )
+    session.flush()
+    return list(session.scalars(query))
+
+
+# ------------------------------------------------------------------------------------- documents
+
+
+def get_document(session: Session, document_id: uuid.UUID) -> Document | None:
+    return session.get(Document, document_id)
+
+
+def get_document_by_sha256(session: Session, sha256: str) -> Document | None:
+    return session.scalars(select(Document).where(Document.sha256 == sha256)).one_or_none()
+
+
+def get_or_create_document(
+    session: Session,
+    *,
+    sha256: str,
+    source_key: str,
+    filename: str | None = None,
+    media_type: str = "application/octet-stream",
+    batch_id: uuid.UUID | None = None,
+    actor: str = "system",
+) -> tuple[Document, bool]:
+    """The document for a file's content, created ``queued`` if it is new.
+
+    Safe when several workers register the same file at once: the UNIQUE ``sha256`` decides, and
+    the loser of the race gets the winner's row (``created`` is False). The insert runs in a
+    savepoint so that losing the race leaves the caller's transaction usable.
+    """
+    existing = get_document_by_sha256(session, sha256)
+    if existing is not None:
+        return existing, False
+    document = Document(
+        sha256=sha256,
+        source_key=source_key,
+        original_filename=filename,
+        media_type=media_type,
+        batch_id=batch_id,
+        status=DocumentStatus.queued,
+    )
+    try:
+        with session.begin_nested():
+            session.add(document)
+    except IntegrityError:
+        winner = get_document_by_sha256(session, sha256)
+        if winner is None:  # a different constraint failed (e.g. an unknown batch_id)
+            raise
+        return winner, False
+    record_event(
+        session,
+        entity_type="document",
+        entity_id=document.id,
+        kind="created",
+        actor=actor,
+        new=DocumentStatus.queued.value,
+        detail={"batch_id": str(batch_id) if batch_id else None},
+    )
+    return document, True
+
+
+def set_status(
+    session: Session,
+    document: Document,
+    status: DocumentStatus,
+    reason: str | None = None,
+    *,
+    actor: str,
+) -> None:
+    """Move a document to ``status`` (with a reason code) and record the change as an event.
+
+    Leaving ``processing`` releases the worker's claim. Raises :class:`InvalidStatusTransition`
+    for moves outside :data:`ALLOWED_TRANSITIONS`.
+    """
+    old = document.status
+    if status not in ALLOWED_TRANSITIONS[old]:
+        raise InvalidStatusTransition(f"document {document.id}: {old.value} -> {status.value}")
+    now = utcnow()
+    document.status = status
+    document.status_reason = reason
+    document.updated_at = now
+    if status == DocumentStatus.processing:
+        document.claimed_by, document.claimed_at = actor, now
+    else:
+        document.claimed_by, document.claimed_at = None, None
+    record_event(
+        session,
+        entity_type="document",
+        entity_id=document.id,
+        kind="status_changed",
+        actor=actor,
+        old=old.value,
+        new=status.value,
+        detail={"reason": reason} if reason else None,
+    )
+
+
+def claim_for_processing(
+    session: Session,
+    document_id: uuid.UUID,
+    worker: str,
+    *,
+    stale_after: timedelta = timedelta(minutes=15),
+    max_attempts: int | None = None,
+) -> bool:
+    """Atomically take a document for processing; False if another worker has it.
+
+    A document can be claimed when it is ``queued``, or ``processing`` with a claim older than
+    ``stale_after`` (its worker died). The compare-and-set is an UPDATE guarded by the status and
+    the attempt counter read just before, so of two workers exactly one wins. With
+    ``max_attempts``, a document that has used them up is marked ``failed`` instead
+    (``too_many_attempts``) and not claimed. Commit right after claiming: the row stays locked on
+    PostgreSQL until then.
+    """
+    session.flush()
+    row = session.execute(
+        select(Document.status, Document.attempts, Document.claimed_at, Document.claimed_by).where(
+            Document.id == document_id
+        )
+    ).one_or_none()
+    if row is None:
+        return False
+    old_status, attempts, claimed_at, claimed_by = row
+    now = utcnow()
+    stale = (
+        old_status == DocumentStatus.processing
+        and claimed_at is not None
+        and claimed_at < now - stale_after
+    )
+    if old_status != DocumentStatus.queued and not stale:
+        return False
+    guard = (
+        Document.id == document_id,
+        Document.status == old_status,
+        Document.attempts == attempts,
+    )
+    if max_attempts is not None and attempts >= max_attempts:
+        if _compare_and_set(
+            session,
+            guard,
+            status=DocumentStatus.failed,
+            status_reason="too_many_attempts",
+            claimed_by=None,
+            claimed_at=None,
+            updated_at=now,
+        ):
+            record_event(
+                session,
+                entity_type="document",
+                entity_id=document_id,
+                kind="status_changed",
+                actor=worker,
+                old=old_status.value,
+                new=DocumentStatus.failed.value,
+                detail={"reason": "too_many_attempts", "attempts": attempts},
+            )
+        return False
+    if not _compare_and_set(
+        session,
+        guard,
+        status=DocumentStatus.processing,
+        status_reason=None,
+        claimed_by=worker,
+        claimed_at=now,
+        attempts=attempts + 1,
+        updated_at=now,
+    ):
+        return False
+    detail: dict[str, Any] = {"attempt": attempts + 1}
+    if stale:
+        detail["reclaimed_from"] = claimed_by
+    record_event(
+        session,
+        entity_type="document",
+        entity_id=document_id,
+        kind="status_changed",
+        actor=worker,
+        old=old_status.value,
+        new=DocumentStatus.processing.value,
+        detail=detail,
+    )
+    return True
+
+
+def _compare_and_set(session: Session, guard: Sequence[Any], **values: Any) -> bool:
+    result = session.execute(update(Document).where(*guard).values(**values))
+    return cast(CursorResult[Any], result).rowcount == 1
+
+
+def set_document_info(
+    session: Session,
+    document: Document,
+    *,
+    doc_type: str | None = None,
+    pages: int | None = None,
+) -> None:
+    """Record what intake and MRZ reading learnt about the file (only the values given)."""
+    if doc_type is not None:
+        document.doc_type = doc_type
+    if pages is not None:
+        document.pages = pages
+    document.updated_at = utcnow()
+
+
+def stuck_documents(
+    session: Session, older_than: timedelta, *, limit: int = 1000
+) -> list[Document]:
+    """Documents ``processing`` under a claim older than ``older_than``: their worker is gone."""
+    cutoff = utcnow() - older_than
+    query = (
+        select(Document)
+        .where(Document.status == DocumentStatus.processing, Document.claimed_at < cutoff)
+        .order_by(Document.claimed_at, Document.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def documents_by_status(
+    session: Session,
+    status: DocumentStatus,
+    *,
+    batch_id: uuid.UUID | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Document]:
+    """Documents in ``status`` (optionally of one batch), oldest first."""
+    query = select(Document).where(Document.status == status)
+    if batch_id is not None:
+        query = query.where(Document.batch_id == batch_id)
+    query = query.order_by(Document.created_at, Document.id).limit(limit).offset(offset)
+    return list(session.scalars(query))
+
+
+# ----------------------------------------------------------------------------------- extractions
+
+
+def save_extraction(
+    session: Session,
+    document: Document,
+    fields: Iterable[FieldValue],
+    *,
+    created_by: str,
+    source: str,
+) -> Extraction:
+    """Store a new version of the document's extraction (versions count up from 1).
+
+    The document row is locked first (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite serialises
+    writers anyway), so two savers cannot pick the same version number.
+    """
+    session.flush()
+    session.execute(select(Document.id).where(Document.id == document.id).with_for_update())
+    current = session.scalar(
+        select(func.max(Extraction.version)).where(Extraction.document_id == document.id)
+    )
+    extraction = Extraction(
+        document_id=document.id,
+        version=(current or 0) + 1,
+        created_by=created_by,
+        created_at=utcnow(),
+        source=source,
+        fields=[
+            ExtractionField(
+                name=f.name,
+                value=f.value,
+                confidence=f.confidence,
+                source=f.source,
+                page=f.page,
+                box=list(f.box) if f.box is not None else None,
+            )
+            for f in fields
+        ],
+    )
+    session.add(extraction)
+    session.flush()
+    record_event(
+        session,
+        entity_type="document",
+        entity_id=document.id,
+        kind="extraction_saved",
+        actor=created_by,
+        new=str(extraction.version),
+        detail={"extraction_id": str(extraction.id), "source": source},
+    )
+    return extraction
+
+
+def latest_extraction(session: Session, document_id: uuid.UUID) -> Extraction | None:
+    query = (
+        select(Extraction)
+        .where(Extraction.document_id == document_id)
+        .order_by(Extraction.version.desc())
+        .limit(1)
+        .options(selectinload(Extraction.fields))
+    )
+    return session.scalars(query).one_or_none()
+
+
+def extractions_for(session: Session, document_id: uuid.UUID) -> list[Extraction]:
+    """All versions, oldest first."""
+    query = (
+        select(Extraction)
+        .where(Extraction.document_id == document_id)
+        .order_by(Extraction.version)
+        .options(selectinload(Extraction.fields))
+    )
+    return list(session.scalars(query))
+
+
+# --------------------------------------------------------------------------------------- batches
+
+
+def create_batch(session: Session, *, name: str, source: str, actor: str, total: int = 0) -> Batch:
+    batch = Batch(name=name, source=source, total=total, created_by=actor, created_at=utcnow())
+    session.add(batch)
+    session.flush()
+    record_event(
+        session,
+        entity_type="batch",
+        entity_id=batch.id,
+        kind="created",
+        actor=actor,
+        detail={"total": total},
+    )
+    return batch
+
+
+def get_batch(session: Session, batch_id: uuid.UUID) -> Batch | None:
+    return session.get(Batch, batch_id)
+
+
+def finish_batch(session: Session, batch: Batch, *, actor: str) -> None:
+    batch.finished_at = utcnow()
+    record_event(
+        session,
+        entity_type="batch",
+        entity_id=batch.id,
+        kind="finished",
+        actor=actor,
+        detail={k.value: v for k, v in batch_counts(session, batch.id).items()},
+    )
+
+
+def batch_counts(session: Session, batch_id: uuid.UUID) -> dict[DocumentStatus, int]:
+    """How many of the batch's documents are in each status (every status present, maybe 0)."""
+    session.flush()
+    counts = dict.fromkeys(DocumentStatus, 0)
+    query = (
+        select(Document.status, func.count())
+        .where(Document.batch_id == batch_id)
+        .group_by(Document.status)
+    )
+    for status, count in session.execute(query):
+        counts[status] = count
+    return counts
+
+
+# ------------------------------------------------------------------------------- persons, cases
+
+
+def create_person(
+    session: Session,
+    *,
+    surname: str,
+    given_names: str = "",
+    date_of_birth: date | None = None,
+    sex: str | None = None,
+    nationality: str | None = None,
+    actor: str,
+) -> Person:
+    person = Person(
+        surname=surname,
+        given_names=given_names,
+        date_of_birth=date_of_birth,
+        sex=sex,
+        nationality=nationality,
+    )
+    session.add(person)
+    session.flush()
+    record_event(session, entity_type="person", entity_id=person.id, kind="created", actor=actor)
+    return person
+
+
+def link_document_to_person(
+    session: Session, document: Document, person: Person, *, actor: str
+) -> None:
+    old = str(document.person_id) if document.person_id else None
+    document.person_id = person.id
+    document.updated_at = utcnow()
+    record_event(
+        session,
+        entity_type="document",
+        entity_id=document.id,
+        kind="person_linked",
+        actor=actor,
+        old=old,
+        new=str(person.id),
+    )
+
+
+def create_case(session: Session, *, reference: str, actor: str) -> Case:
+    case = Case(reference=reference)
+    session.add(case)
+    session.flush()
+    record_event(session, entity_type="case", entity_id=case.id, kind="created", actor=actor)
+    return case
+
+
+def add_person_to_case(
+    session: Session, case: Case, person: Person, *, role: str = "member", actor: str
+) -> CasePerson:
+    link = CasePerson(case_id=case.id, person_id=person.id, role=role, added_at=utcnow())
+    session.add(link)
+    record_event(
+        session,
+        entity_type="case",
+        entity_id=case.id,
+        kind="person_added",
+        actor=actor,
+        new=str(person.id),
+        detail={"role": role},
+    )
+    return link
