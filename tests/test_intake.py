@@ -8,6 +8,7 @@ import time
 import warnings
 import zlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal
 
@@ -29,6 +30,7 @@ from docproc.errors import (
 )
 from docproc.intake import PageImage, detect_format, iter_pages, load_pages, load_path
 
+ERRORS_DOC = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
 RED_BGR = (0, 0, 255)
 BLUE_BGR = (255, 0, 0)
 WHITE_BGR = (255, 255, 255)
@@ -549,3 +551,31 @@ def test_damaged_files_give_pages_or_a_docproc_error(
     with warnings.catch_warnings():
         warnings.simplefilter(warning_action)
         load_or_docproc_error(bytes(data[: max(1, int(len(data) * keep))]))
+
+
+# --- concurrency and documentation ---------------------------------------------------------------
+
+
+def test_pdfs_can_be_loaded_from_several_threads() -> None:
+    data = multipage("PDF", [(60, 40)] * 3, resolution=72.0)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(
+            pool.map(lambda _: load_pages(data, settings=Settings(pdf_dpi=72)), range(8))
+        )
+    assert all([p.image.shape for p in pages] == [(40, 60, 3)] * 3 for pages in results)
+
+
+def all_error_classes(cls: type[DocprocError] = DocprocError) -> list[type[DocprocError]]:
+    return [cls] + [sub for child in cls.__subclasses__() for sub in all_error_classes(child)]
+
+
+@pytest.mark.parametrize("error", all_error_classes(), ids=lambda cls: cls.__name__)
+def test_every_reason_code_is_documented_with_its_fix(error: type[DocprocError]) -> None:
+    rows = {
+        line.split("|")[1].strip(" `"): line
+        for line in ERRORS_DOC.read_text(encoding="utf-8").splitlines()
+        if line.startswith("| `")
+    }
+    assert error.reason in rows
+    assert f"`{error.__name__}`" in rows[error.reason]
+    assert error.fix in rows[error.reason]
