@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image
+from PIL import Image, TiffImagePlugin
 
 from docproc.config import Settings
 from docproc.errors import (
@@ -180,6 +180,22 @@ def test_every_page_of_a_multipage_tiff() -> None:
     assert [p.image.shape[:2] for p in pages] == [(h, w) for w, h in sizes]
     assert all(p.source_format == "tiff" for p in pages)
     assert all(page_colour(p, 0.1, 0.1) == RED_BGR for p in pages)
+
+
+def test_each_tiff_page_has_its_own_orientation() -> None:
+    buffer = io.BytesIO()
+    with TiffImagePlugin.AppendingTiffWriter(buffer, new=True) as writer:
+        for orientation in (1, 6, 8):
+            exif = Image.Exif()
+            exif[0x0112] = orientation
+            marked_image(60, 40).save(writer, "TIFF", exif=exif)
+            writer.newFrame()
+    upright, clockwise, anticlockwise = load_pages(buffer.getvalue())
+    assert upright.image.shape == (40, 60, 3)
+    assert page_colour(upright, 0.1, 0.1) == RED_BGR
+    assert clockwise.image.shape == anticlockwise.image.shape == (60, 40, 3)
+    assert page_colour(clockwise, 0.1, 0.9) == RED_BGR  # top-left turned to top-right
+    assert page_colour(anticlockwise, 0.9, 0.1) == RED_BGR  # top-left turned to bottom-left
 
 
 def test_every_page_of_a_pdf_rendered_at_the_configured_dpi() -> None:
