@@ -278,7 +278,7 @@ def _align(raw: str, template: str) -> tuple[str, list[tuple[int, str, str, str]
                     cost[i + 1][j + 1], move[i + 1][j + 1] = c, "M"
             if j < m:  # insert a filler at template position j
                 c = here + (0.5 if near_filler(i) else 1.0) + late
-                if template[j] == "N":
+                if template[j] in "NCS":  # dates, check digits and sex are rarely '<'
                     c += 0.3
                 if c < cost[i][j + 1]:
                     cost[i][j + 1], move[i][j + 1] = c, "I"
@@ -470,7 +470,9 @@ def _check_ok(
 def _choose_by_check(work: _Work, layout: _Layout, fld: _Field, check_name: str) -> str | None:
     """Resolve confusable characters in an alphanumeric field with its check digit.
 
-    Tries variants with at most two swaps from ``_ALNUM_SWAPS`` (one on visas, which have no
+    Only suspicious characters are candidates: a confusable glyph whose kind (letter/digit)
+    differs from every neighbour, like the ``0`` in ``K682T8YL0``. Tries variants with at most
+    two swaps from ``_ALNUM_SWAPS`` (one on visas, which have no
     composite). A variant is accepted only if it passes the field's check AND the composite check
     where the type has one, so a field whose printed check digit is simply wrong is left alone.
     Equally small variants are ranked by how well each changed character matches its neighbours
@@ -480,7 +482,7 @@ def _choose_by_check(work: _Work, layout: _Layout, fld: _Field, check_name: str)
     if _check_ok(work, layout, check_name):
         return None
     value = work.get(fld.line, fld.start, fld.end)
-    spots = [k for k, ch in enumerate(value) if ch in _ALNUM_SWAPS]
+    spots = [k for k, ch in enumerate(value) if ch in _ALNUM_SWAPS and _odd_one_out(value, k)]
     has_composite = any(c[0] == "composite" for c in layout.checks)
     max_changes = _MAX_ALNUM_CHANGES if has_composite else 1
     for changes in range(1, max_changes + 1):
@@ -502,6 +504,13 @@ def _choose_by_check(work: _Work, layout: _Layout, fld: _Field, check_name: str)
             work.put(fld, passing[0][1], RULE_CHECK)
             return None
     return None
+
+
+def _odd_one_out(value: str, k: int) -> bool:
+    """True when value[k] has neighbours (ignoring '<') and differs in kind from all of them."""
+    kind = value[k].isdigit()
+    neighbours = [value[j] for j in (k - 1, k + 1) if 0 <= j < len(value) and value[j] != "<"]
+    return bool(neighbours) and all(ch.isdigit() != kind for ch in neighbours)
 
 
 def _context_score(value: str, k: int) -> int:
