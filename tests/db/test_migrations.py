@@ -1,0 +1,110 @@
+"""Migrations run from an empty database on both engines and match the models."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from docproc.db.models import Base
+from docproc.db.session import (
+    DatabaseMisconfigured,
+    DatabaseUnavailable,
+    alembic_config,
+    make_engine,
+    make_session_factory,
+    migrate,
+    normalise_url,
+    session_scope,
+)
+
+TABLES = {
+    "alembic_version",
+    "batches",
+    "case_persons",
+    "cases",
+    "documents",
+    "events",
+    "extraction_fields",
+    "extractions",
+    "persons",
+}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(
+    request: pytest.FixtureRequest, tmp_path: Path, make_pg_database: Callable[[], str]
+) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.db'}"
+    return make_pg_database()
+
+
+def _tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_migrate_from_empty_is_idempotent_and_reversible(empty_url: str) -> None:
+    assert _tables(empty_url) == set()
+    migrate(empty_url)
+    assert _tables(empty_url) == TABLES
+    migrate(empty_url)  # already at head: nothing to do
+    engine = make_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
+        with engine.begin() as conn:
+            config = alembic_config(empty_url)
+            config.attributes["connection"] = conn
+            command.downgrade(config, "base")
+    finally:
+        engine.dispose()
+    assert _tables(empty_url) == {"alembic_version"}
+    migrate(empty_url)
+    assert _tables(empty_url) == TABLES
+
+
+def test_models_match_the_migrations(empty_url: str) -> None:
+    migrate(empty_url)
+    engine = make_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_postgres_url_gets_the_psycopg_driver() -> None:
+    assert normalise_url("postgresql://postgres@db/x").startswith("postgresql+psycopg://")
+    with pytest.raises(DatabaseMisconfigured):
+        normalise_url("mysql://db/x")
+    with pytest.raises(DatabaseMisconfigured):
+        normalise_url("not a url")
+
+
+def test_unreachable_database_is_retryable() -> None:
+    from tests.conftest import _free_ports
+
+    (port,) = _free_ports(1)
+    engine = make_engine(f"postgresql://postgres@127.0.0.1:{port}/nothing")
+    try:
+        with (
+            pytest.raises(DatabaseUnavailable) as info,
+            session_scope(make_session_factory(engine)) as session,
+        ):
+            session.execute(text("SELECT 1"))
+    finally:
+        engine.dispose()
+    assert info.value.retryable
+    with pytest.raises(DatabaseUnavailable):
+        migrate(f"postgresql://postgres@127.0.0.1:{port}/nothing")
