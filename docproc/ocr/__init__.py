@@ -1,0 +1,1 @@
+"""OCR engines: tesseract (subprocess, one wrapper) and the PP-OCR ONNX models shipped by RapidOCR."""

@@ -1,0 +1,184 @@
+"""PP-OCRv4 text detection and recognition on ONNX Runtime (CPU).
+
+The models ship inside the ``rapidocr-onnxruntime`` wheel (Apache-2.0), so nothing is downloaded.
+We use RapidOCR's DB pre/post-processing for detection but decode recognition ourselves: the
+recogniser's 6,600-class output is restricted to a caller-given alphabet (for the MRZ, ``0-9A-Z<``),
+and every character keeps its probability and its best alternative, which the MRZ corrector uses.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from docproc.errors import MissingDependency
+
+Quad = npt.NDArray[np.float32]  # 4x2, clockwise from top-left
+MRZ_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<"
+_REC_HEIGHT = 48
+
+
+@dataclass(frozen=True)
+class CharReading:
+    char: str
+    prob: float
+    alt: str  # best other allowed character ("" when none)
+    alt_prob: float
+
+
+@dataclass(frozen=True)
+class LineReading:
+    text: str
+    chars: tuple[CharReading, ...]
+
+    @property
+    def mean_prob(self) -> float:
+        return float(np.mean([c.prob for c in self.chars])) if self.chars else 0.0
+
+
+def _models_dir() -> Path:
+    try:
+        import rapidocr_onnxruntime
+    except ImportError as exc:  # pragma: no cover - install problem
+        raise MissingDependency("rapidocr-onnxruntime is not installed") from exc
+    return Path(rapidocr_onnxruntime.__file__).resolve().parent / "models"
+
+
+class PPOCR:
+    """Lazily loaded detector + recogniser. One instance per process (see :func:`get_engine`)."""
+
+    def __init__(self, threads: int = 1) -> None:
+        import onnxruntime as ort
+        from rapidocr_onnxruntime.ch_ppocr_det.utils import DBPostProcess
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = max(1, threads)
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        models = _models_dir()
+        providers = ["CPUExecutionProvider"]
+        self._det = ort.InferenceSession(
+            str(models / "ch_PP-OCRv4_det_infer.onnx"), opts, providers=providers
+        )
+        self._rec = ort.InferenceSession(
+            str(models / "ch_PP-OCRv4_rec_infer.onnx"), opts, providers=providers
+        )
+        meta = self._rec.get_modelmeta().custom_metadata_map
+        self._charset: list[str] = ["<blank>", *meta["character"].splitlines(), " "]
+        self._postprocess = DBPostProcess(
+            thresh=0.3, box_thresh=0.5, max_candidates=1000, unclip_ratio=1.6,
+            use_dilation=True, score_mode="fast",
+        )
+        self._alphabet_cache: dict[str, tuple[npt.NDArray[np.int64], str]] = {}
+
+    # -- detection ---------------------------------------------------------------------------
+    def detect(self, image: npt.NDArray[np.uint8], max_side: int) -> list[Quad]:
+        """Text-line quadrilaterals in ``image`` coordinates, detected at ``max_side`` pixels."""
+        h, w = image.shape[:2]
+        scale = min(1.0, max_side / max(h, w))
+        rh = max(32, int(round(h * scale / 32)) * 32)
+        rw = max(32, int(round(w * scale / 32)) * 32)
+        resized = cv2.resize(image, (rw, rh), interpolation=cv2.INTER_AREA)
+        blob = (resized.astype(np.float32) / 255.0 - 0.5) / 0.5
+        blob = blob.transpose(2, 0, 1)[np.newaxis]
+        pred = self._det.run(None, {self._det.get_inputs()[0].name: blob})[0]
+        boxes, _scores = self._postprocess(pred, (h, w))
+        return [np.asarray(b, dtype=np.float32) for b in boxes]
+
+    # -- recognition -------------------------------------------------------------------------
+    def _allowed(self, alphabet: str) -> tuple[npt.NDArray[np.int64], str]:
+        cached = self._alphabet_cache.get(alphabet)
+        if cached is None:
+            index = {c: i for i, c in enumerate(self._charset)}
+            chars = "".join(c for c in alphabet if c in index)
+            cached = (np.array([0] + [index[c] for c in chars], dtype=np.int64), chars)
+            self._alphabet_cache[alphabet] = cached
+        return cached
+
+    def recognise(
+        self, lines: list[npt.NDArray[np.uint8]], alphabet: str | None = MRZ_ALPHABET
+    ) -> list[LineReading]:
+        """Read line images (BGR, text horizontal). ``alphabet`` restricts the output classes."""
+        if not lines:
+            return []
+        ratios = [ln.shape[1] / max(1, ln.shape[0]) for ln in lines]
+        width = max(320, int(math.ceil(_REC_HEIGHT * max(ratios))))
+        batch = np.zeros((len(lines), 3, _REC_HEIGHT, width), dtype=np.float32)
+        for i, (ln, ratio) in enumerate(zip(lines, ratios, strict=True)):
+            rw = min(width, max(1, int(math.ceil(_REC_HEIGHT * ratio))))
+            img = cv2.resize(ln, (rw, _REC_HEIGHT), interpolation=cv2.INTER_LINEAR)
+            batch[i, :, :, :rw] = (img.astype(np.float32).transpose(2, 0, 1) / 255.0 - 0.5) / 0.5
+        probs = self._rec.run(None, {self._rec.get_inputs()[0].name: batch})[0]
+        return [self._decode(p, alphabet) for p in probs]
+
+    def _decode(self, probs: npt.NDArray[np.float32], alphabet: str | None) -> LineReading:
+        if alphabet is not None:
+            idx, chars = self._allowed(alphabet)
+            sub = probs[:, idx]
+            labels = ["", *chars]
+        else:
+            sub = probs
+            labels = ["", *self._charset[1:]]
+        order = np.argsort(-sub, axis=1)
+        best = order[:, 0]
+        out: list[CharReading] = []
+        prev = 0
+        for t, k in enumerate(best):
+            k = int(k)
+            if k != 0 and k != prev:
+                second = int(order[t, 1]) if int(order[t, 1]) != 0 else int(order[t, 2])
+                out.append(CharReading(labels[k], float(sub[t, k]), labels[second],
+                                       float(sub[t, second])))
+            elif k != 0 and k == prev and out and sub[t, k] > out[-1].prob:
+                last = out[-1]
+                out[-1] = CharReading(last.char, float(sub[t, k]), last.alt, last.alt_prob)
+            prev = k
+        return LineReading("".join(c.char for c in out), tuple(out))
+
+
+_engines: dict[int, PPOCR] = {}
+_lock = threading.Lock()
+
+
+def get_engine(threads: int = 1) -> PPOCR:
+    """The process-wide engine (loading the models takes ~0.3 s; do it once)."""
+    with _lock:
+        engine = _engines.get(threads)
+        if engine is None:
+            engine = _engines[threads] = PPOCR(threads)
+        return engine
+
+
+def warp_quad(
+    image: npt.NDArray[np.uint8], quad: Quad, out_height: int, pad: tuple[float, float] = (0.0, 0.0)
+) -> npt.NDArray[np.uint8]:
+    """Rectify the quadrilateral ``quad`` (clockwise from top-left) to a horizontal strip.
+
+    ``pad`` grows the quad by a fraction of its (width, height) on each side first.
+    """
+    q = quad.astype(np.float32)
+    top, right = q[1] - q[0], q[2] - q[1]
+    w = float(max(np.linalg.norm(q[1] - q[0]), np.linalg.norm(q[2] - q[3])))
+    h = float(max(np.linalg.norm(q[3] - q[0]), np.linalg.norm(q[2] - q[1])))
+    ux = top / max(1e-6, float(np.linalg.norm(top)))
+    uy = right / max(1e-6, float(np.linalg.norm(right)))
+    dx, dy = ux * w * pad[0], uy * h * pad[1]
+    q = np.array([q[0] - dx - dy, q[1] + dx - dy, q[2] + dx + dy, q[3] - dx + dy], np.float32)
+    w, h = w * (1 + 2 * pad[0]), h * (1 + 2 * pad[1])
+    out_w = max(8, int(round(w * out_height / max(1.0, h))))
+    dst = np.array([[0, 0], [out_w, 0], [out_w, out_height], [0, out_height]], np.float32)
+    m = cv2.getPerspectiveTransform(q, dst)
+    warped = cv2.warpPerspective(image, m, (out_w, out_height), flags=cv2.INTER_LINEAR,
+                                 borderMode=cv2.BORDER_REPLICATE)
+    return np.asarray(warped, dtype=np.uint8)
+
+
+def engine_info() -> dict[str, Any]:
+    return {"models": str(_models_dir())}
