@@ -323,6 +323,7 @@ class LocalStore:
             except BaseException:
                 tmp.unlink(missing_ok=True)
                 raise
+            _fsync_dir(path.parent)
         return self._object(key, data)
 
     def put_if_absent(
@@ -344,6 +345,7 @@ class LocalStore:
                 created = False
             finally:
                 tmp.unlink(missing_ok=True)
+            _fsync_dir(path.parent)
         if not created:
             stored = self.stat(key)
             if stored is None:  # deleted between link() and stat(); cannot happen for originals
@@ -409,6 +411,15 @@ class LocalStore:
         self._path(key)
         _check_expiry(expires)
         return None
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename or link durable: it lives in the folder's entry, not in the file."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _from_os_error(key: str, exc: OSError) -> StorageError:
