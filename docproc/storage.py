@@ -121,6 +121,7 @@ class ObjectNotFound(StorageError):
 
     reason = "object_not_found"
     fix = "The stored file is missing; upload the scan again or check the storage location."
+    exit_code = ExitCode.input_file
     http_status = 404
 
 
@@ -129,6 +130,7 @@ class InvalidKey(StorageError):
 
     reason = "invalid_storage_key"
     fix = "This is a bug in the caller: build keys with original_key() or derived_key()."
+    exit_code = ExitCode.internal
     http_status = 400
 
 
@@ -136,7 +138,8 @@ class ImmutableObject(StorageError):
     """An attempt to overwrite or delete an original, or to store an original under a wrong key."""
 
     reason = "immutable_object"
-    fix = "Originals are never changed; store derived artefacts under derived/<document-id>/."
+    fix = "Originals are never changed; store derived artefacts under derived_key() keys."
+    exit_code = ExitCode.internal
     http_status = 409
 
 
