@@ -95,6 +95,14 @@ def random_options(rng: random.Random) -> DegradeOptions:
 
 # ---------------------------------------------------------------- geometry helpers
 
+def _u8(a: object) -> ImageArray:
+    return np.asarray(a, dtype=np.uint8)
+
+
+def _f32(a: object) -> FloatImage:
+    return np.asarray(a, dtype=np.float32)
+
+
 def _corners(b: Box) -> Mat:
     x0, y0, x1, y1 = b
     return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64)
@@ -137,7 +145,6 @@ def _blend_ink(img: ImageArray, overlay: Image.Image, alpha: float,
 
 def add_stamp(img: ImageArray, mrz_box: Box, rng: random.Random) -> ImageArray:
     """A round rubber stamp partly over the MRZ, light enough to read through."""
-    h, w = img.shape[:2]
     x0, y0, x1, y1 = mrz_box
     r = rng.uniform(0.75, 1.1) * (y1 - y0)
     cx = rng.uniform(x0 + 0.3 * (x1 - x0), x1 - r)
@@ -188,12 +195,14 @@ def make_background(h: int, w: int, kind: str, rng: np.random.Generator) -> Imag
     """A desk (wood/laminate) or a sheet of printed paper, built at 1/4 scale then enlarged."""
     sh, sw = max(8, h // 4), max(8, w // 4)
     if kind == "desk":
-        base = np.array(rng.choice([[120, 85, 55], [150, 115, 80], [90, 90, 95], [60, 50, 45]]),
-                        dtype=np.float32)
+        base = np.array(rng.choice([[120, 85, 55], [150, 115, 80], [90, 90, 95], [60, 50, 45],
+                                    [175, 160, 140]]), dtype=np.float32)
         yy = np.arange(sh, dtype=np.float32)[:, None]
-        warp = _smooth_noise(rng, sh, sw, 6) * 40
-        grain = 0.5 + 0.5 * np.sin(yy * rng.uniform(0.2, 0.5) + warp)
-        shade = 0.8 + 0.25 * grain + 0.1 * _smooth_noise(rng, sh, sw, 3)
+        warp = _smooth_noise(rng, sh, sw, 5) * rng.uniform(3, 7)
+        streaks = cv2.resize(rng.random((sh, max(2, sw // 24))).astype(np.float32), (sw, sh),
+                             interpolation=cv2.INTER_LINEAR)
+        grain = 0.5 + 0.5 * np.sin(yy * rng.uniform(0.3, 0.7) + warp)
+        shade = 0.85 + 0.08 * grain + 0.07 * streaks + 0.08 * _smooth_noise(rng, sh, sw, 3)
         small = np.clip(base[None, None, :] * shade[:, :, None], 0, 255).astype(np.uint8)
         return np.asarray(cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR),
                           dtype=np.uint8)
@@ -201,13 +210,17 @@ def make_background(h: int, w: int, kind: str, rng: np.random.Generator) -> Imag
     shade = level * (0.96 + 0.04 * _smooth_noise(rng, sh, sw, 4))
     small = np.clip(np.repeat(shade[:, :, None], 3, axis=2), 0, 255).astype(np.uint8)
     img = np.asarray(cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR), dtype=np.uint8)
-    # faint printed lines: a photocopy or a form under the card
-    ink = int(level * 0.8)
-    step = int(rng.integers(28, 44))
+    # faint printed text lines as word-like dashes: a letter or form under the document
+    ink = int(level * 0.82)
+    step = int(rng.integers(30, 44))
+    xh = max(3, step // 7)
     for y in range(int(rng.integers(10, 40)), h, step):
-        x0 = int(rng.integers(20, max(21, w // 8)))
-        x1 = int(w - rng.integers(20, max(21, w // 3)))
-        cv2.line(img, (x0, y), (x1, y), (ink, ink, ink), 3)
+        x = int(rng.integers(30, max(31, w // 10)))
+        x_end = int(w - rng.integers(30, max(31, w // 4)))
+        while x < x_end:
+            wl = int(rng.integers(xh * 2, xh * 9))
+            cv2.rectangle(img, (x, y), (min(x + wl, x_end), y + xh), (ink, ink, ink), -1)
+            x += wl + int(rng.integers(xh, xh * 2))
     return img
 
 
@@ -250,8 +263,8 @@ def degrade(doc: Rendered, opts: DegradeOptions, seed: int = 0, rounded: bool = 
         q = 4
         shadow = np.zeros((bh // q + 1, bw // q + 1), dtype=np.float32)
         shadow[(oy + sdy) // q:(oy + sdy + h) // q, (ox + sdx) // q:(ox + sdx + w) // q] = 0.45
-        shadow = cv2.GaussianBlur(shadow, (0, 0), 2.5)
-        shadow = cv2.resize(shadow, (bw, bh), interpolation=cv2.INTER_LINEAR)
+        shadow = _f32(cv2.GaussianBlur(shadow, (0, 0), 2.5))
+        shadow = _f32(cv2.resize(shadow, (bw, bh), interpolation=cv2.INTER_LINEAR))
         lit = 1 - shadow
         canvas = cv2.multiply(bg, cv2.merge([lit, lit, lit]), dtype=cv2.CV_8U)
         if rounded:
@@ -261,7 +274,7 @@ def degrade(doc: Rendered, opts: DegradeOptions, seed: int = 0, rounded: bool = 
             canvas[oy:oy + h, ox:ox + w] = np.clip(blended, 0, 255).astype(np.uint8)
         else:
             canvas[oy:oy + h, ox:ox + w] = img
-        img = canvas
+        img = _u8(canvas)
         hmat = np.array([[1, 0, ox], [0, 1, oy], [0, 0, 1]], dtype=np.float64) @ hmat
         fill = tuple(int(v) for v in bg[0, 0])  # type: ignore[assignment]
         h, w = bh, bw
@@ -273,9 +286,9 @@ def degrade(doc: Rendered, opts: DegradeOptions, seed: int = 0, rounded: bool = 
         nw, nh = int(h * sin + w * cos), int(h * cos + w * sin)
         m[0, 2] += nw / 2 - w / 2
         m[1, 2] += nh / 2 - h / 2
-        img = cv2.warpAffine(img, m, (nw, nh), flags=cv2.INTER_LINEAR,
+        img = _u8(cv2.warpAffine(img, m, (nw, nh), flags=cv2.INTER_LINEAR,
                              borderMode=cv2.BORDER_REPLICATE if opts.background
-                             else cv2.BORDER_CONSTANT, borderValue=fill)
+                             else cv2.BORDER_CONSTANT, borderValue=fill))
         hmat = np.vstack([m, [0, 0, 1]]) @ hmat
         h, w = nh, nw
         applied.append(f"skew={opts.skew_deg:.1f}")
@@ -288,9 +301,9 @@ def degrade(doc: Rendered, opts: DegradeOptions, seed: int = 0, rounded: bool = 
         sign = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]], dtype=np.float32)
         dst = src + jit * sign
         m = cv2.getPerspectiveTransform(src, dst)
-        img = cv2.warpPerspective(img, m, (w, h), flags=cv2.INTER_LINEAR,
+        img = _u8(cv2.warpPerspective(img, m, (w, h), flags=cv2.INTER_LINEAR,
                                   borderMode=cv2.BORDER_REPLICATE if opts.background
-                                  else cv2.BORDER_CONSTANT, borderValue=fill)
+                                  else cv2.BORDER_CONSTANT, borderValue=fill))
         hmat = m.astype(np.float64) @ hmat
         applied.append(f"perspective={p:.3f}")
 
@@ -302,7 +315,7 @@ def degrade(doc: Rendered, opts: DegradeOptions, seed: int = 0, rounded: bool = 
             180: [[-1, 0, w - 1], [0, -1, h - 1], [0, 0, 1]],
             270: [[0, 1, 0], [-1, 0, w - 1], [0, 0, 1]],
         }[opts.rotate]
-        img = cv2.rotate(img, code)
+        img = _u8(cv2.rotate(img, code))
         hmat = np.array(r, dtype=np.float64) @ hmat
         h, w = img.shape[:2]
         applied.append(f"rotate={opts.rotate}")
@@ -311,7 +324,7 @@ def degrade(doc: Rendered, opts: DegradeOptions, seed: int = 0, rounded: bool = 
     if opts.target_cap_px:
         s = opts.target_cap_px / cap
         nw, nh = max(1, round(w * s)), max(1, round(h * s))
-        img = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_AREA)
+        img = _u8(cv2.resize(img, (nw, nh), interpolation=cv2.INTER_AREA))
         hmat = np.diag([nw / w, nh / h, 1.0]) @ hmat
         h, w = nh, nw
         cap = opts.target_cap_px
@@ -325,7 +338,7 @@ def degrade(doc: Rendered, opts: DegradeOptions, seed: int = 0, rounded: bool = 
         spot = np.exp(-(((xx - cx) / sw) ** 2 + ((yy - cy) / sh) ** 2) * 3)
         fieldv = 1 - opts.lighting * (0.5 + ramp) * 0.8 + 0.12 * opts.lighting * spot
         big = cv2.resize(fieldv.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
-        img = cv2.multiply(img, cv2.merge([big, big, big]), dtype=cv2.CV_8U)
+        img = _u8(cv2.multiply(img, cv2.merge([big, big, big]), dtype=cv2.CV_8U))
         applied.append(f"lighting={opts.lighting:.2f}")
     if opts.low_light:
         x = np.arange(256, dtype=np.float32) / 255
@@ -337,11 +350,11 @@ def degrade(doc: Rendered, opts: DegradeOptions, seed: int = 0, rounded: bool = 
         applied.append(f"low_light={opts.low_light:.2f}")
     if opts.blur_sigma:
         sigma = opts.blur_sigma * cap
-        img = cv2.GaussianBlur(img, (0, 0), sigma)
+        img = _u8(cv2.GaussianBlur(img, (0, 0), sigma))
         applied.append(f"blur={sigma:.2f}px")
     if opts.noise_sigma >= 0.5:
         noise = (nrng.standard_normal(img.shape, dtype=np.float32) * opts.noise_sigma)
-        img = cv2.add(img, noise, dtype=cv2.CV_8U)
+        img = _u8(cv2.add(img, noise, dtype=cv2.CV_8U))
         applied.append(f"noise={opts.noise_sigma:.1f}")
     if opts.jpeg_quality is not None and opts.jpeg_quality < 60:
         applied.append(f"jpeg={opts.jpeg_quality}")

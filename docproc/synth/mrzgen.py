@@ -190,10 +190,7 @@ def _pick_parties(rng: random.Random, t: MRZType) -> tuple[str, str, str]:
     if t is MRZType.TD1:
         code = rng.choices(["I<", "ID", "IR", "AC", "IP"], weights=[45, 20, 20, 10, 5])[0]
         issuer = rng.choice(["IDN", "IDN", "UTO", "D", "CHN", "MMR", "BGD", "LKA"])
-        if code == "IR":
-            nat = rng.choice((*REGULAR_STATES, *STATELESS))
-        else:
-            nat = issuer
+        nat = rng.choice((*REGULAR_STATES, *STATELESS)) if code == "IR" else issuer
         return code, issuer, nat
     if t is MRZType.TD2:
         code = rng.choices(["I<", "ID", "IR", "AC"], weights=[50, 20, 20, 10])[0]
@@ -227,6 +224,7 @@ def random_document(rng: random.Random, t: MRZType) -> SynthDoc:
     iss, natf = _country_field(issuer), _country_field(nat)
     width = LINE_SHAPE[t][1]
     opt2 = ""
+    lines: tuple[str, ...]
 
     if t is MRZType.TD3:
         name, trunc = mrz_name(person.surname, person.given_names, 39)

@@ -64,8 +64,8 @@ def font(name: str, size: int) -> ImageFont.FreeTypeFont:
 @lru_cache(maxsize=4)
 def ocrb_size_for_cap(cap_px: float) -> int:
     probe = font("ocrb", 200)
-    x0, y0, x1, y1 = probe.getbbox("H")
-    return max(6, round(200 * cap_px / (y1 - y0)))
+    bbox = probe.getbbox("H")
+    return max(6, round(200 * cap_px / (bbox[3] - bbox[1])))
 
 
 @dataclass(frozen=True)
@@ -269,7 +269,9 @@ def _titles(doc: SynthDoc, kind: str) -> tuple[str, str]:
         title = {"passport": "PASSPORT", "visa": "VISA", "id": "IDENTITY CARD"}[kind]
         if code == "IR":
             title = "RESIDENCE PERMIT"
-    if kind == "passport" and (code == "PT" or doc.fields["nationality"] in ("XXA", "XXB", "XXC")):
+    if kind == "passport" and doc.fields["nationality"] == "XXA":
+        title = "TRAVEL DOCUMENT (CONVENTION OF 28 SEPTEMBER 1954)"
+    elif kind == "passport" and (code == "PT" or doc.fields["nationality"] in ("XXB", "XXC")):
         title = "TRAVEL DOCUMENT (CONVENTION OF 28 JULY 1951)"
     return state, title
 
