@@ -38,19 +38,24 @@ IDENTIFIER_TOKEN = re.compile(
 
 def customize_tokenizer(nlp: Language) -> Language:
     """Make :data:`IDENTIFIER_TOKEN` strings single tokens (serialised with the tokenizer)."""
-    old = nlp.tokenizer.token_match  # type: ignore[attr-defined]
+    tokenizer = nlp.tokenizer
+    if not hasattr(tokenizer, "token_match"):  # a custom tokenizer: leave it alone
+        return nlp
+    old = getattr(tokenizer, "token_match", None)
     pattern = IDENTIFIER_TOKEN.pattern
     if old is not None and getattr(old, "__self__", None) is not None:
         old_pattern = getattr(old.__self__, "pattern", None)
         if isinstance(old_pattern, str) and old_pattern != pattern:
             pattern = f"(?:{pattern})|(?:{old_pattern})"
-    nlp.tokenizer.token_match = re.compile(pattern).match  # type: ignore[attr-defined]
+    setattr(tokenizer, "token_match", re.compile(pattern).match)  # noqa: B010
     return nlp
 
 
-@registry.callbacks("docproc.customize_tokenizer.v1")
 def make_customize_tokenizer() -> Callable[[Language], Language]:
     return customize_tokenizer
+
+
+registry.callbacks("docproc.customize_tokenizer.v1", func=make_customize_tokenizer)
 
 
 # --------------------------------------------------------------------------------------------
@@ -59,27 +64,211 @@ def make_customize_tokenizer() -> Callable[[Language], Language]:
 
 #: Lower-cased single tokens (without a final dot) that are titles, ranks or honorifics.
 TITLE_WORDS: frozenset[str] = frozenset(
-    """
-    mr mrs ms miss mx dr prof sir madam mister madame dame lord lady rev fr sr sister brother
-    sheikh shaikh sheik imam mullah maulana maulvi mawlawi hafiz hafez haji hajji hajjah hj hjh
-    haj al-haj alhaj
-    bapak bpk pak ibu bu saudara sdr saudari sdri tuan nyonya ny nona nn kakak kak adik dik
-    mas mbak bang abang kyai kiai kh ustaz ustadz ustadzah habib
-    president presiden minister menteri governor gubernur bupati walikota wali mayor camat lurah
-    kepala head chief director direktur commissioner komisioner ambassador duta besar dubes
-    consul konsul officer petugas inspector inspektur sergeant sersan captain kapten
-    lieutenant letnan colonel kolonel major mayor general jenderal jendral admiral laksamana
-    marsekal private corporal kopral constable
-    pol polisi police polri tni
-    jenderal komjen komjenpol irjen irjenpol brigjen brigjenpol kombes kombespol akbp kompol
-    akp iptu ipda aiptu aipda bripka brigpol brigadir briptu bripda abrip abriptu abripda
-    bharaka bharatu bharada kapolri wakapolri kapolda wakapolda kapolres wakapolres kapolresta
-    kapolsek wakapolsek kasat kanit kasubdit dirreskrimum dirpolairud kabid kabag kasubbag
-    kabidhumas kadiv kasi kakanwil kakanim kadiv kanim kepala_rudenim karudenim
-    letjen mayjen marsma laksma laksda kolonel letkol mayor kapten lettu letda serma serka sertu
-    serda kopda koptu praka pratu prada danlanal danramil dandim danrem pangdam
-    ir drs dra hc h
-    """.split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "madam",
+        "mister",
+        "madame",
+        "dame",
+        "lord",
+        "lady",
+        "rev",
+        "fr",
+        "sr",
+        "sister",
+        "brother",
+        "sheikh",
+        "shaikh",
+        "sheik",
+        "imam",
+        "mullah",
+        "maulana",
+        "maulvi",
+        "mawlawi",
+        "hafiz",
+        "hafez",
+        "haji",
+        "hajji",
+        "hajjah",
+        "hj",
+        "hjh",
+        "haj",
+        "al-haj",
+        "alhaj",
+        "bapak",
+        "bpk",
+        "pak",
+        "ibu",
+        "bu",
+        "saudara",
+        "sdr",
+        "saudari",
+        "sdri",
+        "tuan",
+        "nyonya",
+        "ny",
+        "nona",
+        "nn",
+        "kakak",
+        "kak",
+        "adik",
+        "dik",
+        "mas",
+        "mbak",
+        "bang",
+        "abang",
+        "kyai",
+        "kiai",
+        "kh",
+        "ustaz",
+        "ustadz",
+        "ustadzah",
+        "habib",
+        "president",
+        "presiden",
+        "minister",
+        "menteri",
+        "governor",
+        "gubernur",
+        "bupati",
+        "walikota",
+        "wali",
+        "mayor",
+        "camat",
+        "lurah",
+        "kepala",
+        "head",
+        "chief",
+        "director",
+        "direktur",
+        "commissioner",
+        "komisioner",
+        "ambassador",
+        "duta",
+        "besar",
+        "dubes",
+        "consul",
+        "konsul",
+        "officer",
+        "petugas",
+        "inspector",
+        "inspektur",
+        "sergeant",
+        "sersan",
+        "captain",
+        "kapten",
+        "lieutenant",
+        "letnan",
+        "colonel",
+        "kolonel",
+        "major",
+        "mayor",
+        "general",
+        "jenderal",
+        "jendral",
+        "admiral",
+        "laksamana",
+        "marsekal",
+        "private",
+        "corporal",
+        "kopral",
+        "constable",
+        "pol",
+        "polisi",
+        "police",
+        "polri",
+        "tni",
+        "jenderal",
+        "komjen",
+        "komjenpol",
+        "irjen",
+        "irjenpol",
+        "brigjen",
+        "brigjenpol",
+        "kombes",
+        "kombespol",
+        "akbp",
+        "kompol",
+        "akp",
+        "iptu",
+        "ipda",
+        "aiptu",
+        "aipda",
+        "bripka",
+        "brigpol",
+        "brigadir",
+        "briptu",
+        "bripda",
+        "abrip",
+        "abriptu",
+        "abripda",
+        "bharaka",
+        "bharatu",
+        "bharada",
+        "kapolri",
+        "wakapolri",
+        "kapolda",
+        "wakapolda",
+        "kapolres",
+        "wakapolres",
+        "kapolresta",
+        "kapolsek",
+        "wakapolsek",
+        "kasat",
+        "kanit",
+        "kasubdit",
+        "dirreskrimum",
+        "dirpolairud",
+        "kabid",
+        "kabag",
+        "kasubbag",
+        "kabidhumas",
+        "kadiv",
+        "kasi",
+        "kakanwil",
+        "kakanim",
+        "kadiv",
+        "kanim",
+        "kepala_rudenim",
+        "karudenim",
+        "letjen",
+        "mayjen",
+        "marsma",
+        "laksma",
+        "laksda",
+        "kolonel",
+        "letkol",
+        "mayor",
+        "kapten",
+        "lettu",
+        "letda",
+        "serma",
+        "serka",
+        "sertu",
+        "serda",
+        "kopda",
+        "koptu",
+        "praka",
+        "pratu",
+        "prada",
+        "danlanal",
+        "danramil",
+        "dandim",
+        "danrem",
+        "pangdam",
+        "ir",
+        "drs",
+        "dra",
+        "hc",
+        "h",
+    ]
 )
 
 #: Multi-token titles, as lower-cased token sequences (dots stripped), longest first.
@@ -124,7 +313,31 @@ def _norm(token_text: str) -> str:
 
 #: Academic degrees written after a name (compared without dots, lower-cased).
 DEGREES: frozenset[str] = frozenset(
-    "sh se st spd ssos sag skom sik sip ssi skm mh msi mm mba mpa phd md mt mkn lc msc bsc".split()
+    [
+        "sh",
+        "se",
+        "st",
+        "spd",
+        "ssos",
+        "sag",
+        "skom",
+        "sik",
+        "sip",
+        "ssi",
+        "skm",
+        "mh",
+        "msi",
+        "mm",
+        "mba",
+        "mpa",
+        "phd",
+        "md",
+        "mt",
+        "mkn",
+        "lc",
+        "msc",
+        "bsc",
+    ]
 )
 
 
@@ -174,8 +387,7 @@ def trim_person_span(span: Span) -> Span | None:
         lead = 0 if len(words) == 1 else lead
     start += lead
     while end > start and (
-        doc[end - 1].text in _PUNCT_EDGE
-        or (end - start > 1 and is_degree_token(doc[end - 1].text))
+        doc[end - 1].text in _PUNCT_EDGE or (end - start > 1 and is_degree_token(doc[end - 1].text))
     ):
         end -= 1
     while start < end and doc[start].text in _PUNCT_EDGE:

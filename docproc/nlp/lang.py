@@ -60,25 +60,188 @@ def detect_script(text: str) -> Script:
 
 
 _EN_WORDS = frozenset(
-    """
-    the a an of and to in on at for from with by was were is are be been has have had he she
-    his her they their them it its this that these those who which what when where not no but
-    or as into after before over under said told says will would could should may also than
-    arrived arrival boat police refugees refugee registered registration case officer
-    interview family wife husband son daughter born nationality according about between
-    during were while there here we our you your i my me
-    """.split()
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "and",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "from",
+        "with",
+        "by",
+        "was",
+        "were",
+        "is",
+        "are",
+        "be",
+        "been",
+        "has",
+        "have",
+        "had",
+        "he",
+        "she",
+        "his",
+        "her",
+        "they",
+        "their",
+        "them",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "who",
+        "which",
+        "what",
+        "when",
+        "where",
+        "not",
+        "no",
+        "but",
+        "or",
+        "as",
+        "into",
+        "after",
+        "before",
+        "over",
+        "under",
+        "said",
+        "told",
+        "says",
+        "will",
+        "would",
+        "could",
+        "should",
+        "may",
+        "also",
+        "than",
+        "arrived",
+        "arrival",
+        "boat",
+        "police",
+        "refugees",
+        "refugee",
+        "registered",
+        "registration",
+        "case",
+        "officer",
+        "interview",
+        "family",
+        "wife",
+        "husband",
+        "son",
+        "daughter",
+        "born",
+        "nationality",
+        "according",
+        "about",
+        "between",
+        "during",
+        "were",
+        "while",
+        "there",
+        "here",
+        "we",
+        "our",
+        "you",
+        "your",
+        "i",
+        "my",
+        "me",
+    ]
 )
 
 _ID_WORDS = frozenset(
-    """
-    yang dan di ke dari ini itu dengan untuk pada adalah dalam tidak akan oleh karena sudah
-    telah juga atau bahwa ada sebagai tersebut saat para mereka ia dia kami kita saya anda
-    nya bisa dapat lebih setelah sebelum masih hanya serta sejak hingga sampai tahun bulan
-    hari tanggal kata ujar menurut warga negara pengungsi imigran kapal tiba diamankan
-    ditemukan petugas kepolisian bersama belum akan sedang agar namun tetapi yaitu yakni
-    orang anak istri suami lahir asal terdampar perahu pantai pukul sekitar
-    """.split()
+    [
+        "yang",
+        "dan",
+        "di",
+        "ke",
+        "dari",
+        "ini",
+        "itu",
+        "dengan",
+        "untuk",
+        "pada",
+        "adalah",
+        "dalam",
+        "tidak",
+        "akan",
+        "oleh",
+        "karena",
+        "sudah",
+        "telah",
+        "juga",
+        "atau",
+        "bahwa",
+        "ada",
+        "sebagai",
+        "tersebut",
+        "saat",
+        "para",
+        "mereka",
+        "ia",
+        "dia",
+        "kami",
+        "kita",
+        "saya",
+        "anda",
+        "nya",
+        "bisa",
+        "dapat",
+        "lebih",
+        "setelah",
+        "sebelum",
+        "masih",
+        "hanya",
+        "serta",
+        "sejak",
+        "hingga",
+        "sampai",
+        "tahun",
+        "bulan",
+        "hari",
+        "tanggal",
+        "kata",
+        "ujar",
+        "menurut",
+        "warga",
+        "negara",
+        "pengungsi",
+        "imigran",
+        "kapal",
+        "tiba",
+        "diamankan",
+        "ditemukan",
+        "petugas",
+        "kepolisian",
+        "bersama",
+        "belum",
+        "akan",
+        "sedang",
+        "agar",
+        "namun",
+        "tetapi",
+        "yaitu",
+        "yakni",
+        "orang",
+        "anak",
+        "istri",
+        "suami",
+        "lahir",
+        "asal",
+        "terdampar",
+        "perahu",
+        "pantai",
+        "pukul",
+        "sekitar",
+    ]
 )
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -111,14 +274,18 @@ def guess_language(text: str) -> str:
     en = sum(1 for w in words if w in _EN_WORDS)
     id_ = sum(1 for w in words if w in _ID_WORDS)
     if en == id_:
-        id_ += sum(
-            1
-            for w in words
-            if len(w) > 5
-            and (w.startswith(("meng", "meny", "mem", "di", "ber", "ter", "per")) or w.endswith(
-                ("nya", "kan", "lah")
-            ))
-        ) // 2
+        id_ += (
+            sum(
+                1
+                for w in words
+                if len(w) > 5
+                and (
+                    w.startswith(("meng", "meny", "mem", "di", "ber", "ter", "per"))
+                    or w.endswith(("nya", "kan", "lah"))
+                )
+            )
+            // 2
+        )
         en += sum(1 for w in words if w.endswith(("ing", "tion", "ed", "ly")) and len(w) > 4) // 2
     if en == 0 and id_ == 0:
         return "und"

@@ -21,7 +21,9 @@ RULER_LABELS: tuple[str, ...] = ("DOC_NUMBER", "CASE_NUMBER", "PHONE", "EMAIL")
 LABELS: tuple[str, ...] = NER_LABELS + RULER_LABELS
 
 #: Where the packaged pipeline lives in the repository.
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "ner" / "packages" / "docproc_ner"
+DEFAULT_MODEL_DIR = (
+    Path(__file__).resolve().parents[2] / "models" / "ner" / "packages" / "docproc_ner"
+)
 MODEL_ENV = "DOCPROC_NER_MODEL"
 
 

@@ -21,9 +21,9 @@ import spacy
 from spacy.tokens import Doc, DocBin
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import pools as P  # noqa: E402
+import pools as P
 
-from docproc.nlp.components import customize_tokenizer  # noqa: E402
+from docproc.nlp.components import customize_tokenizer
 
 Span = tuple[int, int, str]
 Filler = Callable[[random.Random, str], tuple[str, list[Span]]]
@@ -35,8 +35,8 @@ Filler = Callable[[random.Random, str], tuple[str, list[Span]]]
 
 def _name(rng: random.Random) -> str:
     pool = rng.choices(
-        ["bd", "ro", "af", "cn", "id", "idmono", "ug", "other", "west"],
-        weights=[16, 16, 16, 10, 14, 10, 3, 4, 3],
+        ["bd", "ro", "af", "cn", "id", "idmono", "ug", "other", "west", "mm"],
+        weights=[15, 15, 15, 9, 13, 14, 3, 4, 3, 4],
     )[0]
     if pool == "bd":
         first = rng.choice(P.BANGLADESHI_FIRST)
@@ -52,7 +52,8 @@ def _name(rng: random.Random) -> str:
         return f"{rng.choice(P.ROHINGYA_FIRST)} {rng.choice(P.ROHINGYA_LAST)}"
     if pool == "af":
         if rng.random() < 0.3:
-            return f"{rng.choice(P.AFGHAN_FIRST)} {rng.choice(P.AFGHAN_FIRST)} {rng.choice(P.AFGHAN_LAST)}"
+            first, middle = rng.choice(P.AFGHAN_FIRST), rng.choice(P.AFGHAN_FIRST)
+            return f"{first} {middle} {rng.choice(P.AFGHAN_LAST)}"
         return f"{rng.choice(P.AFGHAN_FIRST)} {rng.choice(P.AFGHAN_LAST)}"
     if pool == "cn":
         return rng.choice(P.CHINESE_NAMES)
@@ -62,6 +63,8 @@ def _name(rng: random.Random) -> str:
         return rng.choice(P.INDONESIAN_MONONYMS)
     if pool == "ug":
         return rng.choice(P.UYGHUR_NAMES)
+    if pool == "mm":
+        return rng.choice(P.BURMESE_NAMES)
     if pool == "other":
         return rng.choice(P.OTHER_FOREIGN)
     return rng.choice(P.ENGLISH_NAMES)
@@ -98,13 +101,53 @@ def officer(rng: random.Random, lang: str) -> tuple[str, list[Span]]:
             role = rng.choice(["Police Chief", "Chief Commissioner", "Commander"])
             text = role + " "
     else:
+        if rng.random() < 0.2:  # "Kepala Rudenim Kupang, Heru," : role + place, then the name
+            role = rng.choice(
+                [
+                    "Kepala Rudenim",
+                    "Kepala Kantor Imigrasi",
+                    "Kapolres",
+                    "Kapolsek",
+                    "Kepala Basarnas",
+                    "Kepala Dinas Sosial",
+                    "Kakanim",
+                    "Bupati",
+                    "Kapolda",
+                    "Kepala Kantor Imigrasi Kelas II",
+                    "Wali Kota",
+                ]
+            )
+            place = rng.choice(P.UNIT_PLACES)
+            n2 = _name(rng) if rng.random() < 0.3 else n
+            text = f"{role} {place}, "
+            spans = [
+                (len(role) + 1, len(role) + 1 + len(place), "LOC"),
+                (len(text), len(text) + len(n2), "PERSON"),
+            ]
+            return text + n2, spans
         if rng.random() < 0.45:
             role = rng.choice(P.ROLE_PREFIXES_ID)
             text = role + " "
             if rng.random() < 0.6 and role not in ("Panglima Laot",):
-                place = rng.choice(["Aceh Utara", "Aceh Timur", "Pidie", "Lhokseumawe", "Bireuen",
-                                    "Medan", "Kupang", "Makassar", "Aceh", "Riau", "Sabang",
-                                    "Jakarta", "Tanjungpinang", "Pekanbaru", "Langsa"])
+                place = rng.choice(
+                    [
+                        "Aceh Utara",
+                        "Aceh Timur",
+                        "Pidie",
+                        "Lhokseumawe",
+                        "Bireuen",
+                        "Medan",
+                        "Kupang",
+                        "Makassar",
+                        "Aceh",
+                        "Riau",
+                        "Sabang",
+                        "Jakarta",
+                        "Tanjungpinang",
+                        "Pekanbaru",
+                        "Langsa",
+                    ]
+                )
                 spans.append((len(text), len(text) + len(place), "LOC"))
                 text += place + " "
         text += rng.choice(P.POLICE_RANKS + P.MILITARY_RANKS) + " "
@@ -117,7 +160,17 @@ def officer(rng: random.Random, lang: str) -> tuple[str, list[Span]]:
 
 
 def org(rng: random.Random, lang: str) -> tuple[str, list[Span]]:
-    o = rng.choice(P.ORGS_EN if lang == "en" else P.ORGS_ID)
+    r = rng.random()
+    if r < 0.05:
+        o = rng.choice(P.ARMED_GROUPS)
+    elif r < 0.35:
+        place = rng.choice(P.UNIT_PLACES)
+        if lang == "en" and rng.random() < 0.5:
+            o = rng.choice(P.ORG_UNITS_EN).format(place)
+        else:
+            o = f"{rng.choice(P.ORG_UNITS_ID)} {place}"
+    else:
+        o = rng.choice(P.ORGS_EN if lang == "en" else P.ORGS_ID)
     start = 0
     if o.startswith("the "):
         if rng.random() < 0.5:
@@ -131,7 +184,91 @@ def loc(rng: random.Random, lang: str) -> tuple[str, list[Span]]:
     pool = P.LOCS_EN if lang == "en" else P.LOCS_ID
     x = rng.choice(pool)
     start = 4 if x.startswith("the ") else 0
-    return x, [(start, len(x), "LOC")]
+    end = len(x)
+    if lang == "en" and start == 0 and rng.random() < 0.12:
+        x += " " + rng.choice(P.EN_PLACE_NOUNS)
+    return x, [(start, end, "LOC")]
+
+
+def natcue(rng: random.Random, lang: str) -> tuple[str, list[Span]]:
+    """Citizenship with its cue word: "WNA Tiongkok", "berkebangsaan Myanmar", "Afghan crew"."""
+    if lang == "en":
+        x = rng.choice(P.NAT_EN)
+        noun = rng.choice(
+            [
+                "crew members",
+                "authorities",
+                "fishermen",
+                "nationals",
+                "citizens",
+                "citizen",
+                "national",
+                "men",
+                "women",
+                "migrants",
+                "boy",
+                "officials",
+                "consul",
+                "embassy staff",
+                "smugglers",
+            ]
+        )
+        return f"{x} {noun}", [(0, len(x), "NATIONALITY")]
+    cue = rng.choice(
+        ["warga negara", "WN", "WNA", "warga", "imigran", "pengungsi", "nelayan", "orang"]
+    )
+    x = rng.choice(P.NAT_ID_COUNTRY)
+    return f"{cue} {x}", [(len(cue) + 1, len(cue) + 1 + len(x), "NATIONALITY")]
+
+
+def orgloc(rng: random.Random, lang: str) -> tuple[str, list[Span]]:
+    """An organisation's office in a place: "kantor UNHCR Jakarta", "the IOM office in Medan"."""
+    acr = rng.choice(
+        [
+            "UNHCR",
+            "IOM",
+            "JRS",
+            "CWS",
+            "Church World Service",
+            "Dompet Dhuafa",
+            "UNICEF",
+            "PMI",
+            "Imigrasi",
+            "SUAKA",
+            "Yayasan Geutanyoe",
+            "LBH",
+        ]
+    )
+    place = rng.choice([*P.UNIT_PLACES, "Jakarta", "Medan", "Aceh", "Kupang", "Cisarua"])
+    if lang == "en":
+        form = rng.choice(
+            ["the {a} office in {p}", "{a} {p}", "{a}'s office in {p}", "the {a} shelter in {p}"]
+        )
+    else:
+        form = rng.choice(
+            [
+                "kantor {a} {p}",
+                "kantor {a} di {p}",
+                "{a} {p}",
+                "shelter {a} di {p}",
+                "kantor {a} perwakilan {p}",
+            ]
+        )
+    text = form.format(a=acr, p=place)
+    a0 = text.index(acr)
+    p0 = text.rindex(place)
+    return text, [(a0, a0 + len(acr), "ORG"), (p0, p0 + len(place), "LOC")]
+
+
+def perbin(rng: random.Random, lang: str) -> tuple[str, list[Span]]:
+    """Patronymic names are one PERSON: "Abdul Karim bin Yusuf", "Hasnah binti Ali"."""
+    x = f"{_name(rng)} {rng.choice(['bin', 'binti'])} {_name(rng).split()[0]}"
+    return x, [(0, len(x), "PERSON")]
+
+
+def wday(rng: random.Random, lang: str) -> tuple[str, list[Span]]:
+    """A weekday on its own is not a DATE (docproc labels calendar dates)."""
+    return rng.choice(P.DAYS_EN if lang == "en" else P.DAYS_ID), []
 
 
 def date(rng: random.Random, lang: str) -> tuple[str, list[Span]]:
@@ -191,38 +328,101 @@ def natc(rng: random.Random, lang: str) -> tuple[str, list[Span]]:
 def phone(rng: random.Random, lang: str) -> tuple[str, list[Span]]:
     a = rng.choice(["812", "813", "821", "822", "852", "853", "811", "857", "878", "896"])
     b, c = rng.randint(1000, 9999), rng.randint(1000, 9999)
-    forms = [f"+62 {a}-{b}-{c}", f"0{a}-{b}-{c}", f"0{a}{b}{c}", f"+62{a}{b}{c}",
-             f"0{a} {b} {c}", f"+880 17{rng.randint(10, 99)}-{rng.randint(100000, 999999)}",
-             f"+93 7{rng.randint(0, 9)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
-             f"+86 13{rng.randint(0, 9)} {b} {c}", f"(0645) {rng.randint(40000, 49999)}"]
+    forms = [
+        f"+62 {a}-{b}-{c}",
+        f"0{a}-{b}-{c}",
+        f"0{a}{b}{c}",
+        f"+62{a}{b}{c}",
+        f"0{a} {b} {c}",
+        f"+880 17{rng.randint(10, 99)}-{rng.randint(100000, 999999)}",
+        f"+93 7{rng.randint(0, 9)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+        f"+86 13{rng.randint(0, 9)} {b} {c}",
+        f"(0645) {rng.randint(40000, 49999)}",
+    ]
     return rng.choice(forms), []
 
 
 def email(rng: random.Random, lang: str) -> tuple[str, list[Span]]:
-    user = rng.choice(["info", "humas", "rahim.uddin", "protection", "jakarta", "case.officer",
-                       "sekretariat", "a.karimi", "intake"])
-    dom = rng.choice(["unhcr.org", "iom.int", "polri.go.id", "imigrasi.go.id", "gmail.com",
-                      "yahoo.com", "kemenkumham.go.id", "jrs.or.id"])
+    user = rng.choice(
+        [
+            "info",
+            "humas",
+            "rahim.uddin",
+            "protection",
+            "jakarta",
+            "case.officer",
+            "sekretariat",
+            "a.karimi",
+            "intake",
+        ]
+    )
+    dom = rng.choice(
+        [
+            "unhcr.org",
+            "iom.int",
+            "polri.go.id",
+            "imigrasi.go.id",
+            "gmail.com",
+            "yahoo.com",
+            "kemenkumham.go.id",
+            "jrs.or.id",
+        ]
+    )
     return f"{user}@{dom}", []
 
 
 def case(rng: random.Random, lang: str) -> tuple[str, list[Span]]:
     y = rng.randint(12, 24)
-    forms = [f"IDN-{y}C{rng.randint(0, 99999):05d}", f"{rng.choice(['125', '126', '127'])}-{y}C{rng.randint(0, 99999):05d}",
-             f"IOM-IDN-20{y}-{rng.randint(1, 9999):04d}", f"LP/B/{rng.randint(10, 999)}/{rng.choice(['III', 'VI', 'IX', 'XI'])}/20{y}/SPKT"]
+    forms = [
+        f"IDN-{y}C{rng.randint(0, 99999):05d}",
+        f"{rng.choice(['125', '126', '127'])}-{y}C{rng.randint(0, 99999):05d}",
+        f"IOM-IDN-20{y}-{rng.randint(1, 9999):04d}",
+        f"LP/B/{rng.randint(10, 999)}/{rng.choice(['III', 'VI', 'IX', 'XI'])}/20{y}/SPKT",
+    ]
     return rng.choice(forms), []
 
 
 def passport(rng: random.Random, lang: str) -> tuple[str, list[Span]]:
-    forms = [f"{rng.choice(['A', 'B', 'E', 'P', 'G'])}{rng.randint(10000000, 99999999)}",
-             f"{rng.choice(['BA', 'BB', 'EB', 'EA', 'MA', 'OA'])}{rng.randint(1000000, 9999999)}",
-             f"{rng.randint(1000000000000000, 9999999999999999)}"]
+    forms = [
+        f"{rng.choice(['A', 'B', 'E', 'P', 'G'])}{rng.randint(10000000, 99999999)}",
+        f"{rng.choice(['BA', 'BB', 'EB', 'EA', 'MA', 'OA'])}{rng.randint(1000000, 9999999)}",
+        f"{rng.randint(1000000000000000, 9999999999999999)}",
+    ]
     return rng.choice(forms), []
 
 
 def num(rng: random.Random, lang: str) -> tuple[str, list[Span]]:
-    return str(rng.choice([2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 14, 17, 23, 36, 45, 57, 68, 91, 103,
-                           114, 137, 150, 184, 200, 231])), []
+    return str(
+        rng.choice(
+            [
+                2,
+                3,
+                4,
+                5,
+                6,
+                7,
+                8,
+                9,
+                11,
+                12,
+                14,
+                17,
+                23,
+                36,
+                45,
+                57,
+                68,
+                91,
+                103,
+                114,
+                137,
+                150,
+                184,
+                200,
+                231,
+            ]
+        )
+    ), []
 
 
 def time_(rng: random.Random, lang: str) -> tuple[str, list[Span]]:
@@ -233,9 +433,25 @@ def time_(rng: random.Random, lang: str) -> tuple[str, list[Span]]:
 
 
 FILLERS: dict[str, Filler] = {
-    "PER": per, "TPER": tper, "OFF": officer, "ORG": org, "LOC": loc, "DATE": date,
-    "YEAR": year, "NAT": nat, "NATC": natc, "PHONE": phone, "EMAIL": email, "CASE": case,
-    "PASS": passport, "NUM": num, "TIME": time_,
+    "PER": per,
+    "TPER": tper,
+    "OFF": officer,
+    "ORG": org,
+    "LOC": loc,
+    "DATE": date,
+    "YEAR": year,
+    "NAT": nat,
+    "NATC": natc,
+    "PHONE": phone,
+    "EMAIL": email,
+    "CASE": case,
+    "PASS": passport,
+    "NUM": num,
+    "TIME": time_,
+    "NATCUE": natcue,
+    "ORGLOC": orgloc,
+    "PERBIN": perbin,
+    "WDAY": wday,
 }
 
 # --------------------------------------------------------------------------------------------
@@ -302,6 +518,23 @@ The refugees, mostly {NAT} women and children, were taken to {LOC}.
 Witness {TPER} said the captain, {PER}, abandoned the boat near {LOC}.
 Follow-up on {DATE}: {PER} did not attend the appointment at {ORG}.
 {PER} is a {NAT} refugee who has lived in {LOC} since {YEAR}.
+{PER}, a {NAT} teenager, was found on {WDAY} wandering near {LOC}.
+Three {NATCUE} were arrested in {LOC} on {WDAY}, {ORG} said.
+{PER}, 27, and her daughter {PER} now live near {ORGLOC}.
+Client {PER} came to {ORGLOC} on {DATE} to renew her refugee card.
+Per {PER}, the group crossed from {LOC} to {LOC} by speedboat at night.
+His cousin {PER} works in {LOC} and sends money through {PER}.
+{PER} said {ORG} had beaten him in {LOC} before he fled in {YEAR}.
+PoC {PER} reports threats from a neighbour; advised to contact {ORG}.
+Spoke to {TPER} by phone ({PHONE}) about the rent arrears.
+{OFF} said {NATCUE} had been questioned about the incident.
+The {ORG} in {LOC} has asked {ORG} for more funding.
+{PER} ({NAT}, 42) told {ORG} she had not eaten for three days.
+Late on {WDAY}, villagers in {LOC} spotted the boat drifting offshore.
+{PERBIN} is listed as the head of household.
+Household members: {PER} (wife), {PER} (son), {PER} (daughter).
+{ORG} staff member {PER} accompanied the family to {LOC} hospital.
+Reporter: {PER} | Editor: {PER}
 """.strip().split("\n")
 
 ID_TEMPLATES = """
@@ -369,8 +602,26 @@ Sebanyak {NUM} WNA asal {LOC} diamankan {ORG} di {LOC} pada {TIME}.
 Tim gabungan {ORG}, {ORG} dan {ORG} melakukan pemeriksaan kesehatan di {LOC}.
 Berdasarkan data {ORG}, terdapat {NUM} pengungsi {NAT} di {LOC} per {DATE}.
 Kepada wartawan, {OFF} menuturkan bahwa {PER} merupakan otak penyelundupan.
-{PER} bin {PER} dilaporkan kabur dari {ORG} pada {DATE} sekitar pukul {TIME}.
+{PERBIN} dilaporkan kabur dari {ORG} pada {DATE} sekitar pukul {TIME}.
 Dalam pemeriksaan, {PER} mengaku dijanjikan pekerjaan di {LOC}.
+{PER}, {NATCUE}, ditangkap di {LOC} pada hari {WDAY}.
+Sebanyak {NUM} {NATCUE} diamankan {ORG} saat hendak menyeberang ke {LOC}.
+{PER} mendatangi {ORGLOC} pada {DATE} untuk mengurus kartu pengungsi.
+Warga {LOC} bernama {PER} melaporkan keberadaan kapal asing kepada {ORG}.
+Dokumen atas nama {PER} diserahkan ke {ORGLOC}.
+{TPER}, warga {LOC}, mengaku melihat kapal itu sejak {WDAY} pagi.
+Menurut {PER}, para pengungsi diberangkatkan dari {LOC} menggunakan kapal kayu.
+Perkara dengan terdakwa {PER} disidangkan di {ORG} pada {DATE}.
+{OFF} menyebut {NATCUE} itu tidak memiliki dokumen perjalanan.
+Pengungsi bernama {PER} dirawat di {ORG} setelah pingsan.
+Adik korban, {PER}, tinggal di {LOC} dan bekerja di {LOC}.
+Anggota keluarga: {PER} (istri), {PER} (anak), {PER} (anak).
+{PER} berkebangsaan {NATC}, sedangkan istrinya berkewarganegaraan {NATC}.
+Paspor {NATC} milik {PER} disita petugas {ORG}.
+{PER} mengaku dianiaya {ORG} di {LOC} sebelum melarikan diri pada {YEAR}.
+Petugas {ORG}, {PER}, mendampingi keluarga itu ke rumah sakit di {LOC}.
+{PERBIN} tercatat sebagai kepala keluarga.
+Penulis: {PER} | Editor: {PER}
 """.strip().split("\n")
 
 _SLOT = re.compile(r"\{([A-Z]+)\}")
@@ -393,7 +644,9 @@ def render(template: str, lang: str, rng: random.Random) -> tuple[str, list[Span
 
 def _form_block(lang: str, rng: random.Random) -> tuple[str, list[Span]]:
     """A multi-line registration form, sometimes upper-cased like OCR of a form."""
-    lines = [t for t in (EN_TEMPLATES if lang == "en" else ID_TEMPLATES) if ":" in t and len(t) < 40]
+    lines = [
+        t for t in (EN_TEMPLATES if lang == "en" else ID_TEMPLATES) if ":" in t and len(t) < 40
+    ]
     k = rng.randint(2, min(5, len(lines)))
     chosen = rng.sample(lines, k)
     text = ""
@@ -472,7 +725,10 @@ def main() -> None:
         for d in generate(args.show, args.seed, nlp):
             print(d.text, [(e.text, e.label_) for e in d.ents])
         return
-    for path, n, seed in ((args.train, args.n_train, args.seed), (args.dev, args.n_dev, args.seed + 1)):
+    for path, n, seed in (
+        (args.train, args.n_train, args.seed),
+        (args.dev, args.n_dev, args.seed + 1),
+    ):
         path.parent.mkdir(parents=True, exist_ok=True)
         DocBin(docs=generate(n, seed, nlp), store_user_data=False).to_disk(path)
         print(f"wrote {n} docs to {path}")

@@ -1,0 +1,12 @@
+"""Passed to ``spacy train --code``: registers docproc's tokenizer callback and components."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+_REPO = Path(__file__).resolve().parents[3]
+if str(_REPO) not in sys.path:
+    sys.path.insert(0, str(_REPO))
+
+import docproc.nlp.components  # noqa: E402,F401  (registers on import)
