@@ -108,6 +108,13 @@ def _corners(b: Box) -> Mat:
     return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64)
 
 
+def _edge(m: Mat) -> Mat:
+    """OpenCV warps map pixel centres; boxes use pixel edges (centre + 0.5)."""
+    t = np.array([[1, 0, 0.5], [0, 1, 0.5], [0, 0, 1]], dtype=np.float64)
+    ti = np.array([[1, 0, -0.5], [0, 1, -0.5], [0, 0, 1]], dtype=np.float64)
+    return np.asarray(t @ m @ ti, dtype=np.float64)
+
+
 def _apply(h: Mat, pts: Mat) -> Mat:
     homog = np.hstack([pts, np.ones((len(pts), 1))]) @ h.T
     return np.asarray(homog[:, :2] / homog[:, 2:3], dtype=np.float64)
@@ -289,7 +296,7 @@ def degrade(doc: Rendered, opts: DegradeOptions, seed: int = 0, rounded: bool = 
         img = _u8(cv2.warpAffine(img, m, (nw, nh), flags=cv2.INTER_LINEAR,
                              borderMode=cv2.BORDER_REPLICATE if opts.background
                              else cv2.BORDER_CONSTANT, borderValue=fill))
-        hmat = np.vstack([m, [0, 0, 1]]) @ hmat
+        hmat = _edge(np.vstack([m, [0, 0, 1]])) @ hmat
         h, w = nh, nw
         applied.append(f"skew={opts.skew_deg:.1f}")
 
@@ -304,16 +311,17 @@ def degrade(doc: Rendered, opts: DegradeOptions, seed: int = 0, rounded: bool = 
         img = _u8(cv2.warpPerspective(img, m, (w, h), flags=cv2.INTER_LINEAR,
                                   borderMode=cv2.BORDER_REPLICATE if opts.background
                                   else cv2.BORDER_CONSTANT, borderValue=fill))
-        hmat = m.astype(np.float64) @ hmat
+        hmat = _edge(m.astype(np.float64)) @ hmat
         applied.append(f"perspective={p:.3f}")
 
     if opts.rotate:
         code = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180,
                 270: cv2.ROTATE_90_COUNTERCLOCKWISE}[opts.rotate]
         r = {
-            90: [[0, -1, h - 1], [1, 0, 0], [0, 0, 1]],
-            180: [[-1, 0, w - 1], [0, -1, h - 1], [0, 0, 1]],
-            270: [[0, 1, 0], [-1, 0, w - 1], [0, 0, 1]],
+            # boxes use pixel-edge coordinates, so a turn maps x -> w - x (not w - 1 - x)
+            90: [[0, -1, h], [1, 0, 0], [0, 0, 1]],
+            180: [[-1, 0, w], [0, -1, h], [0, 0, 1]],
+            270: [[0, 1, 0], [-1, 0, w], [0, 0, 1]],
         }[opts.rotate]
         img = _u8(cv2.rotate(img, code))
         hmat = np.array(r, dtype=np.float64) @ hmat

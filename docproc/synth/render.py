@@ -463,9 +463,10 @@ def render_letter(seed: int = 0, dpi: int = 150) -> ImageArray:
     y += round(8 * s)
     draw.line((x, y, w - x, y), fill=(40, 40, 40), width=2)
     y += round(6 * s)
-    words = ("pengungsi", "registration", "UNHCR", "Jakarta", "the", "holder", "is", "registered",
-             "with", "office", "tanggal", "nomor", "case", "family", "members", "address",
-             "Kebon", "Sirih", "valid", "until", "further", "notice", "identitas", "dokumen")
+    words = ("pengungsi", "registration", "specimen", "Jakarta", "the", "holder", "is",
+             "registered", "with", "office", "tanggal", "nomor", "case", "family", "members",
+             "address", "Kebon", "Sirih", "valid", "until", "further", "notice", "identitas",
+             "dokumen")
     for _ in range(9):
         line = " ".join(rng.choice(words) for _ in range(rng.randint(9, 13)))
         draw.text((x, y), line.capitalize() + ".", font=fn, fill=(30, 30, 30))
@@ -482,7 +483,7 @@ def render_letter(seed: int = 0, dpi: int = 150) -> ImageArray:
     draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(60, 70, 160), width=4)
     draw.ellipse((cx - r + 12, cy - r + 12, cx + r - 12, cy + r - 12), outline=(60, 70, 160),
                  width=2)
-    draw.text((cx, cy), "UNHCR", font=fb, fill=(60, 70, 160), anchor="mm")
+    draw.text((cx, cy), "CONTOH", font=fb, fill=(60, 70, 160), anchor="mm")
     arr = np.asarray(pil, dtype=np.uint8).copy()
     _signature(arr, x, cy - round(5 * s), round(50 * s), round(10 * s), rng)
     return arr
