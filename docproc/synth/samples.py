@@ -11,6 +11,7 @@ import argparse
 import hashlib
 import json
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from docproc.synth.render import ImageArray, render, render_letter
 MAX_BYTES = 250_000
 QUALITY = 85
 PDF_DPI = 200
+FIXED_DATE = time.gmtime(1767225600)  # 2026-01-01T00:00:00Z
 
 Pred = Callable[[SynthDoc], bool]
 
@@ -188,7 +190,10 @@ def build(out_dir: str | Path = "samples") -> dict[str, Any]:
     pdf = out / "two_page_passport.pdf"
     Image.fromarray(letter).convert("L").save(
         pdf, "PDF", save_all=True, resolution=float(PDF_DPI),
-        append_images=[Image.fromarray(page2)], quality=80)
+        append_images=[Image.fromarray(page2)], quality=80,
+        # fixed metadata so the file is byte-for-byte reproducible
+        creationDate=FIXED_DATE, modDate=FIXED_DATE, title="docproc synthetic sample",
+        producer="docproc.synth.samples")
     size, sha = _digest(pdf)
     mx0, my0, mx1, my1 = tr(rendered.boxes["mrz"])
     labels.append({
