@@ -298,8 +298,8 @@ def degrade(doc: Rendered, opts: DegradeOptions, seed: int = 0, rounded: bool = 
         m[0, 2] += nw / 2 - w / 2
         m[1, 2] += nh / 2 - h / 2
         img = _u8(cv2.warpAffine(img, m, (nw, nh), flags=cv2.INTER_LINEAR,
-                             borderMode=cv2.BORDER_REPLICATE if opts.background
-                             else cv2.BORDER_CONSTANT, borderValue=fill))
+                                 borderMode=cv2.BORDER_REPLICATE if opts.background
+                                 else cv2.BORDER_CONSTANT, borderValue=fill))
         hmat = _edge(np.vstack([m, [0, 0, 1]])) @ hmat
         h, w = nh, nw
         applied.append(f"skew={opts.skew_deg:.1f}")
@@ -313,8 +313,8 @@ def degrade(doc: Rendered, opts: DegradeOptions, seed: int = 0, rounded: bool = 
         dst = src + jit * sign
         m = cv2.getPerspectiveTransform(src, dst)
         img = _u8(cv2.warpPerspective(img, m, (w, h), flags=cv2.INTER_LINEAR,
-                                  borderMode=cv2.BORDER_REPLICATE if opts.background
-                                  else cv2.BORDER_CONSTANT, borderValue=fill))
+                                      borderMode=cv2.BORDER_REPLICATE if opts.background
+                                      else cv2.BORDER_CONSTANT, borderValue=fill))
         hmat = _edge(m.astype(np.float64)) @ hmat
         applied.append(f"perspective={p:.3f}")
 

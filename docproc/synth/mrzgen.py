@@ -171,8 +171,9 @@ def _visa_dates(rng: random.Random) -> tuple[date, date, date]:
     return birth, issue, expiry
 
 
-def _sex(rng: random.Random) -> str:
-    return rng.choices(["M", "F", "<"], weights=[48, 48, 4])[0]
+def _sex(rng: random.Random, person: Person) -> str:
+    """The holder's sex; ~4 % of documents leave it unspecified ('<')."""
+    return "<" if rng.random() < 0.04 else person.sex
 
 
 def _pick_parties(rng: random.Random, t: MRZType) -> tuple[str, str, str]:
@@ -215,7 +216,7 @@ def random_document(rng: random.Random, t: MRZType) -> SynthDoc:
     person: Person = random_person(rng, nat)
     visa = t in (MRZType.MRVA, MRZType.MRVB)
     birth, issue, expiry = _visa_dates(rng) if visa else _dates(rng)
-    sex = _sex(rng)
+    sex = _sex(rng, person)
     docnum = random_document_number(rng, issuer)
     dn = _pad(docnum, 9)
     dn_cd = check_digit(dn)

@@ -19,6 +19,24 @@ class Person:
     given_names: str  # "" for a mononym written as NAME<<
     pool: str
     place_of_birth: str
+    sex: str = "M"  # M or F, consistent with the given names
+
+
+FEMALE_NAMES = frozenset({
+    "FATEMA", "TASLIMA", "SHIREEN", "NUSRAT", "SHAHANA", "NASRIN", "MAHMUDA", "JAHANARA",
+    "MOSAMMAT", "KHADIZA", "ROKSANA", "HAMIDA", "ROSHIDA", "JANNAT", "YASMIN", "SHOMSHIDA",
+    "ZAHRA", "FARIDA", "MAHBOOBA", "MARZIA", "NILOFAR", "SHAKILA", "LI NA", "YAN", "XIUYING",
+    "MEILING", "SHUANG", "PUTRI", "DEWI", "AYU", "SITI", "INDAH", "SRI", "FATIMA", "AYESHA",
+    "MARYAM", "ZAINAB", "MAHSA", "NOOR", "SHIRIN", "HODAN", "AMINA", "ASHA", "FARHIYA", "HAWA",
+    "PRIYA", "KAVITHA", "DILANI", "THIDA", "MOE", "NYEIN", "SRIYANI", "KARTINI", "WATI",
+    "PONIRAH", "SUKARNI", "BEGUM", "KHATUN", "AKTER", "KHATU", "RAHAYU", "LESTARI",
+})
+
+
+def _for_sex(pool: tuple[str, ...], sex: str) -> tuple[str, ...]:
+    """The names of ``pool`` that suit ``sex`` (the whole pool if none do)."""
+    picked = tuple(n for n in pool if (n in FEMALE_NAMES) == (sex == "F"))
+    return picked or pool
 
 
 BANGLADESHI_GIVEN = (
@@ -161,8 +179,11 @@ POOL_FOR_NATIONALITY: dict[str, str] = {
 }
 
 
-def _given(rng: random.Random, pool: tuple[str, ...], max_parts: int = 3) -> str:
+def _given(rng: random.Random, pool: tuple[str, ...], max_parts: int = 3, sex: str = "") -> str:
+    if sex:
+        pool = _for_sex(pool, sex)
     n = rng.choices(range(1, max_parts + 1), weights=[5, 4, 2][:max_parts])[0]
+    n = min(n, len(pool))
     parts: list[str] = []
     while len(parts) < n:
         p = rng.choice(pool)
@@ -183,43 +204,54 @@ def random_person(rng: random.Random, nationality: str) -> Person:
         "chinese": "CHN", "indonesian": "IDN", "somali": "SOM", "sri_lankan": "LKA",
     }.get(pool, nationality if nationality in PLACES else "IRN")
     place = rng.choice(PLACES[place_key])
+    sex = rng.choice("MF")
+
+    def gname(pool_: tuple[str, ...], max_parts: int = 3) -> str:
+        return _given(rng, pool_, max_parts, sex)
+
+    def one(pool_: tuple[str, ...]) -> str:
+        return rng.choice(_for_sex(pool_, sex))
+
+    def family(pool_: tuple[str, ...]) -> str:
+        # female-only family names (BEGUM, KHATUN...) never go to men; women get either kind
+        return rng.choice(pool_ if sex == "F" else _for_sex(pool_, "M"))
 
     surname: str
     given: str
     if pool == "bangladeshi":
-        surname, given = rng.choice(BANGLADESHI_SURNAME), _given(rng, BANGLADESHI_GIVEN)
+        surname, given = family(BANGLADESHI_SURNAME), gname(BANGLADESHI_GIVEN)
     elif pool == "rohingya":
         if rng.random() < 0.35:  # single-name holders are common
-            name = rng.choice(ROHINGYA_GIVEN) + " " + rng.choice(ROHINGYA_SURNAME)
+            name = one(ROHINGYA_GIVEN) + " " + family(ROHINGYA_SURNAME)
             surname, given = ("", name) if rng.random() < 0.5 else (name, "")
         else:
-            surname, given = rng.choice(ROHINGYA_SURNAME), _given(rng, ROHINGYA_GIVEN, 2)
+            surname, given = family(ROHINGYA_SURNAME), gname(ROHINGYA_GIVEN, 2)
     elif pool == "myanmar":
         # Burmese names have no surname: the whole name is one identifier.
-        name = _given(rng, MYANMAR_MONONYM, 3)
+        name = gname(MYANMAR_MONONYM, 3)
         surname, given = ("", name) if rng.random() < 0.5 else (name, "")
     elif pool == "afghan":
         if rng.random() < 0.2:
-            surname, given = "", _given(rng, AFGHAN_GIVEN, 2)
+            surname, given = "", gname(AFGHAN_GIVEN, 2)
         else:
-            surname, given = rng.choice(AFGHAN_SURNAME), _given(rng, AFGHAN_GIVEN)
+            surname, given = rng.choice(AFGHAN_SURNAME), gname(AFGHAN_GIVEN)
     elif pool == "chinese":
-        surname, given = rng.choice(CHINESE_SURNAME), rng.choice(CHINESE_GIVEN)
+        surname, given = rng.choice(CHINESE_SURNAME), one(CHINESE_GIVEN)
     elif pool == "indonesian":
-        r = rng.random()
-        if r < 0.4:  # mononym
-            name = rng.choice(INDONESIAN_MONONYM)
+        if rng.random() < 0.4:  # mononym
+            name = one(INDONESIAN_MONONYM)
             surname, given = ("", name) if rng.random() < 0.6 else (name, "")
         else:
-            surname, given = rng.choice(INDONESIAN_SURNAME), _given(rng, INDONESIAN_GIVEN)
+            surname, given = rng.choice(INDONESIAN_SURNAME), gname(INDONESIAN_GIVEN)
     elif pool == "somali":
-        surname, given = rng.choice(SOMALI_SURNAME), " ".join(rng.sample(SOMALI_GIVEN, 2))
+        surname = rng.choice(SOMALI_SURNAME)
+        given = " ".join(rng.sample(_for_sex(SOMALI_GIVEN, sex), 2))
     elif pool == "sri_lankan":
-        surname, given = rng.choice(TAMIL_SINHALA_SURNAME), _given(rng, TAMIL_SINHALA_GIVEN)
+        surname, given = rng.choice(TAMIL_SINHALA_SURNAME), gname(TAMIL_SINHALA_GIVEN)
     else:
-        surname, given = rng.choice(PAK_IRAN_IRAQ_SURNAME), _given(rng, PAK_IRAN_IRAQ_GIVEN)
+        surname, given = rng.choice(PAK_IRAN_IRAQ_SURNAME), gname(PAK_IRAN_IRAQ_GIVEN)
 
     if surname and rng.random() < 0.08:  # long names that will be truncated in the MRZ
         surname = rng.choice(LONG_SURNAMES)
-        given = _given(rng, BANGLADESHI_GIVEN + AFGHAN_GIVEN, 3) + " " + rng.choice(AFGHAN_GIVEN)
-    return Person(surname=surname, given_names=given, pool=pool, place_of_birth=place)
+        given = gname(BANGLADESHI_GIVEN + AFGHAN_GIVEN, 3) + " " + one(AFGHAN_GIVEN)
+    return Person(surname=surname, given_names=given, pool=pool, place_of_birth=place, sex=sex)
