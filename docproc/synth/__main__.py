@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
                       help="random capture degradations, JPEG (the default)")
     ap.add_argument("--types", default="",
                     help="comma-separated subset of TD1,TD2,TD3,MRVA,MRVB (default: all)")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="worker processes (default: CPU count, at most 8); output is identical")
     args = ap.parse_args(argv)
     if args.count < 0:
         ap.error("--count must be >= 0")
@@ -31,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         ap.error(str(exc))
     t0 = time.perf_counter()
-    entries = generate(args.count, args.seed, args.out, degraded=not args.clean, types=types)
+    entries = generate(args.count, args.seed, args.out, degraded=not args.clean, types=types,
+                       workers=args.workers)
     dt = time.perf_counter() - t0
     print(f"wrote {len(entries)} documents to {args.out} in {dt:.1f} s", file=sys.stderr)
     return 0
