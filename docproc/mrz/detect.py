@@ -83,8 +83,9 @@ def line_from_quad(quad: Quad) -> LineBox:
     return LineBox(pts.mean(axis=0), u, length, float(np.linalg.norm(short_edge)))
 
 
-def _extent(lines: Sequence[LineBox], u: npt.NDArray[np.float64]) -> tuple[float, float, float,
-                                                                          float]:
+def _extent(
+    lines: Sequence[LineBox], u: npt.NDArray[np.float64]
+) -> tuple[float, float, float, float]:
     v = np.array([-u[1], u[0]])
     corners = np.concatenate([ln.quad().astype(np.float64) for ln in lines])
     pu, pv = corners @ u, corners @ v

@@ -744,3 +744,30 @@ def parse_mrz(lines: Sequence[str], today: date | None = None) -> ParsedMRZ | No
         if score > best_key:
             best, best_key = parsed, score
     return best
+
+
+# Which output field each layout field belongs to (check digits count with what they protect).
+_OUTPUT_FIELD = {
+    "names": ("surname", "given_names"),
+    "document_number_check": ("document_number",),
+    "birth_date_check": ("birth_date",),
+    "expiry_date_check": ("expiry_date",),
+    "personal_check": ("optional_data",),
+    "composite_check": (),
+    "issue_month": ("document_number",),
+    "department": ("document_number",),
+    "serial": ("document_number",),
+}
+
+
+def field_spans(parsed: ParsedMRZ) -> dict[str, tuple[tuple[int, int, int], ...]]:
+    """For each output field of ``parsed``, the (line, start, end) spans of the MRZ that hold it.
+
+    The reader uses this to turn per-character OCR confidences into per-field confidences.
+    """
+    key = "FRA" if "fra_national_id" in parsed.warnings else parsed.type.value
+    spans: dict[str, list[tuple[int, int, int]]] = {}
+    for fld in _LAYOUTS[key].fields:
+        for name in _OUTPUT_FIELD.get(fld.name, (fld.name,)):
+            spans.setdefault(name, []).append((fld.line, fld.start, fld.end))
+    return {name: tuple(s) for name, s in spans.items()}

@@ -73,8 +73,12 @@ class PPOCR:
         meta = self._rec.get_modelmeta().custom_metadata_map
         self._charset: list[str] = ["<blank>", *meta["character"].splitlines(), " "]
         self._postprocess = DBPostProcess(
-            thresh=0.3, box_thresh=0.5, max_candidates=1000, unclip_ratio=1.6,
-            use_dilation=True, score_mode="fast",
+            thresh=0.3,
+            box_thresh=0.5,
+            max_candidates=1000,
+            unclip_ratio=1.6,
+            use_dilation=True,
+            score_mode="fast",
         )
         self._alphabet_cache: dict[str, tuple[npt.NDArray[np.int64], str]] = {}
 
@@ -134,8 +138,9 @@ class PPOCR:
             k = int(k)
             if k != 0 and k != prev:
                 second = int(order[t, 1]) if int(order[t, 1]) != 0 else int(order[t, 2])
-                out.append(CharReading(labels[k], float(sub[t, k]), labels[second],
-                                       float(sub[t, second])))
+                out.append(
+                    CharReading(labels[k], float(sub[t, k]), labels[second], float(sub[t, second]))
+                )
             elif k != 0 and k == prev and out and sub[t, k] > out[-1].prob:
                 last = out[-1]
                 out[-1] = CharReading(last.char, float(sub[t, k]), last.alt, last.alt_prob)
@@ -175,8 +180,9 @@ def warp_quad(
     out_w = max(8, int(round(w * out_height / max(1.0, h))))
     dst = np.array([[0, 0], [out_w, 0], [out_w, out_height], [0, out_height]], np.float32)
     m = cv2.getPerspectiveTransform(q, dst)
-    warped = cv2.warpPerspective(image, m, (out_w, out_height), flags=cv2.INTER_LINEAR,
-                                 borderMode=cv2.BORDER_REPLICATE)
+    warped = cv2.warpPerspective(
+        image, m, (out_w, out_height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
     return np.asarray(warped, dtype=np.uint8)
 
 

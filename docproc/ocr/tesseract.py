@@ -47,8 +47,9 @@ def tesseract_version() -> str:
     cmd = get_settings().tesseract_cmd
     if shutil.which(cmd) is None:
         raise MissingDependency(f"tesseract ({cmd!r}) was not found on PATH")
-    out = subprocess.run([cmd, "--version"], capture_output=True, text=True, timeout=10,
-                         check=False, env=_env())
+    out = subprocess.run(
+        [cmd, "--version"], capture_output=True, text=True, timeout=10, check=False, env=_env()
+    )
     match = re.search(r"tesseract\s+v?(\d+\.\d+[.\d]*)", out.stdout + out.stderr)
     return match.group(1) if match else "unknown"
 
@@ -57,8 +58,9 @@ def tesseract_version() -> str:
 def installed_languages() -> frozenset[str]:
     cmd = get_settings().tesseract_cmd
     tesseract_version()
-    out = subprocess.run([cmd, "--list-langs"], capture_output=True, text=True, timeout=10,
-                         check=False, env=_env())
+    out = subprocess.run(
+        [cmd, "--list-langs"], capture_output=True, text=True, timeout=10, check=False, env=_env()
+    )
     lines = (out.stdout or out.stderr).splitlines()
     return frozenset(ln.strip() for ln in lines[1:] if ln.strip())
 
@@ -86,8 +88,9 @@ def run_tesseract(
         args.append("tsv")
     limit = timeout if timeout is not None else get_settings().ocr_timeout
     try:
-        proc = subprocess.run(args, input=png.tobytes(), capture_output=True, timeout=limit,
-                              check=False, env=_env())
+        proc = subprocess.run(
+            args, input=png.tobytes(), capture_output=True, timeout=limit, check=False, env=_env()
+        )
     except subprocess.TimeoutExpired as exc:
         raise EngineTimeout(f"tesseract did not finish within {limit:.0f} s") from exc
     if proc.returncode != 0:
@@ -106,9 +109,15 @@ def parse_tsv(tsv: str) -> list[Word]:
         text = (row.get("text") or "").strip()
         if not text:
             continue
-        words.append(Word(
-            text=text, conf=float(row["conf"]), left=int(row["left"]), top=int(row["top"]),
-            width=int(row["width"]), height=int(row["height"]),
-            line=(int(row["block_num"]), int(row["par_num"]), int(row["line_num"])),
-        ))
+        words.append(
+            Word(
+                text=text,
+                conf=float(row["conf"]),
+                left=int(row["left"]),
+                top=int(row["top"]),
+                width=int(row["width"]),
+                height=int(row["height"]),
+                line=(int(row["block_num"]), int(row["par_num"]), int(row["line_num"])),
+            )
+        )
     return words

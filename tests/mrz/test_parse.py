@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 
 import pytest
@@ -558,25 +557,3 @@ def test_likelihood_is_in_unit_interval() -> None:
 
 
 # --- performance --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "lines",
-    [
-        TD3,
-        TD1,
-        [TD3[0][:-1], TD3[1] + "<"],
-        [
-            "IDCHEA1234567<6<<<<<<<<<<<<<<<",
-            "7SIOZSGMZOO90IBCHE<<<<<<<<<<<B",
-            "5M1TH<<J0HN<AL8ERT<<<<<<<<<<<<",
-        ],
-    ],
-    ids=["clean-TD3", "clean-TD1", "length-repair", "noisy-TD1"],
-)
-def test_one_parse_takes_well_under_5_ms(lines: list[str]) -> None:
-    runs = 200
-    start = time.perf_counter()
-    for _ in range(runs):
-        parse_mrz(lines, today=TODAY)
-    assert (time.perf_counter() - start) / runs < 0.005
