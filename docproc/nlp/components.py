@@ -4,6 +4,8 @@ Importing this module registers, in spaCy's registries:
 
 * the pipeline component ``docproc_person_titles`` (factory), which removes titles, ranks,
   honorifics and academic degrees from the edges of PERSON spans;
+* the pipeline component ``docproc_case_filter`` (factory), which, in normally cased text,
+  drops statistical entities made only of lower-case words ("forged visa" as PERSON);
 * the callback ``docproc.customize_tokenizer.v1`` used in ``[initialize.before_init]`` of the
   training config, which makes structured identifiers (case numbers, passport numbers, numeric
   dates, phone groups) single tokens.
@@ -428,3 +430,42 @@ class PersonTitleTrimmer:
 )
 def make_person_title_trimmer(nlp: Language, name: str, labels: list[str]) -> PersonTitleTrimmer:
     return PersonTitleTrimmer(labels)
+
+
+# --------------------------------------------------------------------------------------------
+# Case filter: in cased text, names are capitalised
+# --------------------------------------------------------------------------------------------
+
+
+def _has_capital_or_digit(span: Span) -> bool:
+    return any(t.text[:1].isupper() or t.text[:1].isdigit() for t in span)
+
+
+class CaseFilter:
+    """Drop entities with no capitalised (or numeric) token when the text itself is cased.
+
+    The NER is trained partly on lower-cased news (NERP), so it sometimes tags lower-case
+    phrases. In text that has capital letters (normal prose, OCR of forms) a name, place or
+    organisation always has at least one capitalised token, so such spans are dropped. All
+    lower-case input is left alone. Labels without letters (dates such as "12/03/2023") are
+    unaffected because digits count.
+    """
+
+    def __init__(self, labels: Iterable[str]) -> None:
+        self.labels = frozenset(labels)
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not any(ch.isupper() for ch in doc.text):
+            return doc
+        kept = [e for e in doc.ents if e.label_ not in self.labels or _has_capital_or_digit(e)]
+        if len(kept) != len(doc.ents):
+            doc.ents = kept
+        return doc
+
+
+@Language.factory(
+    "docproc_case_filter",
+    default_config={"labels": ["PERSON", "ORG", "LOC", "NATIONALITY"]},
+)
+def make_case_filter(nlp: Language, name: str, labels: list[str]) -> CaseFilter:
+    return CaseFilter(labels)

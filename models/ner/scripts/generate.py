@@ -39,11 +39,15 @@ def _name(rng: random.Random) -> str:
         weights=[15, 15, 15, 9, 13, 14, 3, 4, 3, 4],
     )[0]
     if pool == "bd":
+        if rng.random() < 0.3:
+            return rng.choice(P.BANGLADESHI_EXTRA)
         first = rng.choice(P.BANGLADESHI_FIRST)
         if rng.random() < 0.3:
             return f"{first} {rng.choice(P.BANGLADESHI_FIRST)} {rng.choice(P.BANGLADESHI_LAST)}"
         return f"{first} {rng.choice(P.BANGLADESHI_LAST)}"
     if pool == "ro":
+        if rng.random() < 0.3:
+            return rng.choice(P.ROHINGYA_EXTRA)
         r = rng.random()
         if r < 0.2:
             return rng.choice(P.ROHINGYA_FIRST)
@@ -51,14 +55,24 @@ def _name(rng: random.Random) -> str:
             return f"{rng.choice(P.ROHINGYA_FIRST)} {rng.choice(P.ROHINGYA_FIRST)}"
         return f"{rng.choice(P.ROHINGYA_FIRST)} {rng.choice(P.ROHINGYA_LAST)}"
     if pool == "af":
+        if rng.random() < 0.25:
+            return rng.choice(P.AFGHAN_EXTRA)
         if rng.random() < 0.3:
             first, middle = rng.choice(P.AFGHAN_FIRST), rng.choice(P.AFGHAN_FIRST)
             return f"{first} {middle} {rng.choice(P.AFGHAN_LAST)}"
         return f"{rng.choice(P.AFGHAN_FIRST)} {rng.choice(P.AFGHAN_LAST)}"
     if pool == "cn":
-        return rng.choice(P.CHINESE_NAMES)
+        return rng.choice(P.CHINESE_NAMES + P.CHINESE_EXTRA)
     if pool == "id":
-        return rng.choice(P.INDONESIAN_FULL)
+        r = rng.random()
+        if r < 0.4:
+            return rng.choice(P.INDONESIAN_FULL)
+        if r < 0.85:
+            return f"{rng.choice(P.INDONESIAN_FIRST)} {rng.choice(P.INDONESIAN_LAST)}"
+        return (
+            f"{rng.choice(P.INDONESIAN_FIRST)} {rng.choice(P.INDONESIAN_FIRST)} "
+            f"{rng.choice(P.INDONESIAN_LAST)}"
+        )
     if pool == "idmono":
         return rng.choice(P.INDONESIAN_MONONYMS)
     if pool == "ug":
@@ -673,8 +687,6 @@ def make_example(lang: str, rng: random.Random) -> tuple[str, list[Span]]:
         text = text + " " + t2
     if rng.random() < 0.03:
         text = text.upper()
-    elif rng.random() < 0.03:
-        text = text.lower()
     return text, spans
 
 

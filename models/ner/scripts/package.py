@@ -30,6 +30,7 @@ ASSETS = Path(__file__).resolve().parents[1] / "assets"
 def build(model: Path, patterns: Path) -> spacy.language.Language:
     nlp = spacy.load(model)
     customize_tokenizer(nlp)  # idempotent; model-best already carries it
+    nlp.add_pipe("docproc_case_filter", after="ner")
     ruler = nlp.add_pipe(
         "entity_ruler",
         name="structured_ruler",

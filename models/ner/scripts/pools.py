@@ -746,3 +746,38 @@ UNIT_PLACES = [
     "Serdang Bedagai",
 ]
 ARMED_GROUPS = ["Taliban", "Arakan Army", "ARSA", "Tatmadaw", "ISIS-K"]
+
+# Indonesian first names and family/second names, combined freely (Batak, Minang, Javanese, ...)
+INDONESIAN_FIRST = _bar(
+    """Andi|Rizal|Fajar|Dimas|Yoga|Arif|Fikri|Reza|Ilham|Bayu|Galih|Hendro|Rahmat|Nanda|Putra
+|Aditya|Gilang|Taufan|Yusril|Ridwan|Lukman|Hafiz|Anisa|Dina|Fitria|Lestari|Ayu|Nurul|Wulan
+|Rahma|Intan|Yanti|Sinta|Mega|Novi|Eka|Dwi|Tri|Sri|Tuti|Rudy|Agung|Bonar|Poltak|Marsel|Yosef"""
+)
+INDONESIAN_LAST = _bar(
+    """Nasution|Harahap|Lubis|Simatupang|Pratama|Saputra|Wijaya|Kusuma|Hidayat|Syahputra|Panjaitan
+|Situmorang|Hutapea|Tanjung|Chaniago|Koto|Piliang|Sembiring|Ginting|Tarigan|Manurung|Silalahi
+|Wibisono|Prasetya|Nugraha|Ramadhani|Rahmawati|Handoko|Susilo|Purba|Mamahit|Rumagit|Pattiasina
+|Latuconsina|Tuasikal|Fernandes|Ndolu|Bria|Lubis|Munthe|Aritonang|Damanik|Rangkuti|Batubara"""
+)
+# more given names and family names for Bangladeshi, Afghan and Chinese pools
+BANGLADESHI_EXTRA = _bar(
+    """Tanvir Ahmed|Sabbir Hossain|Imran Khan Shuvo|Mahmudul Hasan|Arif Billah|Nazrul Islam Babu
+|Shahadat Hossain|Ruhul Amin|Mostafizur Rahman|Moinul Haque|Khaleda Parveen|Sharmin Akter
+|Nusrat Jahan|Mahbuba Khatun|Sadia Afrin|Rokshana Parvin|Ashraful Alam|Zakir Hossain Sarker"""
+)
+AFGHAN_EXTRA = _bar(
+    """Gul Ahmad Zazai|Abdul Wali Safi|Najib Sultani|Samiullah Amarkhel|Rohullah Nikpai|Hamidullah
+Nasiri|Khalid Sadaat|Fawad Mohmand|Shukria Barakzai|Marzia Hussaini|Nilofar Sakhi|Habiba Sarabi
+|Mohammad Ishaq Alizai|Rahmatullah Nabil|Zakia Khudadadi|Farzad Farnood|Soraya Noorzai""",
+    " ",
+)
+CHINESE_EXTRA = _bar(
+    """Zhou Jielun|Xu Zhiqiang|Ren Xiaoyan|Dong Mingzhu|Yuan Hongbing|Jiang Wen|Shen Yue|Qian Liwei
+|Yu Haiyan|Pan Jianhua|Du Fang|Wei Lanying|Ye Qing|Cheng Long|Su Xin|Lu Jia|Fan Bingbing
+|Kong Lingwei|Bai Yun|Cui Jian|Tan Meiling|Hou Yi|Shao Gang|Meng Fanyu|Qiao Ning|Xue Mei"""
+)
+ROHINGYA_EXTRA = _bar(
+    """Mohammad Hashim|Abul Kalam|Noor Hossain|Shona Meher|Rohima Khatun|Zahid Hussain|Syed Alam
+|Mohammed Salim|Nur Begum|Dil Mohammed|Kefayet Ullah|Rashid Ullah|Amina Khatun|Jannat Ara
+|Hamid Hussain|Sultan Ahmed|Nobi Hussain|Johura Begum|Shah Alam|Kobir Ahmed"""
+)
