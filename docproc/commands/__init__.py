@@ -1,0 +1,1 @@
+"""One module per ``docproc`` sub-command; each has ``register(subparsers)``."""

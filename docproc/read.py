@@ -1,0 +1,92 @@
+"""Read one file's MRZ: intake -> per page MRZ reading -> one :class:`ReadResult`.
+
+This is the unit of work of ``docproc read`` and the first stage of the full pipeline. It never
+raises for a bad file: the error is returned in the result with its reason code.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from docproc.config import Settings, get_settings
+from docproc.errors import DocprocError, as_docproc_error
+from docproc.intake import PageImage, iter_pages, load_path
+from docproc.mrz.model import MRZRead
+from docproc.mrz.reader import read_page
+
+
+class ReadStatus(StrEnum):
+    ok = "ok"
+    no_mrz = "no_mrz"
+    error = "error"
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    file: str
+    status: ReadStatus
+    mrz: MRZRead | None = None
+    error: DocprocError | None = None
+    pages: int = 0
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "status": self.status.value,
+            "error": (
+                {"reason": self.error.reason, "message": self.error.message, "fix": self.error.fix}
+                if self.error
+                else None
+            ),
+            "mrz": self.mrz.to_json() if self.mrz else None,
+            "pages": self.pages,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def read_pages(pages: list[PageImage] | Any, *, deep: bool = True) -> tuple[MRZRead | None, int]:
+    """The best MRZ over all pages (a valid one wins; otherwise the best-checked one)."""
+    best: MRZRead | None = None
+    count = 0
+    for page in pages:
+        count += 1
+        found = read_page(page.image, page.index, deep=deep)
+        if found is None:
+            continue
+        if best is None or (found.parsed.valid, found.parsed.check_score) > (
+            best.parsed.valid,
+            best.parsed.check_score,
+        ):
+            best = found
+        if best.parsed.valid and not best.needs_review:
+            break
+    return best, count
+
+
+def read_bytes(data: bytes, name: str, settings: Settings | None = None) -> ReadResult:
+    start = time.perf_counter()
+    settings = settings or get_settings()
+    try:
+        mrz, count = read_pages(iter_pages(data, filename=name, settings=settings))
+    except Exception as exc:  # every failure becomes a result with a reason code
+        return ReadResult(name, ReadStatus.error, error=as_docproc_error(exc),
+                          seconds=time.perf_counter() - start)
+    status = ReadStatus.ok if mrz else ReadStatus.no_mrz
+    return ReadResult(name, status, mrz, pages=count, seconds=time.perf_counter() - start)
+
+
+def read_file(path: str | Path, settings: Settings | None = None) -> ReadResult:
+    start = time.perf_counter()
+    settings = settings or get_settings()
+    try:
+        mrz, count = read_pages(load_path(path, settings))
+    except Exception as exc:
+        return ReadResult(str(path), ReadStatus.error, error=as_docproc_error(exc),
+                          seconds=time.perf_counter() - start)
+    status = ReadStatus.ok if mrz else ReadStatus.no_mrz
+    return ReadResult(str(path), status, mrz, pages=count, seconds=time.perf_counter() - start)
