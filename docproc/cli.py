@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from docproc import __version__
 from docproc.errors import DocprocError, ExitCode
 
-_COMMANDS = ("read",)
+# Sub-command modules in docproc/commands/, in help order.
+_COMMANDS = ("read", "process", "batch", "worker", "sweep", "doctor", "extract", "tag", "serve",
+             "user")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,8 +23,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     import importlib
 
+    import importlib.util
+
     for name in _COMMANDS:
-        importlib.import_module(f"docproc.commands.{name}").register(sub)
+        module = f"docproc.commands.{name}"
+        if importlib.util.find_spec(module) is None:  # a command not built (yet) in this tree
+            continue
+        importlib.import_module(module).register(sub)
     return parser
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,8 +26,33 @@ class Settings(BaseSettings):
     ocr_threads: int = 1
     ocr_languages: str = "eng+ind"
 
-    # Embedded defaults
+    # Embedded defaults: everything under one folder, no services needed.
     data_dir: Path = Path("docproc-data")
+
+    # Object storage: file:///path (default: <data_dir>/objects) or s3://bucket?endpoint=host:port
+    storage_url: str | None = None
+    s3_access_key: SecretStr | None = None
+    s3_secret_key: SecretStr | None = None
+    s3_connect_timeout: float = 5.0
+    s3_read_timeout: float = 60.0
+    s3_retries: int = 2
+    presign_expiry: float = 900.0
+
+    # Case database: postgresql://... or sqlite:///path (default: <data_dir>/docproc.db)
+    database_url: str | None = None
+
+    # Queue and workers
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    workers: int = 1
+    claim_stale_after: float = 900.0
+    max_attempts: int = 5
+    task_time_limit: float = 300.0
+
+    def resolved_storage_url(self) -> str:
+        return self.storage_url or f"file://{(self.data_dir / 'objects').resolve()}"
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'docproc.db').resolve()}"
 
 
 @lru_cache(maxsize=1)

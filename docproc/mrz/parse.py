@@ -771,3 +771,4 @@ def field_spans(parsed: ParsedMRZ) -> dict[str, tuple[tuple[int, int, int], ...]
         for name in _OUTPUT_FIELD.get(fld.name, (fld.name,)):
             spans.setdefault(name, []).append((fld.line, fld.start, fld.end))
     return {name: tuple(s) for name, s in spans.items()}
+
