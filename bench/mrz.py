@@ -1,0 +1,191 @@
+"""Benchmark: docproc's MRZ reader against PassportEye, side by side on the same images, one run.
+
+    .venv/bin/python bench/mrz.py                       # samples + ../shared/specimens if present
+    .venv/bin/python bench/mrz.py --synthetic 200 --seed 11   # plus a fresh degraded synthetic set
+
+Per reader and data set it prints: documents fully right (every field), field accuracy, documents
+auto-accepted while wrong (docproc: needs_review false; PassportEye: valid true, its only signal),
+negatives reported as no MRZ, median seconds per image, and the speed ratio. The two readers
+alternate image by image so machine load falls on both alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from docproc.mrz.parse import parse_mrz  # noqa: E402
+from docproc.read import read_file  # noqa: E402
+
+FIELDS = ("type", "issuing_country", "surname", "given_names", "document_number", "nationality",
+          "birth", "sex", "expiry")
+
+
+def _words(s: str) -> str:
+    return " ".join(s.replace("<", " ").split())
+
+
+def truth_fields(lines: list[str]) -> dict[str, str]:
+    p = parse_mrz(lines)
+    assert p is not None, lines
+    return {
+        "type": p.type.value, "issuing_country": p.issuing_country, "surname": p.surname,
+        "given_names": p.given_names, "document_number": p.document_number,
+        "nationality": p.nationality, "birth": p.raw_birth_date, "sex": p.sex,
+        "expiry": p.raw_expiry_date,
+    }
+
+
+def docproc_read(path: Path) -> tuple[dict[str, str] | None, bool]:
+    """(fields, accepted) from docproc; fields None when it found no MRZ."""
+    r = read_file(path)
+    if r.mrz is None:
+        return None, False
+    p = r.mrz.parsed
+    return {
+        "type": p.type.value, "issuing_country": p.issuing_country, "surname": p.surname,
+        "given_names": p.given_names, "document_number": p.document_number,
+        "nationality": p.nationality, "birth": p.raw_birth_date, "sex": p.sex,
+        "expiry": p.raw_expiry_date,
+    }, not r.mrz.needs_review
+
+
+def passporteye_read(path: Path) -> tuple[dict[str, str] | None, bool]:
+    from passporteye import read_mrz
+
+    try:
+        m = read_mrz(str(path))
+    except Exception:  # PassportEye raises on some inputs; count it as nothing found
+        return None, False
+    if m is None:
+        return None, False
+    sex = {"<": "X"}.get(m.sex, m.sex)
+    return {
+        "type": str(m.mrz_type), "issuing_country": m.country.strip("<"),
+        "surname": _words(m.surname), "given_names": _words(m.names),
+        "document_number": m.number.strip("<"), "nationality": m.nationality.strip("<"),
+        "birth": m.date_of_birth, "sex": sex, "expiry": m.expiration_date,
+    }, bool(m.valid)
+
+
+@dataclass
+class Tally:
+    docs: int = 0
+    full: int = 0
+    fields_right: int = 0
+    fields_total: int = 0
+    accepted: int = 0
+    accepted_wrong: int = 0
+    negatives: int = 0
+    negatives_right: int = 0
+    seconds: list[float] = field(default_factory=list)
+    wrong_files: list[str] = field(default_factory=list)
+
+
+def run(items: list[tuple[Path, list[str] | None]], label: str) -> dict[str, Tally]:
+    readers = {"docproc": docproc_read, "passporteye": passporteye_read}
+    tallies = {name: Tally() for name in readers}
+    for n, (path, lines) in enumerate(items, 1):
+        truth = truth_fields(lines) if lines else None
+        for name, reader in readers.items():
+            t = tallies[name]
+            start = time.perf_counter()
+            got, accepted = reader(path)
+            t.seconds.append(time.perf_counter() - start)
+            if truth is None:
+                t.negatives += 1
+                t.negatives_right += got is None
+                continue
+            t.docs += 1
+            right = sum(1 for f in FIELDS if got is not None and got.get(f) == truth[f])
+            t.fields_right += right
+            t.fields_total += len(FIELDS)
+            ok = right == len(FIELDS)
+            t.full += ok
+            t.accepted += accepted
+            if accepted and not ok:
+                t.accepted_wrong += 1
+            if not ok:
+                t.wrong_files.append(path.name)
+        print(f"\r{label}: {n}/{len(items)}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    return tallies
+
+
+def report(label: str, tallies: dict[str, Tally]) -> dict[str, Any]:
+    med = {k: statistics.median(t.seconds) if t.seconds else 0.0 for k, t in tallies.items()}
+    print(f"\n## {label}")
+    print("| reader | fully right | field accuracy | auto-accepted | accepted but wrong | "
+          "negatives as no MRZ | median s/image |")
+    print("|---|---|---|---|---|---|---|")
+    out: dict[str, Any] = {}
+    for name, t in tallies.items():
+        acc = t.fields_right / t.fields_total if t.fields_total else 0.0
+        print(f"| {name} | {t.full}/{t.docs} | {acc:.1%} | {t.accepted} | {t.accepted_wrong} | "
+              f"{t.negatives_right}/{t.negatives} | {med[name]:.2f} |")
+        out[name] = {"full": t.full, "docs": t.docs, "field_accuracy": acc,
+                     "accepted": t.accepted, "accepted_wrong": t.accepted_wrong,
+                     "negatives_right": t.negatives_right, "negatives": t.negatives,
+                     "median_seconds": med[name], "wrong": t.wrong_files}
+    if med["docproc"] > 0:
+        ratio = med["passporteye"] / med["docproc"]
+        print(f"\nspeed: docproc median is {1 / ratio:.2f}x PassportEye's "
+              f"(PassportEye takes {ratio:.1f}x as long)")
+        out["speed_ratio"] = ratio
+    return out
+
+
+def load_set(folder: Path) -> list[tuple[Path, list[str] | None]]:
+    items: list[tuple[Path, list[str] | None]] = []
+    for entry in json.loads((folder / "labels.json").read_text()):
+        items.append((folder / entry["file"], entry["mrz"]))
+    neg = folder / "negatives.json"
+    if neg.exists():
+        for entry in json.loads(neg.read_text()):
+            name = entry["file"] if isinstance(entry, dict) else entry
+            items.append((folder / name, None))
+    return items
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--specimens", type=Path, default=ROOT.parent / "shared" / "specimens")
+    ap.add_argument("--synthetic", type=int, default=0, help="also N fresh degraded documents")
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--only", choices=["samples", "specimens", "synthetic"], action="append")
+    ap.add_argument("--json", type=Path, help="write the figures here")
+    args = ap.parse_args()
+    sets: list[tuple[str, list[tuple[Path, list[str] | None]]]] = []
+    want = set(args.only or ["samples", "specimens", "synthetic"])
+    if "samples" in want:
+        sets.append(("samples (synthetic, committed)", load_set(ROOT / "samples")))
+    if "specimens" in want and (args.specimens / "labels.json").exists():
+        sets.append(("real specimens (../shared/specimens)", load_set(args.specimens)))
+    tmp = None
+    if "synthetic" in want and args.synthetic:
+        from docproc.synth import generate
+
+        tmp = tempfile.TemporaryDirectory()
+        generate(args.synthetic, args.seed, Path(tmp.name), degraded=True)
+        sets.append((f"fresh synthetic, degraded (n={args.synthetic}, seed={args.seed})",
+                     load_set(Path(tmp.name))))
+    results = {label: report(label, run(items, label)) for label, items in sets}
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
