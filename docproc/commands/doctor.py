@@ -1,0 +1,192 @@
+"""``docproc doctor``: check the installation and the services, say what to fix."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from docproc.config import Settings, get_settings
+from docproc.errors import DocprocError, ExitCode
+
+#: Tesseract languages docproc needs (eng) and wants (the region's scripts).
+REQUIRED_LANGUAGES = ("eng",)
+WANTED_LANGUAGES = ("ind", "ara", "ben", "chi_sim")
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    required: bool = True
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("doctor", help="check tesseract, OCR models, storage, database, broker")
+    p.add_argument(
+        "--require-broker",
+        action="store_true",
+        help="treat an unreachable broker as an error (deployments with workers)",
+    )
+    p.set_defaults(func=run)
+
+
+def check_tesseract(settings: Settings) -> list[Check]:
+    from docproc.ocr.tesseract import installed_languages, tesseract_version
+
+    try:
+        version = tesseract_version()
+        languages = installed_languages()
+    except DocprocError as exc:
+        return [Check("tesseract", False, exc.message, exc.fix)]
+    except Exception as exc:
+        return [
+            Check(
+                "tesseract",
+                False,
+                f"{type(exc).__name__}: {exc}",
+                "Install tesseract-ocr (see the README) or set DOCPROC_TESSERACT_CMD.",
+            )
+        ]
+    checks = [Check("tesseract", True, f"version {version}")]
+    missing = [lang for lang in REQUIRED_LANGUAGES if lang not in languages]
+    checks.append(
+        Check(
+            "tesseract languages (required)",
+            not missing,
+            "missing " + ", ".join(missing) if missing else ", ".join(REQUIRED_LANGUAGES),
+            "apt-get install tesseract-ocr-eng" if missing else "",
+        )
+    )
+    wanted = [lang for lang in WANTED_LANGUAGES if lang not in languages]
+    checks.append(
+        Check(
+            "tesseract languages (optional)",
+            not wanted,
+            "missing " + ", ".join(wanted) if wanted else ", ".join(WANTED_LANGUAGES),
+            "apt-get install "
+            + " ".join(f"tesseract-ocr-{lang.replace('_', '-')}" for lang in wanted)
+            if wanted
+            else "",
+            required=False,
+        )
+    )
+    return checks
+
+
+def check_ppocr(settings: Settings) -> Check:
+    try:
+        from docproc.ocr.ppocr import get_engine
+
+        get_engine(settings.ocr_threads)
+    except Exception as exc:
+        return Check(
+            "PP-OCR models",
+            False,
+            f"{type(exc).__name__}: {str(exc)[:200]}",
+            "Reinstall docproc with its OCR models (pip install -e .); see the README.",
+        )
+    return Check("PP-OCR models", True, "loaded")
+
+
+def check_storage(settings: Settings) -> Check:
+    from docproc.storage import derived_key, open_store
+
+    url = settings.resolved_storage_url()
+    label = url.split("?")[0]
+    try:
+        access = settings.s3_access_key.get_secret_value() if settings.s3_access_key else None
+        secret = settings.s3_secret_key.get_secret_value() if settings.s3_secret_key else None
+        store = open_store(url, access_key=access, secret_key=secret)
+        key = derived_key(f"doctor-{uuid.uuid4().hex}", "probe")
+        store.put(key, b"probe")
+        ok = store.get(key) == b"probe"
+        store.delete(key)
+    except DocprocError as exc:
+        return Check("storage", False, f"{label}: {exc.message}", exc.fix)
+    return Check(
+        "storage",
+        ok,
+        f"{label}: put/get/delete ok" if ok else f"{label}: bad read",
+        "" if ok else "The store returned different bytes; check its health.",
+    )
+
+
+def check_database(settings: Settings) -> Check:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from docproc.db.session import alembic_config, database_errors, make_engine
+
+    url = settings.resolved_database_url()
+    try:
+        engine = make_engine(url)
+        try:
+            with database_errors(), engine.connect() as connection:
+                current = set(MigrationContext.configure(connection).get_current_heads())
+        finally:
+            engine.dispose()
+        heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    except DocprocError as exc:
+        return Check("database", False, exc.message, exc.fix)
+    backend = url.split(":", 1)[0]
+    if current != heads:
+        return Check(
+            "database",
+            False,
+            f"{backend}: migrations at {sorted(current) or 'none'}, head is {sorted(heads)}",
+            "Run the migrations: `docproc process` does it for SQLite; for PostgreSQL "
+            "run `alembic upgrade head` or start the API once.",
+        )
+    return Check("database", True, f"{backend}: connected, migrations at head")
+
+
+def check_broker(settings: Settings, required: bool) -> Check:
+    from kombu.connection import Connection
+
+    label = settings.broker_url.split("@")[-1]
+    try:
+        with Connection(settings.broker_url, connect_timeout=3) as connection:  # type: ignore[no-untyped-call]
+            connection.ensure_connection(max_retries=1, timeout=3)
+    except Exception as exc:
+        return Check(
+            "broker",
+            False,
+            f"{label}: {type(exc).__name__}: {str(exc)[:120]}",
+            "Start Redis (or RabbitMQ) and check DOCPROC_BROKER_URL; only needed for "
+            "queue workers, not for `docproc process`.",
+            required=required,
+        )
+    return Check("broker", True, f"{label}: reachable", required=required)
+
+
+def run_checks(settings: Settings, require_broker: bool = False) -> list[Check]:
+    steps: list[Callable[[], list[Check]]] = [
+        lambda: check_tesseract(settings),
+        lambda: [check_ppocr(settings)],
+        lambda: [check_storage(settings)],
+        lambda: [check_database(settings)],
+        lambda: [check_broker(settings, require_broker)],
+    ]
+    checks: list[Check] = []
+    for step in steps:
+        checks.extend(step())
+    return checks
+
+
+def run(args: argparse.Namespace) -> int:
+    checks = run_checks(get_settings(), args.require_broker)
+    for check in checks:
+        mark = "ok  " if check.ok else ("FAIL" if check.required else "warn")
+        sys.stdout.write(f"[{mark}] {check.name}: {check.detail}\n")
+        if not check.ok and check.fix:
+            sys.stdout.write(f"       fix: {check.fix}\n")
+    broken = [c for c in checks if c.required and not c.ok]
+    if broken:
+        sys.stdout.write(f"{len(broken)} required check(s) failed\n")
+        return int(ExitCode.missing_dependency)
+    return 0

@@ -1,0 +1,38 @@
+"""``docproc sweep``: re-dispatch documents stuck ``queued`` or ``processing``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import timedelta
+
+from docproc.config import get_settings
+from docproc.pipeline import open_services
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("sweep", help="re-queue documents stuck in queued/processing")
+    p.add_argument(
+        "--older-than",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="staleness (default: DOCPROC_CLAIM_STALE_AFTER)",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from docproc.worker import dispatch, sweep
+
+    settings = get_settings()
+    services = open_services(settings)
+    older = args.older_than if args.older_than is not None else settings.claim_stale_after
+    report = sweep(
+        session_factory=services.session_factory,
+        dispatch=dispatch,
+        stale_after=timedelta(seconds=older),
+    )
+    sys.stdout.write(json.dumps(report.counts()) + "\n")
+    return 0 if not report.dispatch_errors else 5
