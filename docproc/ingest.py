@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus
 
+from fastapi import APIRouter, HTTPException, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from docproc.db import repo
@@ -304,15 +305,13 @@ def make_hooks_router(
     get_store: Callable[[], ObjectStore],
     get_session_factory: Callable[[], sessionmaker[Session]],
     get_dispatch: Callable[[], Dispatch | None],
-) -> Any:
+) -> APIRouter:
     """An ``APIRouter`` with ``POST /hooks/s3`` for MinIO and SeaweedFS bucket notifications.
 
     The route answers 200 with counts for any well-formed event (so the sender does not retry an
     event for a missing object forever) and 503 when storage or the database is down (so it
     does retry). Mount it with ``app.include_router(router)``.
     """
-    from fastapi import APIRouter, HTTPException, Request
-
     router = APIRouter(tags=["hooks"])
 
     @router.post("/hooks/s3")
@@ -371,6 +370,6 @@ def _default_dispatch() -> Dispatch | None:
     return dispatch
 
 
-def default_hooks_router() -> Any:
+def default_hooks_router() -> APIRouter:
     """The router with the settings' store, database and broker (what ``docproc serve`` mounts)."""
     return make_hooks_router(_default_store, _default_session_factory, _default_dispatch)
