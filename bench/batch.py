@@ -1,0 +1,204 @@
+"""Throughput of the pipeline: the embedded runner against Celery with 1 and 2 workers.
+
+    .venv/bin/python bench/batch.py --count 1000
+
+Renders ``--count`` synthetic documents (docproc.synth), then processes them three ways, each
+with a fresh SQLite database and folder store: ``docproc batch`` in-process (one process), and
+Celery workers (``celery -A docproc.worker worker -c 1``, one and two of them) fed through Redis.
+Prints documents per minute, the peak resident memory of each worker process (VmHWM) and the
+scaling ratio from one to two Celery workers. Needs Redis (``--broker``, default
+redis://127.0.0.1:6379/12).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Run:
+    label: str
+    documents: int
+    seconds: float
+    peak_rss_mb: list[float]
+
+    @property
+    def per_minute(self) -> float:
+        return 60.0 * self.documents / self.seconds if self.seconds else 0.0
+
+
+def _env(data_dir: Path, broker: str, queue: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCPROC_")}
+    env.update(
+        DOCPROC_DATA_DIR=str(data_dir),
+        DOCPROC_BROKER_URL=broker,
+        DOCPROC_QUEUE=queue,
+        OMP_THREAD_LIMIT="1",
+    )
+    return env
+
+
+def _hwm_mb(pid: int) -> float:
+    """Peak resident set (VmHWM) of a process, in MB; 0 if it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _group_pids(pgid: int) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.getpgid(int(entry.name)) == pgid:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def run_embedded(images: Path, work: Path) -> Run:
+    data_dir = work / "embedded"
+    env = _env(data_dir, "memory://", "unused")
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [str(BIN / "docproc"), "batch", str(images), "--workers", "1", "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    out = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"docproc batch failed ({status})")
+    summary = json.loads(out)
+    processed = sum(v for k, v in summary["counts"].items() if k != "skipped")
+    return Run("embedded (1 process)", processed, seconds, [usage.ru_maxrss / 1024])
+
+
+def run_celery(images: Path, work: Path, workers: int, broker: str) -> Run:
+    from docproc.config import Settings
+    from docproc.db.models import Document
+    from docproc.ingest import upload
+    from docproc.pipeline import TERMINAL_STATUSES, open_services
+    from docproc.worker import make_celery, make_dispatcher
+
+    data_dir = work / f"celery-{workers}"
+    queue = f"docproc-bench-{uuid.uuid4().hex[:8]}"
+    env = _env(data_dir, broker, queue)
+    settings = Settings(data_dir=data_dir, broker_url=broker)
+    services = open_services(settings, migrate=True)
+    procs = [
+        subprocess.Popen(
+            [
+                str(BIN / "celery"),
+                "-A",
+                "docproc.worker",
+                "worker",
+                "--pool",
+                "prefork",
+                "-c",
+                "1",
+                "-Q",
+                queue,
+                "--loglevel",
+                "WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "-n",
+                f"bench{i}-{queue}@%h",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for i in range(workers)
+    ]
+    try:
+        time.sleep(5)  # let the workers connect
+        dispatch = make_dispatcher(make_celery(broker, queue, settings), queue)
+        start = time.perf_counter()
+        ids = []
+        for path in sorted(images.iterdir()):
+            document, _ = upload(
+                path.read_bytes(),
+                path.name,
+                store=services.store,
+                session_factory=services.session_factory,
+                dispatch=dispatch,
+            )
+            ids.append(document.id)
+        final = {s for s in TERMINAL_STATUSES}
+        while True:
+            with services.session_factory() as session:
+                finished = session.scalar(
+                    select(func.count())
+                    .select_from(Document)
+                    .where(Document.id.in_(ids), Document.status.in_(final))
+                )
+            if finished == len(ids):
+                break
+            time.sleep(0.5)
+        seconds = time.perf_counter() - start
+        peaks = [max((_hwm_mb(pid) for pid in _group_pids(p.pid)), default=0.0) for p in procs]
+    finally:
+        for p in procs:
+            os.killpg(p.pid, signal.SIGTERM)
+        for p in procs:
+            p.wait(timeout=60)
+    return Run(f"celery, {workers} worker(s)", len(ids), seconds, peaks)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--broker", default="redis://127.0.0.1:6379/12")
+    args = parser.parse_args()
+    from docproc.synth import generate
+
+    with tempfile.TemporaryDirectory(prefix="docproc-bench-") as tmp:
+        work = Path(tmp)
+        generate(args.count, args.seed, work / "synth")
+        images = work / "synth" / "images"
+        runs = [
+            run_embedded(images, work),
+            run_celery(images, work, 1, args.broker),
+            run_celery(images, work, 2, args.broker),
+        ]
+    print(f"{args.count} synthetic documents (seed {args.seed}), {os.cpu_count()} CPUs")
+    print(f"{'run':<24} {'docs':>5} {'seconds':>8} {'docs/min':>9}  peak RSS per worker (MB)")
+    for run in runs:
+        rss = ", ".join(f"{mb:.0f}" for mb in run.peak_rss_mb)
+        print(
+            f"{run.label:<24} {run.documents:>5} {run.seconds:>8.1f} {run.per_minute:>9.1f}  {rss}"
+        )
+    ratio = runs[2].per_minute / runs[1].per_minute if runs[1].per_minute else 0.0
+    print(f"scaling 1 -> 2 Celery workers: x{ratio:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
