@@ -38,8 +38,27 @@ IDENTIFIER_TOKEN = re.compile(
 )
 
 
+#: Full-width (CJK) and Arabic punctuation, split off like ASCII punctuation so that
+#: "7890，邮箱" or "+62 812-3456-7890،" do not glue identifiers to the next word.
+SCRIPT_PUNCT = "[，。、；：！？（）「」『』【】《》〈〉،؛؟۔]"
+
+
+def _extend(tokenizer: object, attr: str, extra: str) -> None:
+    current = getattr(tokenizer, attr, None)
+    owner = getattr(current, "__self__", None)
+    pattern = getattr(owner, "pattern", None)
+    if not isinstance(pattern, str) or extra in pattern:
+        return
+    compiled = re.compile(f"{extra}|{pattern}" if pattern else extra)
+    method = compiled.finditer if attr == "infix_finditer" else compiled.search
+    setattr(tokenizer, attr, method)
+
+
 def customize_tokenizer(nlp: Language) -> Language:
-    """Make :data:`IDENTIFIER_TOKEN` strings single tokens (serialised with the tokenizer)."""
+    """Make :data:`IDENTIFIER_TOKEN` strings single tokens and split CJK/Arabic punctuation.
+
+    Both are stored with the tokenizer when the pipeline is saved.
+    """
     tokenizer = nlp.tokenizer
     if not hasattr(tokenizer, "token_match"):  # a custom tokenizer: leave it alone
         return nlp
@@ -50,6 +69,9 @@ def customize_tokenizer(nlp: Language) -> Language:
         if isinstance(old_pattern, str) and old_pattern != pattern:
             pattern = f"(?:{pattern})|(?:{old_pattern})"
     setattr(tokenizer, "token_match", re.compile(pattern).match)  # noqa: B010
+    _extend(tokenizer, "prefix_search", f"^{SCRIPT_PUNCT}")
+    _extend(tokenizer, "suffix_search", f"{SCRIPT_PUNCT}$")
+    _extend(tokenizer, "infix_finditer", SCRIPT_PUNCT)
     return nlp
 
 

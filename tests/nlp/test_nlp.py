@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sys
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ import spacy
 
 from docproc.nlp import detect_script, guess_language, load_pipeline, model_path, tag
 from docproc.nlp.components import customize_tokenizer, trim_person_span
-from docproc.nlp.pipeline import TagResult
+from docproc.nlp.pipeline import DEFAULT_MODEL_DIR, TagResult
 
 REPO = Path(__file__).resolve().parents[2]
 NER_DIR = REPO / "models" / "ner"
@@ -49,8 +50,9 @@ def ents(result: TagResult, label: str) -> list[str]:
 
 
 def test_packaged_model_is_in_repo_and_small() -> None:
-    path = model_path()
+    path = DEFAULT_MODEL_DIR
     assert path == NER_DIR / "packages" / "docproc_ner"
+    assert model_path() == path or "DOCPROC_NER_MODEL" in os.environ
     assert (path / "config.cfg").is_file()
     size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
     assert size < 12_000_000, f"packaged model is {size / 1e6:.1f} MB"

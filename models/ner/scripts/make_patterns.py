@@ -71,6 +71,30 @@ PATTERNS: list[dict[str, Any]] = [
             rx(r"^\d{2,6}$", "?"),
         ],
     },
+    # the same with the hyphens split off (happens when CJK text is glued to the number)
+    {
+        "label": "PHONE",
+        "id": "phone",
+        "pattern": [
+            rx(r"^\+\d{1,3}$"),
+            rx(r"^\d{2,4}$"),
+            {"TEXT": "-"},
+            rx(r"^\d{3,6}$"),
+            {"TEXT": "-", "OP": "?"},
+            rx(r"^\d{3,4}$", "?"),
+        ],
+    },
+    {
+        "label": "PHONE",
+        "id": "phone",
+        "pattern": [
+            rx(r"^0\d{2,3}$"),
+            {"TEXT": "-"},
+            rx(r"^\d{3,4}$"),
+            {"TEXT": "-"},
+            rx(r"^\d{3,4}$"),
+        ],
+    },
     # 0812 3456 7890
     {
         "label": "PHONE",

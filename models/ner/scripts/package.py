@@ -34,7 +34,7 @@ def build(model: Path, patterns: Path) -> spacy.language.Language:
     ruler = nlp.add_pipe(
         "entity_ruler",
         name="structured_ruler",
-        after="ner",
+        after="docproc_case_filter",
         config={"overwrite_ents": True, "phrase_matcher_attr": None, "validate": True},
     )
     ruler.add_patterns(list(srsly.read_jsonl(patterns)))  # type: ignore[attr-defined]
