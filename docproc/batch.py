@@ -375,6 +375,8 @@ def _pool_map(
 
             done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
             for future in done:
+                if future not in in_flight:  # requeued after the pool broke
+                    continue
                 unit, document_id = in_flight.pop(future)
                 try:
                     outcome = future.result()
@@ -418,6 +420,8 @@ def _run_celery(
             # The file itself is bad: record that here, no worker needed.
             if runner.claim(prepared):
                 results.append(runner.record(unit, prepared, ReadOutcome.failure(exc)))
+            else:
+                results.append(UnitResult(unit.name, SKIPPED, "in_progress", prepared))
             advance()
             continue
         dispatch(prepared)

@@ -27,6 +27,7 @@ from urllib.parse import unquote_plus
 
 from fastapi import APIRouter, HTTPException, Request
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from docproc.db import repo
 from docproc.db.models import Document
@@ -327,7 +328,9 @@ def make_hooks_router(
             raise HTTPException(status_code=400, detail="the body is not JSON") from exc
         refs = parse_object_event(payload)
         try:
-            report = handle_object_event(
+            # Storage and database calls block: keep them off the event loop.
+            report = await run_in_threadpool(
+                handle_object_event,
                 refs,
                 store=get_store(),
                 session_factory=get_session_factory(),
