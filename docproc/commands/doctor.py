@@ -139,8 +139,9 @@ def check_database(settings: Settings) -> Check:
             "database",
             False,
             f"{backend}: migrations at {sorted(current) or 'none'}, head is {sorted(heads)}",
-            "Run the migrations: `docproc process` does it for SQLite; for PostgreSQL "
-            "run `alembic upgrade head` or start the API once.",
+            "Migrate the database: `docproc process` does it for SQLite; for PostgreSQL run the "
+            'compose `migrate` service, or python -c "import os; from docproc.db.session '
+            "import migrate; migrate(os.environ['DOCPROC_DATABASE_URL'])\"",
         )
     return Check("database", True, f"{backend}: connected, migrations at head")
 
