@@ -177,10 +177,12 @@ def _read_unit(spec: SourceSpec, unit: Unit, settings: Settings) -> bytes:
     return _cached_store(spec.root, settings).get(unit.location)
 
 
-def work_unit(spec: SourceSpec, unit: Unit, store_url: str) -> ReadOutcome:
+def work_unit(
+    spec: SourceSpec, unit: Unit, store_url: str, settings: Settings | None = None
+) -> ReadOutcome:
     """Run in a worker process: read the file, store the original, read the MRZ."""
     start = time.perf_counter()
-    settings = get_settings()
+    settings = settings or get_settings()
     try:
         data = _read_unit(spec, unit, settings)
         put_original(_cached_store(store_url, settings), data, media_type_for(unit.name))
@@ -346,7 +348,7 @@ def _run_local(
             advance()
     if workers <= 1:
         for unit, document_id in pending:
-            outcome = work_unit(runner.spec, unit, runner.store_url)
+            outcome = work_unit(runner.spec, unit, runner.store_url, runner.settings)
             results.append(runner.record(unit, document_id, outcome))
             advance()
         return
@@ -369,7 +371,9 @@ def _pool_map(
         while queue or in_flight:
             while queue and len(in_flight) < 2 * workers:
                 unit, document_id = queue.pop()
-                future = executor.submit(work_unit, runner.spec, unit, runner.store_url)
+                future = executor.submit(
+                    work_unit, runner.spec, unit, runner.store_url, runner.settings
+                )
                 in_flight[future] = (unit, document_id)
             from concurrent.futures import FIRST_COMPLETED, wait
 

@@ -169,3 +169,33 @@ def test_event_for_new_object_and_reconcile(services: Services) -> None:
     )
     assert report.queued == 0  # originals and incoming copies all known
     assert _document_count(services) == 3
+
+
+def test_batch_from_an_s3_prefix_fails_bad_objects_and_resumes(
+    services: Services, seaweed_s3: Any
+) -> None:
+    from pydantic import SecretStr
+
+    from docproc.batch import run_batch
+
+    bucket = services.store_url.split("//", 1)[1].split("?", 1)[0]
+    services.store.put("incoming/notes.txt", b"not a scan\n", "text/plain")
+    services.store.put("incoming/empty.png", b"", "image/png")
+    settings = services.settings.model_copy(
+        update={
+            "s3_access_key": SecretStr(seaweed_s3.access_key),
+            "s3_secret_key": SecretStr(seaweed_s3.secret_key),
+        }
+    )
+    source = f"s3://{bucket}/incoming/?endpoint={seaweed_s3.endpoint}&secure=0"
+    kwargs: dict[str, Any] = {
+        "store": services.store,
+        "store_url": services.store_url,
+        "session_factory": services.session_factory,
+        "settings": settings,
+    }
+    summary = run_batch(source, **kwargs)
+    assert summary.total == 2
+    assert dict(summary.reasons) == {"failed:unsupported_format": 1, "failed:empty_file": 1}
+    again = run_batch(source, **kwargs)
+    assert dict(again.counts) == {"skipped": 2}
