@@ -29,8 +29,17 @@ sys.path.insert(0, str(ROOT))
 from docproc.mrz.parse import parse_mrz  # noqa: E402
 from docproc.read import read_file  # noqa: E402
 
-FIELDS = ("type", "issuing_country", "surname", "given_names", "document_number", "nationality",
-          "birth", "sex", "expiry")
+FIELDS = (
+    "type",
+    "issuing_country",
+    "surname",
+    "given_names",
+    "document_number",
+    "nationality",
+    "birth",
+    "sex",
+    "expiry",
+)
 
 
 def _words(s: str) -> str:
@@ -41,9 +50,14 @@ def truth_fields(lines: list[str]) -> dict[str, str]:
     p = parse_mrz(lines)
     assert p is not None, lines
     return {
-        "type": p.type.value, "issuing_country": p.issuing_country, "surname": p.surname,
-        "given_names": p.given_names, "document_number": p.document_number,
-        "nationality": p.nationality, "birth": p.raw_birth_date, "sex": p.sex,
+        "type": p.type.value,
+        "issuing_country": p.issuing_country,
+        "surname": p.surname,
+        "given_names": p.given_names,
+        "document_number": p.document_number,
+        "nationality": p.nationality,
+        "birth": p.raw_birth_date,
+        "sex": p.sex,
         "expiry": p.raw_expiry_date,
     }
 
@@ -55,9 +69,14 @@ def docproc_read(path: Path) -> tuple[dict[str, str] | None, bool]:
         return None, False
     p = r.mrz.parsed
     return {
-        "type": p.type.value, "issuing_country": p.issuing_country, "surname": p.surname,
-        "given_names": p.given_names, "document_number": p.document_number,
-        "nationality": p.nationality, "birth": p.raw_birth_date, "sex": p.sex,
+        "type": p.type.value,
+        "issuing_country": p.issuing_country,
+        "surname": p.surname,
+        "given_names": p.given_names,
+        "document_number": p.document_number,
+        "nationality": p.nationality,
+        "birth": p.raw_birth_date,
+        "sex": p.sex,
         "expiry": p.raw_expiry_date,
     }, not r.mrz.needs_review
 
@@ -73,10 +92,15 @@ def passporteye_read(path: Path) -> tuple[dict[str, str] | None, bool]:
         return None, False
     sex = {"<": "X"}.get(m.sex, m.sex)
     return {
-        "type": str(m.mrz_type), "issuing_country": m.country.strip("<"),
-        "surname": _words(m.surname), "given_names": _words(m.names),
-        "document_number": m.number.strip("<"), "nationality": m.nationality.strip("<"),
-        "birth": m.date_of_birth, "sex": sex, "expiry": m.expiration_date,
+        "type": str(m.mrz_type),
+        "issuing_country": m.country.strip("<"),
+        "surname": _words(m.surname),
+        "given_names": _words(m.names),
+        "document_number": m.number.strip("<"),
+        "nationality": m.nationality.strip("<"),
+        "birth": m.date_of_birth,
+        "sex": sex,
+        "expiry": m.expiration_date,
     }, bool(m.valid)
 
 
@@ -127,22 +151,35 @@ def run(items: list[tuple[Path, list[str] | None]], label: str) -> dict[str, Tal
 def report(label: str, tallies: dict[str, Tally]) -> dict[str, Any]:
     med = {k: statistics.median(t.seconds) if t.seconds else 0.0 for k, t in tallies.items()}
     print(f"\n## {label}")
-    print("| reader | fully right | field accuracy | auto-accepted | accepted but wrong | "
-          "negatives as no MRZ | median s/image |")
+    print(
+        "| reader | fully right | field accuracy | auto-accepted | accepted but wrong | "
+        "negatives as no MRZ | median s/image |"
+    )
     print("|---|---|---|---|---|---|---|")
     out: dict[str, Any] = {}
     for name, t in tallies.items():
         acc = t.fields_right / t.fields_total if t.fields_total else 0.0
-        print(f"| {name} | {t.full}/{t.docs} | {acc:.1%} | {t.accepted} | {t.accepted_wrong} | "
-              f"{t.negatives_right}/{t.negatives} | {med[name]:.2f} |")
-        out[name] = {"full": t.full, "docs": t.docs, "field_accuracy": acc,
-                     "accepted": t.accepted, "accepted_wrong": t.accepted_wrong,
-                     "negatives_right": t.negatives_right, "negatives": t.negatives,
-                     "median_seconds": med[name], "wrong": t.wrong_files}
+        print(
+            f"| {name} | {t.full}/{t.docs} | {acc:.1%} | {t.accepted} | {t.accepted_wrong} | "
+            f"{t.negatives_right}/{t.negatives} | {med[name]:.2f} |"
+        )
+        out[name] = {
+            "full": t.full,
+            "docs": t.docs,
+            "field_accuracy": acc,
+            "accepted": t.accepted,
+            "accepted_wrong": t.accepted_wrong,
+            "negatives_right": t.negatives_right,
+            "negatives": t.negatives,
+            "median_seconds": med[name],
+            "wrong": t.wrong_files,
+        }
     if med["docproc"] > 0:
         ratio = med["passporteye"] / med["docproc"]
-        print(f"\nspeed: docproc median is {1 / ratio:.2f}x PassportEye's "
-              f"(PassportEye takes {ratio:.1f}x as long)")
+        print(
+            f"\nspeed: docproc median is {1 / ratio:.2f}x PassportEye's "
+            f"(PassportEye takes {ratio:.1f}x as long)"
+        )
         out["speed_ratio"] = ratio
     return out
 
@@ -179,8 +216,12 @@ def main() -> int:
 
         tmp = tempfile.TemporaryDirectory()
         generate(args.synthetic, args.seed, Path(tmp.name), degraded=True)
-        sets.append((f"fresh synthetic, degraded (n={args.synthetic}, seed={args.seed})",
-                     load_set(Path(tmp.name))))
+        sets.append(
+            (
+                f"fresh synthetic, degraded (n={args.synthetic}, seed={args.seed})",
+                load_set(Path(tmp.name)),
+            )
+        )
     results = {label: report(label, run(items, label)) for label, items in sets}
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))

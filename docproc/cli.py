@@ -9,11 +9,21 @@ import sys
 from collections.abc import Sequence
 
 from docproc import __version__
-from docproc.errors import DocprocError, ExitCode
+from docproc.errors import DocprocError
 
 # Sub-command modules in docproc/commands/, in help order.
-_COMMANDS = ("read", "process", "batch", "worker", "sweep", "doctor", "extract", "tag", "serve",
-             "user")
+_COMMANDS = (
+    "read",
+    "process",
+    "batch",
+    "worker",
+    "sweep",
+    "doctor",
+    "extract",
+    "tag",
+    "serve",
+    "user",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,7 +32,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     import importlib
-
     import importlib.util
 
     for name in _COMMANDS:
@@ -36,8 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         return int(args.func(args))
     except DocprocError as exc:

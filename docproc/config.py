@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """docproc's settings. Every field is read from ``DOCPROC_<FIELD>`` (see docs/configuration.md)."""
+    """docproc settings; each field is read from ``DOCPROC_<FIELD>`` (docs/configuration.md)."""
 
     model_config = SettingsConfigDict(env_prefix="DOCPROC_", extra="ignore")
 

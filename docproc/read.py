@@ -74,8 +74,9 @@ def read_bytes(data: bytes, name: str, settings: Settings | None = None) -> Read
     try:
         mrz, count = read_pages(iter_pages(data, filename=name, settings=settings))
     except Exception as exc:  # every failure becomes a result with a reason code
-        return ReadResult(name, ReadStatus.error, error=as_docproc_error(exc),
-                          seconds=time.perf_counter() - start)
+        return ReadResult(
+            name, ReadStatus.error, error=as_docproc_error(exc), seconds=time.perf_counter() - start
+        )
     status = ReadStatus.ok if mrz else ReadStatus.no_mrz
     return ReadResult(name, status, mrz, pages=count, seconds=time.perf_counter() - start)
 
@@ -86,7 +87,11 @@ def read_file(path: str | Path, settings: Settings | None = None) -> ReadResult:
     try:
         mrz, count = read_pages(load_path(path, settings))
     except Exception as exc:
-        return ReadResult(str(path), ReadStatus.error, error=as_docproc_error(exc),
-                          seconds=time.perf_counter() - start)
+        return ReadResult(
+            str(path),
+            ReadStatus.error,
+            error=as_docproc_error(exc),
+            seconds=time.perf_counter() - start,
+        )
     status = ReadStatus.ok if mrz else ReadStatus.no_mrz
     return ReadResult(str(path), status, mrz, pages=count, seconds=time.perf_counter() - start)

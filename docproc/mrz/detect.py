@@ -111,7 +111,7 @@ def _merge(a: LineBox, b: LineBox) -> LineBox:
 
 
 def _parallel(a: LineBox, b: LineBox) -> bool:
-    return abs(float(np.dot(a.u, b.u))) >= np.cos(np.radians(MAX_ANGLE_DIFF_DEG))
+    return abs(float(np.dot(a.u, b.u))) >= float(np.cos(np.radians(MAX_ANGLE_DIFF_DEG)))
 
 
 def merge_collinear(lines: Sequence[LineBox]) -> list[LineBox]:

@@ -113,8 +113,13 @@ class MRZRead:
             "review_reasons": list(self.review_reasons),
             "warnings": list(p.warnings),
             "corrections": [
-                {"line": c.line, "column": c.column, "before": c.before, "after": c.after,
-                 "rule": c.rule}
+                {
+                    "line": c.line,
+                    "column": c.column,
+                    "before": c.before,
+                    "after": c.after,
+                    "rule": c.rule,
+                }
                 for c in p.corrections
             ],
             "quad": [[round(x, 1), round(y, 1)] for x, y in self.quad],

@@ -503,6 +503,25 @@ def _choose_by_check(work: _Work, layout: _Layout, fld: _Field, check_name: str)
                 return f"ambiguous_correction:{check_name}"
             work.put(fld, passing[0][1], RULE_CHECK)
             return None
+    # Last resort: one swap of any confusable glyph (an O between digits, say), when exactly one
+    # such swap satisfies the checks. A swap of a letter for a digit always changes the check
+    # digit (their values differ by a number that is not a multiple of 10), so a real O/0
+    # confusion is always caught; but a different error can pass by chance, so the result is
+    # only a guess and is flagged for review.
+    confusable = [k for k, ch in enumerate(value) if ch in _ALNUM_SWAPS]
+    guesses = []
+    for k in confusable:
+        variant = value[:k] + _ALNUM_SWAPS[value[k]] + value[k + 1 :]
+        override = (fld, variant)
+        if _check_ok(work, layout, check_name, override) and _check_ok(
+            work, layout, "composite", override
+        ):
+            guesses.append(variant)
+    if len(guesses) == 1:
+        work.put(fld, guesses[0], RULE_CHECK)
+        return f"guessed_correction:{check_name}"
+    if guesses:
+        return f"ambiguous_correction:{check_name}"
     return None
 
 
@@ -545,7 +564,37 @@ def _apply_field_fixes(work: _Work, layout: _Layout) -> list[str]:
         warning = _choose_by_check(work, layout, fld, name)
         if warning:
             warnings.append(warning)
+    warning = _guess_composite_only(work, layout)
+    if warning:
+        warnings.append(warning)
     return warnings
+
+
+def _guess_composite_only(work: _Work, layout: _Layout) -> str | None:
+    """Optional data that only the composite protects (TD1, TD2): when every other check passes
+    and the composite fails, try one swap of a confusable glyph there; a unique fix is applied
+    as a guess (flagged for review), several are reported as ambiguous."""
+    if not any(c[0] == "composite" for c in layout.checks) or _check_ok(work, layout, "composite"):
+        return None
+    if not all(_check_ok(work, layout, c[0]) for c in layout.checks if c[0] != "composite"):
+        return None
+    if layout.key not in ("TD1", "TD2"):
+        return None
+    guesses: list[tuple[_Field, str]] = []
+    for fld in layout.fields:
+        if fld.name not in ("optional_data", "optional_data_2"):
+            continue
+        value = work.get(fld.line, fld.start, fld.end)
+        for k, ch in enumerate(value):
+            if ch not in _ALNUM_SWAPS:
+                continue
+            variant = value[:k] + _ALNUM_SWAPS[ch] + value[k + 1 :]
+            if _check_ok(work, layout, "composite", (fld, variant)):
+                guesses.append((fld, variant))
+    if len(guesses) == 1:
+        work.put(guesses[0][0], guesses[0][1], RULE_CHECK)
+        return "guessed_correction:composite"
+    return "ambiguous_correction:composite" if guesses else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -771,4 +820,3 @@ def field_spans(parsed: ParsedMRZ) -> dict[str, tuple[tuple[int, int, int], ...]
         for name in _OUTPUT_FIELD.get(fld.name, (fld.name,)):
             spans.setdefault(name, []).append((fld.line, fld.start, fld.end))
     return {name: tuple(s) for name, s in spans.items()}
-

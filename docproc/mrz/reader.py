@@ -20,7 +20,15 @@ import numpy.typing as npt
 from docproc.mrz.detect import LineBox, ZoneCandidate, find_zones
 from docproc.mrz.model import MRZRead, ParsedMRZ
 from docproc.mrz.parse import field_spans, mrz_likelihood, normalise_line, parse_mrz
-from docproc.ocr.ppocr import MRZ_ALPHABET, PPOCR, LineReading, get_engine, warp_quad
+from docproc.ocr.ppocr import (
+    MRZ_ALPHABET,
+    PPOCR,
+    LineReading,
+    ctc_fixed_length,
+    ctc_greedy,
+    get_engine,
+    warp_quad,
+)
 from docproc.ocr.tesseract import run_tesseract
 
 Image = npt.NDArray[np.uint8]
@@ -29,7 +37,14 @@ DETECT_SIDE = 960
 DETECT_SIDE_LARGE = 1600
 REVIEW_THRESHOLD = 0.85
 # Warnings that make a record unsafe to accept without a person looking at it.
-_REVIEW_WARNINGS = ("unknown_country", "ambiguous_correction", "invalid_", "not_a_date")
+_UNVERIFIABLE = frozenset("0O1I2Z5S8B6G")
+_REVIEW_WARNINGS = (
+    "unknown_country",
+    "ambiguous_correction",
+    "guessed_correction",
+    "invalid_",
+    "not_a_date",
+)
 
 
 @dataclass
@@ -101,29 +116,62 @@ def _from_ppocr(r: LineReading, source: str) -> _Reading:
 
 
 def _tesseract_line(crop: Image) -> _Reading:
-    gray = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
-    gray = cv2.copyMakeBorder(gray, 10, 10, 10, 10, cv2.BORDER_REPLICATE)
+    gray = np.asarray(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), np.uint8)
+    gray = np.asarray(cv2.copyMakeBorder(gray, 10, 10, 10, 10, cv2.BORDER_REPLICATE), np.uint8)
     text = normalise_line(run_tesseract(gray, psm=7, whitelist=MRZ_ALPHABET, timeout=10))
     # tesseract's word confidences are too coarse for characters; count it as a fair vote
     return _Reading(text, [0.7] * len(text), "tesseract")
 
 
+_MRZ_WIDTHS = (30, 36, 44)
+
+
+def _target_width(texts: Sequence[str]) -> int:
+    """The MRZ line length (30, 36 or 44) that the greedy readings of a zone point to."""
+    lengths = sorted(len(t) for t in texts if t)
+    if not lengths:
+        return 44
+    typical = lengths[len(lengths) // 2] if len(lengths) < 3 else lengths[-2]
+    return min(_MRZ_WIDTHS, key=lambda w: (abs(w - typical), -w))
+
+
+def _decode_lines(
+    mats: list[npt.NDArray[np.float32]], chars: str, source: str
+) -> list[list[_Reading]]:
+    """Greedy CTC per line, plus a reading forced to the zone's MRZ length where it differs."""
+    greedy = [ctc_greedy(m, chars) for m in mats]
+    width = _target_width([g.text for g in greedy])
+    out: list[list[_Reading]] = []
+    for m, g in zip(mats, greedy, strict=True):
+        per = [_from_ppocr(g, source)]
+        if len(g.text) != width and abs(len(g.text) - width) <= 10:
+            fixed = ctc_fixed_length(m, chars, width)
+            if fixed is not None:
+                per.insert(0, _from_ppocr(fixed, source + "L"))
+        out.append(per)
+    return out
+
+
 def _orient(
     image: Image, zone: ZoneCandidate, engine: PPOCR
-) -> tuple[ZoneCandidate, list[LineBox], list[LineReading]]:
+) -> tuple[ZoneCandidate, list[LineBox], list[LineReading], list[list[_Reading]]]:
     """Read every line both ways round (0 and 180 degrees) and keep the better direction."""
     lines = _complete_lines(zone)
     crops = [_crop(image, ln, 0) for ln in lines]
-    reads = engine.recognise(crops + [np.ascontiguousarray(c[::-1, ::-1]) for c in crops])
-    fwd, back = reads[: len(lines)], reads[len(lines) :][::-1]
+    mats, chars = engine.recognise_matrices(
+        crops + [np.ascontiguousarray(c[::-1, ::-1]) for c in crops]
+    )
+    fwd_m, back_m = mats[: len(lines)], mats[len(lines) :][::-1]
+    fwd = [ctc_greedy(m, chars) for m in fwd_m]
+    back = [ctc_greedy(m, chars) for m in back_m]
 
     def score(rs: list[LineReading]) -> float:
         return sum(mrz_likelihood(r.text) + r.mean_prob + 0.05 * r.text.count("<") for r in rs)
 
     if score(back) > score(fwd):
         flipped = zone.flipped()
-        return flipped, _complete_lines(flipped), back
-    return zone, lines, fwd
+        return flipped, _complete_lines(flipped), back, _decode_lines(back_m, chars, "ppocr0")
+    return zone, lines, fwd, _decode_lines(fwd_m, chars, "ppocr0")
 
 
 def _looks_like_mrz(reads: Sequence[LineReading]) -> bool:
@@ -236,6 +284,11 @@ def field_confidence(zr: _ZoneRead) -> dict[str, float]:
                     prob = min(prob, 0.75)
                 probs.append(prob)
         conf = min(probs) if probs else 0.0
+        if name == "optional_data" and p.type.value in ("MRVA", "MRVB"):
+            # no check digit covers a visa's optional data: O/0, I/1, S/5... cannot be verified
+            text = "".join(p.lines[ln][s:e] for ln, s, e in spans)
+            if any(ch in _UNVERIFIABLE for ch in text):
+                conf = min(conf, 0.8)
         check = check_of.get(name)
         if check in p.checks:
             # A passing check digit leaves one chance in ten that an error slipped through.
@@ -261,19 +314,19 @@ def review_reasons(parsed: ParsedMRZ, conf: dict[str, float]) -> list[str]:
 
 
 def _read_zone(image: Image, zone: ZoneCandidate, engine: PPOCR, deep: bool) -> _ZoneRead | None:
-    zone, lines, first = _orient(image, zone, engine)
+    zone, lines, first, readings = _orient(image, zone, engine)
     if not _looks_like_mrz(first):
         return None
-    readings: list[list[_Reading]] = [[_from_ppocr(r, "ppocr0")] for r in first]
     zr = _choose(readings, zone, lines)
     if zr is not None and _good_enough(zr):
         return zr
     if len(lines) < 3 and (zr is None or not zr.parsed.valid):
         lines, readings = _add_missed_line(image, lines, readings, engine)
     # Second pass: other renderings of every line.
-    crops = [(i, v, _crop(image, ln, v)) for i, ln in enumerate(lines) for v in (1, 2, 3)]
-    for (i, v, _), r in zip(crops, engine.recognise([c for _, _, c in crops]), strict=True):
-        readings[i].append(_from_ppocr(r, f"ppocr{v}"))
+    for v in (1, 2, 3):
+        mats, chars = engine.recognise_matrices([_crop(image, ln, v) for ln in lines])
+        for i, per in enumerate(_decode_lines(mats, chars, f"ppocr{v}")):
+            readings[i].extend(per)
     zr = _choose(readings, zone, lines)
     if not deep or (zr is not None and _good_enough(zr)):
         return zr
@@ -289,7 +342,7 @@ def _add_missed_line(
     """An MRZ has 2 or 3 lines; look one pitch beyond the zone for a line the detector missed."""
     extra = [_neighbour_line(lines, above=True), _neighbour_line(lines, above=False)]
     got = engine.recognise([_crop(image, ln, 0) for ln in extra])
-    typical = max(len(r[0].text) for r in readings)
+    typical = max(len(r[-1].text) for r in readings)
     lines, readings = list(lines), list(readings)
     for k, (ln, r) in enumerate(zip(extra, got, strict=True)):
         if (
@@ -403,5 +456,5 @@ def read_page(
         review_reasons=tuple(reasons),
         quad=tuple((float(x), float(y)) for x, y in quad),  # type: ignore[arg-type]
         page=page,
-        engine="+".join(sorted({r.source.rstrip("0123") for r in best.chosen})),
+        engine="+".join(sorted({r.source.rstrip("0123L") for r in best.chosen})),
     )

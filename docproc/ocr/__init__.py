@@ -1,1 +1,1 @@
-"""OCR engines: tesseract (subprocess, one wrapper) and the PP-OCR ONNX models shipped by RapidOCR."""
+"""OCR engines: tesseract (one subprocess wrapper) and the PP-OCR ONNX models from RapidOCR."""

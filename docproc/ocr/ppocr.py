@@ -55,7 +55,7 @@ class PPOCR:
     """Lazily loaded detector + recogniser. One instance per process (see :func:`get_engine`)."""
 
     def __init__(self, threads: int = 1) -> None:
-        import onnxruntime as ort
+        import onnxruntime as ort  # type: ignore[import-untyped]
         from rapidocr_onnxruntime.ch_ppocr_det.utils import DBPostProcess
 
         opts = ort.SessionOptions()
@@ -87,8 +87,8 @@ class PPOCR:
         """Text-line quadrilaterals in ``image`` coordinates, detected at ``max_side`` pixels."""
         h, w = image.shape[:2]
         scale = min(1.0, max_side / max(h, w))
-        rh = max(32, int(round(h * scale / 32)) * 32)
-        rw = max(32, int(round(w * scale / 32)) * 32)
+        rh = max(32, round(h * scale / 32) * 32)
+        rw = max(32, round(w * scale / 32) * 32)
         resized = cv2.resize(image, (rw, rh), interpolation=cv2.INTER_AREA)
         blob = (resized.astype(np.float32) / 255.0 - 0.5) / 0.5
         blob = blob.transpose(2, 0, 1)[np.newaxis]
@@ -113,14 +113,37 @@ class PPOCR:
         if not lines:
             return []
         ratios = [ln.shape[1] / max(1, ln.shape[0]) for ln in lines]
-        width = max(320, int(math.ceil(_REC_HEIGHT * max(ratios))))
+        width = max(320, math.ceil(_REC_HEIGHT * max(ratios)))
         batch = np.zeros((len(lines), 3, _REC_HEIGHT, width), dtype=np.float32)
         for i, (ln, ratio) in enumerate(zip(lines, ratios, strict=True)):
-            rw = min(width, max(1, int(math.ceil(_REC_HEIGHT * ratio))))
+            rw = min(width, max(1, math.ceil(_REC_HEIGHT * ratio)))
             img = cv2.resize(ln, (rw, _REC_HEIGHT), interpolation=cv2.INTER_LINEAR)
             batch[i, :, :, :rw] = (img.astype(np.float32).transpose(2, 0, 1) / 255.0 - 0.5) / 0.5
         probs = self._rec.run(None, {self._rec.get_inputs()[0].name: batch})[0]
         return [self._decode(p, alphabet) for p in probs]
+
+    def recognise_matrices(
+        self, lines: list[npt.NDArray[np.uint8]], alphabet: str = MRZ_ALPHABET
+    ) -> tuple[list[npt.NDArray[np.float32]], str]:
+        """Per-frame class probabilities restricted to ``alphabet`` (column 0 is the CTC blank),
+        renormalised, one matrix per line; and the alphabet in column order (from column 1)."""
+        if not lines:
+            return [], alphabet
+        ratios = [ln.shape[1] / max(1, ln.shape[0]) for ln in lines]
+        width = max(320, math.ceil(_REC_HEIGHT * max(ratios)))
+        batch = np.zeros((len(lines), 3, _REC_HEIGHT, width), dtype=np.float32)
+        for i, (ln, ratio) in enumerate(zip(lines, ratios, strict=True)):
+            rw = min(width, max(1, math.ceil(_REC_HEIGHT * ratio)))
+            img = cv2.resize(ln, (rw, _REC_HEIGHT), interpolation=cv2.INTER_LINEAR)
+            batch[i, :, :, :rw] = (img.astype(np.float32).transpose(2, 0, 1) / 255.0 - 0.5) / 0.5
+        probs = self._rec.run(None, {self._rec.get_inputs()[0].name: batch})[0]
+        idx, chars = self._allowed(alphabet)
+        out = []
+        for p in probs:
+            sub = p[:, idx].astype(np.float32)
+            sub /= np.maximum(sub.sum(axis=1, keepdims=True), 1e-9)
+            out.append(sub)
+        return out, chars
 
     def _decode(self, probs: npt.NDArray[np.float32], alphabet: str | None) -> LineReading:
         if alphabet is not None:
@@ -146,6 +169,97 @@ class PPOCR:
                 out[-1] = CharReading(last.char, float(sub[t, k]), last.alt, last.alt_prob)
             prev = k
         return LineReading("".join(c.char for c in out), tuple(out))
+
+
+def ctc_greedy(probs: npt.NDArray[np.float32], chars: str) -> LineReading:
+    """Best-path CTC decoding of a restricted probability matrix (column 0 = blank)."""
+    best = probs.argmax(axis=1)
+    out: list[CharReading] = []
+    prev = 0
+    for t, k in enumerate(best):
+        k = int(k)
+        if k != 0 and k != prev:
+            out.append(CharReading(chars[k - 1], float(probs[t, k]), "", 0.0))
+        elif k != 0 and out and probs[t, k] > out[-1].prob:
+            out[-1] = CharReading(out[-1].char, float(probs[t, k]), "", 0.0)
+        prev = k
+    return LineReading("".join(c.char for c in out), tuple(out))
+
+
+def ctc_fixed_length(probs: npt.NDArray[np.float32], chars: str, n: int) -> LineReading | None:
+    """The most probable CTC path that emits exactly ``n`` characters.
+
+    MRZ lines have a known length (30, 36 or 44). A greedy decoder drops a character when the
+    blank wins a frame between two glyphs; forcing the length recovers the likeliest reading with
+    none missing (Viterbi over states 'k characters emitted, now in blank or in character c').
+    """
+    t_len, n_cls = probs.shape
+    if n <= 0 or t_len < n:
+        return None
+    logp = np.log(np.maximum(probs, 1e-12))
+    neg = -1e18
+    n_chr = n_cls - 1
+    blank = np.full(n + 1, neg)
+    inchar = np.full((n + 1, n_chr), neg)
+    blank[0] = logp[0, 0]
+    inchar[1, :] = logp[0, 1:]
+    # back-pointers: for blank[k]: 0 = from blank, 1 + c = from char c; for inchar[k, c]:
+    # -1 = stay, -2 = from blank[k-1], c' >= 0 = from inchar[k-1, c']
+    bp_blank = np.zeros((t_len, n + 1), dtype=np.int16)
+    bp_char = np.zeros((t_len, n + 1, n_chr), dtype=np.int16)
+    cols = np.arange(n_chr)
+    for t in range(1, t_len):
+        best_char = inchar.max(axis=1)
+        best_char_arg = inchar.argmax(axis=1)
+        new_blank = np.maximum(blank, best_char) + logp[t, 0]
+        bp_blank[t] = np.where(blank >= best_char, 0, 1 + best_char_arg)
+        # best previous char different from c: top-2 of inchar[k-1]
+        prev = inchar[:-1]
+        order = np.argsort(-prev, axis=1)[:, :2]
+        top1 = np.take_along_axis(prev, order[:, :1], axis=1)[:, 0]
+        top2 = np.take_along_axis(prev, order[:, 1:2], axis=1)[:, 0]
+        other = np.where(cols[None, :] == order[:, :1], top2[:, None], top1[:, None])
+        other_arg = np.where(cols[None, :] == order[:, :1], order[:, 1:2], order[:, :1])
+        from_blank = np.repeat(blank[:-1, None], n_chr, axis=1)
+        new_char = np.full((n + 1, n_chr), neg)
+        stay = inchar[1:]
+        cand = np.stack([stay, from_blank, other], axis=0)
+        choice = cand.argmax(axis=0)
+        new_char[1:] = cand.max(axis=0) + logp[t, 1:][None, :]
+        ptr = np.where(choice == 0, -1, np.where(choice == 1, -2, other_arg))
+        bp_char[t, 1:] = ptr
+        blank, inchar = new_blank, new_char
+    # end state
+    end_char = int(inchar[n].argmax())
+    if blank[n] <= neg / 2 and inchar[n, end_char] <= neg / 2:
+        return None
+    state: tuple[str, int] = ("b", 0) if blank[n] >= inchar[n, end_char] else ("c", end_char)
+    k = n
+    labels: list[tuple[int, float]] = []  # (class, prob) per emitted char, reversed
+    best_prob: dict[int, float] = {}
+    for t in range(t_len - 1, -1, -1):
+        if state[0] == "b":
+            if t == 0:
+                break
+            back = int(bp_blank[t, k])
+            state = ("b", 0) if back == 0 else ("c", int(back - 1))
+            continue
+        c = int(state[1])
+        best_prob[k] = max(best_prob.get(k, 0.0), float(probs[t, c + 1]))
+        if t == 0:
+            labels.append((c, best_prob[k]))
+            break
+        back = int(bp_char[t, k, c])
+        if back == -1:
+            continue
+        labels.append((c, best_prob[k]))
+        k -= 1
+        state = ("b", 0) if back == -2 else ("c", int(back))
+    labels.reverse()
+    if len(labels) != n:
+        return None
+    out = tuple(CharReading(chars[c], p, "", 0.0) for c, p in labels)
+    return LineReading("".join(ch.char for ch in out), out)
 
 
 _engines: dict[int, PPOCR] = {}
@@ -177,7 +291,7 @@ def warp_quad(
     dx, dy = ux * w * pad[0], uy * h * pad[1]
     q = np.array([q[0] - dx - dy, q[1] + dx - dy, q[2] + dx + dy, q[3] - dx + dy], np.float32)
     w, h = w * (1 + 2 * pad[0]), h * (1 + 2 * pad[1])
-    out_w = max(8, int(round(w * out_height / max(1.0, h))))
+    out_w = max(8, round(w * out_height / max(1.0, h)))
     dst = np.array([[0, 0], [out_w, 0], [out_w, out_height], [0, out_height]], np.float32)
     m = cv2.getPerspectiveTransform(q, dst)
     warped = cv2.warpPerspective(
