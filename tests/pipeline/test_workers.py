@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -80,4 +81,32 @@ def test_storage_down_mid_batch_every_document_processed_once(
     wait_until_finished(services, ids, sweep_every=5.0)
     final = statuses(services.session_factory, ids)
     assert set(final.values()) <= {"done", "needs_review"}, final
+    assert_processed_once(services.session_factory, ids)
+
+
+def test_batch_dispatched_to_celery_waits_for_the_workers(
+    services: Services, tmp_path: Path
+) -> None:
+    from docproc.batch import run_batch
+
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    for name, data in sample_bytes()[:2]:
+        (folder / name).write_bytes(data)
+    (folder / "notes.txt").write_text("not a scan\n")
+    services.start_worker()
+    summary = run_batch(
+        str(folder),
+        store=services.store,
+        store_url=services.store_url,
+        session_factory=services.session_factory,
+        dispatch="celery",
+        celery_dispatch=services.dispatcher(),
+        wait_timeout=300,
+        settings=services.settings,
+    )
+    counts = summary.counts
+    assert counts["failed"] == 1
+    assert counts["done"] + counts["needs_review"] == 2, counts
+    ids = [r.document_id for r in summary.results if r.document_id is not None]
     assert_processed_once(services.session_factory, ids)
