@@ -17,6 +17,7 @@ batch. One ``batches`` row records the run.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -46,6 +47,7 @@ from docproc.pipeline import (
     media_type_for,
     read_outcome,
     record_outcome,
+    release_claim,
     store_artefacts,
 )
 from docproc.storage import ObjectStore, open_store, original_key, put_original, sha256_hex
@@ -267,6 +269,7 @@ class _Runner:
         self.settings = settings
         self.actor = actor
         self.source_store = _source_store(spec, settings) if spec.kind == "s3" else None
+        self.claimed: set[uuid.UUID] = set()
 
     def prepare(self, unit: Unit, batch_id: uuid.UUID) -> UnitResult | uuid.UUID:
         """Skip, or create and claim the unit's document; return its id or a final result."""
@@ -296,15 +299,30 @@ class _Runner:
 
     def claim(self, document_id: uuid.UUID) -> bool:
         with session_scope(self.factory) as session:
-            return repo.claim_for_processing(
+            claimed = repo.claim_for_processing(
                 session,
                 document_id,
                 self.actor,
                 stale_after=timedelta(seconds=self.settings.claim_stale_after),
                 max_attempts=self.settings.max_attempts,
             )
+        if claimed:
+            self.claimed.add(document_id)
+        return claimed
+
+    def release_unrecorded(self) -> None:
+        for document_id in sorted(self.claimed):
+            with contextlib.suppress(DocprocError):
+                release_claim(
+                    document_id,
+                    session_factory=self.factory,
+                    worker_name=self.actor,
+                    reason="interrupted",
+                )
+        self.claimed.clear()
 
     def record(self, unit: Unit, document_id: uuid.UUID, outcome: ReadOutcome) -> UnitResult:
+        self.claimed.discard(document_id)
         if outcome.status is not DocumentStatus.failed:
             store_artefacts(self.store, document_id, outcome)
         with session_scope(self.factory) as session:
@@ -341,27 +359,40 @@ def _run_local(
         if isinstance(prepared, UnitResult):
             results.append(prepared)
             advance()
-        elif runner.claim(prepared):
-            pending.append((unit, prepared))
         else:
-            results.append(UnitResult(unit.name, SKIPPED, "in_progress", prepared))
+            pending.append((unit, prepared))
+    try:
+        if workers <= 1:
+            for unit, document_id in pending:
+                if not runner.claim(document_id):
+                    results.append(UnitResult(unit.name, SKIPPED, "in_progress", document_id))
+                else:
+                    outcome = work_unit(runner.spec, unit, runner.store_url, runner.settings)
+                    results.append(runner.record(unit, document_id, outcome))
+                advance()
+            return
+        for unit, document_id, maybe in _pool_map(runner, pending, workers):
+            if maybe is None:
+                results.append(UnitResult(unit.name, SKIPPED, "in_progress", document_id))
+            else:
+                results.append(runner.record(unit, document_id, maybe))
             advance()
-    if workers <= 1:
-        for unit, document_id in pending:
-            outcome = work_unit(runner.spec, unit, runner.store_url, runner.settings)
-            results.append(runner.record(unit, document_id, outcome))
-            advance()
-        return
-    for unit, document_id, outcome in _pool_map(runner, pending, workers):
-        results.append(runner.record(unit, document_id, outcome))
-        advance()
+    finally:
+        # Interrupted (Ctrl-C, a database fault): give back what was claimed and not recorded,
+        # so that a rerun can take it at once instead of waiting for the claim to go stale.
+        runner.release_unrecorded()
 
 
 def _pool_map(
     runner: _Runner, pending: list[tuple[Unit, uuid.UUID]], workers: int
-) -> Iterator[tuple[Unit, uuid.UUID, ReadOutcome]]:
-    """Results in completion order, at most ``2 * workers`` files in flight."""
+) -> Iterator[tuple[Unit, uuid.UUID, ReadOutcome | None]]:
+    """Results in completion order, at most ``2 * workers`` files in flight.
+
+    Each document is claimed just before its file is handed out; ``None`` means another
+    process holds it.
+    """
     import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, wait
 
     context = multiprocessing.get_context("spawn")  # no inherited sockets or engine pools
     queue = list(reversed(pending))
@@ -371,12 +402,15 @@ def _pool_map(
         while queue or in_flight:
             while queue and len(in_flight) < 2 * workers:
                 unit, document_id = queue.pop()
+                if document_id not in runner.claimed and not runner.claim(document_id):
+                    yield unit, document_id, None
+                    continue
                 future = executor.submit(
                     work_unit, runner.spec, unit, runner.store_url, runner.settings
                 )
                 in_flight[future] = (unit, document_id)
-            from concurrent.futures import FIRST_COMPLETED, wait
-
+            if not in_flight:
+                continue
             done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
             for future in done:
                 if future not in in_flight:  # requeued after the pool broke
@@ -387,8 +421,7 @@ def _pool_map(
                 except BrokenProcessPool:
                     # A worker died (out of memory, killed): that file fails, the batch goes on.
                     outcome = ReadOutcome(DocumentStatus.failed, "worker_crashed")
-                    for other, other_id in in_flight.values():
-                        queue.append((other, other_id))
+                    queue.extend(in_flight.values())  # still claimed: handed out again
                     in_flight.clear()
                     executor.shutdown(wait=False, cancel_futures=True)
                     executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
