@@ -1,0 +1,245 @@
+"""Labelled layouts: find label phrases among OCR words (fuzzy, any of several languages) and
+take the value printed to the right of each label or below it.
+
+Labels are spotted word by word, not line by line: tesseract often runs two labels of one row
+into one line ("Kode Negara / Code of issuing State No. Paspor / Passport No.").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from docproc.extract.page import Box, OcrWord, PageText, group_lines, union
+
+LabelTable = Mapping[str, Sequence[str]]  # field key -> label variants (any language)
+
+
+def normalise_token(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in folded.lower() if ch.isalnum())
+
+
+def _tokens(phrase: str) -> tuple[str, ...]:
+    return tuple(t for t in (normalise_token(p) for p in re.split(r"[\s/:]+", phrase)) if t)
+
+
+def similarity(a: str, b: str) -> float:
+    """1 - normalised Levenshtein distance."""
+    if a == b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return 1.0 - prev[-1] / max(len(a), len(b))
+
+
+def _token_score(read: str, want: str) -> float:
+    if read == want:
+        return 1.0
+    if len(want) <= 3:  # "no", "of", "sex", "tgl": exact only
+        return 0.0
+    s = similarity(read, want)
+    return s if s >= (0.75 if len(want) >= 6 else 0.7) else 0.0
+
+
+@dataclass(frozen=True)
+class Label:
+    key: str
+    words: tuple[OcrWord, ...]
+    score: float
+
+    @property
+    def frame_box(self) -> Box:
+        return union([w.frame_box for w in self.words])
+
+    @property
+    def height(self) -> float:
+        return min(w.height for w in self.words)
+
+
+@dataclass(frozen=True)
+class Value:
+    key: str
+    text: str
+    conf: float
+    box: Box
+    label: Label
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A word or part of a word (``Tempat/Tgl.`` gives two pieces of one word)."""
+
+    token: str
+    word: int
+
+
+def _pieces(words: Sequence[OcrWord]) -> list[_Piece]:
+    out: list[_Piece] = []
+    for i, w in enumerate(words):
+        for t in _tokens(w.text):
+            out.append(_Piece(t, i))
+    return out
+
+
+def _compile(table: LabelTable) -> list[tuple[str, tuple[str, ...]]]:
+    variants = [(key, _tokens(v)) for key, vs in table.items() for v in vs]
+    # longest first so "jenis kelamin" wins over "jenis", "place date of birth" over "date of birth"
+    return sorted(variants, key=lambda kv: (-len(kv[1]), -sum(map(len, kv[1]))))
+
+
+def spot_labels(page: PageText, table: LabelTable) -> list[Label]:
+    """Every label of ``table`` found on ``page``; adjacent parts of one bilingual label
+    ("Nama / Name") merge into one :class:`Label`."""
+    variants = _compile(table)
+    found: list[Label] = []
+    rows: dict[int, list[OcrWord]] = {}
+    for line in page.lines:
+        rows.setdefault(line.row, []).extend(line.words)
+    for row_words in rows.values():
+        words = sorted(row_words, key=lambda w: w.frame_box[0])
+        pieces = _pieces(words)
+        i = 0
+        row_labels: list[tuple[str, list[int], float, int, int]] = []  # key, words, score, i, j
+        while i < len(pieces):
+            best: tuple[str, int, float] | None = None
+            for key, toks in variants:
+                n = len(toks)
+                if i + n > len(pieces) or (best is not None and n < best[1]):
+                    continue
+                scores = [_token_score(pieces[i + k].token, toks[k]) for k in range(n)]
+                if min(scores) <= 0:
+                    continue
+                score = sum(scores) / n
+                if best is None or n > best[1] or score > best[2]:
+                    best = (key, n, score)
+            if best is None:
+                i += 1
+                continue
+            key, n, score = best
+            idx = sorted({pieces[i + k].word for k in range(n)})
+            row_labels.append((key, idx, score, i, i + n))
+            i += n
+        for key, idx, score, start, _end in row_labels:
+            prev = found[-1] if found and found[-1].key == key else None
+            first = words[idx[0]]
+            if (
+                prev is not None
+                and prev.words[-1] in words
+                and _close(prev.words[-1], first, words)
+                and start > 0
+            ):
+                merged = tuple(dict.fromkeys((*prev.words, *(words[k] for k in idx))))
+                found[-1] = Label(key, merged, max(prev.score, score))
+            else:
+                found.append(Label(key, tuple(words[k] for k in idx), score))
+    return found
+
+
+def _close(a: OcrWord, b: OcrWord, row: list[OcrWord]) -> bool:
+    """``b`` follows ``a`` with only a slash (or nothing) between them."""
+    ia, ib = row.index(a), row.index(b)
+    between = row[ia + 1 : ib]
+    if any(normalise_token(w.text) for w in between):
+        return False
+    return b.frame_box[0] - a.frame_box[2] < 4 * max(a.height, b.height)
+
+
+def find_values(
+    page: PageText,
+    labels: list[Label],
+    *,
+    prefer: Literal["below", "right"] = "below",
+    first_gap: float = 12.0,
+) -> dict[str, Value]:
+    """The value of each label: words right of it on its row (up to the next label), or on the
+    first row below it within its column. The first label found for a key wins."""
+    label_words = {id(w) for lab in labels for w in lab.words}
+    free = [w for w in page.words if id(w) not in label_words and normalise_token(w.text)]
+    out: dict[str, Value] = {}
+    for lab in labels:
+        if lab.key in out:
+            continue
+        order = ("right", "below") if prefer == "right" else ("below", "right")
+        for where in order:
+            words = (
+                _right_of(lab, labels, free, first_gap)
+                if where == "right"
+                else _below(lab, labels, free)
+            )
+            if words:
+                line = group_lines(words)
+                text = " ".join(ln.text for ln in line)
+                conf = sum(w.conf for w in words) / len(words)
+                out[lab.key] = Value(lab.key, text, conf, union([w.box for w in words]), lab)
+                break
+    return out
+
+
+def _same_row(a: Box, b: Box) -> bool:
+    cy = (b[1] + b[3]) / 2
+    return a[1] - 0.2 * (a[3] - a[1]) <= cy <= a[3] + 0.2 * (a[3] - a[1])
+
+
+def _right_of(
+    lab: Label, labels: list[Label], free: list[OcrWord], first_gap: float
+) -> list[OcrWord]:
+    box = lab.frame_box
+    stop = min(
+        (o.frame_box[0] for o in labels if o is not lab and _same_row(box, o.frame_box)
+         and o.frame_box[0] > box[2]),
+        default=float("inf"),
+    )
+    words = [w for w in free if _same_row(box, w.frame_box) and box[2] <= w.frame_box[0] < stop]
+    return _contiguous(
+        sorted(words, key=lambda w: w.frame_box[0]), box[2], lab.height, first_gap
+    )
+
+
+def _contiguous(
+    words: list[OcrWord], start: float, height: float, first_gap: float
+) -> list[OcrWord]:
+    """Words up to the first gap wider than a few text heights (a value, not the whole row)."""
+    out: list[OcrWord] = []
+    edge = start
+    for w in words:
+        if w.frame_box[0] - edge > (first_gap if not out else 4.0) * height:
+            break
+        out.append(w)
+        edge = w.frame_box[2]
+    return out
+
+
+def _below(lab: Label, labels: list[Label], free: list[OcrWord]) -> list[OcrWord]:
+    box = lab.frame_box
+    h = max(1.0, lab.height)
+    same_row = [o for o in labels if o is not lab and _same_row(box, o.frame_box)]
+    right = min((o.frame_box[0] for o in same_row if o.frame_box[0] > box[2]), default=1e9)
+    left_edge = box[0] - 1.5 * h
+    band = [
+        w
+        for w in free
+        if box[3] - 0.3 * h <= (w.frame_box[1] + w.frame_box[3]) / 2 <= box[3] + 3.0 * h
+        and left_edge <= w.frame_box[0] < right - 0.5 * h
+    ]
+    # a label further down in the band closes it
+    below_labels = [o.frame_box[1] for o in labels if o.frame_box[1] > box[3] - 0.3 * h]
+    limit = min(below_labels, default=1e9)
+    band = [w for w in band if w.frame_box[1] < limit - 0.2 * h]
+    if not band:
+        return []
+    band.sort(key=lambda w: (w.frame_box[1] + w.frame_box[3]) / 2)
+    first = band[0]
+    return sorted(
+        (w for w in band if _same_row(first.frame_box, w.frame_box)),
+        key=lambda w: w.frame_box[0],
+    )

@@ -1,0 +1,132 @@
+"""``docproc extract``'s unit of work: one file -> one :class:`ExtractRecord`.
+
+load pages -> read the MRZ (``docproc.read.read_pages``) -> OCR the page the MRZ is on, turned
+upright by the MRZ's angle (else deskewed) -> visual-zone fields, or form fields when the page is
+a registration form -> entities of the page text -> cross-checks -> record. Never raises for a bad
+file: the error is in the record with its reason code.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from docproc.config import Settings, get_settings
+from docproc.errors import DocprocError, as_docproc_error
+from docproc.extract.crosscheck import crosscheck
+from docproc.extract.fields import Field
+from docproc.extract.forms import extract_form, looks_like_form
+from docproc.extract.page import PageText, ocr_page
+from docproc.extract.viz import extract_viz
+from docproc.intake import PageImage, load_path
+from docproc.mrz.model import MRZRead
+from docproc.nlp import Entity, tag
+from docproc.read import read_pages
+
+
+@dataclass(frozen=True)
+class ExtractRecord:
+    file: str
+    status: str  # ok | error
+    kind: str = ""  # identity | form | unknown
+    mrz: MRZRead | None = None
+    fields: dict[str, Field] = field(default_factory=dict)
+    entities: list[Entity] = field(default_factory=list)
+    language: str = ""
+    text: str = ""
+    review_reasons: tuple[str, ...] = ()
+    error: DocprocError | None = None
+    pages: int = 0
+    seconds: float = 0.0
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.review_reasons) or self.status != "ok"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "status": self.status,
+            "kind": self.kind,
+            "error": self.error.to_dict() if self.error else None,
+            "mrz": self.mrz.to_json() if self.mrz else None,
+            "fields": {k: f.to_json() for k, f in self.fields.items()},
+            "language": self.language,
+            "entities": list(self.entities),
+            "text": self.text,
+            "review_reasons": list(self.review_reasons),
+            "needs_review": self.needs_review,
+            "pages": self.pages,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def mrz_angle(mrz: MRZRead) -> float:
+    """Degrees (counter-clockwise) that turn the page so the MRZ reads left to right."""
+    (x0, y0), (x1, y1) = mrz.quad[0], mrz.quad[1]
+    return math.degrees(math.atan2(y1 - y0, x1 - x0))
+
+
+def extract_pages(
+    pages: list[PageImage],
+    *,
+    lang: str | None = None,
+    today: date | None = None,
+    with_entities: bool = True,
+) -> tuple[str, MRZRead | None, dict[str, Field], PageText | None, list[str]]:
+    """Kind, MRZ, fields, the OCR'd page and review reasons of one document's pages."""
+    mrz, _ = read_pages(pages)
+    if not pages:
+        return "unknown", mrz, {}, None, []
+    page_image = pages[mrz.page] if mrz is not None and mrz.page < len(pages) else pages[0]
+    angle = mrz_angle(mrz) if mrz is not None else None
+    text = ocr_page(page_image.image, page=page_image.index, lang=lang, angle=angle)
+    reasons: list[str] = []
+    if mrz is None and looks_like_form(text):
+        fields, form_reasons = extract_form(text)
+        return "form", None, fields, text, form_reasons
+    fields = extract_viz(text)
+    viz = {k: f.value for k, f in fields.items() if f.valid}
+    if mrz is not None:
+        reasons += list(mrz.review_reasons)
+    reasons += crosscheck(mrz.to_json() if mrz else None, viz, today)
+    if mrz is None:
+        reasons.append("no_mrz")
+    return "identity", mrz, fields, text, list(dict.fromkeys(reasons))
+
+
+def extract_file(
+    path: str | Path,
+    settings: Settings | None = None,
+    *,
+    lang: str | None = None,
+    today: date | None = None,
+) -> ExtractRecord:
+    start = time.perf_counter()
+    settings = settings or get_settings()
+    try:
+        pages = load_path(path, settings)
+        kind, mrz, fields, page, reasons = extract_pages(pages, lang=lang, today=today)
+        text = page.text if page else ""
+        tagged = tag(text)
+    except Exception as exc:  # every failure becomes a record with a reason code
+        return ExtractRecord(
+            str(path), "error", error=as_docproc_error(exc), seconds=time.perf_counter() - start
+        )
+    return ExtractRecord(
+        str(path),
+        "ok",
+        kind=kind,
+        mrz=mrz,
+        fields=fields,
+        entities=tagged["entities"],
+        language=tagged["language"],
+        text=text,
+        review_reasons=tuple(reasons),
+        pages=len(pages),
+        seconds=time.perf_counter() - start,
+    )
