@@ -23,7 +23,8 @@ class Settings(BaseSettings):
     # OCR
     tesseract_cmd: str = "tesseract"
     ocr_timeout: float = 20.0
-    ocr_threads: int = 1
+    ocr_threads: int = 1  # OMP threads per tesseract call
+    onnx_threads: int = 2  # threads of the PP-OCR models per process (1 in a process pool)
     ocr_languages: str = "eng+ind"
 
     # Embedded defaults: everything under one folder, no services needed.

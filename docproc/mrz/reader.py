@@ -17,6 +17,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from docproc.config import get_settings
+from docproc.mrz.countries import is_known_code
 from docproc.mrz.detect import LineBox, ZoneCandidate, find_zones
 from docproc.mrz.model import MRZRead, ParsedMRZ
 from docproc.mrz.parse import field_spans, mrz_likelihood, normalise_line, parse_mrz
@@ -136,11 +138,11 @@ def _target_width(texts: Sequence[str]) -> int:
 
 
 def _decode_lines(
-    mats: list[npt.NDArray[np.float32]], chars: str, source: str
+    mats: list[npt.NDArray[np.float32]], chars: str, source: str, width: int | None = None
 ) -> list[list[_Reading]]:
     """Greedy CTC per line, plus a reading forced to the zone's MRZ length where it differs."""
     greedy = [ctc_greedy(m, chars) for m in mats]
-    width = _target_width([g.text for g in greedy])
+    width = width or _target_width([g.text for g in greedy])
     out: list[list[_Reading]] = []
     for m, g in zip(mats, greedy, strict=True):
         per = [_from_ppocr(g, source)]
@@ -155,23 +157,33 @@ def _decode_lines(
 def _orient(
     image: Image, zone: ZoneCandidate, engine: PPOCR
 ) -> tuple[ZoneCandidate, list[LineBox], list[LineReading], list[list[_Reading]]]:
-    """Read every line both ways round (0 and 180 degrees) and keep the better direction."""
+    """Fix the reading direction (0 or 180 degrees), then read every line once.
+
+    The direction is decided on the middle third of the longest line read both ways round (a
+    third of a line costs a third of the recogniser's time); reading a line upside down gives
+    low-probability noise.
+    """
     lines = _complete_lines(zone)
-    crops = [_crop(image, ln, 0) for ln in lines]
-    mats, chars = engine.recognise_matrices(
-        crops + [np.ascontiguousarray(c[::-1, ::-1]) for c in crops]
-    )
-    fwd_m, back_m = mats[: len(lines)], mats[len(lines) :][::-1]
-    fwd = [ctc_greedy(m, chars) for m in fwd_m]
-    back = [ctc_greedy(m, chars) for m in back_m]
+    probe = max(lines, key=lambda ln: ln.length)
+    crop = _crop(image, probe, 0)
+    w = crop.shape[1]
+    part = np.ascontiguousarray(crop[:, w // 3 : 2 * w // 3])
+    mats, chars = engine.recognise_matrices([part, np.ascontiguousarray(part[::-1, ::-1])])
+    fwd_probe, back_probe = (ctc_greedy(m, chars) for m in mats)
 
-    def score(rs: list[LineReading]) -> float:
-        return sum(mrz_likelihood(r.text) + r.mean_prob + 0.05 * r.text.count("<") for r in rs)
+    def score(r: LineReading) -> float:
+        return r.mean_prob * max(1, len(r.text)) ** 0.5
 
-    if score(back) > score(fwd):
-        flipped = zone.flipped()
-        return flipped, _complete_lines(flipped), back, _decode_lines(back_m, chars, "ppocr0")
-    return zone, lines, fwd, _decode_lines(fwd_m, chars, "ppocr0")
+    if score(back_probe) > score(fwd_probe):
+        zone = zone.flipped()
+        lines = _complete_lines(zone)
+    mats, chars = engine.recognise_matrices([_crop(image, ln, 0) for ln in lines])
+    return zone, lines, [ctc_greedy(m, chars) for m in mats], _decode_lines(mats, chars, "ppocr0")
+
+
+def _doubtful_code(parsed: ParsedMRZ) -> bool:
+    """A country code the ICAO list does not know: other readings may get it right."""
+    return any(w.startswith("unknown_country") for w in parsed.warnings)
 
 
 def _looks_like_mrz(reads: Sequence[LineReading]) -> bool:
@@ -253,21 +265,33 @@ def _char_confidences(final: str, reading: _Reading) -> list[float]:
     return out
 
 
-def _agreement(final: str, readings: list[_Reading], span: tuple[int, int]) -> float:
-    """Share of the readings of this line that agree with the final text over ``span``."""
-    target = final[span[0] : span[1]]
+def _name_agreement(zr: _ZoneRead, line: int) -> float:
+    """Share of this line's readings that, parsed with the other chosen lines, give the same
+    names as the final result (so readings differing only in what the parser corrects agree)."""
+    p = zr.parsed
     votes = 0
-    for r in readings:
-        t = normalise_line(r.text)
-        if len(t) == len(final) and t[span[0] : span[1]] == target:
+    for r in zr.readings[line]:
+        texts = [c.text for c in zr.chosen]
+        texts[line] = r.text
+        alt = parse_mrz(texts)
+        if alt is not None and (alt.surname, alt.given_names) == (p.surname, p.given_names):
             votes += 1
-    return votes / max(1, len(readings))
+    return votes / max(1, len(zr.readings[line]))
+
+
+# Corrections that only restate what the field type allows keep the glyph's OCR probability; a
+# character chosen by a check digit or inserted to repair the length is less certain.
+_CORRECTION_CAP = {"check_digit_choice": 0.75, "length_insert": 0.5, "length_delete": 0.6}
 
 
 def field_confidence(zr: _ZoneRead) -> dict[str, float]:
     p = zr.parsed
     per_line = [_char_confidences(p.lines[i], zr.chosen[i]) for i in range(len(p.lines))]
-    corrected = {(c.line, c.column) for c in p.corrections}
+    caps = {
+        (c.line, c.column): _CORRECTION_CAP[c.rule]
+        for c in p.corrections
+        if c.rule in _CORRECTION_CAP
+    }
     check_of = {
         "document_number": "document_number",
         "birth_date": "birth_date",
@@ -278,24 +302,34 @@ def field_confidence(zr: _ZoneRead) -> dict[str, float]:
     for name, spans in field_spans(p).items():
         probs: list[float] = []
         for line, start, end in spans:
+            text = p.lines[line]
+            if name in ("surname", "given_names"):
+                # the name's own characters; trailing fillers are fixed by the line length
+                end = min(end, len(text.rstrip("<")) + 1)
             for col in range(start, min(end, len(per_line[line]))):
-                prob = per_line[line][col]
-                if (line, col) in corrected:
-                    prob = min(prob, 0.75)
-                probs.append(prob)
+                probs.append(min(per_line[line][col], caps.get((line, col), 1.0)))
         conf = min(probs) if probs else 0.0
         if name == "optional_data" and p.type.value in ("MRVA", "MRVB"):
             # no check digit covers a visa's optional data: O/0, I/1, S/5... cannot be verified
             text = "".join(p.lines[ln][s:e] for ln, s, e in spans)
             if any(ch in _UNVERIFIABLE for ch in text):
                 conf = min(conf, 0.8)
+        if name in ("issuing_country", "nationality"):
+            code = p.issuing_country if name == "issuing_country" else p.nationality
+            if is_known_code(code.ljust(3, "<")):
+                # a misread that lands on another real code is far less likely than on noise
+                conf = 1 - (1 - conf) * 0.3
         check = check_of.get(name)
         if check in p.checks:
             # A passing check digit leaves one chance in ten that an error slipped through.
             conf = 1 - (1 - conf) * 0.1 if p.checks[check] else conf * 0.5
         if name in ("surname", "given_names"):
-            line, start, end = spans[0]
-            conf *= 0.5 + 0.5 * _agreement(p.lines[line], zr.readings[line], (start, end))
+            # No check digit covers a name: trust it only when independent readings agree.
+            readings = len(zr.readings[spans[0][0]])
+            if _name_agreement(zr, spans[0][0]) < 1.0 or readings < 2:
+                conf = min(conf, 0.6)
+            else:
+                conf = 1 - (1 - conf) * 0.5
         result[name] = float(conf)
     return result
 
@@ -318,9 +352,17 @@ def _read_zone(image: Image, zone: ZoneCandidate, engine: PPOCR, deep: bool) -> 
     if not _looks_like_mrz(first):
         return None
     zr = _choose(readings, zone, lines)
-    if zr is not None and _good_enough(zr):
-        return zr
-    if len(lines) < 3 and (zr is None or not zr.parsed.valid):
+    if zr is not None and zr.parsed.valid and not _doubtful_code(zr.parsed):
+        # Every check digit passes. Names have no check digit: read the name line once more,
+        # from a differently scaled crop, so that their confidence rests on two readings.
+        name_line = field_spans(zr.parsed)["surname"][0][0]
+        line_box = zr.zone.lines[name_line]
+        index = next(i for i, ln in enumerate(lines) if ln is line_box)
+        mats, chars = engine.recognise_matrices([_crop(image, line_box, 2)])
+        width = len(zr.parsed.lines[0])
+        readings[index].extend(_decode_lines(mats, chars, "ppocr2", width)[0])
+        return _choose(readings, zone, lines)
+    if len(lines) < 3:
         lines, readings = _add_missed_line(image, lines, readings, engine)
     # Second pass: other renderings of every line.
     for v in (1, 2, 3):
@@ -427,7 +469,7 @@ def read_page(
     image: Image, page: int = 0, *, deep: bool = True, engine: PPOCR | None = None
 ) -> MRZRead | None:
     """The MRZ on one page image (BGR), or None when there is none."""
-    engine = engine or get_engine()
+    engine = engine or get_engine(get_settings().onnx_threads)
     best: _ZoneRead | None = None
     sides = [DETECT_SIDE]
     if max(image.shape[:2]) > DETECT_SIDE * 1.5:
