@@ -1,0 +1,126 @@
+"""Typed dependencies: the application's services, the caller, and role checks."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from docproc.api.models import Role
+from docproc.auth import (
+    AuthError,
+    Forbidden,
+    LoginRequired,
+    Principal,
+    check_csrf,
+    principal_for_session,
+    principal_for_token,
+)
+from docproc.config import Settings
+from docproc.db.session import session_scope
+from docproc.pipeline import Services
+
+__all__ = [
+    "SESSION_COOKIE",
+    "AppState",
+    "DbSession",
+    "State",
+    "current_principal",
+    "require",
+]
+
+SESSION_COOKIE = "docproc_session"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass
+class AppState:
+    """Everything a request needs, made once by ``create_app``."""
+
+    settings: Settings
+    services: Services
+    dispatch: Callable[[uuid.UUID], None]
+    sample_rate: float
+    templates: Jinja2Templates
+    executor: ThreadPoolExecutor | None = None
+    worker_name: str = "web"
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.docproc
+    return state
+
+
+State = Annotated[AppState, Depends(get_state)]
+
+
+def get_db(state: State) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back on error."""
+    with session_scope(state.services.session_factory) as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("the Authorization header must be 'Bearer <token>'")
+    return token.strip()
+
+
+async def current_principal(request: Request, state: State) -> Principal:
+    """The caller, by API token or session cookie; unsafe requests by cookie need a CSRF token."""
+    token = _bearer(request)
+    with session_scope(state.services.session_factory) as session:
+        if token is not None:
+            principal = principal_for_token(session, token)
+            if principal is None:
+                raise AuthError("unknown or revoked API token")
+            return principal
+        cookie = request.cookies.get(SESSION_COOKIE)
+        found = principal_for_session(session, cookie) if cookie else None
+    if found is None:
+        raise LoginRequired("log in first")
+    if request.method not in _SAFE_METHODS:
+        given = request.headers.get(CSRF_HEADER)
+        if given is None and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")
+        ):
+            value = (await request.form()).get(CSRF_FIELD)
+            given = value if isinstance(value, str) else None
+        check_csrf(found, given)
+    request.state.principal = found
+    return found
+
+
+Caller = Annotated[Principal, Depends(current_principal)]
+
+
+def require(role: Role) -> Callable[[Principal], Principal]:
+    """A dependency that lets in ``role`` and the roles above it (403 for the others)."""
+
+    def check(principal: Caller) -> Principal:
+        if not principal.may(role):
+            raise Forbidden(f"needs the {role.value} role or higher")
+        return principal
+
+    return check
+
+
+DeskUser = Annotated[Principal, Depends(require(Role.desk))]
+Reviewer = Annotated[Principal, Depends(require(Role.reviewer))]
+Supervisor = Annotated[Principal, Depends(require(Role.supervisor))]

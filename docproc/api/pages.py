@@ -1,0 +1,257 @@
+"""Server-rendered pages: login, the desk, the review queue and task, the audit log."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from docproc import auth, review
+from docproc.api.deps import (
+    SESSION_COOKIE,
+    DbSession,
+    DeskUser,
+    Reviewer,
+    State,
+    Supervisor,
+)
+from docproc.api.imaging import load_mrz_info
+from docproc.api.models import ReviewState
+from docproc.auth import Principal
+from docproc.db.session import session_scope
+from docproc.pipeline import MRZ_FIELDS
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+PRELOGIN_COOKIE = "docproc_prelogin"
+FIELD_LABELS = {
+    "document_code": "Document code",
+    "issuing_country": "Issuing country",
+    "surname": "Surname",
+    "given_names": "Given names",
+    "document_number": "Document number",
+    "nationality": "Nationality",
+    "birth_date": "Date of birth",
+    "sex": "Sex",
+    "expiry_date": "Expiry date",
+    "optional_data": "Optional data",
+    "optional_data_2": "Optional data 2",
+}
+
+
+def _render(
+    state: State, request: Request, name: str, principal: Principal | None, **context: Any
+) -> HTMLResponse:
+    return state.templates.TemplateResponse(
+        request,
+        name,
+        {"principal": principal, "csrf": principal.csrf if principal else None, **context},
+    )
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/desk"
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/desk", status_code=303)
+
+
+@router.get("/login")
+def login_page(request: Request, state: State, next: str = "/desk") -> HTMLResponse:
+    token = request.cookies.get(PRELOGIN_COOKIE) or secrets.token_urlsafe(24)
+    response = _render(
+        state, request, "login.html", None, login_csrf=token, next=_safe_next(next), error=None
+    )
+    response.set_cookie(
+        PRELOGIN_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request)
+    )
+    return response
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    state: State,
+    username: str = Form(...),
+    password: str = Form(...),
+    csrf_token: str = Form(...),
+    next: str = Form("/desk"),
+) -> Response:
+    expected = request.cookies.get(PRELOGIN_COOKIE)
+    if not expected or not secrets.compare_digest(expected, csrf_token):
+        raise auth.CsrfFailed("the login form was stale; reload it")
+    try:
+        with session_scope(state.services.session_factory) as session:
+            user = auth.authenticate(session, username.strip(), password)
+            token = auth.create_session(session, user)
+    except auth.BadCredentials:
+        with session_scope(state.services.session_factory) as session:
+            auth.record_failed_login(session, username.strip())
+        response = _render(
+            state,
+            request,
+            "login.html",
+            None,
+            login_csrf=expected,
+            next=_safe_next(next),
+            error="Wrong user name or password.",
+        )
+        response.status_code = 401
+        return response
+    redirect = RedirectResponse(_safe_next(next), status_code=303)
+    redirect.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(auth.SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+    )
+    redirect.delete_cookie(PRELOGIN_COOKIE)
+    return redirect
+
+
+@router.post("/logout")
+def logout(request: Request, state: State, principal: DeskUser) -> RedirectResponse:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        with session_scope(state.services.session_factory) as session:
+            auth.end_session(session, token, actor=principal.username)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/desk")
+def desk_page(request: Request, state: State, principal: DeskUser) -> HTMLResponse:
+    return _render(state, request, "desk.html", principal, labels=FIELD_LABELS)
+
+
+@router.get("/review")
+def queue_page(
+    request: Request,
+    state: State,
+    session: DbSession,
+    principal: Reviewer,
+    reason: str | None = None,
+) -> HTMLResponse:
+    review.sync_queue(session, state.sample_rate)
+    return _render(
+        state,
+        request,
+        "queue.html",
+        principal,
+        tasks=review.queue(session, reason=reason or None),
+        reasons=review.queue_reasons(session),
+        reason=reason or "",
+    )
+
+
+@router.post("/review/{task_id}/claim")
+def claim_page(task_id: int, session: DbSession, principal: Reviewer) -> RedirectResponse:
+    review.claim(session, task_id, principal)
+    return RedirectResponse(f"/review/{task_id}", status_code=303)
+
+
+@router.get("/review/{task_id}")
+def task_page(
+    task_id: int, request: Request, state: State, session: DbSession, principal: Reviewer
+) -> HTMLResponse:
+    task = review.get_task(session, task_id)
+    info = load_mrz_info(state.services.store, task.document_id)
+    record = review.document_record(
+        session,
+        task.document_id,
+        principal,
+        checks=info.checks if info else None,
+        mrz_page=info.page if info else None,
+    )
+    values = {f.name: f for f in record.fields}
+    return _render(
+        state,
+        request,
+        "task.html",
+        principal,
+        task=task,
+        record=record,
+        fields=[(name, FIELD_LABELS[name], values.get(name)) for name in MRZ_FIELDS],
+        mine=task.state is ReviewState.claimed and task.claimed_by == principal.username,
+        reject_reasons=review.REJECT_REASONS,
+        page=(info.page + 1) if info else 1,
+    )
+
+
+@router.post("/review/{task_id}/accept")
+def accept_page(task_id: int, session: DbSession, principal: Reviewer) -> RedirectResponse:
+    review.accept(session, task_id, principal)
+    return RedirectResponse(f"/review?done={task_id}", status_code=303)
+
+
+@router.post("/review/{task_id}/fix")
+async def fix_page(
+    task_id: int, request: Request, state: State, principal: Reviewer
+) -> RedirectResponse:
+    form = await request.form()
+    edits = {
+        name[len("field_") :]: str(value)
+        for name, value in form.items()
+        if name.startswith("field_") and isinstance(value, str)
+    }
+
+    def save() -> None:
+        with session_scope(state.services.session_factory) as session:
+            review.fix(session, task_id, edits, principal)
+
+    await run_in_threadpool(save)
+    return RedirectResponse(f"/review?done={task_id}", status_code=303)
+
+
+@router.post("/review/{task_id}/reject")
+def reject_page(
+    task_id: int, session: DbSession, principal: Reviewer, reason: str = Form(...)
+) -> RedirectResponse:
+    review.reject(session, task_id, reason, principal)
+    return RedirectResponse(f"/review?done={task_id}", status_code=303)
+
+
+@router.get("/audit")
+def audit_page(
+    request: Request,
+    state: State,
+    session: DbSession,
+    principal: Supervisor,
+    entity_id: str | None = None,
+    actor: str | None = None,
+    kind: str | None = None,
+    offset: int = 0,
+) -> HTMLResponse:
+    page = review.audit_events(
+        session,
+        entity_id=entity_id or None,
+        actor=actor or None,
+        kinds=[kind] if kind else [],
+        limit=100,
+        offset=max(0, offset),
+    )
+    return _render(
+        state,
+        request,
+        "audit.html",
+        principal,
+        page=page,
+        filters={"entity_id": entity_id or "", "actor": actor or "", "kind": kind or ""},
+        offset=max(0, offset),
+    )

@@ -1,0 +1,35 @@
+"""``docproc serve``: the desk, review and REST API web app (uvicorn)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("serve", help="run the desk and review web app and the REST API")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    p.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    p.add_argument(
+        "--sample-rate",
+        type=float,
+        default=0.05,
+        help="share of auto-accepted documents sent to review (default: %(default)s)",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from docproc.api.app import create_app
+    from docproc.config import get_settings
+    from docproc.pipeline import open_services
+
+    settings = get_settings()
+    services = open_services(settings, migrate=True)
+    app = create_app(settings, services=services, sample_rate=args.sample_rate)
+    # One process: background reading threads live in it (DOCPROC_WORKERS of them).
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    return 0

@@ -1,0 +1,84 @@
+"""``docproc user``: add users, set passwords, make API tokens."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from docproc.errors import DocprocError, ExitCode
+
+
+class PasswordMismatch(DocprocError):
+    reason = "password_mismatch"
+    fix = "Type the same password twice, or pipe it in with --password-stdin."
+    exit_code = ExitCode.bad_arguments
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("user", help="manage web app users and API tokens")
+    actions = p.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+
+    add = actions.add_parser("add", help="add a user")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=["desk", "reviewer", "supervisor", "admin"])
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.set_defaults(func=run_add)
+
+    passwd = actions.add_parser("passwd", help="set a user's password (ends their sessions)")
+    passwd.add_argument("name")
+    passwd.add_argument("--password-stdin", action="store_true")
+    passwd.set_defaults(func=run_passwd)
+
+    token = actions.add_parser("token", help="make an API token for a user (printed once)")
+    token.add_argument("name")
+    token.add_argument("--label", default="api", help="what the token is for")
+    token.set_defaults(func=run_token)
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise PasswordMismatch("the two passwords differ")
+    return first
+
+
+def run_add(args: argparse.Namespace) -> int:
+    from docproc.api.models import Role
+    from docproc.auth import create_user
+    from docproc.db.session import session_scope
+    from docproc.pipeline import open_services
+
+    password = _password(args.password_stdin)
+    services = open_services(migrate=True)
+    with session_scope(services.session_factory) as session:
+        create_user(session, args.name, password, Role(args.role), actor="cli")
+    sys.stderr.write(f"user {args.name} added ({args.role})\n")
+    return 0
+
+
+def run_passwd(args: argparse.Namespace) -> int:
+    from docproc.auth import set_password
+    from docproc.db.session import session_scope
+    from docproc.pipeline import open_services
+
+    password = _password(args.password_stdin)
+    services = open_services(migrate=True)
+    with session_scope(services.session_factory) as session:
+        set_password(session, args.name, password, actor="cli")
+    sys.stderr.write(f"password of {args.name} set\n")
+    return 0
+
+
+def run_token(args: argparse.Namespace) -> int:
+    from docproc.auth import create_api_token
+    from docproc.db.session import session_scope
+    from docproc.pipeline import open_services
+
+    services = open_services(migrate=True)
+    with session_scope(services.session_factory) as session:
+        token = create_api_token(session, args.name, args.label, actor="cli")
+    sys.stdout.write(token + "\n")
+    return 0
