@@ -137,7 +137,9 @@ def logout(request: Request, state: State, principal: DeskUser) -> RedirectRespo
 
 @router.get("/desk")
 def desk_page(request: Request, state: State, principal: DeskUser) -> HTMLResponse:
-    return _render(state, request, "desk.html", principal, labels=FIELD_LABELS)
+    # A list, not a dict: tojson sorts keys, and the fields should keep the document's order.
+    labels = [[name, FIELD_LABELS[name]] for name in MRZ_FIELDS]
+    return _render(state, request, "desk.html", principal, labels=labels)
 
 
 @router.get("/review")

@@ -78,7 +78,8 @@ def login(client: TestClient, username: str) -> str:
     desk = client.get("/desk")
     marker = 'name="csrf-token" content="'
     start = desk.text.index(marker) + len(marker)
-    return desk.text[start : desk.text.index('"', start)]
+    csrf: str = desk.text[start : desk.text.index('"', start)]
+    return csrf
 
 
 def wait_until_finished(

@@ -8,8 +8,8 @@ from collections.abc import Iterable, Iterator
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from starlette.routing import BaseRoute
 from sqlalchemy import select
+from starlette.routing import BaseRoute
 
 from docproc.api.models import ApiToken, User
 from docproc.db.session import session_scope
@@ -31,10 +31,10 @@ def _walk(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[tuple[str, 
 
 
 def _calls(web: WebApp, prefix: str) -> list[tuple[str, str]]:
-    calls = []
+    calls: list[tuple[str, str]] = []
     for path, route in _walk(web.app.routes):
         if path.startswith(prefix):
-            calls.extend((method, path.format(**_DUMMY)) for method in sorted(route.methods))
+            calls.extend((method, path.format(**_DUMMY)) for method in sorted(route.methods or ()))
     return calls
 
 

@@ -22,7 +22,7 @@
     const record = card.querySelector(".record");
     const body = record.querySelector(".fields tbody");
     body.replaceChildren();
-    for (const [name, label] of Object.entries(labels)) {
+    for (const [name, label] of labels) {
       const value = doc.fields[name];
       if (value === undefined || value === null) continue;
       const row = body.insertRow();
