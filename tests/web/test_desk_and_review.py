@@ -14,7 +14,7 @@ import pytest
 from tests.web.conftest import SCREENSHOTS, LiveServer, log_in
 
 pytest.importorskip("playwright")
-from playwright.sync_api import Browser, Page, expect  # noqa: E402
+from playwright.sync_api import Browser, Page, expect
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "images" / "01_td3_clean_idn.jpg"
 OTHER = Path(__file__).resolve().parents[2] / "samples" / "images" / "02_td1_clean_idn.jpg"
