@@ -38,6 +38,9 @@ Image = npt.NDArray[np.uint8]
 DETECT_SIDE = 960
 DETECT_SIDE_LARGE = 1600
 REVIEW_THRESHOLD = 0.85
+# A look-alike glyph (O for 0, I for 1, ...) with at least this probability at a position counts
+# as a real alternative reading there.
+LOOKALIKE_EVIDENCE = 0.02
 # Warnings that make a record unsafe to accept without a person looking at it.
 _UNVERIFIABLE = frozenset("0O1I2Z5S8B6G")
 _REVIEW_WARNINGS = (
@@ -56,6 +59,7 @@ class _Reading:
     text: str
     probs: list[float]
     source: str
+    lookalike: list[float] = field(default_factory=list)  # probability of each char's look-alike
 
 
 @dataclass
@@ -114,7 +118,7 @@ def _crop(image: Image, line: LineBox, variant: int) -> Image:
 
 
 def _from_ppocr(r: LineReading, source: str) -> _Reading:
-    return _Reading(r.text, [c.prob for c in r.chars], source)
+    return _Reading(r.text, [c.prob for c in r.chars], source, [c.alt_prob for c in r.chars])
 
 
 def _tesseract_line(crop: Image) -> _Reading:
@@ -172,7 +176,7 @@ def _orient(
     fwd_probe, back_probe = (ctc_greedy(m, chars) for m in mats)
 
     def score(r: LineReading) -> float:
-        return r.mean_prob * max(1, len(r.text)) ** 0.5
+        return float(r.mean_prob * max(1, len(r.text)) ** 0.5)
 
     if score(back_probe) > score(fwd_probe):
         zone = zone.flipped()
@@ -334,12 +338,85 @@ def field_confidence(zr: _ZoneRead) -> dict[str, float]:
     return result
 
 
-def review_reasons(parsed: ParsedMRZ, conf: dict[str, float]) -> list[str]:
+_SWAP = {
+    "0": "O",
+    "O": "0",
+    "1": "I",
+    "I": "1",
+    "5": "S",
+    "S": "5",
+    "8": "B",
+    "B": "8",
+    "2": "Z",
+    "Z": "2",
+}
+
+
+def _lookalike_evidence(zr: _ZoneRead) -> set[tuple[int, int]]:
+    """Positions of the final lines where some reading gave the look-alike glyph a real chance."""
+    out: set[tuple[int, int]] = set()
+    for line, final in enumerate(zr.parsed.lines):
+        for r in zr.readings[line]:
+            if len(r.lookalike) != len(r.text):
+                out.update((line, col) for col in range(len(final)))  # e.g. tesseract: unknown
+                continue
+            matcher = difflib.SequenceMatcher(None, r.text, final, autojunk=False)
+            for tag, i1, i2, j1, _j2 in matcher.get_opcodes():
+                if tag == "equal":
+                    for k in range(i2 - i1):
+                        if r.lookalike[i1 + k] >= LOOKALIKE_EVIDENCE:
+                            out.add((line, j1 + k))
+    return out
+
+
+def check_blind_fields(
+    parsed: ParsedMRZ, doubtful: set[tuple[int, int]] | None = None
+) -> list[str]:
+    """Alphanumeric fields whose check digits cannot tell the reading from a look-alike.
+
+    Two swapped look-alikes can leave every check digit intact (O and 0 at weights 7 and 3 add
+    240, a multiple of 10). When another reading with one or two such swaps also passes every
+    check, the check digits prove nothing about those characters and a person must look.
+    """
+    blind: list[str] = []
+    spans = field_spans(parsed)
+    for name in ("document_number", "optional_data", "optional_data_2"):
+        value = "".join(parsed.lines[ln][s:e] for ln, s, e in spans.get(name, ()))
+        if not (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)):
+            continue  # an all-digit (or all-letter) field: a look-alike swap would stand out
+        positions = [
+            (ln, col)
+            for ln, s, e in spans.get(name, ())
+            for col in range(s, e)
+            if parsed.lines[ln][col] in _SWAP and (doubtful is None or (ln, col) in doubtful)
+        ]
+        found = False
+        for k in (1, 2):
+            for picks in itertools.combinations(positions, k):
+                rows = [list(t) for t in parsed.lines]
+                for ln, col in picks:
+                    rows[ln][col] = _SWAP[rows[ln][col]]
+                alt = parse_mrz(["".join(t) for t in rows])
+                if alt is not None and alt.valid and getattr(alt, name) != getattr(parsed, name):
+                    found = True
+                    break
+            if found:
+                break
+        if found:
+            blind.append(name)
+    return blind
+
+
+def review_reasons(
+    parsed: ParsedMRZ, conf: dict[str, float], doubtful: set[tuple[int, int]] | None = None
+) -> list[str]:
     reasons = [f"check_failed:{name}" for name, ok in parsed.checks.items() if not ok]
     if not parsed.valid and not reasons:
         reasons.append("invalid_mrz")
     reasons += [w for w in parsed.warnings if w.startswith(_REVIEW_WARNINGS)]
     reasons += [f"low_confidence:{name}" for name, c in conf.items() if c < REVIEW_THRESHOLD]
+    if parsed.valid:
+        reasons += [f"check_blind:{name}" for name in check_blind_fields(parsed, doubtful)]
     return reasons
 
 
@@ -488,7 +565,7 @@ def read_page(
     if best is None:
         return None
     conf = field_confidence(best)
-    reasons = review_reasons(best.parsed, conf)
+    reasons = review_reasons(best.parsed, conf, _lookalike_evidence(best))
     quad = best.zone.quad()
     return MRZRead(
         parsed=best.parsed,

@@ -171,6 +171,30 @@ class PPOCR:
         return LineReading("".join(c.char for c in out), tuple(out))
 
 
+LOOKALIKE = {
+    "0": "O",
+    "O": "0",
+    "1": "I",
+    "I": "1",
+    "5": "S",
+    "S": "5",
+    "8": "B",
+    "B": "8",
+    "2": "Z",
+    "Z": "2",
+    "6": "G",
+    "G": "6",
+}
+
+
+def _char(probs: npt.NDArray[np.float32], chars: str, t: int, c: int) -> CharReading:
+    """The character of class ``c`` (1-based) at frame ``t``, with its look-alike's probability."""
+    ch = chars[c - 1]
+    alt = LOOKALIKE.get(ch, "")
+    k = chars.find(alt) + 1 if alt else 0
+    return CharReading(ch, float(probs[t, c]), alt, float(probs[t, k]) if k > 0 else 0.0)
+
+
 def ctc_greedy(probs: npt.NDArray[np.float32], chars: str) -> LineReading:
     """Best-path CTC decoding of a restricted probability matrix (column 0 = blank)."""
     best = probs.argmax(axis=1)
@@ -179,9 +203,9 @@ def ctc_greedy(probs: npt.NDArray[np.float32], chars: str) -> LineReading:
     for t, k in enumerate(best):
         k = int(k)
         if k != 0 and k != prev:
-            out.append(CharReading(chars[k - 1], float(probs[t, k]), "", 0.0))
+            out.append(_char(probs, chars, t, k))
         elif k != 0 and out and probs[t, k] > out[-1].prob:
-            out[-1] = CharReading(out[-1].char, float(probs[t, k]), "", 0.0)
+            out[-1] = _char(probs, chars, t, k)
         prev = k
     return LineReading("".join(c.char for c in out), tuple(out))
 
@@ -235,8 +259,8 @@ def ctc_fixed_length(probs: npt.NDArray[np.float32], chars: str, n: int) -> Line
         return None
     state: tuple[str, int] = ("b", 0) if blank[n] >= inchar[n, end_char] else ("c", end_char)
     k = n
-    labels: list[tuple[int, float]] = []  # (class, prob) per emitted char, reversed
-    best_prob: dict[int, float] = {}
+    labels: list[tuple[int, int]] = []  # (class, best frame) per emitted char, reversed
+    best_frame: dict[int, int] = {}
     for t in range(t_len - 1, -1, -1):
         if state[0] == "b":
             if t == 0:
@@ -245,20 +269,21 @@ def ctc_fixed_length(probs: npt.NDArray[np.float32], chars: str, n: int) -> Line
             state = ("b", 0) if back == 0 else ("c", int(back - 1))
             continue
         c = int(state[1])
-        best_prob[k] = max(best_prob.get(k, 0.0), float(probs[t, c + 1]))
+        if k not in best_frame or probs[t, c + 1] > probs[best_frame[k], c + 1]:
+            best_frame[k] = t
         if t == 0:
-            labels.append((c, best_prob[k]))
+            labels.append((c, best_frame[k]))
             break
         back = int(bp_char[t, k, c])
         if back == -1:
             continue
-        labels.append((c, best_prob[k]))
+        labels.append((c, best_frame[k]))
         k -= 1
         state = ("b", 0) if back == -2 else ("c", int(back))
     labels.reverse()
     if len(labels) != n:
         return None
-    out = tuple(CharReading(chars[c], p, "", 0.0) for c, p in labels)
+    out = tuple(_char(probs, chars, t, c + 1) for c, t in labels)
     return LineReading("".join(ch.char for ch in out), out)
 
 
