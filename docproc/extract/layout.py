@@ -73,6 +73,7 @@ class Value:
     conf: float
     box: Box
     label: Label
+    words: tuple[OcrWord, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -180,12 +181,13 @@ def find_values(
                 line = group_lines(words)
                 text = " ".join(ln.text for ln in line)
                 conf = sum(w.conf for w in words) / len(words)
-                out[lab.key] = Value(lab.key, text, conf, union([w.box for w in words]), lab)
+                box = union([w.box for w in words])
+                out[lab.key] = Value(lab.key, text, conf, box, lab, tuple(words))
                 break
     return out
 
 
-def _same_row(a: Box, b: Box) -> bool:
+def same_row(a: Box, b: Box) -> bool:
     cy = (b[1] + b[3]) / 2
     return a[1] - 0.2 * (a[3] - a[1]) <= cy <= a[3] + 0.2 * (a[3] - a[1])
 
@@ -195,11 +197,11 @@ def _right_of(
 ) -> list[OcrWord]:
     box = lab.frame_box
     stop = min(
-        (o.frame_box[0] for o in labels if o is not lab and _same_row(box, o.frame_box)
+        (o.frame_box[0] for o in labels if o is not lab and same_row(box, o.frame_box)
          and o.frame_box[0] > box[2]),
         default=float("inf"),
     )
-    words = [w for w in free if _same_row(box, w.frame_box) and box[2] <= w.frame_box[0] < stop]
+    words = [w for w in free if same_row(box, w.frame_box) and box[2] <= w.frame_box[0] < stop]
     return _contiguous(
         sorted(words, key=lambda w: w.frame_box[0]), box[2], lab.height, first_gap
     )
@@ -222,8 +224,8 @@ def _contiguous(
 def _below(lab: Label, labels: list[Label], free: list[OcrWord]) -> list[OcrWord]:
     box = lab.frame_box
     h = max(1.0, lab.height)
-    same_row = [o for o in labels if o is not lab and _same_row(box, o.frame_box)]
-    right = min((o.frame_box[0] for o in same_row if o.frame_box[0] > box[2]), default=1e9)
+    row_labels = [o for o in labels if o is not lab and same_row(box, o.frame_box)]
+    right = min((o.frame_box[0] for o in row_labels if o.frame_box[0] > box[2]), default=1e9)
     left_edge = box[0] - 1.5 * h
     band = [
         w
@@ -240,6 +242,6 @@ def _below(lab: Label, labels: list[Label], free: list[OcrWord]) -> list[OcrWord
     band.sort(key=lambda w: (w.frame_box[1] + w.frame_box[3]) / 2)
     first = band[0]
     return sorted(
-        (w for w in band if _same_row(first.frame_box, w.frame_box)),
+        (w for w in band if same_row(first.frame_box, w.frame_box)),
         key=lambda w: w.frame_box[0],
     )

@@ -9,7 +9,7 @@ screens) and ``frame_box`` in the upright frame that layout analysis works in.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -71,6 +71,9 @@ class PageText:
     angle: float  # degrees the page was rotated (counter-clockwise) before OCR
     scale: float
     language: str
+    # the grey upright image tesseract read, kept for second reads of single fields
+    frame_image: Image | None = field(default=None, repr=False, compare=False)
+    frame_matrix: npt.NDArray[np.float64] | None = field(default=None, repr=False, compare=False)
 
     @property
     def text(self) -> str:
@@ -142,13 +145,77 @@ def _noise_sigma(gray: Image) -> float:
     return float(1.4826 * np.median(np.abs(resid - np.median(resid))))
 
 
+@dataclass(frozen=True)
+class Frame:
+    """An explicit upright frame: the 2x3 affine map page -> frame, the frame size, and rows
+    from ``blank_from`` down to blank before OCR (e.g. the MRZ, read elsewhere)."""
+
+    matrix: tuple[tuple[float, float, float], tuple[float, float, float]]
+    size: tuple[int, int]  # width, height
+    blank_from: int | None = None
+
+    @property
+    def angle(self) -> float:
+        (a, b, _), _ = self.matrix
+        return float(np.degrees(np.arctan2(b, a)))
+
+    @property
+    def scale(self) -> float:
+        (a, b, _), _ = self.matrix
+        return float(np.hypot(a, b))
+
+
+def frame_from_mrz(
+    quad: tuple[tuple[float, float], ...], chars_per_line: int, *, pitch_px: float = 30.0
+) -> Frame:
+    """The document around an MRZ, upright, scaled so the MRZ pitch is ``pitch_px``.
+
+    ICAO documents are about 1.07-1.15 MRZ lengths wide and 0.71-0.81 high, with the MRZ at the
+    bottom; the frame takes a margin around that so every document type fits.
+    """
+    p0, p1, _, p3 = (np.asarray(p, dtype=np.float64) for p in quad[:4])
+    length = float(np.linalg.norm(p1 - p0))
+    u = (p1 - p0) / max(length, 1e-6)
+    v = np.array([-u[1], u[0]])
+    scale = float(np.clip(pitch_px / max(length / chars_per_line, 1e-6), 0.4, 3.0))
+    origin = p3 - 0.12 * length * u - 0.9 * length * v
+    a = scale * np.stack([u, v])
+    t = -a @ origin
+    mrz_top = float(scale * (p0 - origin) @ v)
+    size = (int(1.24 * length * scale), int(0.98 * length * scale))
+    rows = ((a[0, 0], a[0, 1], t[0]), (a[1, 0], a[1, 1], t[1]))
+    return Frame(rows, size, int(mrz_top - 0.1 * pitch_px))
+
+
 def prepare(
-    image: Image, *, angle: float | None = None, deskew: bool = True, denoise: bool = True
+    image: Image,
+    *,
+    angle: float | None = None,
+    deskew: bool = True,
+    denoise: bool = True,
+    frame: Frame | None = None,
 ) -> tuple[Image, npt.NDArray[np.float64], float, float]:
     """Grey, rotated and scaled page plus the 2x3 affine map page -> frame, angle and scale."""
     gray: Image = np.asarray(
         cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image, dtype=np.uint8
     )
+    if frame is not None:
+        fm = np.asarray(frame.matrix, dtype=np.float64)
+        border = int(np.median(gray))
+        out = np.asarray(
+            cv2.warpAffine(gray, fm, frame.size, flags=cv2.INTER_CUBIC, borderValue=(border,)),
+            dtype=np.uint8,
+        )
+        if frame.blank_from is not None and 0 < frame.blank_from < out.shape[0]:
+            out[frame.blank_from :, :] = int(np.median(out[: frame.blank_from]))
+        if denoise and _noise_sigma(out) > 3.0:
+            out = np.asarray(
+                cv2.fastNlMeansDenoising(
+                    out, None, h=12, templateWindowSize=7, searchWindowSize=15
+                ),
+                dtype=np.uint8,
+            )
+        return np.ascontiguousarray(out), fm, frame.angle, frame.scale
     rot = angle if angle is not None else (-estimate_skew(gray) if deskew else 0.0)
     h, w = gray.shape[:2]
     height = _text_height(gray)
@@ -227,22 +294,84 @@ def ocr_page(
     angle: float | None = None,
     deskew: bool = True,
     denoise: bool = True,
+    frame: Frame | None = None,
     timeout: float | None = None,
 ) -> PageText:
-    """OCR one BGR (or grey) page. ``angle`` (degrees, counter-clockwise) overrides deskew."""
+    """OCR one BGR (or grey) page. ``angle`` (degrees, counter-clockwise) overrides deskew;
+    ``frame`` (e.g. :func:`frame_from_mrz`) overrides both and crops to the document."""
     language = lang or get_settings().ocr_languages
-    gray, m, rot, scale = prepare(image, angle=angle, deskew=deskew, denoise=denoise)
+    gray, m, rot, scale = prepare(
+        image, angle=angle, deskew=deskew, denoise=denoise, frame=frame
+    )
     tsv = run_tesseract(gray, psm=psm, lang=language, output="tsv", timeout=timeout)
     inverse = cv2.invertAffineTransform(m).astype(np.float64)
     words: list[OcrWord] = []
     for w in parse_tsv(tsv):
         if w.conf < 0 or not w.text.strip():
             continue
-        frame: Box = (
+        fbox: Box = (
             float(w.left),
             float(w.top),
             float(w.left + w.width),
             float(w.top + w.height),
         )
-        words.append(OcrWord(w.text, w.conf / 100.0, _to_page(frame, inverse), frame))
-    return PageText(page, tuple(words), group_lines(words), rot, scale, language)
+        words.append(OcrWord(w.text, w.conf / 100.0, _to_page(fbox, inverse), fbox))
+    return PageText(page, tuple(words), group_lines(words), rot, scale, language, gray, m)
+
+
+def reread_many(
+    page: PageText,
+    regions: list[Box],
+    *,
+    whitelist: str | None = None,
+    timeout: float | None = None,
+) -> list[tuple[str, float, Box] | None]:
+    """Read single lines of text in ``regions`` (frame coordinates) again, in one tesseract call:
+    the crops are stacked one under the other and read as a block (psm 6).
+
+    Returns, per region, the text, mean word confidence (0..1) and box in page coordinates, or
+    ``None`` when nothing was read there.
+    """
+    results: list[tuple[str, float, Box] | None] = [None] * len(regions)
+    if page.frame_image is None or page.frame_matrix is None or not regions:
+        return results
+    img = page.frame_image
+    pad = 12
+    crops: list[tuple[int, int, int, Image]] = []  # region index, x0, y0, crop
+    for i, region in enumerate(regions):
+        x0, y0 = max(0, int(region[0])), max(0, int(region[1]))
+        x1, y1 = min(img.shape[1], int(region[2])), min(img.shape[0], int(region[3]))
+        if x1 - x0 >= 4 and y1 - y0 >= 4:
+            crops.append((i, x0, y0, img[y0:y1, x0:x1]))
+    if not crops:
+        return results
+    width = max(c[3].shape[1] for c in crops) + 2 * pad
+    height = sum(c[3].shape[0] + 2 * pad for c in crops)
+    canvas = np.full((height, width), int(np.median(img)), dtype=np.uint8)
+    offsets: list[tuple[int, int, int, int, int]] = []  # index, canvas top, bottom, x0, y0
+    top = 0
+    for i, x0, y0, crop in crops:
+        ch, cw = crop.shape[:2]
+        canvas[top + pad : top + pad + ch, pad : pad + cw] = crop
+        offsets.append((i, top, top + ch + 2 * pad, x0, y0))
+        top += ch + 2 * pad
+    tsv = run_tesseract(
+        canvas, psm=6, lang=page.language, whitelist=whitelist, output="tsv", timeout=timeout
+    )
+    inverse = cv2.invertAffineTransform(page.frame_matrix).astype(np.float64)
+    words = [w for w in parse_tsv(tsv) if w.conf >= 0 and w.text.strip()]
+    for i, c_top, c_bottom, x0, y0 in offsets:
+        mine = [w for w in words if c_top <= w.top + w.height / 2 < c_bottom]
+        if not mine:
+            continue
+        mine.sort(key=lambda w: w.left)
+        dx, dy = x0 - pad, y0 - c_top - pad
+        box = (
+            float(dx + min(w.left for w in mine)),
+            float(dy + min(w.top for w in mine)),
+            float(dx + max(w.left + w.width for w in mine)),
+            float(dy + max(w.top + w.height for w in mine)),
+        )
+        conf = float(np.mean([w.conf for w in mine])) / 100.0
+        results[i] = (" ".join(w.text for w in mine), conf, _to_page(box, inverse))
+    return results

@@ -20,7 +20,7 @@ from docproc.errors import DocprocError, as_docproc_error
 from docproc.extract.crosscheck import crosscheck
 from docproc.extract.fields import Field
 from docproc.extract.forms import extract_form, looks_like_form
-from docproc.extract.page import PageText, ocr_page
+from docproc.extract.page import PageText, frame_from_mrz, ocr_page
 from docproc.extract.viz import extract_viz
 from docproc.intake import PageImage, load_path
 from docproc.mrz.model import MRZRead
@@ -83,8 +83,10 @@ def extract_pages(
     if not pages:
         return "unknown", mrz, {}, None, []
     page_image = pages[mrz.page] if mrz is not None and mrz.page < len(pages) else pages[0]
-    angle = mrz_angle(mrz) if mrz is not None else None
-    text = ocr_page(page_image.image, page=page_image.index, lang=lang, angle=angle)
+    frame = (
+        frame_from_mrz(mrz.quad, len(mrz.parsed.lines[0])) if mrz is not None else None
+    )
+    text = ocr_page(page_image.image, page=page_image.index, lang=lang, frame=frame)
     reasons: list[str] = []
     if mrz is None and looks_like_form(text):
         fields, form_reasons = extract_form(text)

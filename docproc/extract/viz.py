@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from docproc.extract.fields import Field
-from docproc.extract.layout import Value, find_values, spot_labels
+from docproc.extract.layout import Label, Value, find_values, same_row, spot_labels
 from docproc.extract.normalise import (
     clean_document_number,
     clean_text,
@@ -11,7 +13,7 @@ from docproc.extract.normalise import (
     parse_date,
     split_place_date,
 )
-from docproc.extract.page import PageText
+from docproc.extract.page import Box, PageText, reread_many, union
 
 # key -> label variants, English and Indonesian (and a few other spellings seen on documents).
 VIZ_LABELS: dict[str, tuple[str, ...]] = {
@@ -58,10 +60,77 @@ VIZ_FIELDS: tuple[str, ...] = (
 _DATES = frozenset({"birth_date", "issue_date", "expiry_date"})
 
 
+# Short or mixed letter/digit values tesseract's page pass often drops or garbles: read again.
+_CODE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/"
+_ALWAYS_REREAD: dict[str, str | None] = {
+    "sex": _CODE_CHARS,
+    "document_code": _CODE_CHARS,
+    "issuing_country": _CODE_CHARS,
+    "document_number": _CODE_CHARS,
+}
+_REREAD_BELOW = 0.8
+
+
+def _value_region(page: PageText, lab: Label, labels: list[Label], val: Value | None) -> Box:
+    h = max(1.0, lab.height)
+    lb = lab.frame_box
+    if val is not None:
+        vb = union([w.frame_box for w in val.words])
+        vh = vb[3] - vb[1]
+        return (vb[0] - 0.6 * vh, vb[1] - 0.35 * vh, vb[2] + 0.8 * vh, vb[3] + 0.35 * vh)
+    right = min(
+        (o.frame_box[0] for o in labels if o is not lab and same_row(lb, o.frame_box)
+         and o.frame_box[0] > lb[2]),
+        default=lb[0] + max(lb[2] - lb[0], 10 * h),
+    )
+    return (lb[0] - 0.5 * h, lb[3] + 0.05 * h, right - 0.3 * h, lb[3] + 2.5 * h)
+
+
+def _second_reads(
+    page: PageText, labels: list[Label], values: dict[str, Value]
+) -> dict[str, Value]:
+    """Read short and doubtful values again, one line at a time; keep the more confident read."""
+    first: dict[str, Label] = {}
+    for lab in labels:
+        first.setdefault(lab.key, lab)
+    jobs: list[tuple[str, Label, Box, str | None]] = []
+    for key, lab in first.items():
+        if key not in VIZ_FIELDS and key != "place_date_of_birth":
+            continue
+        val = values.get(key)
+        if key in _ALWAYS_REREAD or val is None or val.conf < _REREAD_BELOW:
+            region = _value_region(page, lab, labels, val)
+            jobs.append((key, lab, region, _ALWAYS_REREAD.get(key)))
+    if not jobs:
+        return values
+    out = dict(values)
+    groups: dict[str | None, list[int]] = {}
+    for n, job in enumerate(jobs):
+        groups.setdefault(job[3], []).append(n)
+    results: list[tuple[str, float, Box] | None] = [None] * len(jobs)
+
+    def run(whitelist: str | None) -> None:
+        idx = groups[whitelist]
+        reads = reread_many(page, [jobs[n][2] for n in idx], whitelist=whitelist)
+        for n, res in zip(idx, reads, strict=True):
+            results[n] = res
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(run, list(groups)))
+    for (key, lab, _, _), res in zip(jobs, results, strict=True):
+        if res is None:
+            continue
+        text, conf, box = res
+        old = values.get(key)
+        if old is None or conf > old.conf or (key in _ALWAYS_REREAD and conf >= old.conf - 0.05):
+            out[key] = Value(key, text, conf, box, lab, old.words if old else ())
+    return out
+
+
 def extract_viz(page: PageText) -> dict[str, Field]:
     """The labelled fields of one page, normalised, keyed by field name."""
     labels = spot_labels(page, VIZ_LABELS)
-    values = find_values(page, labels, prefer="below")
+    values = _second_reads(page, labels, find_values(page, labels, prefer="below"))
     out: dict[str, Field] = {}
     for key, val in values.items():
         if key == "place_date_of_birth":
