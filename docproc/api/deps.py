@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from docproc.api.models import Role
 from docproc.auth import (
@@ -29,7 +31,6 @@ from docproc.pipeline import Services
 __all__ = [
     "SESSION_COOKIE",
     "AppState",
-    "DbSession",
     "State",
     "current_principal",
     "require",
@@ -54,6 +55,17 @@ class AppState:
     worker_name: str = "web"
     extra: dict[str, object] = field(default_factory=dict)
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A short transaction, opened and closed in the calling thread.
+
+        Routes use this rather than a yield-dependency: a transaction held across FastAPI's
+        threadpool hops keeps SQLite's write lock while the pool is full of requests waiting for
+        that lock, which deadlocks under concurrent uploads until the busy timeout.
+        """
+        with session_scope(self.services.session_factory) as session:
+            yield session
+
 
 def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.docproc
@@ -61,15 +73,6 @@ def get_state(request: Request) -> AppState:
 
 
 State = Annotated[AppState, Depends(get_state)]
-
-
-def get_db(state: State) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back on error."""
-    with session_scope(state.services.session_factory) as session:
-        yield session
-
-
-DbSession = Annotated[Session, Depends(get_db)]
 
 
 def _bearer(request: Request) -> str | None:
@@ -82,17 +85,25 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
-async def current_principal(request: Request, state: State) -> Principal:
-    """The caller, by API token or session cookie; unsafe requests by cookie need a CSRF token."""
-    token = _bearer(request)
-    with session_scope(state.services.session_factory) as session:
+def _lookup(state: AppState, token: str | None, cookie: str | None) -> Principal | None:
+    with state.transaction() as session:
         if token is not None:
             principal = principal_for_token(session, token)
             if principal is None:
                 raise AuthError("unknown or revoked API token")
             return principal
-        cookie = request.cookies.get(SESSION_COOKIE)
-        found = principal_for_session(session, cookie) if cookie else None
+        return principal_for_session(session, cookie) if cookie else None
+
+
+async def current_principal(request: Request, state: State) -> Principal:
+    """The caller, by API token or session cookie; unsafe requests by cookie need a CSRF token."""
+    token = _bearer(request)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    # The database may block (SQLite's write lock): never on the event loop.
+    found = await run_in_threadpool(_lookup, state, token, cookie)
+    if token is not None and found is not None:
+        request.state.principal = found
+        return found
     if found is None:
         raise LoginRequired("log in first")
     if request.method not in _SAFE_METHODS:

@@ -12,7 +12,6 @@ from starlette.concurrency import run_in_threadpool
 from docproc import auth, review
 from docproc.api.deps import (
     SESSION_COOKIE,
-    DbSession,
     DeskUser,
     Reviewer,
     State,
@@ -146,41 +145,37 @@ def desk_page(request: Request, state: State, principal: DeskUser) -> HTMLRespon
 def queue_page(
     request: Request,
     state: State,
-    session: DbSession,
     principal: Reviewer,
     reason: str | None = None,
 ) -> HTMLResponse:
-    review.sync_queue(session, state.sample_rate)
+    with state.transaction() as session:
+        review.sync_queue(session, state.sample_rate)
+        tasks = review.queue(session, reason=reason or None)
+        reasons = review.queue_reasons(session)
     return _render(
-        state,
-        request,
-        "queue.html",
-        principal,
-        tasks=review.queue(session, reason=reason or None),
-        reasons=review.queue_reasons(session),
-        reason=reason or "",
+        state, request, "queue.html", principal, tasks=tasks, reasons=reasons, reason=reason or ""
     )
 
 
 @router.post("/review/{task_id}/claim")
-def claim_page(task_id: int, session: DbSession, principal: Reviewer) -> RedirectResponse:
-    review.claim(session, task_id, principal)
+def claim_page(task_id: int, state: State, principal: Reviewer) -> RedirectResponse:
+    with state.transaction() as session:
+        review.claim(session, task_id, principal)
     return RedirectResponse(f"/review/{task_id}", status_code=303)
 
 
 @router.get("/review/{task_id}")
-def task_page(
-    task_id: int, request: Request, state: State, session: DbSession, principal: Reviewer
-) -> HTMLResponse:
-    task = review.get_task(session, task_id)
-    info = load_mrz_info(state.services.store, task.document_id)
-    record = review.document_record(
-        session,
-        task.document_id,
-        principal,
-        checks=info.checks if info else None,
-        mrz_page=info.page if info else None,
-    )
+def task_page(task_id: int, request: Request, state: State, principal: Reviewer) -> HTMLResponse:
+    with state.transaction() as session:
+        task = review.get_task(session, task_id)
+        info = load_mrz_info(state.services.store, task.document_id)
+        record = review.document_record(
+            session,
+            task.document_id,
+            principal,
+            checks=info.checks if info else None,
+            mrz_page=info.page if info else None,
+        )
     values = {f.name: f for f in record.fields}
     return _render(
         state,
@@ -197,8 +192,9 @@ def task_page(
 
 
 @router.post("/review/{task_id}/accept")
-def accept_page(task_id: int, session: DbSession, principal: Reviewer) -> RedirectResponse:
-    review.accept(session, task_id, principal)
+def accept_page(task_id: int, state: State, principal: Reviewer) -> RedirectResponse:
+    with state.transaction() as session:
+        review.accept(session, task_id, principal)
     return RedirectResponse(f"/review?done={task_id}", status_code=303)
 
 
@@ -214,7 +210,7 @@ async def fix_page(
     }
 
     def save() -> None:
-        with session_scope(state.services.session_factory) as session:
+        with state.transaction() as session:
             review.fix(session, task_id, edits, principal)
 
     await run_in_threadpool(save)
@@ -223,9 +219,10 @@ async def fix_page(
 
 @router.post("/review/{task_id}/reject")
 def reject_page(
-    task_id: int, session: DbSession, principal: Reviewer, reason: str = Form(...)
+    task_id: int, state: State, principal: Reviewer, reason: str = Form(...)
 ) -> RedirectResponse:
-    review.reject(session, task_id, reason, principal)
+    with state.transaction() as session:
+        review.reject(session, task_id, reason, principal)
     return RedirectResponse(f"/review?done={task_id}", status_code=303)
 
 
@@ -233,21 +230,21 @@ def reject_page(
 def audit_page(
     request: Request,
     state: State,
-    session: DbSession,
     principal: Supervisor,
     entity_id: str | None = None,
     actor: str | None = None,
     kind: str | None = None,
     offset: int = 0,
 ) -> HTMLResponse:
-    page = review.audit_events(
-        session,
-        entity_id=entity_id or None,
-        actor=actor or None,
-        kinds=[kind] if kind else [],
-        limit=100,
-        offset=max(0, offset),
-    )
+    with state.transaction() as session:
+        page = review.audit_events(
+            session,
+            entity_id=entity_id or None,
+            actor=actor or None,
+            kinds=[kind] if kind else [],
+            limit=100,
+            offset=max(0, offset),
+        )
     return _render(
         state,
         request,

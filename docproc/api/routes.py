@@ -1,4 +1,8 @@
-"""The REST API, ``/api/v1``: documents (upload, status, record, images), review, audit."""
+"""The REST API, ``/api/v1``: documents (upload, status, record, images), review, audit.
+
+Each route keeps its transaction short and in its own thread (``state.transaction()``); reading
+the store and decoding images happen outside it.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,10 @@ from typing import Any
 from fastapi import APIRouter, File, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from docproc import review
-from docproc.api.deps import DbSession, DeskUser, Reviewer, State, Supervisor
+from docproc.api.deps import DeskUser, Reviewer, State, Supervisor
 from docproc.api.imaging import highlighted_page, load_mrz_info, mrz_crop, page_image
 from docproc.api.processing import accept_upload
 from docproc.auth import Principal
@@ -48,8 +53,7 @@ def upload_document(
     file: UploadFile = File(...),  # noqa: B008
 ) -> dict[str, Any]:
     """Upload one scan; it is checked (format, size, pixels), stored and queued for reading."""
-    limit = state.settings.max_file_bytes
-    data = file.file.read(limit + 1)
+    data = file.file.read(state.settings.max_file_bytes + 1)
     document, created = accept_upload(state, data, file.filename, principal)
     return {
         "id": str(document.id),
@@ -59,7 +63,10 @@ def upload_document(
     }
 
 
-def _record(state: State, session: DbSession, document_id: uuid.UUID, who: Principal) -> Any:
+def record_of(
+    state: State, session: Session, document_id: uuid.UUID, who: Principal
+) -> review.DocumentRecord:
+    """The document's record with its MRZ checks; an audited read."""
     info = load_mrz_info(state.services.store, document_id)
     return review.document_record(
         session,
@@ -71,61 +78,51 @@ def _record(state: State, session: DbSession, document_id: uuid.UUID, who: Princ
 
 
 @router.get("/documents/{document_id}")
-def get_document(
-    document_id: uuid.UUID, state: State, session: DbSession, principal: DeskUser
-) -> dict[str, Any]:
+def get_document(document_id: uuid.UUID, state: State, principal: DeskUser) -> dict[str, Any]:
     """Status while the document is read; the record (an audited read) once it is finished."""
-    document = review.document_status(session, document_id)
-    if document.status not in TERMINAL_STATUSES:
-        return {"id": str(document.id), "status": document.status.value, "finished": False}
-    record = _record(state, session, document_id, principal)
+    with state.transaction() as session:
+        document = review.document_status(session, document_id)
+        if document.status not in TERMINAL_STATUSES:
+            return {"id": str(document.id), "status": document.status.value, "finished": False}
+        record = record_of(state, session, document_id, principal)
     return {**record.to_json(), "finished": True}
 
 
+def _original(
+    state: State, document_id: uuid.UUID, principal: Principal, kind: str
+) -> tuple[bytes, str, str]:
+    with state.transaction() as session:
+        document = review.record_access(session, document_id, principal, kind)
+        key, media, name = document.source_key, document.media_type, document.original_filename
+    return state.services.store.get(key), media, name or ""
+
+
 @router.get("/documents/{document_id}/original")
-def get_original(
-    document_id: uuid.UUID, state: State, session: DbSession, principal: DeskUser
-) -> Response:
+def get_original(document_id: uuid.UUID, state: State, principal: DeskUser) -> Response:
     """The original file, streamed from the store (never a public or presigned URL)."""
-    document = review.record_access(session, document_id, principal, "original_downloaded")
-    data = state.services.store.get(document.source_key)
-    name = f"{document.id}"
+    data, media, _ = _original(state, document_id, principal, "original_downloaded")
     return Response(
         data,
-        media_type=document.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{document_id}"'},
     )
 
 
 @router.get("/documents/{document_id}/mrz.png")
-def get_mrz_crop(
-    document_id: uuid.UUID, state: State, session: DbSession, principal: DeskUser
-) -> Response:
+def get_mrz_crop(document_id: uuid.UUID, state: State, principal: DeskUser) -> Response:
     """The MRZ cut from the original with the stored quad."""
-    document = review.record_access(session, document_id, principal, "mrz_image_viewed")
+    data, _, name = _original(state, document_id, principal, "mrz_image_viewed")
     info = load_mrz_info(state.services.store, document_id)
-    image = page_image(
-        state.services.store.get(document.source_key),
-        document.original_filename or "",
-        info.page if info else 0,
-        state.settings,
-    )
+    image = page_image(data, name, info.page if info else 0, state.settings)
     return Response(mrz_crop(image, info.quad if info else []), media_type="image/png")
 
 
 @router.get("/documents/{document_id}/pages/{page}.jpg")
-def get_page(
-    document_id: uuid.UUID, page: int, state: State, session: DbSession, principal: DeskUser
-) -> Response:
+def get_page(document_id: uuid.UUID, page: int, state: State, principal: DeskUser) -> Response:
     """A page of the scan with the MRZ outlined (pages count from 1)."""
-    document = review.record_access(session, document_id, principal, "page_image_viewed")
+    data, _, name = _original(state, document_id, principal, "page_image_viewed")
     info = load_mrz_info(state.services.store, document_id)
-    image = page_image(
-        state.services.store.get(document.source_key),
-        document.original_filename or "",
-        max(0, page - 1),
-        state.settings,
-    )
+    image = page_image(data, name, max(0, page - 1), state.settings)
     quad = info.quad if info and info.page == page - 1 else None
     return Response(highlighted_page(image, quad), media_type="image/jpeg")
 
@@ -134,54 +131,59 @@ def get_page(
 
 
 @router.get("/review/tasks")
-def list_tasks(
-    state: State, session: DbSession, principal: Reviewer, reason: str | None = None
-) -> dict[str, Any]:
+def list_tasks(state: State, principal: Reviewer, reason: str | None = None) -> dict[str, Any]:
     """Open and claimed review tasks, by priority then age."""
-    review.sync_queue(session, state.sample_rate)
-    items = review.queue(session, reason=reason)
-    return {"tasks": [i.to_json() for i in items], "reasons": review.queue_reasons(session)}
+    with state.transaction() as session:
+        review.sync_queue(session, state.sample_rate)
+        items = review.queue(session, reason=reason)
+        reasons = review.queue_reasons(session)
+    return {"tasks": [i.to_json() for i in items], "reasons": reasons}
 
 
 @router.get("/review/tasks/{task_id}")
-def get_task(task_id: int, state: State, session: DbSession, principal: Reviewer) -> dict[str, Any]:
-    task = review.get_task(session, task_id)
-    record = _record(state, session, task.document_id, principal)
-    return {
-        "task_id": task.id,
-        "state": task.state.value,
-        "claimed_by": task.claimed_by,
-        "reasons": task.reasons.split(",") if task.reasons else [],
-        "document": record.to_json(),
-    }
+def get_task(task_id: int, state: State, principal: Reviewer) -> dict[str, Any]:
+    with state.transaction() as session:
+        task = review.get_task(session, task_id)
+        record = record_of(state, session, task.document_id, principal)
+        return {
+            "task_id": task.id,
+            "state": task.state.value,
+            "claimed_by": task.claimed_by,
+            "reasons": task.reasons.split(",") if task.reasons else [],
+            "document": record.to_json(),
+        }
 
 
 @router.post("/review/tasks/{task_id}/claim")
-def claim_task(task_id: int, session: DbSession, principal: Reviewer) -> dict[str, Any]:
-    task = review.claim(session, task_id, principal)
-    return {"task_id": task.id, "state": task.state.value, "claimed_by": task.claimed_by}
+def claim_task(task_id: int, state: State, principal: Reviewer) -> dict[str, Any]:
+    """Take a task (409 ``task_taken`` if another reviewer has it)."""
+    with state.transaction() as session:
+        task = review.claim(session, task_id, principal)
+        return {"task_id": task.id, "state": task.state.value, "claimed_by": task.claimed_by}
 
 
 @router.post("/review/tasks/{task_id}/accept")
-def accept_task(task_id: int, session: DbSession, principal: Reviewer) -> dict[str, Any]:
-    task = review.accept(session, task_id, principal)
-    return {"task_id": task.id, "state": task.state.value}
+def accept_task(task_id: int, state: State, principal: Reviewer) -> dict[str, Any]:
+    with state.transaction() as session:
+        task = review.accept(session, task_id, principal)
+        return {"task_id": task.id, "state": task.state.value}
 
 
 @router.post("/review/tasks/{task_id}/fix")
-def fix_task(
-    task_id: int, body: FixRequest, session: DbSession, principal: Reviewer
-) -> dict[str, Any]:
-    task, version = review.fix(session, task_id, body.fields, principal)
-    return {"task_id": task.id, "state": task.state.value, "version": version}
+def fix_task(task_id: int, body: FixRequest, state: State, principal: Reviewer) -> dict[str, Any]:
+    """Save corrections as a new extraction version (source ``reviewer``)."""
+    with state.transaction() as session:
+        task, version = review.fix(session, task_id, body.fields, principal)
+        return {"task_id": task.id, "state": task.state.value, "version": version}
 
 
 @router.post("/review/tasks/{task_id}/reject")
 def reject_task(
-    task_id: int, body: RejectRequest, session: DbSession, principal: Reviewer
+    task_id: int, body: RejectRequest, state: State, principal: Reviewer
 ) -> dict[str, Any]:
-    task = review.reject(session, task_id, body.reason, principal)
-    return {"task_id": task.id, "state": task.state.value}
+    with state.transaction() as session:
+        task = review.reject(session, task_id, body.reason, principal)
+        return {"task_id": task.id, "state": task.state.value}
 
 
 # ------------------------------------------------------------------------------------- audit
@@ -201,13 +203,12 @@ def _event_row(event: Event) -> dict[str, Any]:
     }
 
 
-def audit_csv(events: list[Event]) -> Iterator[str]:
-    """CSV lines of events; cells that a spreadsheet would run as formulas are defused."""
+def audit_csv(rows: list[dict[str, Any]]) -> Iterator[str]:
+    """CSV of event rows; cells a spreadsheet would run as formulas are defused."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(AUDIT_COLUMNS)
-    for event in events:
-        row = _event_row(event)
+    for row in rows:
         writer.writerow(_safe_cell(row[c]) for c in AUDIT_COLUMNS)
     yield buffer.getvalue()
 
@@ -219,7 +220,7 @@ def _safe_cell(value: Any) -> str:
 
 @router.get("/audit/events", response_model=None)
 def list_events(
-    session: DbSession,
+    state: State,
     principal: Supervisor,
     entity_type: str | None = None,
     entity_id: str | None = None,
@@ -230,20 +231,23 @@ def list_events(
     format: str = Query(default="json", pattern="^(json|csv)$"),
 ) -> dict[str, Any] | StreamingResponse:
     """The audit trail, newest first; ``format=csv`` downloads it (the export is audited too)."""
-    page = review.audit_events(
-        session,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        actor=actor,
-        kinds=kind,
-        limit=limit,
-        offset=offset,
-    )
+    with state.transaction() as session:
+        page = review.audit_events(
+            session,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            actor=actor,
+            kinds=kind,
+            limit=limit,
+            offset=offset,
+        )
+        rows = [_event_row(e) for e in page.events]
+        if format == "csv":
+            review.record_audit_export(session, principal, len(rows))
     if format == "csv":
-        review.record_audit_export(session, principal, len(page.events))
         return StreamingResponse(
-            audit_csv(page.events),
+            audit_csv(rows),
             media_type="text/csv",
             headers={"Content-Disposition": 'attachment; filename="docproc-audit.csv"'},
         )
-    return {"total": page.total, "events": [_event_row(e) for e in page.events]}
+    return {"total": page.total, "events": rows}
