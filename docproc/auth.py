@@ -44,6 +44,8 @@ __all__ = [
     "hash_password",
     "principal_for_session",
     "principal_for_token",
+    "revoke_tokens",
+    "set_active",
     "set_password",
 ]
 
@@ -245,6 +247,50 @@ def create_api_token(session: Session, username: str, name: str, *, actor: str) 
         new=str(row.id),
     )
     return token
+
+
+def _user(session: Session, username: str) -> User:
+    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None:
+        raise InvalidUser(f"no user {username!r}")
+    return user
+
+
+def revoke_tokens(session: Session, username: str, *, actor: str) -> int:
+    """Revoke every API token of ``username``; return how many were live."""
+    user = _user(session, username)
+    now = utcnow()
+    live = list(
+        session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        )
+    )
+    for token in live:
+        token.revoked_at = now
+        repo.record_event(
+            session,
+            entity_type="user",
+            entity_id=user.id,
+            kind="token_revoked",
+            actor=actor,
+            old=str(token.id),
+        )
+    return len(live)
+
+
+def set_active(session: Session, username: str, active: bool, *, actor: str) -> None:
+    """Enable or disable a user; disabling ends their sessions (tokens stop working too)."""
+    user = _user(session, username)
+    user.active = active
+    if not active:
+        session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    repo.record_event(
+        session,
+        entity_type="user",
+        entity_id=user.id,
+        kind="enabled" if active else "disabled",
+        actor=actor,
+    )
 
 
 def principal_for_token(session: Session, token: str) -> Principal | None:

@@ -35,6 +35,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     token.add_argument("--label", default="api", help="what the token is for")
     token.set_defaults(func=run_token)
 
+    revoke = actions.add_parser("revoke", help="revoke every API token of a user")
+    revoke.add_argument("name")
+    revoke.set_defaults(func=run_revoke)
+
+    for action, active in (("disable", False), ("enable", True)):
+        toggle = actions.add_parser(action, help=f"{action} a user (disabling ends sessions)")
+        toggle.add_argument("name")
+        toggle.set_defaults(func=run_set_active, active=active)
+
 
 def _password(from_stdin: bool) -> str:
     if from_stdin:
@@ -81,4 +90,28 @@ def run_token(args: argparse.Namespace) -> int:
     with session_scope(services.session_factory) as session:
         token = create_api_token(session, args.name, args.label, actor="cli")
     sys.stdout.write(token + "\n")
+    return 0
+
+
+def run_revoke(args: argparse.Namespace) -> int:
+    from docproc.auth import revoke_tokens
+    from docproc.db.session import session_scope
+    from docproc.pipeline import open_services
+
+    services = open_services(migrate=True)
+    with session_scope(services.session_factory) as session:
+        count = revoke_tokens(session, args.name, actor="cli")
+    sys.stderr.write(f"{count} token(s) of {args.name} revoked\n")
+    return 0
+
+
+def run_set_active(args: argparse.Namespace) -> int:
+    from docproc.auth import set_active
+    from docproc.db.session import session_scope
+    from docproc.pipeline import open_services
+
+    services = open_services(migrate=True)
+    with session_scope(services.session_factory) as session:
+        set_active(session, args.name, args.active, actor="cli")
+    sys.stderr.write(f"user {args.name} {'enabled' if args.active else 'disabled'}\n")
     return 0
