@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 
+from docproc.extract.fields import Field
 from docproc.extract.normalise import clean_document_number, country_code, icao_name
+from docproc.mrz.model import ParsedMRZ
 
 MAX_AGE = 120
 
@@ -143,3 +146,46 @@ def crosscheck(
 
     reasons += date_rules(pick("birth_date"), pick("issue_date"), pick("expiry_date"), today)
     return reasons
+
+
+# Characters OCR confuses in sans-serif print; the MRZ (check digits) decides between them.
+_CONFUSABLE = [frozenset(g) for g in ("O0QD", "I1L", "S5", "B8", "Z2", "G6")]
+
+
+def _confusable(a: str, b: str) -> bool:
+    return a == b or any(a in g and b in g for g in _CONFUSABLE)
+
+
+def same_but_confusables(viz: str, mrz: str) -> bool:
+    """Equal length and every differing character is an OCR confusion pair (O/0, I/1, ...)."""
+    return (
+        len(viz) == len(mrz)
+        and viz != mrz
+        and all(_confusable(a, b) for a, b in zip(viz, mrz, strict=True))
+    )
+
+
+def reconcile_with_mrz(fields: dict[str, Field], mrz: ParsedMRZ) -> dict[str, Field]:
+    """Resolve O/0-type confusions in visual-zone values the MRZ also holds, when the MRZ field
+    is protected by a passing check digit (document number) or the whole MRZ is valid (names).
+    Anything else that differs is left alone for the cross-checks to report."""
+    out = dict(fields)
+    doc = out.get("document_number")
+    if doc is not None and mrz.checks.get("document_number"):
+        want = clean_document_number(mrz.document_number)
+        if same_but_confusables(doc.value, want):
+            out["document_number"] = replace(doc, value=want, note="confusables_from_mrz")
+    if mrz.valid:
+        for key, want_raw in (("surname", mrz.surname), ("given_names", mrz.given_names)):
+            f = out.get(key)
+            want = want_raw.replace("<", " ").strip()
+            if f is not None and want and same_but_confusables(f.value, want):
+                out[key] = replace(f, value=want, note="confusables_from_mrz")
+        f = out.get("name")
+        if f is not None:
+            words = f.value.split()
+            mrz_words = (mrz.given_names + " " + mrz.surname).replace("<", " ").split()
+            fixed = [next((m for m in mrz_words if same_but_confusables(w, m)), w) for w in words]
+            if fixed != words:
+                out["name"] = replace(f, value=" ".join(fixed), note="confusables_from_mrz")
+    return out

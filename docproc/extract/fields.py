@@ -20,6 +20,7 @@ class Field:
     page: int
     box: Box  # page pixel coordinates x0, y0, x1, y1
     valid: bool = True  # False when normalising failed (e.g. an unreadable date)
+    note: str = ""  # e.g. "confusables_from_mrz": O/0, I/1 ... resolved by the checked MRZ
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -30,4 +31,5 @@ class Field:
             "page": self.page,
             "box": [round(v, 1) for v in self.box],
             "valid": self.valid,
+            "note": self.note,
         }

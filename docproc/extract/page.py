@@ -154,6 +154,13 @@ class Frame:
     size: tuple[int, int]  # width, height
     blank_from: int | None = None
 
+    def scaled(self, k: float) -> Frame:
+        """The same frame at ``k`` times the resolution."""
+        rows = tuple(tuple(v * k for v in row) for row in self.matrix)
+        blank = int(self.blank_from * k) if self.blank_from is not None else None
+        w, h = self.size
+        return Frame(rows, (int(w * k), int(h * k)), blank)  # type: ignore[arg-type]
+
     @property
     def angle(self) -> float:
         (a, b, _), _ = self.matrix
@@ -194,12 +201,15 @@ def prepare(
     deskew: bool = True,
     denoise: bool = True,
     frame: Frame | None = None,
+    enhance: bool = False,
 ) -> tuple[Image, npt.NDArray[np.float64], float, float]:
     """Grey, rotated and scaled page plus the 2x3 affine map page -> frame, angle and scale."""
     gray: Image = np.asarray(
         cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image, dtype=np.uint8
     )
     if frame is not None:
+        if enhance:
+            frame = frame.scaled(2.0)
         fm = np.asarray(frame.matrix, dtype=np.float64)
         border = int(np.median(gray))
         out = np.asarray(
@@ -208,7 +218,14 @@ def prepare(
         )
         if frame.blank_from is not None and 0 < frame.blank_from < out.shape[0]:
             out[frame.blank_from :, :] = int(np.median(out[: frame.blank_from]))
-        if denoise and _noise_sigma(out) > 3.0:
+        if enhance:
+            # small blurred print: smooth the noise, then sharpen the strokes
+            soft = cv2.GaussianBlur(out, (0, 0), 1.0)
+            out = np.asarray(
+                cv2.addWeighted(soft, 2.0, cv2.GaussianBlur(soft, (0, 0), 3.0), -1.0, 0),
+                dtype=np.uint8,
+            )
+        elif denoise and _noise_sigma(out) > 3.0:
             out = np.asarray(
                 cv2.fastNlMeansDenoising(
                     out, None, h=12, templateWindowSize=7, searchWindowSize=15
@@ -295,13 +312,15 @@ def ocr_page(
     deskew: bool = True,
     denoise: bool = True,
     frame: Frame | None = None,
+    enhance: bool = False,
     timeout: float | None = None,
 ) -> PageText:
     """OCR one BGR (or grey) page. ``angle`` (degrees, counter-clockwise) overrides deskew;
-    ``frame`` (e.g. :func:`frame_from_mrz`) overrides both and crops to the document."""
+    ``frame`` (e.g. :func:`frame_from_mrz`) overrides both and crops to the document;
+    ``enhance`` (with a frame) reads it at twice the resolution, smoothed and sharpened."""
     language = lang or get_settings().ocr_languages
     gray, m, rot, scale = prepare(
-        image, angle=angle, deskew=deskew, denoise=denoise, frame=frame
+        image, angle=angle, deskew=deskew, denoise=denoise, frame=frame, enhance=enhance
     )
     tsv = run_tesseract(gray, psm=psm, lang=language, output="tsv", timeout=timeout)
     inverse = cv2.invertAffineTransform(m).astype(np.float64)
@@ -323,6 +342,7 @@ def reread_many(
     page: PageText,
     regions: list[Box],
     *,
+    lang: str | None = None,
     whitelist: str | None = None,
     timeout: float | None = None,
 ) -> list[tuple[str, float, Box] | None]:
@@ -356,7 +376,12 @@ def reread_many(
         offsets.append((i, top, top + ch + 2 * pad, x0, y0))
         top += ch + 2 * pad
     tsv = run_tesseract(
-        canvas, psm=6, lang=page.language, whitelist=whitelist, output="tsv", timeout=timeout
+        canvas,
+        psm=6,
+        lang=lang or page.language,
+        whitelist=whitelist,
+        output="tsv",
+        timeout=timeout,
     )
     inverse = cv2.invertAffineTransform(page.frame_matrix).astype(np.float64)
     words = [w for w in parse_tsv(tsv) if w.conf >= 0 and w.text.strip()]

@@ -17,7 +17,7 @@ from typing import Any
 
 from docproc.config import Settings, get_settings
 from docproc.errors import DocprocError, as_docproc_error
-from docproc.extract.crosscheck import crosscheck
+from docproc.extract.crosscheck import crosscheck, reconcile_with_mrz
 from docproc.extract.fields import Field
 from docproc.extract.forms import extract_form, looks_like_form
 from docproc.extract.page import PageText, frame_from_mrz, ocr_page
@@ -26,6 +26,9 @@ from docproc.intake import PageImage, load_path
 from docproc.mrz.model import MRZRead
 from docproc.nlp import Entity, tag
 from docproc.read import read_pages
+
+#: Fewer visual-zone fields than this after the first read triggers an enhanced second read.
+MIN_VIZ_FIELDS = 6
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,16 @@ def extract_pages(
         fields, form_reasons = extract_form(text)
         return "form", None, fields, text, form_reasons
     fields = extract_viz(text)
+    if frame is not None and len(fields) < MIN_VIZ_FIELDS:
+        # small, blurred labels: one more read at twice the resolution, sharpened
+        second = ocr_page(
+            page_image.image, page=page_image.index, lang=lang, frame=frame, enhance=True
+        )
+        more = extract_viz(second)
+        if len(more) > len(fields):
+            text, fields = second, more
+    if mrz is not None:
+        fields = reconcile_with_mrz(fields, mrz.parsed)
     viz = {k: f.value for k, f in fields.items() if f.valid}
     if mrz is not None:
         reasons += list(mrz.review_reasons)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 from docproc.extract.fields import Field
 from docproc.extract.layout import Label, Value, find_values, same_row, spot_labels
 from docproc.extract.normalise import (
@@ -61,13 +59,7 @@ _DATES = frozenset({"birth_date", "issue_date", "expiry_date"})
 
 
 # Short or mixed letter/digit values tesseract's page pass often drops or garbles: read again.
-_CODE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/"
-_ALWAYS_REREAD: dict[str, str | None] = {
-    "sex": _CODE_CHARS,
-    "document_code": _CODE_CHARS,
-    "issuing_country": _CODE_CHARS,
-    "document_number": _CODE_CHARS,
-}
+_ALWAYS_REREAD = frozenset({"sex", "document_code", "issuing_country", "document_number"})
 _REREAD_BELOW = 0.8
 
 
@@ -93,31 +85,21 @@ def _second_reads(
     first: dict[str, Label] = {}
     for lab in labels:
         first.setdefault(lab.key, lab)
-    jobs: list[tuple[str, Label, Box, str | None]] = []
+    jobs: list[tuple[str, Label, Box]] = []
     for key, lab in first.items():
         if key not in VIZ_FIELDS and key != "place_date_of_birth":
             continue
         val = values.get(key)
         if key in _ALWAYS_REREAD or val is None or val.conf < _REREAD_BELOW:
             region = _value_region(page, lab, labels, val)
-            jobs.append((key, lab, region, _ALWAYS_REREAD.get(key)))
+            jobs.append((key, lab, region))
     if not jobs:
         return values
     out = dict(values)
-    groups: dict[str | None, list[int]] = {}
-    for n, job in enumerate(jobs):
-        groups.setdefault(job[3], []).append(n)
-    results: list[tuple[str, float, Box] | None] = [None] * len(jobs)
-
-    def run(whitelist: str | None) -> None:
-        idx = groups[whitelist]
-        reads = reread_many(page, [jobs[n][2] for n in idx], whitelist=whitelist)
-        for n, res in zip(idx, reads, strict=True):
-            results[n] = res
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(run, list(groups)))
-    for (key, lab, _, _), res in zip(jobs, results, strict=True):
+    # one tesseract call for all of them: start-up costs more than the reading
+    lang = page.language.split("+")[0]
+    results = reread_many(page, [job[2] for job in jobs], lang=lang)
+    for (key, lab, _), res in zip(jobs, results, strict=True):
         if res is None:
             continue
         text, conf, box = res
