@@ -15,6 +15,8 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -34,6 +36,7 @@ __all__ = [
     "AuthError",
     "Forbidden",
     "LoginRequired",
+    "LoginThrottle",
     "Principal",
     "authenticate",
     "create_api_token",
@@ -100,6 +103,43 @@ class InvalidUser(DocprocError):
     )
     http_status = 422
     exit_code = ExitCode.bad_arguments
+
+
+class TooManyAttempts(DocprocError):
+    reason = "too_many_login_attempts"
+    fix = "Wait 15 minutes, or ask an admin to set a new password (`docproc user passwd`)."
+    http_status = 429
+
+
+class LoginThrottle:
+    """Refuse logins to a user name after ``limit`` failures within ``window`` (per process).
+
+    Slows down password guessing; argon2 already makes each guess cost ~50 ms of CPU.
+    """
+
+    def __init__(self, limit: int = 5, window: timedelta = timedelta(minutes=15)) -> None:
+        self.limit, self.window = limit, window
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> list[float]:
+        kept = [t for t in self._failures.get(key, []) if now - t < self.window.total_seconds()]
+        self._failures[key] = kept
+        return kept
+
+    def check(self, username: str) -> None:
+        with self._lock:
+            if len(self._recent(username.lower(), time.monotonic())) >= self.limit:
+                raise TooManyAttempts(f"too many failed logins for {username[:64]!r}")
+
+    def failed(self, username: str) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._recent(username.lower(), now).append(now)
+
+    def succeeded(self, username: str) -> None:
+        with self._lock:
+            self._failures.pop(username.lower(), None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from docproc.auth import (
     AuthError,
     Forbidden,
     LoginRequired,
+    LoginThrottle,
     Principal,
     check_csrf,
     principal_for_session,
@@ -53,7 +54,7 @@ class AppState:
     templates: Jinja2Templates
     executor: ThreadPoolExecutor | None = None
     worker_name: str = "web"
-    extra: dict[str, object] = field(default_factory=dict)
+    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -92,13 +92,16 @@ def login(
     expected = request.cookies.get(PRELOGIN_COOKIE)
     if not expected or not secrets.compare_digest(expected, csrf_token):
         raise auth.CsrfFailed("the login form was stale; reload it")
+    username = username.strip()
+    state.login_throttle.check(username)
     try:
-        with session_scope(state.services.session_factory) as session:
-            user = auth.authenticate(session, username.strip(), password)
+        with state.transaction() as session:
+            user = auth.authenticate(session, username, password)
             token = auth.create_session(session, user)
     except auth.BadCredentials:
-        with session_scope(state.services.session_factory) as session:
-            auth.record_failed_login(session, username.strip())
+        state.login_throttle.failed(username)
+        with state.transaction() as session:
+            auth.record_failed_login(session, username)
         response = _render(
             state,
             request,
@@ -110,6 +113,7 @@ def login(
         )
         response.status_code = 401
         return response
+    state.login_throttle.succeeded(username)
     redirect = RedirectResponse(_safe_next(next), status_code=303)
     redirect.set_cookie(
         SESSION_COOKIE,

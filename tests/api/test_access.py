@@ -173,3 +173,15 @@ def test_the_openapi_document_lists_the_api(client: TestClient) -> None:
     spec = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/documents" in spec["paths"]
     assert "/api/v1/review/tasks/{task_id}/fix" in spec["paths"]
+
+
+def test_logins_are_throttled_after_five_failures(client: TestClient) -> None:
+    token = client.get("/login").cookies.get("docproc_prelogin") or ""
+
+    def attempt(password: str) -> int:
+        form = {"username": "reviewer", "password": password, "csrf_token": token}
+        status: int = client.post("/login", data=form, follow_redirects=False).status_code
+        return status
+
+    assert [attempt("guess") for _ in range(5)] == [401] * 5
+    assert attempt("correct horse battery") == 429
