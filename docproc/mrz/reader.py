@@ -369,42 +369,57 @@ def _lookalike_evidence(zr: _ZoneRead) -> set[tuple[int, int]]:
     return out
 
 
+def _plausible_swap(rows: list[list[str]], picks: Sequence[tuple[int, int]]) -> bool:
+    """A swapped-in letter next to digits only (or a digit among letters only) would stand out
+    to the recogniser; such a look-alike reading is not a real alternative."""
+    for ln, col in picks:
+        row = rows[ln]
+        near = [row[j] for j in (col - 1, col + 1) if 0 <= j < len(row)]
+        if row[col].isalpha() and all(c.isdigit() for c in near):
+            return False
+        if row[col].isdigit() and all(c.isalpha() for c in near):
+            return False
+    return True
+
+
 def check_blind_fields(
     parsed: ParsedMRZ, doubtful: set[tuple[int, int]] | None = None
 ) -> list[str]:
     """Alphanumeric fields whose check digits cannot tell the reading from a look-alike.
 
     Two swapped look-alikes can leave every check digit intact (O and 0 at weights 7 and 3 add
-    240, a multiple of 10). When another reading with one or two such swaps also passes every
-    check, the check digits prove nothing about those characters and a person must look.
+    240, a multiple of 10). When another plausible reading with one or two such swaps also passes
+    every check, the check digits prove nothing about those characters and a person must look.
+    O and 0 are always candidates (the recogniser cannot tell them apart in OCR-B); other
+    look-alikes only where a reading gave the other glyph some probability (``doubtful``).
     """
     blind: list[str] = []
     spans = field_spans(parsed)
     for name in ("document_number", "optional_data", "optional_data_2"):
-        value = "".join(parsed.lines[ln][s:e] for ln, s, e in spans.get(name, ()))
-        if not (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)):
-            continue  # an all-digit (or all-letter) field: a look-alike swap would stand out
         positions = [
             (ln, col)
             for ln, s, e in spans.get(name, ())
             for col in range(s, e)
-            if parsed.lines[ln][col] in _SWAP and (doubtful is None or (ln, col) in doubtful)
+            if parsed.lines[ln][col] in "0O"
+            or (parsed.lines[ln][col] in _SWAP and doubtful is not None and (ln, col) in doubtful)
         ]
-        found = False
-        for k in (1, 2):
-            for picks in itertools.combinations(positions, k):
-                rows = [list(t) for t in parsed.lines]
-                for ln, col in picks:
-                    rows[ln][col] = _SWAP[rows[ln][col]]
-                alt = parse_mrz(["".join(t) for t in rows])
-                if alt is not None and alt.valid and getattr(alt, name) != getattr(parsed, name):
-                    found = True
-                    break
-            if found:
-                break
-        if found:
+        if _has_blind_swap(parsed, name, positions):
             blind.append(name)
     return blind
+
+
+def _has_blind_swap(parsed: ParsedMRZ, name: str, positions: list[tuple[int, int]]) -> bool:
+    for k in (1, 2):
+        for picks in itertools.combinations(positions, k):
+            rows = [list(t) for t in parsed.lines]
+            for ln, col in picks:
+                rows[ln][col] = _SWAP[rows[ln][col]]
+            if not _plausible_swap(rows, picks):
+                continue
+            alt = parse_mrz(["".join(t) for t in rows])
+            if alt is not None and alt.valid and getattr(alt, name) != getattr(parsed, name):
+                return True
+    return False
 
 
 def review_reasons(

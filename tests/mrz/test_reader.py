@@ -1,0 +1,115 @@
+"""End-to-end MRZ reading of the committed samples with the real engines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from docproc.mrz.parse import parse_mrz
+from docproc.mrz.reader import check_blind_fields
+from docproc.read import ReadStatus, read_file
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+FIELDS = (
+    "type",
+    "issuing_country",
+    "surname",
+    "given_names",
+    "document_number",
+    "nationality",
+    "birth_date",
+    "sex",
+    "expiry_date",
+    "optional_data",
+    "optional_data_2",
+)
+
+
+def _labels() -> list[dict[str, Any]]:
+    return list(json.loads((SAMPLES / "labels.json").read_text()))
+
+
+def _mismatches(got: Any, truth: Any) -> list[str]:
+    return [f for f in FIELDS if getattr(got, f) != getattr(truth, f)]
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, Any]:
+    return {e["file"]: read_file(SAMPLES / e["file"]) for e in _labels()}
+
+
+@pytest.mark.parametrize("entry", _labels(), ids=lambda e: e["file"])
+def test_a_record_accepted_without_review_is_right(
+    entry: dict[str, Any], results: dict[str, Any]
+) -> None:
+    result = results[entry["file"]]
+    assert result.status is not ReadStatus.error
+    if result.mrz is not None and not result.mrz.needs_review:
+        truth = parse_mrz(entry["mrz"])
+        assert truth is not None
+        assert _mismatches(result.mrz.parsed, truth) == []
+
+
+def test_most_samples_are_read_fully_right(results: dict[str, Any]) -> None:
+    right = 0
+    for entry in _labels():
+        mrz = results[entry["file"]].mrz
+        truth = parse_mrz(entry["mrz"])
+        if mrz is not None and truth is not None and not _mismatches(mrz.parsed, truth):
+            right += 1
+    assert right >= len(_labels()) * 0.6, f"only {right} of {len(_labels())} fully right"
+
+
+@pytest.mark.parametrize("name", ["02_td1_clean_idn.jpg", "05_mrvb_clean.jpg", "07_td1_rot90.jpg"])
+def test_clean_and_rotated_documents_are_read_exactly(name: str, results: dict[str, Any]) -> None:
+    entry = next(e for e in _labels() if e["file"].endswith(name))
+    mrz = results[entry["file"]].mrz
+    assert mrz is not None
+    truth = parse_mrz(entry["mrz"])
+    assert truth is not None
+    assert _mismatches(mrz.parsed, truth) == []
+    assert mrz.parsed.valid
+
+
+def test_page_without_mrz_says_so() -> None:
+    result = read_file(SAMPLES / "images" / "neg_letter.jpg")
+    assert result.status is ReadStatus.no_mrz
+    assert result.mrz is None and result.error is None
+
+
+def test_quad_and_page_locate_the_zone(results: dict[str, Any]) -> None:
+    entry = next(e for e in _labels() if e["file"].endswith("01_td3_clean_idn.jpg"))
+    mrz = results[entry["file"]].mrz
+    assert mrz is not None and mrz.page == 0
+    x0, y0, x1, y1 = entry["viz_boxes"]["mrz"]
+    xs = [x for x, _ in mrz.quad]
+    ys = [y for _, y in mrz.quad]
+    cx, cy = sum(xs) / 4, sum(ys) / 4
+    assert x0 <= cx <= x1 and y0 <= cy <= y1
+
+
+def test_check_blind_field_is_detected() -> None:
+    # 'OO' and '00' at check weights 7 and 3 give the same check digit
+    parsed = parse_mrz(
+        [
+            "P<IDNLESTARI<<PUTRI<<<<<<<<<<<<<<<<<<<<<<<<<",
+            "S8845081<0IDN7108031F2105057SYU9827<8OO<<<44",
+        ]
+    )
+    assert parsed is not None and parsed.valid
+    assert "optional_data" in check_blind_fields(parsed)
+
+
+def test_all_digit_run_is_not_blind_to_a_letter_inside_it() -> None:
+    # swapping 0 -> O inside '0000' would put letters between digits: not a real alternative
+    parsed = parse_mrz(
+        [
+            "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+            "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+        ]
+    )
+    assert parsed is not None and parsed.valid
+    assert "document_number" not in check_blind_fields(parsed, doubtful=set())
