@@ -118,7 +118,7 @@ def estimate_skew(gray: Image) -> float:
         if abs(a) <= _MAX_SKEW_DEG:
             angles.append(a)
             weights.append(rw)
-    if len(angles) < 3:
+    if len(angles) < 2:
         return 0.0
     order = np.argsort(angles)
     cum = np.cumsum(np.asarray(weights)[order])
