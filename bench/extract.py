@@ -121,8 +121,12 @@ def run_viz(count: int, seed: int, tmp: Path, report: dict[str, Any]) -> list[fl
     return seconds
 
 
-def run_forms(count: int, seed: int, tmp: Path, report: dict[str, Any]) -> list[float]:
+def run_forms(
+    count: int, seed: int, tmp: Path, report: dict[str, Any]
+) -> tuple[list[float], list[float]]:
+    """Seconds per form with ``kind=auto`` (MRZ search first) and with ``kind=form``."""
     seconds: list[float] = []
+    known_seconds: list[float] = []
     for lang in ("en", "id"):
         per_field: Counter[str] = Counter()
         wrong: Counter[str] = Counter()
@@ -135,6 +139,9 @@ def run_forms(count: int, seed: int, tmp: Path, report: dict[str, Any]) -> list[
             cv2.imwrite(str(path), bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
             rec = extract_file(path).to_json()
             seconds.append(rec["seconds"])
+            known = extract_file(path, kind="form").to_json()
+            known_seconds.append(known["seconds"])
+            assert known["fields"] == rec["fields"], path
             r, t = score(form_truth(rendered), rec["fields"], per_field, wrong)
             right += r
             total += t
@@ -149,7 +156,7 @@ def run_forms(count: int, seed: int, tmp: Path, report: dict[str, Any]) -> list[
             },
             "sent_to_review": flagged,
         }
-    return seconds
+    return seconds, known_seconds
 
 
 def main() -> int:
@@ -164,12 +171,17 @@ def main() -> int:
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="docproc-bench-extract-") as tmp:
         seconds = run_viz(args.count, args.seed, Path(tmp), report) if args.count else []
-        form_seconds = run_forms(args.forms, args.seed, Path(tmp), report) if args.forms else []
+        form_seconds, known = (
+            run_forms(args.forms, args.seed, Path(tmp), report) if args.forms else ([], [])
+        )
     report["median_seconds_per_page_documents"] = (
         round(statistics.median(seconds), 3) if seconds else None
     )
     report["median_seconds_per_page_forms"] = (
         round(statistics.median(form_seconds), 3) if form_seconds else None
+    )
+    report["median_seconds_per_page_forms_kind_form"] = (
+        round(statistics.median(known), 3) if known else None
     )
     report["wall_seconds"] = round(time.perf_counter() - start, 1)
     text = json.dumps(report, indent=1, ensure_ascii=False)

@@ -22,6 +22,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--today", type=date.fromisoformat, default=None, help="date for expiry checks (ISO)"
     )
+    p.add_argument(
+        "--kind",
+        choices=("auto", "identity", "form"),
+        default="auto",
+        help="document kind; 'form' skips the MRZ search (default: auto)",
+    )
     p.set_defaults(func=run)
 
 
@@ -41,7 +47,7 @@ def _human(rec: ExtractRecord) -> str:
 def run(args: argparse.Namespace) -> int:
     with progress(len(args.files), "extracting") as advance:
         for path in args.files:
-            rec = extract_file(path, lang=args.lang, today=args.today)
+            rec = extract_file(path, lang=args.lang, today=args.today, kind=args.kind)
             out = json.dumps(rec.to_json(), ensure_ascii=False) if args.json else _human(rec)
             sys.stdout.write(out + "\n")
             sys.stdout.flush()

@@ -79,19 +79,27 @@ def extract_pages(
     *,
     lang: str | None = None,
     today: date | None = None,
-    with_entities: bool = True,
+    kind: str = "auto",
 ) -> tuple[str, MRZRead | None, dict[str, Field], PageText | None, list[str]]:
-    """Kind, MRZ, fields, the OCR'd page and review reasons of one document's pages."""
-    mrz, _ = read_pages(pages)
+    """Kind, MRZ, fields, the OCR'd page and review reasons of one document's pages.
+
+    ``kind`` is ``auto`` (look for an MRZ first, then for a form), ``identity`` or ``form``
+    (a registration form: no MRZ search, which saves its cost).
+    """
     if not pages:
-        return "unknown", mrz, {}, None, []
+        return "unknown", None, {}, None, []
+    if kind == "form":
+        page = ocr_page(pages[0].image, page=pages[0].index, lang=lang)
+        fields, form_reasons = extract_form(page)
+        return "form", None, fields, page, form_reasons
+    mrz, _ = read_pages(pages)
     page_image = pages[mrz.page] if mrz is not None and mrz.page < len(pages) else pages[0]
     frame = (
         frame_from_mrz(mrz.quad, len(mrz.parsed.lines[0])) if mrz is not None else None
     )
     text = ocr_page(page_image.image, page=page_image.index, lang=lang, frame=frame)
     reasons: list[str] = []
-    if mrz is None and looks_like_form(text):
+    if mrz is None and kind == "auto" and looks_like_form(text):
         fields, form_reasons = extract_form(text)
         return "form", None, fields, text, form_reasons
     fields = extract_viz(text)
@@ -120,12 +128,15 @@ def extract_file(
     *,
     lang: str | None = None,
     today: date | None = None,
+    kind: str = "auto",
 ) -> ExtractRecord:
     start = time.perf_counter()
     settings = settings or get_settings()
     try:
         pages = load_path(path, settings)
-        kind, mrz, fields, page, reasons = extract_pages(pages, lang=lang, today=today)
+        found, mrz, fields, page, reasons = extract_pages(
+            pages, lang=lang, today=today, kind=kind
+        )
         text = page.text if page else ""
         tagged = tag(text)
     except Exception as exc:  # every failure becomes a record with a reason code
@@ -135,7 +146,7 @@ def extract_file(
     return ExtractRecord(
         str(path),
         "ok",
-        kind=kind,
+        kind=found,
         mrz=mrz,
         fields=fields,
         entities=tagged["entities"],

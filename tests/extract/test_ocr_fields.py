@@ -7,6 +7,7 @@ import re
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 import pytest
 from PIL import Image, ImageDraw
 
@@ -23,7 +24,11 @@ from docproc.synth.render import font
 TODAY_FIELDS = ("birth_date", "issue_date", "expiry_date")
 
 
-def _text_page(lines: list[str]) -> tuple[np.ndarray, list[tuple[int, int]]]:
+def _u8(a: object) -> npt.NDArray[np.uint8]:
+    return np.asarray(a, dtype=np.uint8)
+
+
+def _text_page(lines: list[str]) -> tuple[npt.NDArray[np.uint8], list[tuple[int, int]]]:
     pil = Image.new("RGB", (1400, 120 + 90 * len(lines)), (255, 255, 255))
     draw = ImageDraw.Draw(pil)
     f = font("sans", 40)
@@ -32,7 +37,7 @@ def _text_page(lines: list[str]) -> tuple[np.ndarray, list[tuple[int, int]]]:
         xy = (80, 60 + 90 * i)
         draw.text(xy, line, font=f, fill=(0, 0, 0))
         origins.append(xy)
-    return cv2.cvtColor(np.asarray(pil), cv2.COLOR_RGB2BGR), origins
+    return _u8(cv2.cvtColor(np.asarray(pil), cv2.COLOR_RGB2BGR)), origins
 
 
 def test_page_ocr_gives_words_with_boxes_confidence_and_lines() -> None:
@@ -65,8 +70,8 @@ def test_skewed_page_is_straightened_and_boxes_map_back(angle: float) -> None:
     )
     h, w = image.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    turned = cv2.warpAffine(image, m, (w, h), borderValue=(255, 255, 255))
-    assert abs(estimate_skew(cv2.cvtColor(turned, cv2.COLOR_BGR2GRAY)) - angle) < 0.5
+    turned = _u8(cv2.warpAffine(image, m, (w, h), borderValue=(255, 255, 255)))
+    assert abs(estimate_skew(_u8(cv2.cvtColor(turned, cv2.COLOR_BGR2GRAY))) - angle) < 0.5
     page = ocr_page(turned)
     assert "AFGHANISTAN" in page.text.split()
     word = next(wd for wd in page.words if wd.text == "AFGHANISTAN")
@@ -88,7 +93,7 @@ def _norm(text: str) -> str:
 def test_visual_zone_fields_of_synthetic_documents(seed: int, doc_type: MRZType) -> None:
     doc = random_document(random.Random(f"viz-test:{seed}"), doc_type)
     image, entry, _ = make_sample(doc, seed, None)
-    bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    bgr = _u8(cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
     kind, mrz, fields, page, reasons = extract_pages([PageImage(0, bgr, "png", 300.0)])
     assert kind == "identity" and mrz is not None and page is not None
     truth = entry["fields"]
@@ -118,7 +123,7 @@ def test_changed_visual_zone_value_is_caught_by_the_cross_check() -> None:
     tampered = type(doc)(doc.type, doc.document_code, doc.mrz, fields, doc.name_truncated,
                          doc.name_pool)
     image, _, _ = make_sample(tampered, 5, None)
-    bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    bgr = _u8(cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
     _, mrz, _, _, reasons = extract_pages([PageImage(0, bgr, "png", 300.0)])
     assert mrz is not None
     assert "mrz_viz_mismatch:birth_date" in reasons
@@ -129,7 +134,7 @@ def test_changed_visual_zone_value_is_caught_by_the_cross_check() -> None:
 def test_registration_forms_in_both_languages(lang: str) -> None:
     rendered = render_form(3, lang)
     image, _ = degrade_form(rendered.image, 3)
-    page = ocr_page(cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    page = ocr_page(_u8(cv2.cvtColor(image, cv2.COLOR_RGB2BGR)))
     assert looks_like_form(page)
     fields, _reasons = extract_form(page)
     truth = rendered.truth
@@ -146,7 +151,7 @@ def test_registration_forms_in_both_languages(lang: str) -> None:
 
 def test_low_confidence_form_values_are_flagged() -> None:
     rendered = render_form(4, "id")
-    image = cv2.cvtColor(rendered.image, cv2.COLOR_RGB2BGR)
+    image = _u8(cv2.cvtColor(rendered.image, cv2.COLOR_RGB2BGR))
     # smudge the phone number so it reads with low confidence
     x0, y0, x1, y1 = (int(v) for v in rendered.boxes["phone"])
     region = image[y0:y1, x0:x1]
@@ -160,3 +165,11 @@ def test_low_confidence_form_values_are_flagged() -> None:
     )
     if "phone" in fields and fields["phone"].confidence < 0.75:
         assert "low_confidence:phone" in reasons
+
+
+def test_form_kind_skips_the_mrz_search() -> None:
+    rendered = render_form(5, "en")
+    bgr = _u8(cv2.cvtColor(rendered.image, cv2.COLOR_RGB2BGR))
+    kind, mrz, fields, page, _ = extract_pages([PageImage(0, bgr, "png", 200.0)], kind="form")
+    assert kind == "form" and mrz is None and page is not None
+    assert fields["case_number"].value == rendered.truth["case_number"]
