@@ -80,12 +80,14 @@ class Forbidden(DocprocError):
     reason = "forbidden"
     fix = "Your role may not do this; ask a supervisor or an admin."
     http_status = 403
+    exit_code = ExitCode.bad_arguments
 
 
 class CsrfFailed(DocprocError):
     reason = "csrf_failed"
     fix = "Reload the page and try again (the form was stale or came from another site)."
     http_status = 403
+    exit_code = ExitCode.bad_arguments
 
 
 class UserExists(DocprocError):
@@ -109,6 +111,7 @@ class TooManyAttempts(DocprocError):
     reason = "too_many_login_attempts"
     fix = "Wait 15 minutes, or ask an admin to set a new password (`docproc user passwd`)."
     http_status = 429
+    exit_code = ExitCode.bad_arguments
 
 
 class LoginThrottle:

@@ -26,7 +26,7 @@ from docproc.auth import Principal
 from docproc.db import repo
 from docproc.db.models import Document, DocumentStatus, Event, FieldSource, utcnow
 from docproc.db.repo import FieldValue
-from docproc.errors import DocprocError
+from docproc.errors import DocprocError, ExitCode
 from docproc.pipeline import MRZ_FIELDS
 
 __all__ = [
@@ -64,27 +64,34 @@ _ACTIVE = (ReviewState.open, ReviewState.claimed)
 
 
 class NotFound(DocprocError):
-    reason = "not_found"
+    reason = "record_not_found"
     fix = "Check the id; the record may not exist."
     http_status = 404
+    exit_code = ExitCode.bad_arguments
 
 
 class TaskTaken(DocprocError):
     reason = "task_taken"
     fix = "Another reviewer has this task; pick another one from the queue."
     http_status = 409
+    exit_code = ExitCode.bad_arguments
 
 
 class TaskClosed(DocprocError):
     reason = "task_closed"
     fix = "This task is already resolved; reload the queue."
     http_status = 409
+    exit_code = ExitCode.bad_arguments
 
 
 class BadReview(DocprocError):
     reason = "bad_review"
-    fix = f"Use one of the fields {', '.join(MRZ_FIELDS)} and a reason in {REJECT_REASONS}."
+    fix = (
+        f"Fix only the fields {', '.join(MRZ_FIELDS)}, and change at least one (else accept); "
+        f"reject with one of {', '.join(REJECT_REASONS)}."
+    )
     http_status = 422
+    exit_code = ExitCode.bad_arguments
 
 
 @dataclass(frozen=True)

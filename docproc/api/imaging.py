@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from docproc.config import Settings
-from docproc.errors import DocprocError
+from docproc.errors import DocprocError, ExitCode
 from docproc.intake import BGRImage, iter_pages
 from docproc.storage import ObjectNotFound, ObjectStore, derived_key
 
@@ -28,9 +28,10 @@ _MAX_PAGE_SIDE = 1600
 
 
 class NoMrzImage(DocprocError):
-    reason = "no_mrz"
-    fix = "No machine-readable zone was found on this document; review it by eye."
+    reason = "no_mrz_image"
+    fix = "No machine-readable zone is stored for this document (or no such page); use the scan."
     http_status = 404
+    exit_code = ExitCode.bad_arguments
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import pytest
 from tests.web.conftest import SCREENSHOTS, LiveServer, log_in
 
 pytest.importorskip("playwright")
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "images" / "01_td3_clean_idn.jpg"
 OTHER = Path(__file__).resolve().parents[2] / "samples" / "images" / "02_td1_clean_idn.jpg"
@@ -26,6 +26,17 @@ def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     yield context.new_page()
     context.close()
+
+
+def _wait_for_image(image: Locator, timeout: float = 30.0) -> None:
+    """Until the image has loaded. (Not ``wait_for_function``: its polling evaluates strings,
+    which the app's Content-Security-Policy forbids, as it should.)"""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if image.evaluate("img => img.complete && img.naturalWidth > 0"):
+            return
+        time.sleep(0.1)
+    raise AssertionError("the image did not load")
 
 
 def _api(server: LiveServer, role: str) -> httpx.Client:
@@ -53,7 +64,7 @@ def test_a_desk_officer_uploads_a_scan_and_sees_the_record(
     expect(page.locator(".upload .state")).to_have_text(re.compile("done|needs review"))
     mrz = page.locator(".mrz img")
     expect(mrz).to_be_visible()
-    page.wait_for_function("document.querySelector('.mrz img').naturalWidth > 0")
+    _wait_for_image(mrz)
     page.screenshot(path=str(SCREENSHOTS / "desk.png"), full_page=True)
 
 
@@ -80,7 +91,7 @@ def test_a_reviewer_fixes_a_given_name_with_the_keyboard_and_the_audit_shows_it(
     claim.focus()
     reviewer.keyboard.press("Enter")
     reviewer.wait_for_url(f"{live_server.url}/review/{task['task_id']}")
-    reviewer.wait_for_function("document.querySelector('.scan img').naturalWidth > 0")
+    _wait_for_image(reviewer.locator(".scan img"))
 
     given = reviewer.locator("#f-given_names")
     old_value = given.input_value()
