@@ -439,24 +439,50 @@ def review_reasons(
 # The stage
 
 
-def _read_zone(image: Image, zone: ZoneCandidate, engine: PPOCR, deep: bool) -> _ZoneRead | None:
+@dataclass
+class _Attempt:
+    """A zone after the first, cheap reading: enough to rank zones before reading harder."""
+
+    zone: ZoneCandidate
+    lines: list[LineBox]
+    readings: list[list[_Reading]]
+    result: _ZoneRead | None
+    likelihood: float
+
+
+def _first_pass(image: Image, zone: ZoneCandidate, engine: PPOCR) -> _Attempt | None:
     zone, lines, first, readings = _orient(image, zone, engine)
     if not _looks_like_mrz(first):
         return None
-    zr = _choose(readings, zone, lines)
-    if zr is not None and zr.parsed.valid and not _doubtful_code(zr.parsed):
-        # Every check digit passes. Names have no check digit: read the name line once more,
-        # from a differently scaled crop, so that their confidence rests on two readings.
-        name_line = field_spans(zr.parsed)["surname"][0][0]
-        line_box = zr.zone.lines[name_line]
-        index = next(i for i, ln in enumerate(lines) if ln is line_box)
-        mats, chars = engine.recognise_matrices([_crop(image, line_box, 2)])
-        width = len(zr.parsed.lines[0])
-        readings[index].extend(_decode_lines(mats, chars, "ppocr2", width)[0])
-        return _choose(readings, zone, lines)
+    likelihood = float(np.mean([mrz_likelihood(r.text) for r in first]))
+    return _Attempt(zone, lines, readings, _choose(readings, zone, lines), likelihood)
+
+
+def _settled(attempt: _Attempt) -> bool:
+    zr = attempt.result
+    return zr is not None and zr.parsed.valid and not _doubtful_code(zr.parsed)
+
+
+def _confirm_names(image: Image, attempt: _Attempt, engine: PPOCR) -> _ZoneRead | None:
+    """Every check digit passes, but names have none: read the name line once more from a
+    differently scaled crop, so that their confidence rests on two readings."""
+    zr = attempt.result
+    assert zr is not None
+    name_line = field_spans(zr.parsed)["surname"][0][0]
+    line_box = zr.zone.lines[name_line]
+    index = next(i for i, ln in enumerate(attempt.lines) if ln is line_box)
+    mats, chars = engine.recognise_matrices([_crop(image, line_box, 2)])
+    width = len(zr.parsed.lines[0])
+    attempt.readings[index].extend(_decode_lines(mats, chars, "ppocr2", width)[0])
+    return _choose(attempt.readings, attempt.zone, attempt.lines)
+
+
+def _read_harder(image: Image, attempt: _Attempt, engine: PPOCR, deep: bool) -> _ZoneRead | None:
+    """More readings of a zone whose checks do not pass yet: a missed line, other renderings,
+    and (``deep``) a second engine."""
+    lines, readings, zone = attempt.lines, attempt.readings, attempt.zone
     if len(lines) < 3:
         lines, readings = _add_missed_line(image, lines, readings, engine)
-    # Second pass: other renderings of every line.
     for v in (1, 2, 3):
         mats, chars = engine.recognise_matrices([_crop(image, ln, v) for ln in lines])
         for i, per in enumerate(_decode_lines(mats, chars, f"ppocr{v}")):
@@ -464,7 +490,6 @@ def _read_zone(image: Image, zone: ZoneCandidate, engine: PPOCR, deep: bool) -> 
     zr = _choose(readings, zone, lines)
     if not deep or (zr is not None and _good_enough(zr)):
         return zr
-    # Third pass: a second engine.
     for i, ln in enumerate(lines):
         readings[i].append(_tesseract_line(_crop(image, ln, 0)))
     return _choose(readings, zone, lines)
@@ -520,7 +545,7 @@ def _revote(
     parsed: ParsedMRZ, chosen: list[_Reading], readings: list[list[_Reading]]
 ) -> tuple[ParsedMRZ, list[_Reading]]:
     """Vote every character over all readings aligned to the parsed lines; keep it if better."""
-    if sum(len(r) for r in readings) <= len(readings):
+    if sum(len(r) for r in readings) <= len(readings) or len(parsed.lines) != len(readings):
         return parsed, chosen
     voted: list[_Reading] = []
     for final, per_line in zip(parsed.lines, readings, strict=True):
@@ -560,23 +585,31 @@ def _good_enough(zr: _ZoneRead) -> bool:
 def read_page(
     image: Image, page: int = 0, *, deep: bool = True, engine: PPOCR | None = None
 ) -> MRZRead | None:
-    """The MRZ on one page image (BGR), or None when there is none."""
+    """The MRZ on one page image (BGR), or None when there is none.
+
+    Every candidate zone gets one cheap reading; the first whose checks all pass is confirmed
+    and returned. Otherwise only the most MRZ-like zone is read harder.
+    """
     engine = engine or get_engine(get_settings().onnx_threads)
+    attempts: list[_Attempt] = []
     best: _ZoneRead | None = None
     sides = [DETECT_SIDE]
     if max(image.shape[:2]) > DETECT_SIDE * 1.5:
         sides.append(DETECT_SIDE_LARGE)
     for side in sides:
         for zone in find_zones(engine.detect(image, side), max_candidates=4):
-            zr = _read_zone(image, zone, engine, deep)
-            if zr is None:
+            attempt = _first_pass(image, zone, engine)
+            if attempt is None:
                 continue
-            if best is None or zr.rank > best.rank:
-                best = zr
-            if zr.parsed.valid:
+            if _settled(attempt):
+                best = _confirm_names(image, attempt, engine)
                 break
-        if best is not None and best.parsed.valid:
-            break
+            attempts.append(attempt)
+        if best is not None or attempts:
+            break  # a larger detection size only when nothing MRZ-like was seen
+    if best is None and attempts:
+        top = max(attempts, key=lambda a: (a.result.rank if a.result else (-1.0,), a.likelihood))
+        best = _read_harder(image, top, engine, deep)
     if best is None:
         return None
     conf = field_confidence(best)
