@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh
-exec .venv/bin/docproc read samples/images/*.jpg samples/two_page_passport.pdf
+exec .venv/bin/docproc process samples/images/*.jpg samples/two_page_passport.pdf
