@@ -26,6 +26,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from docproc.mrz.model import ParsedMRZ  # noqa: E402
 from docproc.mrz.parse import parse_mrz  # noqa: E402
 from docproc.read import read_file  # noqa: E402
 
@@ -46,9 +47,8 @@ def _words(s: str) -> str:
     return " ".join(s.replace("<", " ").split())
 
 
-def truth_fields(lines: list[str]) -> dict[str, str]:
-    p = parse_mrz(lines)
-    assert p is not None, lines
+def mrz_fields(p: ParsedMRZ) -> dict[str, str]:
+    """The compared fields; dates as printed (YYMMDD) so both readers are judged alike."""
     return {
         "type": p.type.value,
         "issuing_country": p.issuing_country,
@@ -62,23 +62,18 @@ def truth_fields(lines: list[str]) -> dict[str, str]:
     }
 
 
+def truth_fields(lines: list[str]) -> dict[str, str]:
+    p = parse_mrz(lines)
+    assert p is not None, lines
+    return mrz_fields(p)
+
+
 def docproc_read(path: Path) -> tuple[dict[str, str] | None, bool]:
     """(fields, accepted) from docproc; fields None when it found no MRZ."""
     r = read_file(path)
     if r.mrz is None:
         return None, False
-    p = r.mrz.parsed
-    return {
-        "type": p.type.value,
-        "issuing_country": p.issuing_country,
-        "surname": p.surname,
-        "given_names": p.given_names,
-        "document_number": p.document_number,
-        "nationality": p.nationality,
-        "birth": p.raw_birth_date,
-        "sex": p.sex,
-        "expiry": p.raw_expiry_date,
-    }, not r.mrz.needs_review
+    return mrz_fields(r.mrz.parsed), not r.mrz.needs_review
 
 
 def passporteye_read(path: Path) -> tuple[dict[str, str] | None, bool]:

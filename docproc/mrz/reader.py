@@ -23,6 +23,7 @@ from docproc.mrz.detect import LineBox, ZoneCandidate, find_zones
 from docproc.mrz.model import MRZRead, ParsedMRZ
 from docproc.mrz.parse import field_spans, mrz_likelihood, normalise_line, parse_mrz
 from docproc.ocr.ppocr import (
+    LOOKALIKE,
     MRZ_ALPHABET,
     PPOCR,
     LineReading,
@@ -338,18 +339,7 @@ def field_confidence(zr: _ZoneRead) -> dict[str, float]:
     return result
 
 
-_SWAP = {
-    "0": "O",
-    "O": "0",
-    "1": "I",
-    "I": "1",
-    "5": "S",
-    "S": "5",
-    "8": "B",
-    "B": "8",
-    "2": "Z",
-    "Z": "2",
-}
+_SWAP = LOOKALIKE  # a glyph and the one the recogniser confuses it with
 
 
 def _lookalike_evidence(zr: _ZoneRead) -> set[tuple[int, int]]:
