@@ -162,28 +162,40 @@ def _decode_lines(
 def _orient(
     image: Image, zone: ZoneCandidate, engine: PPOCR
 ) -> tuple[ZoneCandidate, list[LineBox], list[LineReading], list[list[_Reading]]]:
-    """Fix the reading direction (0 or 180 degrees), then read every line once.
+    """Read every line the way the detector found it; if that does not read like an MRZ, fix the
+    reading direction (0 or 180 degrees) and read again.
 
-    The direction is decided on the middle third of the longest line read both ways round (a
-    third of a line costs a third of the recogniser's time); reading a line upside down gives
-    low-probability noise.
+    The direction test reads the middle third of the longest line both ways round (a third of a
+    line costs a third of the recogniser's time); text upside down reads as low-probability noise.
     """
     lines = _complete_lines(zone)
+    mats, chars = engine.recognise_matrices([_crop(image, ln, 0) for ln in lines])
+    first = [ctc_greedy(m, chars) for m in mats]
+    if _reads_well(first):
+        return zone, lines, first, _decode_lines(mats, chars, "ppocr0")
     probe = max(lines, key=lambda ln: ln.length)
     crop = _crop(image, probe, 0)
     w = crop.shape[1]
     part = np.ascontiguousarray(crop[:, w // 3 : 2 * w // 3])
-    mats, chars = engine.recognise_matrices([part, np.ascontiguousarray(part[::-1, ::-1])])
-    fwd_probe, back_probe = (ctc_greedy(m, chars) for m in mats)
+    pm, chars = engine.recognise_matrices([part, np.ascontiguousarray(part[::-1, ::-1])])
+    fwd_probe, back_probe = (ctc_greedy(m, chars) for m in pm)
 
     def score(r: LineReading) -> float:
         return float(r.mean_prob * max(1, len(r.text)) ** 0.5)
 
-    if score(back_probe) > score(fwd_probe):
-        zone = zone.flipped()
-        lines = _complete_lines(zone)
+    if score(back_probe) <= score(fwd_probe):
+        return zone, lines, first, _decode_lines(mats, chars, "ppocr0")
+    zone = zone.flipped()
+    lines = _complete_lines(zone)
     mats, chars = engine.recognise_matrices([_crop(image, ln, 0) for ln in lines])
     return zone, lines, [ctc_greedy(m, chars) for m in mats], _decode_lines(mats, chars, "ppocr0")
+
+
+def _reads_well(reads: Sequence[LineReading]) -> bool:
+    """Confidently read MRZ-like text: the direction is right."""
+    return all(r.mean_prob >= 0.8 for r in reads) and any(
+        mrz_likelihood(r.text) >= 0.6 for r in reads
+    )
 
 
 def _doubtful_code(parsed: ParsedMRZ) -> bool:
