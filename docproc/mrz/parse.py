@@ -36,6 +36,9 @@ _TO_LETTER = {"0": "O", "1": "I", "2": "Z", "5": "S", "8": "B", "6": "G"}
 _ALNUM_SWAPS = {"0": "O", "O": "0", "D": "0", "Q": "0", "1": "I", "I": "1", "2": "Z",
                 "Z": "2", "5": "S", "S": "5", "8": "B", "B": "8"}  # fmt: skip
 _MAX_ALNUM_CHANGES = 2
+_SHAPE_ALIKE = {"O": "CGQD0", "C": "OG", "G": "CO6", "Q": "O0", "D": "O0", "0": "ODQC", "Z": "N2",
+                "N": "ZM", "M": "N", "3": "J", "J": "3", "U": "V", "V": "U", "1": "IL",
+                "I": "1L", "L": "I1", "8": "B", "B": "8", "5": "S", "S": "5"}  # fmt: skip
 _EXPIRY_HORIZON_YEARS = 30
 
 # Rules recorded on each Correction.
@@ -380,6 +383,12 @@ def _fix_country(work: _Work, fld: _Field) -> None:
             alternatives.append("<")
         options.append(sorted({ch, *alternatives}))
     known = sorted({"".join(p) for p in product(*options)} & KNOWN_CODES)
+    if not known:
+        # Wider: glyphs of similar shape (round letters, Z/N, 3/J) that recognisers trained on
+        # other fonts confuse in OCR-B. Still only a unique known code; the reader marks the
+        # result as less certain.
+        wide = [sorted({ch, *_SHAPE_ALIKE.get(ch, "")}) for ch in code]
+        known = sorted({"".join(p) for p in product(*wide)} & KNOWN_CODES)
     if len(known) == 1:
         work.put(fld, known[0], RULE_COUNTRY)
     elif all(ch in _LETTERS or ch == "<" or ch in _TO_LETTER for ch in code):

@@ -298,7 +298,12 @@ def _name_agreement(zr: _ZoneRead, line: int) -> float:
 
 # Corrections that only restate what the field type allows keep the glyph's OCR probability; a
 # character chosen by a check digit or inserted to repair the length is less certain.
-_CORRECTION_CAP = {"check_digit_choice": 0.75, "length_insert": 0.5, "length_delete": 0.6}
+_CORRECTION_CAP = {
+    "check_digit_choice": 0.75,
+    "length_insert": 0.5,
+    "length_delete": 0.6,
+    "country_code": 0.8,
+}
 
 
 def field_confidence(zr: _ZoneRead) -> dict[str, float]:
@@ -331,7 +336,9 @@ def field_confidence(zr: _ZoneRead) -> dict[str, float]:
             text = "".join(p.lines[ln][s:e] for ln, s, e in spans)
             if any(ch in _UNVERIFIABLE for ch in text):
                 conf = min(conf, 0.8)
-        if name in ("issuing_country", "nationality"):
+        if name in ("issuing_country", "nationality") and not any(
+            (ln, col) in caps for ln, s, e in spans for col in range(s, e)
+        ):
             code = p.issuing_country if name == "issuing_country" else p.nationality
             if is_known_code(code.ljust(3, "<")):
                 # a misread that lands on another real code is far less likely than on noise
