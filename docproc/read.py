@@ -7,6 +7,7 @@ raises for a bad file: the error is returned in the result with its reason code.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -49,7 +50,7 @@ class ReadResult:
         }
 
 
-def read_pages(pages: list[PageImage] | Any, *, deep: bool = True) -> tuple[MRZRead | None, int]:
+def read_pages(pages: Iterable[PageImage], *, deep: bool = True) -> tuple[MRZRead | None, int]:
     """The best MRZ over all pages (a valid one wins; otherwise the best-checked one)."""
     best: MRZRead | None = None
     count = 0
@@ -68,12 +69,12 @@ def read_pages(pages: list[PageImage] | Any, *, deep: bool = True) -> tuple[MRZR
     return best, count
 
 
-def read_bytes(data: bytes, name: str, settings: Settings | None = None) -> ReadResult:
+def _read(name: str, load: Callable[[], Iterable[PageImage]]) -> ReadResult:
+    """Run ``load`` and read its pages; every failure becomes a result with a reason code."""
     start = time.perf_counter()
-    settings = settings or get_settings()
     try:
-        mrz, count = read_pages(iter_pages(data, filename=name, settings=settings))
-    except Exception as exc:  # every failure becomes a result with a reason code
+        mrz, count = read_pages(load())
+    except Exception as exc:
         return ReadResult(
             name, ReadStatus.error, error=as_docproc_error(exc), seconds=time.perf_counter() - start
         )
@@ -81,17 +82,10 @@ def read_bytes(data: bytes, name: str, settings: Settings | None = None) -> Read
     return ReadResult(name, status, mrz, pages=count, seconds=time.perf_counter() - start)
 
 
-def read_file(path: str | Path, settings: Settings | None = None) -> ReadResult:
-    start = time.perf_counter()
+def read_bytes(data: bytes, name: str, settings: Settings | None = None) -> ReadResult:
     settings = settings or get_settings()
-    try:
-        mrz, count = read_pages(load_path(path, settings))
-    except Exception as exc:
-        return ReadResult(
-            str(path),
-            ReadStatus.error,
-            error=as_docproc_error(exc),
-            seconds=time.perf_counter() - start,
-        )
-    status = ReadStatus.ok if mrz else ReadStatus.no_mrz
-    return ReadResult(str(path), status, mrz, pages=count, seconds=time.perf_counter() - start)
+    return _read(name, lambda: iter_pages(data, filename=name, settings=settings))
+
+
+def read_file(path: str | Path, settings: Settings | None = None) -> ReadResult:
+    return _read(str(path), lambda: load_path(path, settings or get_settings()))

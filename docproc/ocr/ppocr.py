@@ -106,12 +106,9 @@ class PPOCR:
             self._alphabet_cache[alphabet] = cached
         return cached
 
-    def recognise(
-        self, lines: list[npt.NDArray[np.uint8]], alphabet: str | None = MRZ_ALPHABET
-    ) -> list[LineReading]:
-        """Read line images (BGR, text horizontal). ``alphabet`` restricts the output classes."""
-        if not lines:
-            return []
+    def _run_recogniser(self, lines: list[npt.NDArray[np.uint8]]) -> npt.NDArray[np.float32]:
+        """Class probabilities per frame for a batch of line images, scaled to the model's
+        height and padded to the widest."""
         ratios = [ln.shape[1] / max(1, ln.shape[0]) for ln in lines]
         width = max(320, math.ceil(_REC_HEIGHT * max(ratios)))
         batch = np.zeros((len(lines), 3, _REC_HEIGHT, width), dtype=np.float32)
@@ -119,7 +116,18 @@ class PPOCR:
             rw = min(width, max(1, math.ceil(_REC_HEIGHT * ratio)))
             img = cv2.resize(ln, (rw, _REC_HEIGHT), interpolation=cv2.INTER_LINEAR)
             batch[i, :, :, :rw] = (img.astype(np.float32).transpose(2, 0, 1) / 255.0 - 0.5) / 0.5
-        probs = self._rec.run(None, {self._rec.get_inputs()[0].name: batch})[0]
+        out: npt.NDArray[np.float32] = self._rec.run(None, {self._rec.get_inputs()[0].name: batch})[
+            0
+        ]
+        return out
+
+    def recognise(
+        self, lines: list[npt.NDArray[np.uint8]], alphabet: str | None = MRZ_ALPHABET
+    ) -> list[LineReading]:
+        """Read line images (BGR, text horizontal). ``alphabet`` restricts the output classes."""
+        if not lines:
+            return []
+        probs = self._run_recogniser(lines)
         return [self._decode(p, alphabet) for p in probs]
 
     def recognise_matrices(
@@ -129,14 +137,7 @@ class PPOCR:
         renormalised, one matrix per line; and the alphabet in column order (from column 1)."""
         if not lines:
             return [], alphabet
-        ratios = [ln.shape[1] / max(1, ln.shape[0]) for ln in lines]
-        width = max(320, math.ceil(_REC_HEIGHT * max(ratios)))
-        batch = np.zeros((len(lines), 3, _REC_HEIGHT, width), dtype=np.float32)
-        for i, (ln, ratio) in enumerate(zip(lines, ratios, strict=True)):
-            rw = min(width, max(1, math.ceil(_REC_HEIGHT * ratio)))
-            img = cv2.resize(ln, (rw, _REC_HEIGHT), interpolation=cv2.INTER_LINEAR)
-            batch[i, :, :, :rw] = (img.astype(np.float32).transpose(2, 0, 1) / 255.0 - 0.5) / 0.5
-        probs = self._rec.run(None, {self._rec.get_inputs()[0].name: batch})[0]
+        probs = self._run_recogniser(lines)
         idx, chars = self._allowed(alphabet)
         out = []
         for p in probs:
