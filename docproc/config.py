@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     max_attempts: int = 5
     task_time_limit: float = 300.0
 
+    # People: the name similarity (0..1) from which two persons born the same day are proposed
+    # to a reviewer as a possible duplicate (docproc/people.py).
+    person_match_threshold: float = 0.9
+
     def resolved_storage_url(self) -> str:
         return self.storage_url or f"file://{(self.data_dir / 'objects').resolve()}"
 

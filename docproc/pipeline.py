@@ -32,6 +32,7 @@ from docproc.db.models import Document, DocumentStatus, FieldSource
 from docproc.db.repo import FieldValue
 from docproc.db.session import session_scope
 from docproc.errors import DocprocError, as_docproc_error
+from docproc.people import link_person
 from docproc.read import ReadResult, ReadStatus, read_bytes
 from docproc.storage import ObjectStore, derived_key, put_original, sha256_hex
 
@@ -204,6 +205,7 @@ def record_outcome(
             session, document, outcome.fields, created_by=actor, source=source[:200]
         )
         version = extraction.version
+        link_person(session, document, outcome.fields, actor=actor)
     repo.set_document_info(
         session, document, doc_type=outcome.doc_type, pages=outcome.pages or None
     )

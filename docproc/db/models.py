@@ -109,6 +109,28 @@ class CaseStatus(StrEnum):
     closed = "closed"
 
 
+class CaseRole(StrEnum):
+    """A person's place in a case (a household)."""
+
+    head = "head"
+    spouse = "spouse"
+    child = "child"
+    other = "other"
+
+
+class MatchStatus(StrEnum):
+    """A proposed duplicate pair of persons; only a reviewer moves it out of ``pending``.
+
+    ``obsolete``: one of the two was merged into a third person that is already paired with the
+    other one, so this pair is decided through that pair.
+    """
+
+    pending = "pending"
+    merged = "merged"
+    kept_apart = "kept_apart"
+    obsolete = "obsolete"
+
+
 def _enum(cls: type[StrEnum], name: str) -> Enum:
     return Enum(
         cls,
@@ -139,9 +161,14 @@ class Batch(Base):
 
 
 class Person(Base):
-    """A person the documents are about. Personal data: keep it to what the case needs."""
+    """A person the documents are about. Personal data: keep it to what the case needs.
+
+    ``name_key`` is the normalised, token-sorted name the matcher compares
+    (:func:`docproc.people.name_key`). A merged person is kept, pointing at the survivor.
+    """
 
     __tablename__ = "persons"
+    __table_args__ = (Index("ix_persons_date_of_birth", "date_of_birth"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     surname: Mapped[str] = mapped_column(String(200))
@@ -149,6 +176,11 @@ class Person(Base):
     date_of_birth: Mapped[date | None] = mapped_column(Date)
     sex: Mapped[str | None] = mapped_column(String(1))
     nationality: Mapped[str | None] = mapped_column(String(3))
+    name_key: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    # No foreign key: persons are never deleted, and on SQLite a self-reference could only be
+    # added or dropped by rebuilding the table, whose DROP would cascade into case_persons.
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    merged_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -183,11 +215,48 @@ class CasePerson(Base):
     person_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True
     )
-    role: Mapped[str] = mapped_column(String(32), default="member")
+    role: Mapped[CaseRole] = mapped_column(_enum(CaseRole, "case_role"), default=CaseRole.other)
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="person_links")
     person: Mapped[Person] = relationship(back_populates="case_links")
+
+
+class PersonMatch(Base):
+    """A possible duplicate: two persons the matcher found alike, waiting for a reviewer.
+
+    Proposed once per pair (``person_a`` the earlier person, ``person_b`` the newer); a pair kept
+    apart is never proposed again.
+    """
+
+    __tablename__ = "person_matches"
+    __table_args__ = (
+        UniqueConstraint("person_a_id", "person_b_id"),
+        CheckConstraint("person_a_id <> person_b_id", name="distinct_persons"),
+        CheckConstraint("score >= 0 AND score <= 1", name="score_range"),
+        Index("ix_person_matches_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    person_a_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), index=True
+    )
+    person_b_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), index=True
+    )
+    # The document whose reading made the proposal.
+    document_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="SET NULL")
+    )
+    score: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(String(64))  # a reason code, e.g. similar_name_same_birth
+    status: Mapped[MatchStatus] = mapped_column(
+        _enum(MatchStatus, "match_status"), default=MatchStatus.pending
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class Document(Base):
@@ -198,6 +267,7 @@ class Document(Base):
         CheckConstraint("attempts >= 0", name="attempts_non_negative"),
         CheckConstraint("pages IS NULL OR pages >= 0", name="pages_non_negative"),
         Index("ix_documents_status_claimed_at", "status", "claimed_at"),
+        Index("ix_documents_number_country", "document_number", "issuing_country"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -217,6 +287,10 @@ class Document(Base):
     person_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("persons.id", ondelete="SET NULL"), index=True
     )
+    # The document's identity (from its extraction, set when it is linked to a person): the key
+    # of the exact person match. Personal data, like the extraction it comes from.
+    document_number: Mapped[str | None] = mapped_column(String(64))
+    issuing_country: Mapped[str | None] = mapped_column(String(3))
     attempts: Mapped[int] = mapped_column(default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     claimed_at: Mapped[datetime | None]

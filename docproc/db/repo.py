@@ -22,6 +22,7 @@ from docproc.db.models import (
     Batch,
     Case,
     CasePerson,
+    CaseRole,
     Document,
     DocumentStatus,
     Event,
@@ -500,6 +501,7 @@ def create_person(
     date_of_birth: date | None = None,
     sex: str | None = None,
     nationality: str | None = None,
+    name_key: str = "",
     actor: str,
 ) -> Person:
     person = Person(
@@ -508,6 +510,7 @@ def create_person(
         date_of_birth=date_of_birth,
         sex=sex,
         nationality=nationality,
+        name_key=name_key,
     )
     session.add(person)
     session.flush()
@@ -541,8 +544,14 @@ def create_case(session: Session, *, reference: str, actor: str) -> Case:
 
 
 def add_person_to_case(
-    session: Session, case: Case, person: Person, *, role: str = "member", actor: str
+    session: Session,
+    case: Case,
+    person: Person,
+    *,
+    role: CaseRole | str = CaseRole.other,
+    actor: str,
 ) -> CasePerson:
+    role = CaseRole(role)
     link = CasePerson(case_id=case.id, person_id=person.id, role=role, added_at=utcnow())
     session.add(link)
     record_event(
@@ -552,6 +561,6 @@ def add_person_to_case(
         kind="person_added",
         actor=actor,
         new=str(person.id),
-        detail={"role": role},
+        detail={"role": role.value},
     )
     return link

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 import docproc.api.models  # noqa: F401  (the web app's tables share the metadata)
 from docproc.db.models import Base
@@ -34,6 +37,7 @@ TABLES = {
     "events",
     "extraction_fields",
     "extractions",
+    "person_matches",
     "persons",
     "review_tasks",
     "users",
@@ -66,7 +70,7 @@ def test_migrate_from_empty_is_idempotent_and_reversible(empty_url: str) -> None
     engine = make_engine(empty_url)
     try:
         with engine.connect() as conn:
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0003"
         with engine.begin() as conn:
             config = alembic_config(empty_url)
             config.attributes["connection"] = conn
@@ -113,3 +117,55 @@ def test_unreachable_database_is_retryable() -> None:
     assert info.value.retryable
     with pytest.raises(DatabaseUnavailable):
         migrate(f"postgresql://postgres@127.0.0.1:{port}/nothing")
+
+
+def test_upgrade_to_0003_keeps_persons_and_case_links(empty_url: str) -> None:
+    """0003 adds columns without rebuilding persons (a rebuild would cascade into case_persons)
+    and turns free-text case roles into the enumeration (unknown ones become ``other``)."""
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            config = alembic_config(empty_url)
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0002")
+        person_id, case_id = uuid.uuid4(), uuid.uuid4()
+        now = datetime.now(UTC)
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO persons (id, surname, given_names, created_at, updated_at) "
+                    "VALUES (:id, 'A', 'B', :now, :now)"
+                ),
+                {"id": _uuid_param(empty_url, person_id), "now": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO cases (id, reference, status, created_at, updated_at) "
+                    "VALUES (:id, 'R-1', 'open', :now, :now)"
+                ),
+                {"id": _uuid_param(empty_url, case_id), "now": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO case_persons (case_id, person_id, role, added_at) "
+                    "VALUES (:c, :p, 'member', :now)"
+                ),
+                {
+                    "c": _uuid_param(empty_url, case_id),
+                    "p": _uuid_param(empty_url, person_id),
+                    "now": now,
+                },
+            )
+        migrate(empty_url)
+        with engine.begin() as conn:
+            assert conn.scalar(text("SELECT role FROM case_persons")) == "other"
+            assert conn.scalar(text("SELECT name_key FROM persons")) == ""
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("UPDATE case_persons SET role = 'boss'"))
+    finally:
+        engine.dispose()
+
+
+def _uuid_param(url: str, value: uuid.UUID) -> object:
+    # sa.Uuid stores 32 hex digits on SQLite and a native uuid on PostgreSQL.
+    return value.hex if url.startswith("sqlite") else value

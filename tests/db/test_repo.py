@@ -342,7 +342,7 @@ def test_persons_and_cases(session: Session) -> None:
     person = repo.create_person(session, surname="ERIKSSON", given_names="ANNA MARIA", actor="r")
     repo.link_document_to_person(session, document, person, actor="r")
     case = repo.create_case(session, reference=f"IDN-{uuid.uuid4().hex[:8]}", actor="r")
-    repo.add_person_to_case(session, case, person, role="principal", actor="r")
+    repo.add_person_to_case(session, case, person, role="head", actor="r")
     session.flush()
     session.refresh(case)
     assert [link.person_id for link in case.person_links] == [person.id]
