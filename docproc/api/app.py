@@ -26,7 +26,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import text
 
 from docproc import __version__, review
-from docproc.api import pages, routes
+from docproc.api import pages, people_pages, people_routes, routes
 from docproc.api.deps import AppState
 from docproc.api.processing import make_dispatch
 from docproc.auth import AuthError
@@ -113,7 +113,10 @@ def create_app(
     app = FastAPI(
         title="docproc",
         version=__version__,
-        description="Desk and review API: upload scans, read records, review, audit.",
+        description=(
+            "Desk and review API: upload scans, read records, review, people and cases, "
+            "exports, audit."
+        ),
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
@@ -192,7 +195,9 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     app.include_router(routes.router)
+    app.include_router(people_routes.router)
     app.include_router(pages.router)
+    app.include_router(people_pages.router)
     app.include_router(
         make_hooks_router(
             lambda: services.store, lambda: services.session_factory, lambda: dispatch

@@ -43,7 +43,7 @@ FIELD_LABELS = {
 }
 
 
-def _render(
+def render(
     state: State, request: Request, name: str, principal: Principal | None, **context: Any
 ) -> HTMLResponse:
     return state.templates.TemplateResponse(
@@ -71,7 +71,7 @@ def home() -> RedirectResponse:
 @router.get("/login")
 def login_page(request: Request, state: State, next: str = "/desk") -> HTMLResponse:
     token = request.cookies.get(PRELOGIN_COOKIE) or secrets.token_urlsafe(24)
-    response = _render(
+    response = render(
         state, request, "login.html", None, login_csrf=token, next=_safe_next(next), error=None
     )
     response.set_cookie(
@@ -102,7 +102,7 @@ def login(
         state.login_throttle.failed(username)
         with state.transaction() as session:
             auth.record_failed_login(session, username)
-        response = _render(
+        response = render(
             state,
             request,
             "login.html",
@@ -142,7 +142,7 @@ def logout(request: Request, state: State, principal: DeskUser) -> RedirectRespo
 def desk_page(request: Request, state: State, principal: DeskUser) -> HTMLResponse:
     # A list, not a dict: tojson sorts keys, and the fields should keep the document's order.
     labels = [[name, FIELD_LABELS[name]] for name in MRZ_FIELDS]
-    return _render(state, request, "desk.html", principal, labels=labels)
+    return render(state, request, "desk.html", principal, labels=labels)
 
 
 @router.get("/review")
@@ -156,7 +156,7 @@ def queue_page(
         review.sync_queue(session, state.sample_rate)
         tasks = review.queue(session, reason=reason or None)
         reasons = review.queue_reasons(session)
-    return _render(
+    return render(
         state, request, "queue.html", principal, tasks=tasks, reasons=reasons, reason=reason or ""
     )
 
@@ -181,7 +181,7 @@ def task_page(task_id: int, request: Request, state: State, principal: Reviewer)
             mrz_page=info.page if info else None,
         )
     values = {f.name: f for f in record.fields}
-    return _render(
+    return render(
         state,
         request,
         "task.html",
@@ -249,7 +249,7 @@ def audit_page(
             limit=100,
             offset=max(0, offset),
         )
-    return _render(
+    return render(
         state,
         request,
         "audit.html",

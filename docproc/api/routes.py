@@ -23,6 +23,7 @@ from docproc.api.imaging import highlighted_page, load_mrz_info, mrz_crop, page_
 from docproc.api.processing import accept_upload
 from docproc.auth import Principal
 from docproc.db.models import Event
+from docproc.export import safe_cell
 from docproc.pipeline import TERMINAL_STATUSES
 
 __all__ = ["AUDIT_COLUMNS", "audit_csv", "router"]
@@ -209,13 +210,8 @@ def audit_csv(rows: list[dict[str, Any]]) -> Iterator[str]:
     writer = csv.writer(buffer)
     writer.writerow(AUDIT_COLUMNS)
     for row in rows:
-        writer.writerow(_safe_cell(row[c]) for c in AUDIT_COLUMNS)
+        writer.writerow(safe_cell(row[c]) for c in AUDIT_COLUMNS)
     yield buffer.getvalue()
-
-
-def _safe_cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @router.get("/audit/events", response_model=None)

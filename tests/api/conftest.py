@@ -58,6 +58,21 @@ def web(tmp_path: Path) -> WebApp:
     return build_app(f"sqlite:///{tmp_path / 'docproc.db'}", tmp_path)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend_web(request: pytest.FixtureRequest, tmp_path: Path) -> WebApp:
+    """The app on SQLite, then on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return build_app(f"sqlite:///{tmp_path / 'docproc.db'}", tmp_path)
+    make_pg_database: Callable[[], str] = request.getfixturevalue("make_pg_database")
+    return build_app(make_pg_database(), tmp_path)
+
+
+@pytest.fixture
+def backend_client(backend_web: WebApp) -> Iterator[TestClient]:
+    with TestClient(backend_web.app) as test_client:
+        yield test_client
+
+
 @pytest.fixture
 def client(web: WebApp) -> Iterator[TestClient]:
     with TestClient(web.app) as test_client:

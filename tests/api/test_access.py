@@ -15,7 +15,15 @@ from docproc.api.models import ApiToken, User
 from docproc.db.session import session_scope
 from tests.api.conftest import WebApp, login
 
-_DUMMY = {"document_id": str(uuid.uuid4()), "task_id": "1", "page": "1"}
+_DUMMY = {
+    "document_id": str(uuid.uuid4()),
+    "task_id": "1",
+    "page": "1",
+    "person_id": str(uuid.uuid4()),
+    "match_id": "1",
+    "case_id": str(uuid.uuid4()),
+    "batch_id": str(uuid.uuid4()),
+}
 
 
 def _walk(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[tuple[str, APIRoute]]:
@@ -72,6 +80,22 @@ def test_a_desk_token_cannot_reach_review_or_audit(web: WebApp, client: TestClie
         assert response.json()["reason"] == "forbidden"
 
 
+def test_a_desk_token_cannot_decide_duplicates_or_export(web: WebApp, client: TestClient) -> None:
+    calls = [
+        (method, path)
+        for method, path in _api_calls(web)
+        if path.startswith("/api/v1/person-matches") or path.endswith("/export")
+    ]
+    assert len(calls) >= 6
+    for role in ("desk", "reviewer"):
+        for method, path in calls:
+            if role == "reviewer" and not path.endswith("/export"):
+                continue
+            response = client.request(method, path, headers=web.auth(role), json={})
+            assert response.status_code == 403, (role, method, path, response.text)
+            assert response.json()["reason"] == "forbidden"
+
+
 def test_review_and_audit_are_open_to_the_roles_above(web: WebApp, client: TestClient) -> None:
     assert client.get("/api/v1/review/tasks", headers=web.auth("reviewer")).status_code == 200
     assert client.get("/api/v1/audit/events", headers=web.auth("reviewer")).status_code == 403
@@ -81,7 +105,7 @@ def test_review_and_audit_are_open_to_the_roles_above(web: WebApp, client: TestC
 
 def test_a_desk_user_gets_403_pages_for_review_and_audit(client: TestClient) -> None:
     login(client, "desk")
-    for path in ("/review", "/audit"):
+    for path in ("/review", "/audit", "/people/matches", "/people/matches/1"):
         response = client.get(path, headers={"Accept": "text/html"})
         assert response.status_code == 403
         assert "forbidden" in response.text

@@ -3,29 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
 from docproc.db import repo
 from docproc.db.session import session_scope
-from tests.api.conftest import WebApp, build_app, upload_sample, wait_until_finished
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def backend_web(request: pytest.FixtureRequest, tmp_path: Path) -> WebApp:
-    if request.param == "sqlite":
-        return build_app(f"sqlite:///{tmp_path / 'docproc.db'}", tmp_path)
-    make_pg_database: Callable[[], str] = request.getfixturevalue("make_pg_database")
-    return build_app(make_pg_database(), tmp_path)
-
-
-@pytest.fixture
-def backend_client(backend_web: WebApp) -> Iterator[TestClient]:
-    with TestClient(backend_web.app) as client:
-        yield client
+from tests.api.conftest import WebApp, upload_sample, wait_until_finished
 
 
 def test_review_fix_makes_a_new_version_and_audits_old_and_new(

@@ -71,6 +71,7 @@ def record_read(
     factory: sessionmaker[Session],
     status: DocumentStatus = DocumentStatus.done,
     source_key: str | None = None,
+    batch_id: uuid.UUID | None = None,
     **overrides: str | None,
 ) -> uuid.UUID:
     """A new document, claimed and recorded as read with PASSPORT's fields and ``overrides``
@@ -79,7 +80,10 @@ def record_read(
     sha = hashlib.sha256(uuid.uuid4().bytes).hexdigest()
     with session_scope(factory) as session:
         document, _ = repo.get_or_create_document(
-            session, sha256=sha, source_key=source_key or f"originals/{sha[:2]}/{sha}"
+            session,
+            sha256=sha,
+            source_key=source_key or f"originals/{sha[:2]}/{sha}",
+            batch_id=batch_id,
         )
         document_id = document.id
     with session_scope(factory) as session:
