@@ -31,7 +31,7 @@ def _names(text: str) -> list[tuple[str, ...]]:
     return [tuple(icao_name(text).split()), tuple(icao_name(text, alternative=True).split())]
 
 
-def _name_matches(mrz: str, viz: str) -> bool:
+def name_matches(mrz: str, viz: str) -> bool:
     """``viz`` agrees with ``mrz`` allowing for MRZ truncation (the MRZ may cut the last name)."""
     want = tuple(mrz.replace("<", " ").split())
     if not want:
@@ -47,7 +47,7 @@ def _name_matches(mrz: str, viz: str) -> bool:
     return False
 
 
-def _full_name_matches(surname: str, given: str, viz_name: str) -> bool:
+def full_name_matches(surname: str, given: str, viz_name: str) -> bool:
     """A single printed name ("Nama / Name") holds the same words as MRZ surname + given names,
     in either order (Indonesian documents print given names first)."""
     want = sorted((surname + " " + given).replace("<", " ").split())
@@ -55,9 +55,11 @@ def _full_name_matches(surname: str, given: str, viz_name: str) -> bool:
         if sorted(got) == want:
             return True
         # truncated MRZ: every MRZ word is a word (or the prefix of the last word) of the name
-        if want and all(any(g == w or g.startswith(w) for g in got) for w in want) and len(
-            got
-        ) >= len(want):
+        if (
+            want
+            and all(any(g == w or g.startswith(w) for g in got) for w in want)
+            and len(got) >= len(want)
+        ):
             return True
     return False
 
@@ -84,18 +86,18 @@ def mrz_vs_viz(mrz: Mapping[str, object], viz: Mapping[str, str]) -> list[str]:
         value = mrz.get(key)
         return value if isinstance(value, str) else ""
 
-    if viz.get("surname") and s("surname") and not _name_matches(s("surname"), viz["surname"]):
+    if viz.get("surname") and s("surname") and not name_matches(s("surname"), viz["surname"]):
         reasons.append("mrz_viz_mismatch:surname")
     if (
         viz.get("given_names")
         and s("given_names")
-        and not _name_matches(s("given_names"), viz["given_names"])
+        and not name_matches(s("given_names"), viz["given_names"])
     ):
         reasons.append("mrz_viz_mismatch:given_names")
     if (
         viz.get("name")
         and (s("surname") or s("given_names"))
-        and not _full_name_matches(s("surname"), s("given_names"), viz["name"])
+        and not full_name_matches(s("surname"), s("given_names"), viz["name"])
     ):
         reasons.append("mrz_viz_mismatch:name")
     for key in ("birth_date", "expiry_date"):

@@ -197,14 +197,15 @@ def _right_of(
 ) -> list[OcrWord]:
     box = lab.frame_box
     stop = min(
-        (o.frame_box[0] for o in labels if o is not lab and same_row(box, o.frame_box)
-         and o.frame_box[0] > box[2]),
+        (
+            o.frame_box[0]
+            for o in labels
+            if o is not lab and same_row(box, o.frame_box) and o.frame_box[0] > box[2]
+        ),
         default=float("inf"),
     )
     words = [w for w in free if same_row(box, w.frame_box) and box[2] <= w.frame_box[0] < stop]
-    return _contiguous(
-        sorted(words, key=lambda w: w.frame_box[0]), box[2], lab.height, first_gap
-    )
+    return _contiguous(sorted(words, key=lambda w: w.frame_box[0]), box[2], lab.height, first_gap)
 
 
 def _contiguous(

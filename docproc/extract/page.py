@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from docproc.config import get_settings
-from docproc.ocr.tesseract import parse_tsv, run_tesseract
+from docproc.ocr.tesseract import Word, parse_tsv, run_tesseract
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 Image = npt.NDArray[np.uint8]
@@ -219,12 +219,7 @@ def prepare(
         if frame.blank_from is not None and 0 < frame.blank_from < out.shape[0]:
             out[frame.blank_from :, :] = int(np.median(out[: frame.blank_from]))
         if enhance:
-            # small blurred print: smooth the noise, then sharpen the strokes
-            soft = cv2.GaussianBlur(out, (0, 0), 1.0)
-            out = np.asarray(
-                cv2.addWeighted(soft, 2.0, cv2.GaussianBlur(soft, (0, 0), 3.0), -1.0, 0),
-                dtype=np.uint8,
-            )
+            out = _sharpen(out)
         elif denoise and _noise_sigma(out) > 3.0:
             out = np.asarray(
                 cv2.fastNlMeansDenoising(
@@ -338,6 +333,18 @@ def ocr_page(
     return PageText(page, tuple(words), group_lines(words), rot, scale, language, gray, m)
 
 
+def _sharpen(img: Image) -> Image:
+    """Smooth noise, then sharpen strokes (small blurred print)."""
+    soft = cv2.GaussianBlur(img, (0, 0), 1.0)
+    return np.asarray(
+        cv2.addWeighted(soft, 2.0, cv2.GaussianBlur(soft, (0, 0), 3.0), -1.0, 0), dtype=np.uint8
+    )
+
+
+#: Text height (word box, px) that single-line second reads are scaled to.
+REREAD_TEXT_PX = 36.0
+
+
 def reread_many(
     page: PageText,
     regions: list[Box],
@@ -345,10 +352,14 @@ def reread_many(
     lang: str | None = None,
     whitelist: str | None = None,
     timeout: float | None = None,
+    text_px: list[float] | None = None,
+    sharpen: list[bool] | None = None,
 ) -> list[tuple[str, float, Box] | None]:
     """Read single lines of text in ``regions`` (frame coordinates) again, in one tesseract call:
     the crops are stacked one under the other and read as a block (psm 6).
 
+    ``text_px`` (per region, the height of the text there) scales each crop so its text is
+    about :data:`REREAD_TEXT_PX` high; ``sharpen`` (per region) smooths and sharpens the crop.
     Returns, per region, the text, mean word confidence (0..1) and box in page coordinates, or
     ``None`` when nothing was read there.
     """
@@ -356,24 +367,37 @@ def reread_many(
     if page.frame_image is None or page.frame_matrix is None or not regions:
         return results
     img = page.frame_image
-    pad = 12
-    crops: list[tuple[int, int, int, Image]] = []  # region index, x0, y0, crop
+    pad = 16
+    crops: list[tuple[int, int, int, float, Image]] = []  # region index, x0, y0, scale, crop
     for i, region in enumerate(regions):
         x0, y0 = max(0, int(region[0])), max(0, int(region[1]))
         x1, y1 = min(img.shape[1], int(region[2])), min(img.shape[0], int(region[3]))
-        if x1 - x0 >= 4 and y1 - y0 >= 4:
-            crops.append((i, x0, y0, img[y0:y1, x0:x1]))
+        if x1 - x0 < 4 or y1 - y0 < 4:
+            continue
+        crop = img[y0:y1, x0:x1]
+        k = 1.0
+        if text_px is not None and text_px[i] > 0:
+            k = float(np.clip(REREAD_TEXT_PX / text_px[i], 1.0, 3.0))
+        if k > 1.05:
+            crop = np.asarray(
+                cv2.resize(crop, None, fx=k, fy=k, interpolation=cv2.INTER_CUBIC), dtype=np.uint8
+            )
+        else:
+            k = 1.0
+        if sharpen is not None and sharpen[i]:
+            crop = _sharpen(crop)
+        crops.append((i, x0, y0, k, crop))
     if not crops:
         return results
-    width = max(c[3].shape[1] for c in crops) + 2 * pad
-    height = sum(c[3].shape[0] + 2 * pad for c in crops)
+    width = max(c[4].shape[1] for c in crops) + 2 * pad
+    height = sum(c[4].shape[0] + 2 * pad for c in crops)
     canvas = np.full((height, width), int(np.median(img)), dtype=np.uint8)
-    offsets: list[tuple[int, int, int, int, int]] = []  # index, canvas top, bottom, x0, y0
+    offsets: list[tuple[int, int, int, int, int, float]] = []  # index, top, bottom, x0, y0, k
     top = 0
-    for i, x0, y0, crop in crops:
+    for i, x0, y0, k, crop in crops:
         ch, cw = crop.shape[:2]
         canvas[top + pad : top + pad + ch, pad : pad + cw] = crop
-        offsets.append((i, top, top + ch + 2 * pad, x0, y0))
+        offsets.append((i, top, top + ch + 2 * pad, x0, y0, k))
         top += ch + 2 * pad
     tsv = run_tesseract(
         canvas,
@@ -385,17 +409,26 @@ def reread_many(
     )
     inverse = cv2.invertAffineTransform(page.frame_matrix).astype(np.float64)
     words = [w for w in parse_tsv(tsv) if w.conf >= 0 and w.text.strip()]
-    for i, c_top, c_bottom, x0, y0 in offsets:
-        mine = [w for w in words if c_top <= w.top + w.height / 2 < c_bottom]
-        if not mine:
+    for i, c_top, c_bottom, x0, y0, k in offsets:
+        inside = [w for w in words if c_top <= w.top + w.height / 2 < c_bottom]
+        if not inside:
             continue
+        # the line nearest the crop's middle: bits of a label above or a value below that
+        # the crop caught read as lines of their own
+        middle = (c_top + c_bottom) / 2
+        lines: dict[tuple[int, int, int], list[Word]] = {}
+        for w in inside:
+            lines.setdefault(w.line, []).append(w)
+        mine = min(
+            lines.values(),
+            key=lambda ws: abs(float(np.median([w.top + w.height / 2 for w in ws])) - middle),
+        )
         mine.sort(key=lambda w: w.left)
-        dx, dy = x0 - pad, y0 - c_top - pad
         box = (
-            float(dx + min(w.left for w in mine)),
-            float(dy + min(w.top for w in mine)),
-            float(dx + max(w.left + w.width for w in mine)),
-            float(dy + max(w.top + w.height for w in mine)),
+            x0 + (min(w.left for w in mine) - pad) / k,
+            y0 + (min(w.top for w in mine) - c_top - pad) / k,
+            x0 + (max(w.left + w.width for w in mine) - pad) / k,
+            y0 + (max(w.top + w.height for w in mine) - c_top - pad) / k,
         )
         conf = float(np.mean([w.conf for w in mine])) / 100.0
         results[i] = (" ".join(w.text for w in mine), conf, _to_page(box, inverse))

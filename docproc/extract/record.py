@@ -94,21 +94,19 @@ def extract_pages(
         return "form", None, fields, page, form_reasons
     mrz, _ = read_pages(pages)
     page_image = pages[mrz.page] if mrz is not None and mrz.page < len(pages) else pages[0]
-    frame = (
-        frame_from_mrz(mrz.quad, len(mrz.parsed.lines[0])) if mrz is not None else None
-    )
+    frame = frame_from_mrz(mrz.quad, len(mrz.parsed.lines[0])) if mrz is not None else None
     text = ocr_page(page_image.image, page=page_image.index, lang=lang, frame=frame)
     reasons: list[str] = []
     if mrz is None and kind == "auto" and looks_like_form(text):
         fields, form_reasons = extract_form(text)
         return "form", None, fields, text, form_reasons
-    fields = extract_viz(text)
+    fields = extract_viz(text, mrz.parsed if mrz else None)
     if frame is not None and len(fields) < MIN_VIZ_FIELDS:
         # small, blurred labels: one more read at twice the resolution, sharpened
         second = ocr_page(
             page_image.image, page=page_image.index, lang=lang, frame=frame, enhance=True
         )
-        more = extract_viz(second)
+        more = extract_viz(second, mrz.parsed if mrz else None)
         if len(more) > len(fields):
             text, fields = second, more
     if mrz is not None:
@@ -134,9 +132,7 @@ def extract_file(
     settings = settings or get_settings()
     try:
         pages = load_path(path, settings)
-        found, mrz, fields, page, reasons = extract_pages(
-            pages, lang=lang, today=today, kind=kind
-        )
+        found, mrz, fields, page, reasons = extract_pages(pages, lang=lang, today=today, kind=kind)
         text = page.text if page else ""
         tagged = tag(text)
     except Exception as exc:  # every failure becomes a record with a reason code

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from docproc.extract.fields import Field
 from docproc.extract.layout import Label, Value, find_values, same_row, spot_labels
 from docproc.extract.normalise import (
@@ -12,14 +14,25 @@ from docproc.extract.normalise import (
     split_place_date,
 )
 from docproc.extract.page import Box, PageText, reread_many, union
+from docproc.extract.prior import agreement, agrees, locate, shape_ok
+from docproc.mrz.model import ParsedMRZ
 
 # key -> label variants, English and Indonesian (and a few other spellings seen on documents).
 VIZ_LABELS: dict[str, tuple[str, ...]] = {
     "document_code": ("Type", "Jenis", "Tipe"),
     "issuing_country": ("Code of issuing State", "Kode Negara", "Country code", "Code"),
     "document_number": (
-        "Passport No.", "No. Paspor", "Document No.", "No. Dokumen", "Visa No.", "No. Visa",
-        "Passport Number", "Nomor Paspor", "Card No.", "No. Kartu", "Document Number",
+        "Passport No.",
+        "No. Paspor",
+        "Document No.",
+        "No. Dokumen",
+        "Visa No.",
+        "No. Visa",
+        "Passport Number",
+        "Nomor Paspor",
+        "Card No.",
+        "No. Kartu",
+        "Document Number",
     ),
     "surname": ("Surname", "Nama Keluarga", "Family name", "Last name"),
     "given_names": ("Given names", "Nama Depan", "Given name", "First name", "Forenames"),
@@ -28,20 +41,35 @@ VIZ_LABELS: dict[str, tuple[str, ...]] = {
     "birth_date": ("Date of birth", "Tgl. Lahir", "Tanggal Lahir"),
     "place_of_birth": ("Place of birth", "Tempat Lahir"),
     "place_date_of_birth": (
-        "Place/Date of birth", "Tempat/Tgl. Lahir", "Tempat/Tanggal Lahir",
+        "Place/Date of birth",
+        "Tempat/Tgl. Lahir",
+        "Tempat/Tanggal Lahir",
         "Place and date of birth",
     ),
     "sex": ("Sex", "Jenis Kelamin", "Gender"),
     "issue_date": (
-        "Date of issue", "Tgl. Pengeluaran", "Tanggal Pengeluaran", "Tanggal dikeluarkan",
-        "Valid from", "Berlaku dari",
+        "Date of issue",
+        "Tgl. Pengeluaran",
+        "Tanggal Pengeluaran",
+        "Tanggal dikeluarkan",
+        "Valid from",
+        "Berlaku dari",
     ),
     "expiry_date": (
-        "Date of expiry", "Tgl. Habis Berlaku", "Tanggal Habis Berlaku", "Valid until", "Until",
-        "Sampai dengan", "Berlaku hingga", "Berlaku sampai",
+        "Date of expiry",
+        "Tgl. Habis Berlaku",
+        "Tanggal Habis Berlaku",
+        "Valid until",
+        "Until",
+        "Sampai dengan",
+        "Berlaku hingga",
+        "Berlaku sampai",
     ),
     "issuing_authority": (
-        "Authority", "Kantor yang mengeluarkan", "Issuing authority", "Place of issue",
+        "Authority",
+        "Kantor yang mengeluarkan",
+        "Issuing authority",
+        "Place of issue",
         "Tempat dikeluarkan",
     ),
     # read so their values are not taken for another field's
@@ -51,9 +79,23 @@ VIZ_LABELS: dict[str, tuple[str, ...]] = {
 
 #: Fields the visual zone reports (``place_date_of_birth`` is split into two of them).
 VIZ_FIELDS: tuple[str, ...] = (
-    "document_code", "issuing_country", "document_number", "surname", "given_names", "name",
-    "nationality", "birth_date", "place_of_birth", "sex", "issue_date", "expiry_date",
+    "document_code",
+    "issuing_country",
+    "document_number",
+    "surname",
+    "given_names",
+    "name",
+    "nationality",
+    "birth_date",
+    "place_of_birth",
+    "sex",
+    "issue_date",
+    "expiry_date",
     "issuing_authority",
+)
+#: Visual-zone fields the MRZ also holds (nationality as a code).
+MRZ_BACKED: tuple[str, ...] = tuple(
+    k for k in VIZ_FIELDS if k not in ("place_of_birth", "issue_date", "issuing_authority")
 )
 _DATES = frozenset({"birth_date", "issue_date", "expiry_date"})
 
@@ -63,56 +105,152 @@ _ALWAYS_REREAD = frozenset({"sex", "document_code", "issuing_country", "document
 _REREAD_BELOW = 0.8
 
 
-def _value_region(page: PageText, lab: Label, labels: list[Label], val: Value | None) -> Box:
+def _column_right(lab: Label, labels: list[Label]) -> float | None:
+    """Left edge of the next label to the right on the label's row: where its column ends."""
+    lb = lab.frame_box
+    return min(
+        (
+            o.frame_box[0]
+            for o in labels
+            if o is not lab and same_row(lb, o.frame_box) and o.frame_box[0] > lb[2]
+        ),
+        default=None,
+    )
+
+
+def _value_region(lab: Label, labels: list[Label], val: Value | None) -> tuple[Box, float]:
+    """Where to read a value again, and the height of its text: around the words first read
+    (a partial read of a code such as ``LK`` for ``LKA`` gives too small a box, so the crop
+    reaches to the end of the label's column), else the band below the label."""
     h = max(1.0, lab.height)
     lb = lab.frame_box
-    if val is not None:
+    right = _column_right(lab, labels)
+    if val is not None and val.words:
         vb = union([w.frame_box for w in val.words])
         vh = vb[3] - vb[1]
-        return (vb[0] - 0.6 * vh, vb[1] - 0.35 * vh, vb[2] + 0.8 * vh, vb[3] + 0.35 * vh)
-    right = min(
-        (o.frame_box[0] for o in labels if o is not lab and same_row(lb, o.frame_box)
-         and o.frame_box[0] > lb[2]),
-        default=lb[0] + max(lb[2] - lb[0], 10 * h),
-    )
-    return (lb[0] - 0.5 * h, lb[3] + 0.05 * h, right - 0.3 * h, lb[3] + 2.5 * h)
+        x1 = vb[2] + 0.8 * vh
+        if right is not None and right > vb[2]:
+            x1 = max(x1, right - 0.3 * h)
+        elif right is None:
+            x1 = max(x1, lb[2] + 0.5 * h)
+        below = vb[1] >= lb[3] - 0.3 * h
+        x0 = min(vb[0], lb[0]) if below else vb[0]
+        return (x0 - 0.6 * vh, vb[1] - 0.25 * vh, x1, vb[3] + 0.25 * vh), vh
+    if right is None:
+        right = lb[0] + max(lb[2] - lb[0], 10 * h)
+    return (lb[0] - 0.5 * h, lb[3] + 0.05 * h, right - 0.3 * h, lb[3] + 2.5 * h), 1.4 * h
 
 
 def _second_reads(
-    page: PageText, labels: list[Label], values: dict[str, Value]
+    page: PageText, labels: list[Label], values: dict[str, Value], mrz: ParsedMRZ | None
 ) -> dict[str, Value]:
-    """Read short and doubtful values again, one line at a time; keep the more confident read."""
+    """Read short, doubtful and MRZ-disagreeing values again, one line at a time, plain and
+    sharpened (one tesseract call for all), and choose among the readings."""
     first: dict[str, Label] = {}
     for lab in labels:
         first.setdefault(lab.key, lab)
-    jobs: list[tuple[str, Label, Box]] = []
+    for key, found in values.items():
+        first.setdefault(key, found.label)
+    jobs: list[tuple[str, Label, Box, float]] = []
     for key, lab in first.items():
         if key not in VIZ_FIELDS and key != "place_date_of_birth":
             continue
         val = values.get(key)
-        if key in _ALWAYS_REREAD or val is None or val.conf < _REREAD_BELOW:
-            region = _value_region(page, lab, labels, val)
-            jobs.append((key, lab, region))
+        doubtful = (
+            val is None
+            or val.conf < _REREAD_BELOW
+            or (mrz is not None and key in MRZ_BACKED and not _agrees(key, val, mrz, page))
+        )
+        if key in _ALWAYS_REREAD or doubtful:
+            region, text_px = _value_region(lab, labels, val)
+            jobs.append((key, lab, region, text_px))
     if not jobs:
         return values
-    out = dict(values)
-    # one tesseract call for all of them: start-up costs more than the reading
+    # one tesseract call for all of them (start-up costs more than the reading): each region
+    # twice, plain and sharpened
     lang = page.language.split("+")[0]
-    results = reread_many(page, [job[2] for job in jobs], lang=lang)
-    for (key, lab, _), res in zip(jobs, results, strict=True):
-        if res is None:
-            continue
-        text, conf, box = res
+    regions = [job[2] for job in jobs for _ in (0, 1)]
+    results = reread_many(
+        page,
+        regions,
+        lang=lang,
+        text_px=[job[3] for job in jobs for _ in (0, 1)],
+        sharpen=[False, True] * len(jobs),
+    )
+    out = dict(values)
+    for n, (key, lab, _, _) in enumerate(jobs):
         old = values.get(key)
-        if old is None or conf > old.conf or (key in _ALWAYS_REREAD and conf >= old.conf - 0.05):
-            out[key] = Value(key, text, conf, box, lab, old.words if old else ())
+        # (reading, preference): single-line reads of short values beat the page pass
+        options: list[tuple[Value, float]] = [(old, old.conf)] if old is not None else []
+        for res in results[2 * n : 2 * n + 2]:
+            if res is not None:
+                text, conf, box = res
+                bonus = 0.05 if key in _ALWAYS_REREAD else 0.0
+                options.append(
+                    (Value(key, text, conf, box, lab, old.words if old else ()), conf + bonus)
+                )
+        if options:
+            out[key] = _choose(key, options, mrz, page)
     return out
 
 
-def extract_viz(page: PageText) -> dict[str, Field]:
-    """The labelled fields of one page, normalised, keyed by field name."""
+def _agrees(key: str, val: Value, mrz: ParsedMRZ, page: PageText) -> bool:
+    return agrees(key, normalise_field(key, val, page.page).value, mrz)
+
+
+def _choose(
+    key: str, options: list[tuple[Value, float]], mrz: ParsedMRZ | None, page: PageText
+) -> Value:
+    """A reading that says what the checked MRZ says (exactly before allowing for truncation),
+    else the preferred reading of the right shape (a country code that exists, a date, one of
+    M/F/X ...), else the preferred reading."""
+    pool = options
+    if mrz is not None and key in MRZ_BACKED:
+        levels = [agreement(key, normalise_field(key, v, page.page).value, mrz) for v, _ in pool]
+        if max(levels) > 0:
+            pool = [o for o, lv in zip(pool, levels, strict=True) if lv == max(levels)]
+            return max(pool, key=lambda o: o[1])[0]
+    shaped = [o for o in pool if shape_ok(key, normalise_field(key, o[0], page.page).value)]
+    return max(shaped or pool, key=lambda o: o[1])[0]
+
+
+def _locate_missing(
+    page: PageText, labels: list[Label], values: dict[str, Value], mrz: ParsedMRZ
+) -> dict[str, Value]:
+    """Printed values whose label was not read, found by reading as the MRZ's value (the
+    words are the printed ones; a value the page does not show is not found)."""
+    out = dict(values)
+    taken = [w for lab in labels for w in lab.words] + [w for v in values.values() for w in v.words]
+    for key in MRZ_BACKED:
+        if (
+            key in out
+            or (key == "name" and ("surname" in out or "given_names" in out))
+            or (key in ("surname", "given_names") and "name" in out)
+            or (key == "birth_date" and "place_date_of_birth" in out)
+        ):
+            continue
+        line = locate(page, key, mrz, taken)
+        if line is None:
+            continue
+        mononym = not (mrz.surname.strip("<") and mrz.given_names.strip("<"))
+        if key in ("surname", "given_names") and mononym and mrz.issuing_country == "IDN":
+            key = "name"  # Indonesian documents print one "Nama / Name"
+        words = line.words
+        lab = Label(key, words, 0.0)
+        out[key] = Value(key, line.text, line.conf, line.box, lab, words)
+        taken += list(words)
+    return out
+
+
+def extract_viz(page: PageText, mrz: ParsedMRZ | None = None) -> dict[str, Field]:
+    """The labelled fields of one page, normalised, keyed by field name. With the page's
+    checked ``mrz``, values whose label was not read are looked for by the MRZ's value, and
+    the MRZ chooses among readings of a printed value (it never supplies one)."""
     labels = spot_labels(page, VIZ_LABELS)
-    values = _second_reads(page, labels, find_values(page, labels, prefer="below"))
+    values = find_values(page, labels, prefer="below")
+    if mrz is not None:
+        values = _locate_missing(page, labels, values, mrz)
+    values = _second_reads(page, labels, values, mrz)
     out: dict[str, Field] = {}
     for key, val in values.items():
         if key == "place_date_of_birth":
@@ -132,6 +270,19 @@ def extract_viz(page: PageText) -> dict[str, Field]:
     return out
 
 
+# "!" and "|" next to letters are a misread I (after an I, the same stroke read twice);
+# quotes at a word's edge are specks
+_I_TWICE = re.compile(r"(?<=I)[!|]")
+_BANG_I = re.compile(r"(?<=[A-Za-z])[!|](?![0-9])|(?<![A-Za-z0-9])[!|](?=[A-Za-z])")
+_EDGE_QUOTES = re.compile(r"(?<![A-Za-z])[‘’“”\"`']+|[‘’“”\"`]+(?![A-Za-z])")
+
+
+def clean_words(text: str) -> str:
+    """Printed text values (names, places, authorities) without OCR specks."""
+    text = _BANG_I.sub("I", _I_TWICE.sub("", text))
+    return clean_text(_EDGE_QUOTES.sub("", text))
+
+
 def normalise_field(key: str, val: Value, page: int) -> Field:
     text = clean_text(val.text)
     if key in _DATES:
@@ -140,11 +291,9 @@ def normalise_field(key: str, val: Value, page: int) -> Field:
     if key == "sex":
         sex = normalise_sex(text)
         return _field(key, sex or text, val, page, valid=sex is not None)
-    if key == "document_number":
+    if key in ("document_number", "document_code", "issuing_country"):
         return _field(key, clean_document_number(text), val, page)
-    if key in ("document_code", "issuing_country"):
-        return _field(key, clean_document_number(text), val, page)
-    return _field(key, text.upper(), val, page)
+    return _field(key, clean_words(text).upper(), val, page)
 
 
 def _field(key: str, value: str, val: Value, page: int, *, valid: bool = True) -> Field:
