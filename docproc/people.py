@@ -347,6 +347,12 @@ def _propose_matches(
     return tuple(proposed)
 
 
+def _set_document_key(document: Document, identity: Identity) -> tuple[str, str] | None:
+    key = identity.document_key
+    document.document_number, document.issuing_country = key if key else (None, None)
+    return key
+
+
 def link_person(
     session: Session,
     document: Document,
@@ -357,18 +363,20 @@ def link_person(
 ) -> PersonLink:
     """Link ``document`` to its person (found or created) and propose possible duplicates.
 
-    Called once per saved machine extraction (``pipeline.record_outcome``); a document that has
-    its person already keeps it (a re-read changes nothing; merges move documents explicitly).
+    Called once per saved extraction: by ``pipeline.record_outcome`` and by ``review.fix`` (a
+    document read without a name gets its person once a reviewer types it). A document that has
+    its person keeps it (only its document number is refreshed; merges move documents).
     """
-    if document.person_id is not None:
-        return PersonLink(LinkKind.already_linked, document.person_id)
     identity = identity_from_fields(fields)
+    if document.person_id is not None:
+        if identity is not None:  # a reviewer's correction keeps the exact-match key current
+            _set_document_key(document, identity)
+        return PersonLink(LinkKind.already_linked, document.person_id)
     if identity is None:
         return PersonLink(LinkKind.no_identity)
     threshold = get_settings().person_match_threshold if threshold is None else threshold
     _serialise_on(session, identity)
-    key = identity.document_key
-    document.document_number, document.issuing_country = key if key else (None, None)
+    key = _set_document_key(document, identity)
     existing = _person_of_same_document(session, document, key) if key else None
     if existing is not None:
         repo.link_document_to_person(session, document, existing, actor=actor)

@@ -27,6 +27,7 @@ from docproc.db import repo
 from docproc.db.models import Document, DocumentStatus, Event, FieldSource, utcnow
 from docproc.db.repo import FieldValue
 from docproc.errors import DocprocError, ExitCode
+from docproc.people import link_person
 from docproc.pipeline import MRZ_FIELDS
 
 __all__ = [
@@ -504,6 +505,7 @@ def fix(
     extraction = repo.save_extraction(
         session, document, fields, created_by=actor.username, source="reviewer"
     )
+    link_person(session, document, fields, actor=actor.username)
     for name, old_value, new_value in changed:
         repo.record_event(
             session,

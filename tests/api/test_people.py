@@ -339,3 +339,35 @@ def test_case_and_batch_exports_carry_reviewer_corrections_and_are_formula_safe(
     }
     missing = api.get(f"/api/v1/batches/{uuid.uuid4()}/export", headers=web.auth("admin"))
     assert missing.status_code == 404
+
+
+def test_a_document_read_without_a_name_gets_its_person_when_a_reviewer_types_it(
+    backend_web: WebApp, api: TestClient
+) -> None:
+    web, factory = backend_web, backend_web.services.session_factory
+    unread = record_read(
+        factory,
+        DocumentStatus.needs_review,
+        surname=None,
+        given_names=None,
+        document_number=None,
+        birth_date=None,
+    )
+    assert api.get("/api/v1/persons?name=noori", headers=web.auth("desk")).json()["persons"] == []
+    _review_fix(
+        api,
+        web,
+        unread,
+        {
+            "surname": "noori",
+            "given_names": "hamid",
+            "document_number": "z9988776",
+            "birth_date": "1985-01-01",
+        },
+    )
+    (person,) = api.get("/api/v1/persons?name=noori", headers=web.auth("desk")).json()["persons"]
+    assert (person["surname"], person["date_of_birth"]) == ("NOORI", "1985-01-01")
+    # The typed document number is now the exact-match key: another scan of it is this person.
+    rescan = record_read(factory, surname="NOORI", given_names="HAMID", document_number="Z9988776")
+    record = api.get(f"/api/v1/persons/{person['id']}", headers=web.auth("desk")).json()
+    assert {d["id"] for d in record["documents"]} == {str(unread), str(rescan)}
