@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from docproc.extract.page import Box, OcrWord, PageText, group_lines, union
@@ -42,13 +43,17 @@ def similarity(a: str, b: str) -> float:
     return 1.0 - prev[-1] / max(len(a), len(b))
 
 
+@lru_cache(maxsize=65536)
 def _token_score(read: str, want: str) -> float:
     if read == want:
         return 1.0
     if len(want) <= 3:  # "no", "of", "sex", "tgl": exact only
         return 0.0
+    least = 0.75 if len(want) >= 6 else 0.7
+    if abs(len(read) - len(want)) > (1 - least) * max(len(read), len(want)):
+        return 0.0  # the length difference alone puts it below the threshold
     s = similarity(read, want)
-    return s if s >= (0.75 if len(want) >= 6 else 0.7) else 0.0
+    return s if s >= least else 0.0
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,35 @@ def estimate_skew(gray: Image) -> float:
     return -median if abs(median) >= 0.3 else 0.0
 
 
+def _long_blobs(binary: Image, kernel: tuple[int, int]) -> int:
+    """Text lines along ``kernel``'s long side: blobs at least five times longer than wide."""
+    closed = cv2.morphologyEx(
+        binary, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, kernel)
+    )
+    n, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+    w, h = stats[1:n, cv2.CC_STAT_WIDTH], stats[1:n, cv2.CC_STAT_HEIGHT]
+    if kernel[0] > kernel[1]:
+        return int(np.sum((w >= 5 * h) & (h >= 3) & (w >= 3 * kernel[0])))
+    return int(np.sum((h >= 5 * w) & (w >= 3) & (h >= 3 * kernel[1])))
+
+
+def text_is_vertical(gray: Image) -> bool:
+    """Whether the page's text lines run up or down (a page turned by a quarter)."""
+    scale = min(1.0, 1000.0 / max(gray.shape[:2]))
+    small = np.asarray(
+        cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), dtype=np.uint8
+    )
+    binary = np.asarray(
+        cv2.adaptiveThreshold(
+            small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15
+        ),
+        dtype=np.uint8,
+    )
+    k = max(5, round(0.8 * (_text_height(small) or 10.0)))
+    across, down = _long_blobs(binary, (k, 1)), _long_blobs(binary, (1, k))
+    return down >= 5 and down > 1.5 * across
+
+
 def _text_height(gray: Image) -> float:
     """Median height of letter-sized connected components (0 when none are found)."""
     binary = cv2.adaptiveThreshold(
@@ -202,8 +231,10 @@ def prepare(
     denoise: bool = True,
     frame: Frame | None = None,
     enhance: bool = False,
+    turn: int = 0,
 ) -> tuple[Image, npt.NDArray[np.float64], float, float]:
-    """Grey, rotated and scaled page plus the 2x3 affine map page -> frame, angle and scale."""
+    """Grey, rotated and scaled page plus the 2x3 affine map page -> frame, angle and scale.
+    ``turn`` (0, 90, 180, 270 degrees counter-clockwise) comes before the estimated skew."""
     gray: Image = np.asarray(
         cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image, dtype=np.uint8
     )
@@ -228,7 +259,12 @@ def prepare(
                 dtype=np.uint8,
             )
         return np.ascontiguousarray(out), fm, frame.angle, frame.scale
-    rot = angle if angle is not None else (-estimate_skew(gray) if deskew else 0.0)
+    if angle is not None:
+        rot = angle
+    else:
+        # a quarter turn first (np.rot90 and a positive angle both turn counter-clockwise)
+        turned = np.rot90(gray, k=(turn // 90) % 4) if turn % 360 else gray
+        rot = turn + (-estimate_skew(np.ascontiguousarray(turned)) if deskew else 0.0)
     h, w = gray.shape[:2]
     height = _text_height(gray)
     scale = 1.0
@@ -308,14 +344,16 @@ def ocr_page(
     denoise: bool = True,
     frame: Frame | None = None,
     enhance: bool = False,
+    turn: int = 0,
     timeout: float | None = None,
 ) -> PageText:
     """OCR one BGR (or grey) page. ``angle`` (degrees, counter-clockwise) overrides deskew;
     ``frame`` (e.g. :func:`frame_from_mrz`) overrides both and crops to the document;
-    ``enhance`` (with a frame) reads it at twice the resolution, smoothed and sharpened."""
+    ``enhance`` (with a frame) reads it at twice the resolution, smoothed and sharpened;
+    ``turn`` turns the page by a quarter (or half) before deskewing."""
     language = lang or get_settings().ocr_languages
     gray, m, rot, scale = prepare(
-        image, angle=angle, deskew=deskew, denoise=denoise, frame=frame, enhance=enhance
+        image, angle=angle, deskew=deskew, denoise=denoise, frame=frame, enhance=enhance, turn=turn
     )
     tsv = run_tesseract(gray, psm=psm, lang=language, output="tsv", timeout=timeout)
     inverse = cv2.invertAffineTransform(m).astype(np.float64)

@@ -15,13 +15,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import cv2
+import numpy as np
+
 from docproc.config import Settings, get_settings
 from docproc.errors import DocprocError, as_docproc_error
 from docproc.extract.crosscheck import crosscheck, reconcile_with_mrz
 from docproc.extract.fields import Field
 from docproc.extract.forms import extract_form, looks_like_form
-from docproc.extract.page import PageText, frame_from_mrz, ocr_page
-from docproc.extract.viz import extract_viz
+from docproc.extract.layout import spot_labels
+from docproc.extract.page import PageText, frame_from_mrz, ocr_page, text_is_vertical
+from docproc.extract.viz import VIZ_LABELS, extract_viz
 from docproc.intake import PageImage, load_path
 from docproc.mrz.model import MRZRead
 from docproc.nlp import Entity, tag
@@ -29,6 +33,8 @@ from docproc.read import read_pages
 
 #: Fewer visual-zone fields than this after the first read triggers an enhanced second read.
 MIN_VIZ_FIELDS = 6
+#: A page without an MRZ on which this many distinct visual-zone labels read is upright.
+UPRIGHT_LABELS = 4
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,28 @@ def mrz_angle(mrz: MRZRead) -> float:
     return math.degrees(math.atan2(y1 - y0, x1 - x0))
 
 
+def upright_page(page_image: PageImage, *, lang: str | None, forms: bool) -> PageText:
+    """OCR of a page without an MRZ to turn it by: lines running up or down are turned a
+    quarter either way, level ones read as they are and, when few labels (visual-zone, or
+    form labels when ``forms``) read, upside down; the way up that reads more labels wins."""
+    gray = page_image.image
+    if gray.ndim == 3:
+        gray = np.asarray(cv2.cvtColor(gray, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
+    turns = (90, 270) if text_is_vertical(gray) else (0, 180)
+    best: tuple[int, PageText] | None = None
+    for turn in turns:
+        text = ocr_page(page_image.image, page=page_image.index, lang=lang, turn=turn)
+        if forms and looks_like_form(text):
+            return text
+        found = len({lab.key for lab in spot_labels(text, VIZ_LABELS)})
+        if best is None or found > best[0]:
+            best = (found, text)
+        if found >= UPRIGHT_LABELS:
+            break
+    assert best is not None
+    return best[1]
+
+
 def extract_pages(
     pages: list[PageImage],
     *,
@@ -95,7 +123,10 @@ def extract_pages(
     mrz, _ = read_pages(pages)
     page_image = pages[mrz.page] if mrz is not None and mrz.page < len(pages) else pages[0]
     frame = frame_from_mrz(mrz.quad, len(mrz.parsed.lines[0])) if mrz is not None else None
-    text = ocr_page(page_image.image, page=page_image.index, lang=lang, frame=frame)
+    if frame is not None:
+        text = ocr_page(page_image.image, page=page_image.index, lang=lang, frame=frame)
+    else:
+        text = upright_page(page_image, lang=lang, forms=kind == "auto")
     reasons: list[str] = []
     if mrz is None and kind == "auto" and looks_like_form(text):
         fields, form_reasons = extract_form(text)
