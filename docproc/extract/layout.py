@@ -103,6 +103,21 @@ def _compile(table: LabelTable) -> list[tuple[str, tuple[str, ...]]]:
     return sorted(variants, key=lambda kv: (-len(kv[1]), -sum(map(len, kv[1]))))
 
 
+def match_label(text: str, table: LabelTable) -> str | None:
+    """The key of the first label of ``table`` in ``text`` (a line read on its own), matched
+    token by token like :func:`spot_labels`, the longest variant first."""
+    pieces = _tokens(text)
+    variants = _compile(table)
+    for i in range(len(pieces)):
+        for key, toks in variants:
+            n = len(toks)
+            if i + n <= len(pieces) and all(
+                _token_score(pieces[i + k], toks[k]) > 0 for k in range(n)
+            ):
+                return key
+    return None
+
+
 def spot_labels(page: PageText, table: LabelTable) -> list[Label]:
     """Every label of ``table`` found on ``page``; adjacent parts of one bilingual label
     ("Nama / Name") merge into one :class:`Label`."""

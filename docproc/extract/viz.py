@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+
+import numpy as np
 
 from docproc.extract.fields import Field
-from docproc.extract.layout import Label, Value, find_values, same_row, spot_labels
+from docproc.extract.layout import (
+    Label,
+    Value,
+    find_values,
+    match_label,
+    same_row,
+    spot_labels,
+)
 from docproc.extract.normalise import (
     clean_document_number,
     clean_text,
@@ -13,7 +23,7 @@ from docproc.extract.normalise import (
     parse_date,
     split_place_date,
 )
-from docproc.extract.page import Box, PageText, reread_many, union
+from docproc.extract.page import Box, PageText, TextLine, reread_many, union
 from docproc.extract.prior import agreement, agrees, locate, shape_ok
 from docproc.mrz.model import ParsedMRZ
 
@@ -103,6 +113,8 @@ _DATES = frozenset({"birth_date", "issue_date", "expiry_date"})
 # Short or mixed letter/digit values tesseract's page pass often drops or garbles: read again.
 _ALWAYS_REREAD = frozenset({"sex", "document_code", "issuing_country", "document_number"})
 _REREAD_BELOW = 0.8
+#: At most this many unclaimed value lines get their label read again.
+_MAX_ORPHANS = 6
 
 
 def _column_right(lab: Label, labels: list[Label]) -> float | None:
@@ -141,54 +153,126 @@ def _value_region(lab: Label, labels: list[Label], val: Value | None) -> tuple[B
     return (lb[0] - 0.5 * h, lb[3] + 0.05 * h, right - 0.3 * h, lb[3] + 2.5 * h), 1.4 * h
 
 
+@dataclass(frozen=True)
+class _Job:
+    """One value to read again; ``key`` None: a printed line no label was found for, whose
+    label (the small print just above it) is read again too."""
+
+    key: str | None
+    label: Label | None
+    region: Box
+    text_px: float
+    line: TextLine | None = None
+    label_region: Box | None = None
+
+
+def _orphans(
+    page: PageText, labels: list[Label], values: dict[str, Value]
+) -> list[tuple[TextLine, float]]:
+    """Lines printed like values (about as tall as the values found, below the first label
+    row) that no label claimed, their labels lost to blur or noise; with the height of their
+    text (a noisy word box can be much taller than its letters)."""
+    taken = {id(w) for lab in labels for w in lab.words}
+    taken |= {id(w) for v in values.values() for w in v.words}
+    heights = [w.height for v in values.values() for w in v.words]
+    if not labels or not heights:
+        return []
+    value_h = float(np.median(heights))
+    top = min(lab.frame_box[1] for lab in labels)
+    out: list[tuple[TextLine, float]] = []
+    for line in page.lines:
+        h = float(np.median([w.height for w in line.words]))
+        if (
+            not any(id(w) in taken for w in line.words)
+            and line.frame_box[1] > top
+            and 0.75 * value_h <= h <= 3.0 * value_h
+            and line.conf >= 0.5
+            and sum(ch.isalnum() for ch in line.text) >= 2
+        ):
+            out.append((line, min(h, 1.3 * value_h)))
+    return out[:_MAX_ORPHANS]
+
+
+def _around(line: TextLine, h: float) -> tuple[Box, Box]:
+    """A line's value region and the band just above it where its label is printed, for text
+    ``h`` high centred on the line."""
+    x0, y0, x1, y1 = line.frame_box
+    cy = (y0 + y1) / 2
+    top, bottom = cy - 0.5 * h, cy + 0.5 * h
+    value = (x0 - 0.6 * h, top - 0.25 * h, x1 + 0.8 * h, bottom + 0.25 * h)
+    label = (x0 - 0.3 * h, top - 1.4 * h, x0 + max(x1 - x0, 12 * h), top)
+    return value, label
+
+
 def _second_reads(
     page: PageText, labels: list[Label], values: dict[str, Value], mrz: ParsedMRZ | None
 ) -> dict[str, Value]:
     """Read short, doubtful and MRZ-disagreeing values again, one line at a time, plain and
-    sharpened (one tesseract call for all), and choose among the readings."""
+    sharpened, and the labels of unclaimed value lines (one tesseract call for all); choose
+    among the readings."""
     first: dict[str, Label] = {}
-    for lab in labels:
-        first.setdefault(lab.key, lab)
-    for key, found in values.items():
-        first.setdefault(key, found.label)
-    jobs: list[tuple[str, Label, Box, float]] = []
-    for key, lab in first.items():
-        if key not in VIZ_FIELDS and key != "place_date_of_birth":
+    for spotted in labels:
+        first.setdefault(spotted.key, spotted)
+    for name, found in values.items():
+        first.setdefault(name, found.label)
+    jobs: list[_Job] = []
+    for name, first_lab in first.items():
+        if name not in VIZ_FIELDS and name != "place_date_of_birth":
             continue
-        val = values.get(key)
+        val = values.get(name)
         doubtful = (
             val is None
             or val.conf < _REREAD_BELOW
-            or (mrz is not None and key in MRZ_BACKED and not _agrees(key, val, mrz, page))
+            or (mrz is not None and name in MRZ_BACKED and not _agrees(name, val, mrz, page))
         )
-        if key in _ALWAYS_REREAD or doubtful:
-            region, text_px = _value_region(lab, labels, val)
-            jobs.append((key, lab, region, text_px))
+        if name in _ALWAYS_REREAD or doubtful:
+            region, px = _value_region(first_lab, labels, val)
+            jobs.append(_Job(name, first_lab, region, px))
+    for line, h in _orphans(page, labels, values):
+        region, label_region = _around(line, h)
+        jobs.append(_Job(None, None, region, h, line, label_region))
     if not jobs:
         return values
-    # one tesseract call for all of them (start-up costs more than the reading): each region
-    # twice, plain and sharpened
+    # one tesseract call for all (start-up costs more than the reading): each value plain and
+    # sharpened, the label above an unclaimed line sharpened
+    regions: list[Box] = []
+    text_px: list[float] = []
+    sharpen: list[bool] = []
+    for job in jobs:
+        if job.label_region is not None:
+            regions.append(job.label_region)
+            text_px.append(0.7 * job.text_px)
+            sharpen.append(True)
+        regions += [job.region, job.region]
+        text_px += [job.text_px, job.text_px]
+        sharpen += [False, True]
     lang = page.language.split("+")[0]
-    regions = [job[2] for job in jobs for _ in (0, 1)]
-    results = reread_many(
-        page,
-        regions,
-        lang=lang,
-        text_px=[job[3] for job in jobs for _ in (0, 1)],
-        sharpen=[False, True] * len(jobs),
-    )
+    results = reread_many(page, regions, lang=lang, text_px=text_px, sharpen=sharpen)
     out = dict(values)
-    for n, (key, lab, _, _) in enumerate(jobs):
-        old = values.get(key)
+    n = 0
+    for job in jobs:
+        lab, old = job.label, values.get(job.key or "")
+        if job.line is not None:
+            read = results[n]
+            n += 1
+            key = match_label(read[0], VIZ_LABELS) if read is not None else None
+            if key is None or key in out or key not in (*VIZ_FIELDS, "place_date_of_birth"):
+                n += 2
+                continue
+            lab = Label(key, job.line.words, 0.0)
+            old = Value(key, job.line.text, job.line.conf, job.line.box, lab, job.line.words)
+        else:
+            key = job.key
+        assert key is not None and lab is not None
         # (reading, preference): single-line reads of short values beat the page pass
         options: list[tuple[Value, float]] = [(old, old.conf)] if old is not None else []
-        for res in results[2 * n : 2 * n + 2]:
+        for res in results[n : n + 2]:
             if res is not None:
                 text, conf, box = res
                 bonus = 0.05 if key in _ALWAYS_REREAD else 0.0
-                options.append(
-                    (Value(key, text, conf, box, lab, old.words if old else ()), conf + bonus)
-                )
+                words = old.words if old else ()
+                options.append((Value(key, text, conf, box, lab, words), conf + bonus))
+        n += 2
         if options:
             out[key] = _choose(key, options, mrz, page)
     return out
