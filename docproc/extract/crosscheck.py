@@ -20,7 +20,12 @@ from dataclasses import replace
 from datetime import date
 
 from docproc.extract.fields import Field
-from docproc.extract.normalise import clean_document_number, country_code, icao_name
+from docproc.extract.normalise import (
+    clean_document_number,
+    country_code,
+    icao_name,
+    repair_symbols,
+)
 from docproc.mrz.model import ParsedMRZ
 
 MAX_AGE = 120
@@ -177,6 +182,8 @@ def reconcile_with_mrz(fields: dict[str, Field], mrz: ParsedMRZ) -> dict[str, Fi
         want = clean_document_number(mrz.document_number)
         if same_but_confusables(doc.value, want):
             out["document_number"] = replace(doc, value=want, note="confusables_from_mrz")
+        elif repair_symbols(doc.raw, want):
+            out["document_number"] = replace(doc, value=want, note="symbols_from_mrz")
     if mrz.valid:
         for key, want_raw in (("surname", mrz.surname), ("given_names", mrz.given_names)):
             f = out.get(key)

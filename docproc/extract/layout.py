@@ -14,9 +14,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+import numpy as np
+
 from docproc.extract.page import Box, OcrWord, PageText, group_lines, union
 
 LabelTable = Mapping[str, Sequence[str]]  # field key -> label variants (any language)
+
+#: Words of one value stand closer than this many text heights (columns stand further apart).
+_VALUE_GAP = 2.0
 
 
 def normalise_token(text: str) -> str:
@@ -262,7 +267,13 @@ def _below(lab: Label, labels: list[Label], free: list[OcrWord]) -> list[OcrWord
         return []
     band.sort(key=lambda w: (w.frame_box[1] + w.frame_box[3]) / 2)
     first = band[0]
-    return sorted(
+    row = sorted(
         (w for w in band if same_row(first.frame_box, w.frame_box)),
         key=lambda w: w.frame_box[0],
     )
+    # the next column's value when its label was not read: words set apart by a wide gap
+    gap = _VALUE_GAP * float(np.median([w.height for w in row]))
+    for k in range(1, len(row)):
+        if row[k].frame_box[0] - row[k - 1].frame_box[2] > gap:
+            return row[:k]
+    return row

@@ -136,6 +136,37 @@ def clean_document_number(text: str) -> str:
     return re.sub(r"[^A-Z0-9]", "", text.upper().replace("$", "S"))
 
 
+#: Symbols a document number never holds, and the characters they are misreadings of.
+_SYMBOL_LOOKALIKES: dict[str, str] = {
+    "£": "E",
+    "€": "CE",
+    "$": "S",
+    "§": "S5",
+    "(": "C",
+    "[": "C",
+    "{": "C",
+    "¢": "C",
+    "|": "I1L",
+    "!": "I1",
+    "]": "J1",
+    ")": "J",
+}
+
+
+def repair_symbols(raw: str, want: str) -> str | None:
+    """``want`` when ``raw`` (a printed document number as read) spells it except at symbols
+    no document number holds, each a look-alike of the character the MRZ has there (``£`` for
+    ``E``); ``None`` otherwise: a letter or digit that differs is a difference, not a misread
+    symbol."""
+    text = re.sub(r"\s+", "", raw.upper())
+    if len(text) != len(want) or text == want:
+        return None
+    for got, exp in zip(text, want, strict=True):
+        if got != exp and exp not in _SYMBOL_LOOKALIKES.get(got, ""):
+            return None
+    return want
+
+
 # ICAO Doc 9303 Part 3 transliteration of Latin letters with diacritics (the common ones);
 # anything else loses its diacritic.
 _ICAO_LATIN = {

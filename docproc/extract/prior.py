@@ -20,6 +20,7 @@ from docproc.extract.normalise import (
     icao_name,
     normalise_sex,
     parse_date,
+    repair_symbols,
 )
 from docproc.extract.page import OcrWord, PageText, TextLine
 from docproc.mrz.countries import is_known_code
@@ -58,11 +59,14 @@ def expected_values(mrz: ParsedMRZ) -> dict[str, str]:
     return out
 
 
-def agreement(key: str, value: str, mrz: ParsedMRZ) -> int:
+def agreement(key: str, value: str, mrz: ParsedMRZ, raw: str = "") -> int:
     """2 when a normalised visual-zone ``value`` of ``key`` is exactly what the MRZ says, 1
-    when it agrees allowing for MRZ truncation and transliteration, 0 when it does not."""
+    when it agrees allowing for MRZ truncation and transliteration (or, for a document
+    number, when the ``raw`` reading differs only at misread symbols such as ``£`` for ``E``),
+    0 when it does not."""
     if not agrees(key, value, mrz):
-        return 0
+        want = expected_values(mrz).get(key, "")
+        return 1 if key == "document_number" and want and repair_symbols(raw, want) else 0
     want = expected_values(mrz).get(key, "")
     if key in _NAMES:
         return 2 if icao_name(value) == want else 1

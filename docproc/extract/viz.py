@@ -113,6 +113,12 @@ _DATES = frozenset({"birth_date", "issue_date", "expiry_date"})
 # Short or mixed letter/digit values tesseract's page pass often drops or garbles: read again.
 _ALWAYS_REREAD = frozenset({"sex", "document_code", "issuing_country", "document_number"})
 _REREAD_BELOW = 0.8
+#: Values a label led to that disagree with the MRZ are compared with the printed line that
+#: reads as the MRZ's value, if there is one (not codes, sex or nationality: short, or printed
+#: in the header too).
+_RELOCATE = frozenset(
+    {"surname", "given_names", "name", "document_number", "birth_date", "expiry_date"}
+)
 #: At most this many unclaimed value lines get their label read again.
 _MAX_ORPHANS = 6
 
@@ -249,6 +255,7 @@ def _second_reads(
     lang = page.language.split("+")[0]
     results = reread_many(page, regions, lang=lang, text_px=text_px, sharpen=sharpen)
     out = dict(values)
+    label_words = [w for spotted in labels for w in spotted.words]
     n = 0
     for job in jobs:
         lab, old = job.label, values.get(job.key or "")
@@ -273,6 +280,13 @@ def _second_reads(
                 words = old.words if old else ()
                 options.append((Value(key, text, conf, box, lab, words), conf + bonus))
         n += 2
+        if mrz is not None and old is not None and key in _RELOCATE:
+            other = [w for k, v in out.items() if k != key for w in v.words]
+            found_line = locate(page, key, mrz, [*label_words, *other])
+            if found_line is not None and found_line.words != old.words:
+                # the label led to other words than the line that reads as the MRZ's value
+                fl = found_line
+                options.append((Value(key, fl.text, fl.conf, fl.box, lab, fl.words), 0.0))
         if options:
             out[key] = _choose(key, options, mrz, page)
     return out
@@ -290,7 +304,9 @@ def _choose(
     M/F/X ...), else the preferred reading."""
     pool = options
     if mrz is not None and key in MRZ_BACKED:
-        levels = [agreement(key, normalise_field(key, v, page.page).value, mrz) for v, _ in pool]
+        levels = [
+            agreement(key, normalise_field(key, v, page.page).value, mrz, v.text) for v, _ in pool
+        ]
         if max(levels) > 0:
             pool = [o for o, lv in zip(pool, levels, strict=True) if lv == max(levels)]
             return max(pool, key=lambda o: o[1])[0]
