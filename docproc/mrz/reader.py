@@ -22,6 +22,7 @@ from docproc.mrz.countries import is_known_code
 from docproc.mrz.detect import LineBox, ZoneCandidate, find_zones
 from docproc.mrz.model import MRZRead, ParsedMRZ
 from docproc.mrz.parse import field_spans, mrz_likelihood, normalise_line, parse_mrz
+from docproc.ocr.glyphs import cut_cells, fit_grid, frame_x, get_classifier
 from docproc.ocr.ppocr import (
     LOOKALIKE,
     MRZ_ALPHABET,
@@ -61,6 +62,8 @@ class _Reading:
     probs: list[float]
     source: str
     lookalike: list[float] = field(default_factory=list)  # probability of each char's look-alike
+    frames: list[int] = field(default_factory=list)  # recogniser frame of each character
+    dist: npt.NDArray[np.float32] | None = None  # glyph reader: class probabilities per cell
 
 
 @dataclass
@@ -119,7 +122,13 @@ def _crop(image: Image, line: LineBox, variant: int) -> Image:
 
 
 def _from_ppocr(r: LineReading, source: str) -> _Reading:
-    return _Reading(r.text, [c.prob for c in r.chars], source, [c.alt_prob for c in r.chars])
+    return _Reading(
+        r.text,
+        [c.prob for c in r.chars],
+        source,
+        [c.alt_prob for c in r.chars],
+        [c.frame for c in r.chars],
+    )
 
 
 def _tesseract_line(crop: Image) -> _Reading:
@@ -131,6 +140,22 @@ def _tesseract_line(crop: Image) -> _Reading:
 
 
 _MRZ_WIDTHS = (30, 36, 44)
+
+
+def glyph_anchors(
+    readings: Sequence[_Reading], width: int, shape: tuple[int, ...]
+) -> list[tuple[int, float]] | None:
+    """Where the line recogniser saw each character of a line (crop pixels), from the first
+    reading of the MRZ length; anchors for the glyph reader's cell grid."""
+    h, w = shape[:2]
+    for r in readings:
+        if len(r.text) == width and len(r.frames) == width:
+            return [
+                (i, frame_x(f, w, h))
+                for i, (f, p) in enumerate(zip(r.frames, r.probs, strict=True))
+                if f >= 0 and p >= 0.5
+            ]
+    return None
 
 
 def _target_width(texts: Sequence[str]) -> int:
@@ -157,6 +182,59 @@ def _decode_lines(
                 per.insert(0, _from_ppocr(fixed, source + "L"))
         out.append(per)
     return out
+
+
+# The glyph reader decides between a character and its look-alike (or the filler) when it is at
+# least this sure; check digits still have the last word where they cover the field.
+GLYPH_DECISIVE = 0.9
+
+
+def _glyph_readings(
+    image: Image, lines: Sequence[LineBox], readings: Sequence[list[_Reading]], width: int
+) -> list[_Reading | None]:
+    """One reading per line from the OCR-B cell classifier (None where no grid could be fit)."""
+    clf = get_classifier()
+    if clf is None:
+        return [None] * len(lines)
+    cells: list[npt.NDArray[np.float32]] = []
+    for ln, per in zip(lines, readings, strict=True):
+        gray = np.asarray(cv2.cvtColor(_crop(image, ln, 0), cv2.COLOR_BGR2GRAY), np.uint8)
+        grid = fit_grid(gray, width, glyph_anchors(per, width, gray.shape))
+        cells.append(cut_cells(gray, grid) if grid is not None else np.zeros((0, 1, 1), np.float32))
+    filled = [c for c in cells if len(c)]
+    if not filled:
+        return [None] * len(lines)
+    dist = clf.classify(np.concatenate(filled))
+    out: list[_Reading | None] = []
+    at = 0
+    for c in cells:
+        if not len(c):
+            out.append(None)
+            continue
+        d = dist[at : at + len(c)]
+        at += len(c)
+        top = d.argmax(axis=1)
+        text = "".join(clf.alphabet[k] for k in top)
+        alt = [clf.alphabet.find(LOOKALIKE.get(ch, "")) for ch in text]
+        out.append(
+            _Reading(
+                text,
+                [float(d[i, k]) for i, k in enumerate(top)],
+                "glyph",
+                [float(d[i, a]) if a >= 0 else 0.0 for i, a in enumerate(alt)],
+                dist=d,
+            )
+        )
+    return out
+
+
+def _add_glyph_readings(
+    image: Image, lines: Sequence[LineBox], readings: Sequence[list[_Reading]]
+) -> None:
+    width = _target_width([per[-1].text for per in readings])
+    for per, g in zip(readings, _glyph_readings(image, lines, readings, width), strict=True):
+        if g is not None:
+            per.append(g)
 
 
 def _orient(
@@ -463,6 +541,7 @@ def _first_pass(image: Image, zone: ZoneCandidate, engine: PPOCR) -> _Attempt | 
     zone, lines, first, readings = _orient(image, zone, engine)
     if not _looks_like_mrz(first):
         return None
+    _add_glyph_readings(image, lines, readings)
     likelihood = float(np.mean([mrz_likelihood(r.text) for r in first]))
     return _Attempt(zone, lines, readings, _choose(readings, zone, lines), likelihood)
 
@@ -470,6 +549,17 @@ def _first_pass(image: Image, zone: ZoneCandidate, engine: PPOCR) -> _Attempt | 
 def _settled(attempt: _Attempt) -> bool:
     zr = attempt.result
     return zr is not None and zr.parsed.valid and not _doubtful_code(zr.parsed)
+
+
+def _names_confirmed(zr: _ZoneRead) -> bool:
+    """The names already rest on two independent recognisers that agree (PP-OCR and glyphs)."""
+    line = field_spans(zr.parsed)["surname"][0][0]
+    per = zr.readings[line]
+    return (
+        _glyph_of(per) is not None
+        and any(r.source.startswith("ppocr") for r in per)
+        and _name_agreement(zr, line) == 1.0
+    )
 
 
 def _confirm_names(image: Image, attempt: _Attempt, engine: PPOCR) -> _ZoneRead | None:
@@ -489,6 +579,7 @@ def _confirm_names(image: Image, attempt: _Attempt, engine: PPOCR) -> _ZoneRead 
 def _read_harder(image: Image, attempt: _Attempt, engine: PPOCR, deep: bool) -> _ZoneRead | None:
     """More readings of a zone whose checks do not pass yet: a missed line, other renderings,
     and (``deep``) a second engine."""
+    attempt = _stretch_truncated(image, attempt, engine) or attempt
     lines, readings, zone = attempt.lines, attempt.readings, attempt.zone
     if len(lines) < 3:
         lines, readings = _add_missed_line(image, lines, readings, engine)
@@ -502,6 +593,54 @@ def _read_harder(image: Image, attempt: _Attempt, engine: PPOCR, deep: bool) -> 
     for i, ln in enumerate(lines):
         readings[i].append(_tesseract_line(_crop(image, ln, 0)))
     return _choose(readings, zone, lines)
+
+
+def _reading_pitch(attempt: _Attempt) -> float | None:
+    """Character pitch in image pixels from where the recogniser peaked along the longest line."""
+    per = max(attempt.readings, key=lambda p: len(p[-1].text))
+    r = per[-1]
+    if len(r.frames) < 6 or len(r.frames) != len(r.text):
+        return None
+    slope = float(np.polyfit(np.arange(len(r.frames)), np.array(r.frames, float), 1)[0])
+    # crops are 48 px high for the line's thickness; a frame is 8 crop pixels
+    return slope * 8 * attempt.lines[0].thickness / 48 if slope > 0 else None
+
+
+def _stretch_truncated(image: Image, attempt: _Attempt, engine: PPOCR) -> _Attempt | None:
+    """Lines that read far shorter than any MRZ: the detector often stops where a long run of
+    fillers starts. Stretch the zone to a full MRZ line at the pitch read so far (to the right,
+    where fillers run, else to the left) and read it again."""
+    lines = attempt.lines
+    read = max(len(per[-1].text) for per in attempt.readings)
+    if read == 0 or read >= min(_MRZ_WIDTHS) - 3:
+        return None
+    pitch = _reading_pitch(attempt) or lines[0].length / (read + 0.5)
+    widths = [30] if len(lines) == 3 else [44, 36]
+    best: _Attempt | None = None
+    for width in widths:
+        extra = width * pitch * 1.06 - lines[0].length
+        if extra <= pitch:
+            continue
+        for direction in (1.0, -1.0):
+            moved = [
+                LineBox(
+                    ln.center + ln.u * direction * extra / 2, ln.u, ln.length + extra, ln.thickness
+                )
+                for ln in lines
+            ]
+            mats, chars = engine.recognise_matrices([_crop(image, ln, 0) for ln in moved])
+            readings = _decode_lines(mats, chars, "ppocr0", width)
+            _add_glyph_readings(image, moved, readings)
+            zone = ZoneCandidate(tuple(moved), attempt.zone.score)
+            zr = _choose(readings, zone, moved)
+            if zr is None:
+                continue
+            tried = _Attempt(zone, moved, readings, zr, attempt.likelihood)
+            if best is None or best.result is None or zr.rank > best.result.rank:
+                best = tried
+            if zr.parsed.valid:
+                return best
+    return best
 
 
 def _add_missed_line(
@@ -541,6 +680,7 @@ def _choose(
             continue
         parsed, chosen = found
         parsed, chosen = _revote(parsed, chosen, [readings[i] for i in subset])
+        parsed, chosen = _arbitrate(parsed, chosen, [readings[i] for i in subset])
         placed = ZoneCandidate(tuple(lines[i] for i in subset), zone.score)
         zr = _ZoneRead(parsed, [readings[i] for i in subset], chosen, placed, _rank(parsed, chosen))
         if best is None or zr.rank > best.rank:
@@ -584,6 +724,47 @@ def _revote(
     return parsed, chosen
 
 
+def _glyph_of(per_line: Sequence[_Reading]) -> _Reading | None:
+    return next((r for r in per_line if r.source == "glyph" and r.dist is not None), None)
+
+
+def _decides(ch: str, glyph_ch: str) -> bool:
+    """Pairs the line recogniser confuses and the glyph reader tells apart."""
+    return LOOKALIKE.get(ch) == glyph_ch or (ch == "<") != (glyph_ch == "<")
+
+
+def _arbitrate(
+    parsed: ParsedMRZ, chosen: list[_Reading], readings: list[list[_Reading]]
+) -> tuple[ParsedMRZ, list[_Reading]]:
+    """Let the glyph reader settle look-alikes (O/0, I/1, ...) and filler-or-letter where it is
+    sure; keep the result only if the check digits like it at least as well."""
+    if len(parsed.lines) != len(readings):
+        return parsed, chosen
+    rows = [list(t) for t in parsed.lines]
+    probs = [_char_confidences(t, r) for t, r in zip(parsed.lines, chosen, strict=True)]
+    changed = False
+    for row, prob, per in zip(rows, probs, readings, strict=True):
+        g = _glyph_of(per)
+        if g is None or len(g.text) != len(row):
+            continue
+        for j, ch in enumerate(row):
+            gc = g.text[j]
+            if gc != ch and g.probs[j] >= GLYPH_DECISIVE and _decides(ch, gc):
+                row[j] = gc
+                prob[j] = g.probs[j]
+                changed = True
+    if not changed:
+        return parsed, chosen
+    alt = parse_mrz(["".join(r) for r in rows])
+    if alt is None or (alt.valid, alt.check_score) < (parsed.valid, parsed.check_score):
+        return parsed, chosen
+    new = [
+        _Reading(t, p if len(p) == len(t) else [0.5] * len(t), "glyph")
+        for t, p in zip(alt.lines, probs, strict=True)
+    ]
+    return alt, new
+
+
 def _good_enough(zr: _ZoneRead) -> bool:
     if not zr.parsed.valid:
         return False
@@ -611,7 +792,10 @@ def read_page(
             if attempt is None:
                 continue
             if _settled(attempt):
-                best = _confirm_names(image, attempt, engine)
+                assert attempt.result is not None
+                best = attempt.result
+                if not _names_confirmed(best):
+                    best = _confirm_names(image, attempt, engine)
                 break
             attempts.append(attempt)
         if best is not None or attempts:

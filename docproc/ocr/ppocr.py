@@ -31,6 +31,7 @@ class CharReading:
     prob: float
     alt: str  # best other allowed character ("" when none)
     alt_prob: float
+    frame: int = -1  # the recogniser frame (8 input pixels wide) where the character peaked
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,7 @@ def _char(probs: npt.NDArray[np.float32], chars: str, t: int, c: int) -> CharRea
     ch = chars[c - 1]
     alt = LOOKALIKE.get(ch, "")
     k = chars.find(alt) + 1 if alt else 0
-    return CharReading(ch, float(probs[t, c]), alt, float(probs[t, k]) if k > 0 else 0.0)
+    return CharReading(ch, float(probs[t, c]), alt, float(probs[t, k]) if k > 0 else 0.0, t)
 
 
 def ctc_greedy(probs: npt.NDArray[np.float32], chars: str) -> LineReading:
