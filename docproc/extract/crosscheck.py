@@ -22,6 +22,7 @@ from datetime import date
 from docproc.extract.fields import Field
 from docproc.extract.normalise import (
     clean_document_number,
+    confusable,
     country_code,
     icao_name,
     repair_symbols,
@@ -156,19 +157,12 @@ def crosscheck(
 
 
 # Characters OCR confuses in sans-serif print; the MRZ (check digits) decides between them.
-_CONFUSABLE = [frozenset(g) for g in ("O0QD", "I1L", "S5", "B8", "Z2", "G6")]
-
-
-def _confusable(a: str, b: str) -> bool:
-    return a == b or any(a in g and b in g for g in _CONFUSABLE)
-
-
 def same_but_confusables(viz: str, mrz: str) -> bool:
     """Equal length and every differing character is an OCR confusion pair (O/0, I/1, ...)."""
     return (
         len(viz) == len(mrz)
         and viz != mrz
-        and all(_confusable(a, b) for a, b in zip(viz, mrz, strict=True))
+        and all(confusable(a, b) for a, b in zip(viz, mrz, strict=True))
     )
 
 
@@ -182,7 +176,7 @@ def reconcile_with_mrz(fields: dict[str, Field], mrz: ParsedMRZ) -> dict[str, Fi
         want = clean_document_number(mrz.document_number)
         if same_but_confusables(doc.value, want):
             out["document_number"] = replace(doc, value=want, note="confusables_from_mrz")
-        elif repair_symbols(doc.raw, want):
+        elif repair_symbols(doc.raw, want, confusables=True):
             out["document_number"] = replace(doc, value=want, note="symbols_from_mrz")
     if mrz.valid:
         for key, want_raw in (("surname", mrz.surname), ("given_names", mrz.given_names)):

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-import numpy as np
-
 from docproc.extract.page import Box, OcrWord, PageText, group_lines, union
 
 LabelTable = Mapping[str, Sequence[str]]  # field key -> label variants (any language)
@@ -168,7 +166,31 @@ def spot_labels(page: PageText, table: LabelTable) -> list[Label]:
                 found[-1] = Label(key, merged, max(prev.score, score))
             else:
                 found.append(Label(key, tuple(words[k] for k in idx), score))
+        used = {id(w) for lab in found for w in lab.words}
+        for n, lab in enumerate(found):
+            if lab.words[0] in words:
+                found[n] = _with_other_language(lab, words, used)
     return found
+
+
+def _with_other_language(lab: Label, row: list[OcrWord], used: set[int]) -> Label:
+    """A label grown leftwards over the other language's half of a bilingual label
+    ("Tempat/Tgl. Lahir / Place/Date of birth") when that half was misread: the words before a
+    "/" that joins them, up to a gap."""
+    i = row.index(lab.words[0])
+    if i == 0 or not row[i - 1].text.endswith("/") or id(row[i - 1]) in used:
+        return lab
+    h = lab.height
+    j = i - 1
+    while (
+        j > 0
+        and id(row[j - 1]) not in used
+        and row[j].frame_box[0] - row[j - 1].frame_box[2] < 1.2 * h
+    ):
+        j -= 1
+    if row[i].frame_box[0] - row[i - 1].frame_box[2] >= 1.2 * h:
+        return lab
+    return Label(lab.key, (*row[j:i], *lab.words), lab.score)
 
 
 def _close(a: OcrWord, b: OcrWord, row: list[OcrWord]) -> bool:
@@ -271,8 +293,10 @@ def _below(lab: Label, labels: list[Label], free: list[OcrWord]) -> list[OcrWord
         (w for w in band if same_row(first.frame_box, w.frame_box)),
         key=lambda w: w.frame_box[0],
     )
+    if row[0].frame_box[0] > box[2] + h:
+        return []  # a value begins under its label: this is the next column's
     # the next column's value when its label was not read: words set apart by a wide gap
-    gap = _VALUE_GAP * float(np.median([w.height for w in row]))
+    gap = _VALUE_GAP * max(w.height for w in row)
     for k in range(1, len(row)):
         if row[k].frame_box[0] - row[k - 1].frame_box[2] > gap:
             return row[:k]

@@ -114,6 +114,15 @@ def split_place_date(text: str) -> tuple[str, date | None]:
 
 
 def normalise_sex(text: str) -> str | None:
+    """M, F or X from the printed sex (``L/M``, ``P/F``, ``Perempuan`` ...); lowercase specks
+    beside a capital (``uM``) are dropped when the whole does not read."""
+    sex = _sex(text)
+    if sex is None and text != text.upper():
+        sex = _sex(re.sub(r"[^A-Z/]", "", text))
+    return sex
+
+
+def _sex(text: str) -> str | None:
     t = re.sub(r"[^A-Z/]", "", text.upper())
     if not t:
         return None
@@ -153,16 +162,27 @@ _SYMBOL_LOOKALIKES: dict[str, str] = {
 }
 
 
-def repair_symbols(raw: str, want: str) -> str | None:
+# Characters OCR confuses in sans-serif print; the MRZ (check digits) decides between them.
+_CONFUSABLE = [frozenset(g) for g in ("O0QD", "I1L", "S5", "B8", "Z2", "G6")]
+
+
+def confusable(a: str, b: str) -> bool:
+    """``a`` and ``b`` are the same character or an OCR confusion pair (O/0, I/1 ...)."""
+    return a == b or any(a in g and b in g for g in _CONFUSABLE)
+
+
+def repair_symbols(raw: str, want: str, *, confusables: bool = False) -> str | None:
     """``want`` when ``raw`` (a printed document number as read) spells it except at symbols
     no document number holds, each a look-alike of the character the MRZ has there (``£`` for
-    ``E``); ``None`` otherwise: a letter or digit that differs is a difference, not a misread
-    symbol."""
+    ``E``), and with ``confusables`` at O/0-type pairs; ``None`` otherwise: any other letter or
+    digit that differs is a difference, not a misreading."""
     text = re.sub(r"\s+", "", raw.upper())
     if len(text) != len(want) or text == want:
         return None
     for got, exp in zip(text, want, strict=True):
-        if got != exp and exp not in _SYMBOL_LOOKALIKES.get(got, ""):
+        if exp in _SYMBOL_LOOKALIKES.get(got, "") or (confusables and confusable(got, exp)):
+            continue
+        if got != exp:
             return None
     return want
 

@@ -420,7 +420,7 @@ def reread_many(
     crops: list[tuple[int, int, int, float, Image]] = []  # region index, x0, y0, scale, crop
     for i, region in enumerate(regions):
         x0, y0 = max(0, int(region[0])), max(0, int(region[1]))
-        x1, y1 = min(img.shape[1], int(region[2])), min(img.shape[0], int(region[3]))
+        x1, y1 = int(min(img.shape[1], region[2])), int(min(img.shape[0], region[3]))
         if x1 - x0 < 4 or y1 - y0 < 4:
             continue
         crop = img[y0:y1, x0:x1]
@@ -474,7 +474,7 @@ def reread_many(
         )
         mine.sort(key=lambda w: w.left)
         # the next column's value when the crop reached into it: set apart by a wide gap
-        gap = 2.0 * float(np.median([w.height for w in mine]))
+        gap = 2.0 * max(w.height for w in mine)
         for k in range(1, len(mine)):
             if mine[k].left - (mine[k - 1].left + mine[k - 1].width) > gap:
                 mine = mine[:k]

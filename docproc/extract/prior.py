@@ -66,7 +66,8 @@ def agreement(key: str, value: str, mrz: ParsedMRZ, raw: str = "") -> int:
     0 when it does not."""
     if not agrees(key, value, mrz):
         want = expected_values(mrz).get(key, "")
-        return 1 if key == "document_number" and want and repair_symbols(raw, want) else 0
+        repaired = key == "document_number" and want and repair_symbols(raw, want, confusables=True)
+        return 1 if repaired else 0
     want = expected_values(mrz).get(key, "")
     if key in _NAMES:
         return 2 if icao_name(value) == want else 1

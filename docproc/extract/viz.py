@@ -119,6 +119,9 @@ _REREAD_BELOW = 0.8
 _RELOCATE = frozenset(
     {"surname", "given_names", "name", "document_number", "birth_date", "expiry_date"}
 )
+#: A value printed beside its label ("Sex: M") starts within this many label heights of it;
+#: further right is the next column.
+_INLINE_GAP = 3.0
 #: At most this many unclaimed value lines get their label read again.
 _MAX_ORPHANS = 6
 
@@ -150,7 +153,7 @@ def _value_region(lab: Label, labels: list[Label], val: Value | None) -> tuple[B
         if right is not None and right > vb[2]:
             x1 = max(x1, right - 0.3 * h)
         elif right is None:
-            x1 = max(x1, lb[2] + 0.5 * h)
+            x1 = float("inf")  # the last column: the crop stops at the frame (and at a gap)
         below = vb[1] >= lb[3] - 0.3 * h
         x0 = min(vb[0], lb[0]) if below else vb[0]
         return (x0 - 0.6 * vh, vb[1] - 0.25 * vh, x1, vb[3] + 0.25 * vh), vh
@@ -347,7 +350,7 @@ def extract_viz(page: PageText, mrz: ParsedMRZ | None = None) -> dict[str, Field
     checked ``mrz``, values whose label was not read are looked for by the MRZ's value, and
     the MRZ chooses among readings of a printed value (it never supplies one)."""
     labels = spot_labels(page, VIZ_LABELS)
-    values = find_values(page, labels, prefer="below")
+    values = find_values(page, labels, prefer="below", first_gap=_INLINE_GAP)
     if mrz is not None:
         values = _locate_missing(page, labels, values, mrz)
     values = _second_reads(page, labels, values, mrz)
@@ -383,6 +386,17 @@ def clean_words(text: str) -> str:
     return clean_text(_EDGE_QUOTES.sub("", text))
 
 
+def code_value(key: str, text: str) -> str:
+    """A document or country code as printed: the first run of capitals and digits (specks
+    read in lowercase end it: ``Pp`` is ``P``), cut to a known country code where a longer run
+    starts with one (``BGDI`` for ``BGD`` and a speck)."""
+    match = re.search(r"[A-Z0-9]+", text.replace("$", "S"))
+    first = match.group(0) if match else clean_document_number(text)
+    if key == "issuing_country" and len(first) > 3 and shape_ok(key, first[:3]):
+        return first[:3]
+    return first
+
+
 def normalise_field(key: str, val: Value, page: int) -> Field:
     text = clean_text(val.text)
     if key in _DATES:
@@ -391,8 +405,10 @@ def normalise_field(key: str, val: Value, page: int) -> Field:
     if key == "sex":
         sex = normalise_sex(text)
         return _field(key, sex or text, val, page, valid=sex is not None)
-    if key in ("document_number", "document_code", "issuing_country"):
+    if key == "document_number":
         return _field(key, clean_document_number(text), val, page)
+    if key in ("document_code", "issuing_country"):
+        return _field(key, code_value(key, text), val, page)
     return _field(key, clean_words(text).upper(), val, page)
 
 
