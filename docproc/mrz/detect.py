@@ -184,6 +184,8 @@ def find_zones(quads: Sequence[Quad], max_candidates: int = 4) -> list[ZoneCandi
     candidates: list[ZoneCandidate] = []
     for members in groups.values():
         ref = max(members, key=lambda ln: ln.length)
+        # near-vertical lines can come out of line_from_quad pointing either way: align them
+        members = [ln if float(np.dot(ln.u, ref.u)) >= 0 else ln.flipped() for ln in members]
         members.sort(key=lambda ln: float(np.dot(ln.center, ref.v)))
         for window in _windows(members):
             candidates.append(ZoneCandidate(tuple(window), _score(window)))

@@ -94,16 +94,19 @@ def _complete_lines(zone: ZoneCandidate) -> list[LineBox]:
     return out
 
 
-def _neighbour_line(lines: Sequence[LineBox], above: bool) -> LineBox:
-    """A line box one pitch above the first line or below the last one."""
+def _neighbour_lines(lines: Sequence[LineBox], above: bool) -> list[LineBox]:
+    """Line boxes one pitch above the first line or below the last one. With a single line the
+    pitch is unknown: detector boxes run 1-1.8 times as thick as the line spacing, so try a few."""
     v = lines[0].v
     if len(lines) >= 2:
-        pitch = float(np.dot(lines[-1].center - lines[0].center, v)) / (len(lines) - 1)
+        pitches = [float(np.dot(lines[-1].center - lines[0].center, v)) / (len(lines) - 1)]
     else:
-        pitch = 1.8 * lines[0].thickness
+        pitches = [f * lines[0].thickness for f in (1.05, 1.3, 1.75)]
     ref = lines[0] if above else lines[-1]
-    step = -pitch if above else pitch
-    return LineBox(ref.center + v * step, ref.u, ref.length, ref.thickness)
+    return [
+        LineBox(ref.center + v * (-p if above else p), ref.u, ref.length, ref.thickness)
+        for p in pitches
+    ]
 
 
 def _crop(image: Image, line: LineBox, variant: int) -> Image:
@@ -647,22 +650,28 @@ def _add_missed_line(
     image: Image, lines: list[LineBox], readings: list[list[_Reading]], engine: PPOCR
 ) -> tuple[list[LineBox], list[list[_Reading]]]:
     """An MRZ has 2 or 3 lines; look one pitch beyond the zone for a line the detector missed."""
-    extra = [_neighbour_line(lines, above=True), _neighbour_line(lines, above=False)]
-    got = engine.recognise([_crop(image, ln, 0) for ln in extra])
+    sides = [_neighbour_lines(lines, above=True), _neighbour_lines(lines, above=False)]
+    boxes = [ln for side in sides for ln in side]
+    got = engine.recognise([_crop(image, ln, 0) for ln in boxes])
     typical = max(len(r[-1].text) for r in readings)
     lines, readings = list(lines), list(readings)
-    for k, (ln, r) in enumerate(zip(extra, got, strict=True)):
-        if (
-            len(lines) < 3
-            and (mrz_likelihood(r.text) >= 0.5 or "<<" in r.text)
-            and abs(len(r.text) - typical) <= 8
-        ):
-            if k == 0:
-                lines.insert(0, ln)
-                readings.insert(0, [_from_ppocr(r, "ppocr0")])
-            else:
-                lines.append(ln)
-                readings.append([_from_ppocr(r, "ppocr0")])
+    at = 0
+    for k, side in enumerate(sides):
+        found = [
+            (ln, r)
+            for ln, r in zip(side, got[at : at + len(side)], strict=True)
+            if (mrz_likelihood(r.text) >= 0.5 or "<<" in r.text) and abs(len(r.text) - typical) <= 8
+        ]
+        at += len(side)
+        if not found or len(lines) >= 3:
+            continue
+        ln, r = max(found, key=lambda f: f[1].mean_prob)
+        if k == 0:
+            lines.insert(0, ln)
+            readings.insert(0, [_from_ppocr(r, "ppocr0")])
+        else:
+            lines.append(ln)
+            readings.append([_from_ppocr(r, "ppocr0")])
     return lines, readings
 
 
