@@ -106,9 +106,13 @@ def _compile(table: LabelTable) -> list[tuple[str, tuple[str, ...]]]:
     return sorted(variants, key=lambda kv: (-len(kv[1]), -sum(map(len, kv[1]))))
 
 
-def match_label(text: str, table: LabelTable) -> str | None:
+def match_label(
+    text: str, table: LabelTable, *, loose: Sequence[str] = (), least: float = 0.55
+) -> str | None:
     """The key of the first label of ``table`` in ``text`` (a line read on its own), matched
-    token by token like :func:`spot_labels`, the longest variant first."""
+    token by token like :func:`spot_labels`, the longest variant first. Failing that, among
+    the ``loose`` keys (the labels still missing, say), the one whose variant is most like the
+    whole text, if at least ``least`` alike and clearly more alike than any other key."""
     pieces = _tokens(text)
     variants = _compile(table)
     for i in range(len(pieces)):
@@ -118,6 +122,16 @@ def match_label(text: str, table: LabelTable) -> str | None:
                 _token_score(pieces[i + k], toks[k]) > 0 for k in range(n)
             ):
                 return key
+    joined = "".join(pieces)
+    if not loose or len(joined) < 4:
+        return None
+    best: dict[str, float] = {}
+    for key, toks in variants:
+        if key in loose:
+            best[key] = max(best.get(key, 0.0), similarity(joined, "".join(toks)))
+    ranked = sorted(best.items(), key=lambda kv: -kv[1])
+    if ranked and ranked[0][1] >= least and (len(ranked) == 1 or ranked[1][1] < ranked[0][1] - 0.1):
+        return ranked[0][0]
     return None
 
 

@@ -265,7 +265,9 @@ def _second_reads(
         if job.line is not None:
             read = results[n]
             n += 1
-            key = match_label(read[0], VIZ_LABELS) if read is not None else None
+            missing = [k for k in (*VIZ_FIELDS, "place_date_of_birth") if k not in out]
+            key = match_label(read[0], VIZ_LABELS, loose=missing) if read is not None else None
+            key = key or _unlabelled_date(job.line.text, out, mrz)
             if key is None or key in out or key not in (*VIZ_FIELDS, "place_date_of_birth"):
                 n += 2
                 continue
@@ -293,6 +295,20 @@ def _second_reads(
         if options:
             out[key] = _choose(key, options, mrz, page)
     return out
+
+
+def _unlabelled_date(text: str, found: dict[str, Value], mrz: ParsedMRZ | None) -> str | None:
+    """``issue_date`` for a printed date whose label cannot be read, when it is not the birth
+    or expiry date (the MRZ's, or both found on the page): identity documents print no other
+    date."""
+    d = parse_date(text)
+    if d is None or "issue_date" in found:
+        return None
+    if mrz is not None:
+        return None if d in (mrz.birth_date, mrz.expiry_date) else "issue_date"
+    if "birth_date" in found and "expiry_date" in found:
+        return "issue_date"
+    return None
 
 
 def _agrees(key: str, val: Value, mrz: ParsedMRZ, page: PageText) -> bool:
