@@ -180,6 +180,15 @@ def spot_labels(page: PageText, table: LabelTable) -> list[Label]:
                 found[-1] = Label(key, merged, max(prev.score, score))
             else:
                 found.append(Label(key, tuple(words[k] for k in idx), score))
+        # a second, inexact label of a key already found is a value that looks like one
+        # ("JAMA" for "Nama"): leave its words to the values
+        seen: set[str] = set()
+        kept: list[Label] = []
+        for lab in found:
+            if lab.key not in seen or lab.score >= 1.0 or lab.words[0] not in words:
+                kept.append(lab)
+            seen.add(lab.key)
+        found = kept
         used = {id(w) for lab in found for w in lab.words}
         for n, lab in enumerate(found):
             if lab.words[0] in words:

@@ -133,7 +133,10 @@ def _sex(text: str) -> str | None:
     if t in ("X", "<"):
         return "X"
     head = t.split("/")[-1][:1]
-    return {"M": "M", "F": "F", "X": "X"}.get(head)
+    if head in ("M", "F", "X"):
+        return head
+    letters = set(t) & {"M", "F", "X"}
+    return letters.pop() if len(letters) == 1 else None  # "UM": a speck before the M
 
 
 def clean_text(text: str) -> str:
