@@ -6,8 +6,9 @@ A source is a local folder or ``s3://bucket/prefix``. Each file is one unit of w
   after an interruption only does what is left), otherwise its document is created (or found),
   claimed, and the unit handed to a worker;
 * ``dispatch="local"``: a process pool; each worker process reads the file itself, stores the
-  original and reads the MRZ, and returns one :class:`~docproc.pipeline.ReadOutcome`. Only the
-  orchestrator writes to the database;
+  original and reads it (the full extraction, or the MRZ only: ``DOCPROC_EXTRACT``), and
+  returns one :class:`~docproc.pipeline.ReadOutcome`. Only the orchestrator writes to the
+  database;
 * ``dispatch="celery"``: the orchestrator stores the originals and queues them; the Celery
   workers process them and the orchestrator waits, watching the database.
 
@@ -182,7 +183,7 @@ def _read_unit(spec: SourceSpec, unit: Unit, settings: Settings) -> bytes:
 def work_unit(
     spec: SourceSpec, unit: Unit, store_url: str, settings: Settings | None = None
 ) -> ReadOutcome:
-    """Run in a worker process: read the file, store the original, read the MRZ."""
+    """Run in a worker process: read the file, store the original, read the document."""
     start = time.perf_counter()
     settings = settings or get_settings()
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +27,10 @@ class Settings(BaseSettings):
     ocr_threads: int = 1  # OMP threads per tesseract call
     onnx_threads: int = 2  # threads of the PP-OCR models per process (1 in a process pool)
     ocr_languages: str = "eng+ind"
+
+    # What the pipeline reads of each document: ``full`` (MRZ, visual-zone or form fields,
+    # cross-checks, entities) or ``mrz`` (the MRZ only: the fast batch mode).
+    extract: Literal["full", "mrz"] = "full"
 
     # Embedded defaults: everything under one folder, no services needed.
     data_dir: Path = Path("docproc-data")

@@ -2,9 +2,12 @@
 
 Stages are small functions with typed results:
 
-* :func:`summarise` turns a :class:`~docproc.read.ReadResult` into a :class:`ReadOutcome`, a plain,
-  picklable record (the unit of work a batch worker process hands back to its orchestrator);
-* :func:`store_artefacts` writes what was derived (``derived/<doc-id>/mrz.json``);
+* :func:`read_outcome` reads one file as ``DOCPROC_EXTRACT`` says: ``full`` runs the extraction
+  (MRZ, visual-zone or form fields, cross-checks, entities; :func:`summarise_extraction`), ``mrz``
+  only reads the MRZ (:func:`summarise`). Both give a :class:`ReadOutcome`, a plain, picklable
+  record (the unit of work a batch worker process hands back to its orchestrator);
+* :func:`store_artefacts` writes what was derived (``derived/<doc-id>/mrz.json``, and with the
+  full extraction ``extract.json`` and ``page-<n>.ocr.json``);
 * :func:`record_outcome` saves one extraction version and the final status, under the claim.
 
 :func:`process_document` chains them for a document already in the store and the database (the
@@ -22,7 +25,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,6 +38,11 @@ from docproc.errors import DocprocError, as_docproc_error
 from docproc.people import link_person
 from docproc.read import ReadResult, ReadStatus, read_bytes
 from docproc.storage import ObjectStore, derived_key, put_original, sha256_hex
+
+if TYPE_CHECKING:  # the extraction imports spaCy: loaded when a full extraction runs
+    from docproc.extract.page import PageText
+    from docproc.extract.record import ExtractRecord
+    from docproc.mrz.model import MRZRead
 
 __all__ = [
     "MRZ_FIELDS",
@@ -50,6 +58,7 @@ __all__ = [
     "store_artefacts",
     "submit_bytes",
     "summarise",
+    "summarise_extraction",
 ]
 
 log = logging.getLogger(__name__)
@@ -73,7 +82,7 @@ MRZ_FIELDS = (
     "optional_data",
     "optional_data_2",
 )
-_REASON_LENGTH = 64  # documents.status_reason is VARCHAR(64)
+_REASON_LENGTH = 200  # documents.status_reason and review_tasks.reasons are VARCHAR(200)
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,9 @@ class ReadOutcome:
     mrz_json: dict[str, Any] | None = None
     seconds: float = 0.0
     engine: str = ""
+    #: Further derived artefacts as (name under the document's derived prefix, JSON body).
+    artefacts: tuple[tuple[str, dict[str, Any]], ...] = ()
+    kind: str = ""  # of the full extraction: identity | form | unknown ("" for MRZ only)
 
     @classmethod
     def failure(cls, error: DocprocError, seconds: float = 0.0) -> ReadOutcome:
@@ -132,7 +144,32 @@ def _clamp(value: float | None) -> float | None:
 
 
 def _join_reasons(reasons: tuple[str, ...] | list[str], default: str) -> str:
-    return (",".join(reasons) or default)[:_REASON_LENGTH]
+    """Reason codes joined by commas; whole codes only, as many as fit the column."""
+    kept: list[str] = []
+    length = -1
+    for reason in dict.fromkeys(r for r in reasons if r):
+        if length + 1 + len(reason) > _REASON_LENGTH:
+            break
+        kept.append(reason)
+        length += 1 + len(reason)
+    return ",".join(kept) or default[:_REASON_LENGTH]
+
+
+def _mrz_fields(mrz: MRZRead) -> tuple[FieldValue, ...]:
+    """One extraction field per MRZ field: source ``mrz``, the box of the MRZ on its page."""
+    data = mrz.to_json()
+    box = _bounding_box(mrz.quad)
+    return tuple(
+        FieldValue(
+            name=name,
+            value=None if data.get(name) in (None, "") else str(data[name]),
+            confidence=_clamp(mrz.field_confidence.get(name, mrz.confidence)),
+            source=FieldSource.mrz,
+            page=mrz.page,  # 0-based, as in MRZRead and PageImage
+            box=box,
+        )
+        for name in MRZ_FIELDS
+    )
 
 
 def summarise(result: ReadResult) -> ReadOutcome:
@@ -145,20 +182,6 @@ def summarise(result: ReadResult) -> ReadOutcome:
             DocumentStatus.needs_review, "no_mrz", pages=result.pages, seconds=result.seconds
         )
     mrz = result.mrz
-    data = mrz.to_json()
-    box = _bounding_box(mrz.quad)
-    page = mrz.page  # 0-based, as in MRZRead and PageImage
-    fields = tuple(
-        FieldValue(
-            name=name,
-            value=None if data.get(name) in (None, "") else str(data[name]),
-            confidence=_clamp(mrz.field_confidence.get(name, mrz.confidence)),
-            source=FieldSource.mrz,
-            page=page,
-            box=box,
-        )
-        for name in MRZ_FIELDS
-    )
     if mrz.needs_review:
         status = DocumentStatus.needs_review
         reason: str | None = _join_reasons(tuple(mrz.review_reasons), "mrz_review")
@@ -169,29 +192,108 @@ def summarise(result: ReadResult) -> ReadOutcome:
         reason,
         doc_type=mrz.parsed.type.value,
         pages=result.pages,
-        fields=fields,
-        mrz_json=data,
+        fields=_mrz_fields(mrz),
+        mrz_json=mrz.to_json(),
         seconds=result.seconds,
         engine=mrz.engine,
     )
 
 
-def read_outcome(data: bytes, name: str, settings: Settings | None = None) -> ReadOutcome:
-    """Read one file's bytes into a :class:`ReadOutcome` (never raises for a bad file)."""
+def summarise_extraction(record: ExtractRecord, page: PageText | None) -> ReadOutcome:
+    """Route a full extraction: its MRZ, page and entity fields, its review reasons (the MRZ's
+    own and the cross-checks'), and the record and page OCR as artefacts."""
+    from docproc.extracted import entity_fields, page_fields, page_ocr_json
+
+    if record.status != "ok":
+        error = record.error or DocprocError("extraction failed without an error")
+        return ReadOutcome.failure(error, record.seconds)
+    mrz = record.mrz
+    fields = (
+        (_mrz_fields(mrz) if mrz is not None else ())
+        + page_fields(record.fields)
+        + entity_fields(record.entities, page)
+    )
+    if record.review_reasons or (mrz is not None and mrz.needs_review):
+        status = DocumentStatus.needs_review
+        reason: str | None = _join_reasons(record.review_reasons, "mrz_review")
+    else:
+        status, reason = DocumentStatus.done, None
+    artefacts: list[tuple[str, dict[str, Any]]] = [("extract.json", record.to_json())]
+    if page is not None:
+        artefacts.append((f"page-{page.page}.ocr.json", page_ocr_json(page)))
+    return ReadOutcome(
+        status,
+        reason,
+        doc_type=mrz.parsed.type.value if mrz is not None else None,
+        pages=record.pages,
+        fields=fields,
+        mrz_json=mrz.to_json() if mrz is not None else None,
+        seconds=record.seconds,
+        engine=mrz.engine if mrz is not None else "",
+        artefacts=tuple(artefacts),
+        kind=record.kind,
+    )
+
+
+def extract_bytes(data: bytes, name: str, settings: Settings) -> ReadOutcome:
+    """The full extraction of one file's bytes: intake -> ``extract_pages`` (which reads the
+    MRZ once, on the decoded pages) -> entities of the OCR'd page text -> :class:`ReadOutcome`."""
+    from docproc.extract.record import ExtractRecord, extract_pages
+    from docproc.intake import load_pages
+    from docproc.nlp import tag
+
+    start = time.perf_counter()
     try:
-        return summarise(read_bytes(data, name, settings))
+        pages = load_pages(data, filename=name, settings=settings)
+        kind, mrz, fields, page, reasons = extract_pages(pages, lang=settings.ocr_languages)
+        tagged = tag(page.text if page is not None else "")
+    except Exception as exc:  # every failure becomes an outcome with a reason code
+        return ReadOutcome.failure(as_docproc_error(exc), time.perf_counter() - start)
+    record = ExtractRecord(
+        name,
+        "ok",
+        kind=kind,
+        mrz=mrz,
+        fields=fields,
+        entities=tagged["entities"],
+        language=tagged["language"],
+        text=page.text if page is not None else "",
+        review_reasons=tuple(reasons),
+        pages=len(pages),
+        seconds=time.perf_counter() - start,
+    )
+    return summarise_extraction(record, page)
+
+
+def read_outcome(data: bytes, name: str, settings: Settings | None = None) -> ReadOutcome:
+    """Read one file's bytes into a :class:`ReadOutcome` (never raises for a bad file).
+
+    ``settings.extract`` chooses the full extraction (default) or the MRZ only.
+    """
+    settings = settings or get_settings()
+    try:
+        if settings.extract == "mrz":
+            return summarise(read_bytes(data, name, settings))
+        return extract_bytes(data, name, settings)
     except Exception as exc:  # a bug in a stage must not stop a batch
         return ReadOutcome.failure(as_docproc_error(exc))
 
 
 def store_artefacts(store: ObjectStore, document_id: uuid.UUID, outcome: ReadOutcome) -> list[str]:
-    """Write the derived artefacts of ``outcome``; return their keys."""
-    if outcome.mrz_json is None:
-        return []
-    key = derived_key(document_id, "mrz.json")
-    body = json.dumps(outcome.mrz_json, ensure_ascii=False, sort_keys=True).encode()
-    store.put(key, body, "application/json")
-    return [key]
+    """Write the derived artefacts of ``outcome`` under ``derived/<doc-id>/``; return their keys.
+
+    The keys are fixed by the document id (``derived_key``), which links them to the document.
+    """
+    bodies = list(outcome.artefacts)
+    if outcome.mrz_json is not None:
+        bodies.insert(0, ("mrz.json", outcome.mrz_json))
+    keys: list[str] = []
+    for name, body in bodies:
+        key = derived_key(document_id, name)
+        data = json.dumps(body, ensure_ascii=False, sort_keys=True).encode()
+        store.put(key, data, "application/json")
+        keys.append(key)
+    return keys
 
 
 def record_outcome(
@@ -201,6 +303,8 @@ def record_outcome(
     version: int | None = None
     if outcome.fields:
         source = f"mrz:{outcome.engine}" if outcome.engine else "mrz"
+        if outcome.kind:  # the full extraction: "extract:identity+mrz:<engine>", "extract:form"
+            source = f"extract:{outcome.kind}" + (f"+{source}" if outcome.mrz_json else "")
         extraction = repo.save_extraction(
             session, document, outcome.fields, created_by=actor, source=source[:200]
         )

@@ -502,6 +502,19 @@ def fix(
             )
     if not changed:
         raise BadReview("nothing was changed; use Accept instead")
+    # visual-zone, form and entity fields are carried into the new version as they were
+    fields += [
+        FieldValue(
+            f.name,
+            f.value,
+            f.confidence,
+            f.source,
+            f.page,
+            cast(tuple[int, int, int, int] | None, tuple(f.box) if f.box else None),
+        )
+        for f in (latest.fields if latest else ())
+        if f.name not in MRZ_FIELDS
+    ]
     extraction = repo.save_extraction(
         session, document, fields, created_by=actor.username, source="reviewer"
     )

@@ -43,6 +43,18 @@ FIELD_LABELS = {
 }
 
 
+def field_label(name: str) -> str:
+    """A reader's label for a stored field name: MRZ fields by :data:`FIELD_LABELS`, printed
+    ones (``viz.birth_date``, ``form.phone``) by their field, entities (``entity.PERSON.1``) by
+    their label and number."""
+    prefix, _, rest = name.partition(".")
+    if prefix == "entity":
+        label, _, number = rest.partition(".")
+        return label if number in ("", "0") else f"{label} {int(number) + 1}"
+    key = rest or prefix
+    return FIELD_LABELS.get(key, key.replace("_", " ").capitalize())
+
+
 def render(
     state: State, request: Request, name: str, principal: Principal | None, **context: Any
 ) -> HTMLResponse:
@@ -189,6 +201,10 @@ def task_page(task_id: int, request: Request, state: State, principal: Reviewer)
         task=task,
         record=record,
         fields=[(name, FIELD_LABELS[name], values.get(name)) for name in MRZ_FIELDS],
+        # visual-zone, form and entity fields: shown beside the MRZ, not edited here
+        other_fields=[
+            (f.name, field_label(f.name), f) for f in record.fields if f.name not in MRZ_FIELDS
+        ],
         mine=task.state is ReviewState.claimed and task.claimed_by == principal.username,
         reject_reasons=review.REJECT_REASONS,
         page=(info.page + 1) if info else 1,

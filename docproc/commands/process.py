@@ -83,18 +83,23 @@ def process_one(path: Path, services: Services) -> list[str]:
         status = stored.status.value if stored else "?"
         reason = (stored.status_reason or "") if stored else ""
         doc_type = (stored.doc_type or "") if stored else ""
-    name = " ".join(v for v in (values.get("surname"), values.get("given_names")) if v)
+    name = " ".join(v for v in (_value(values, "surname"), _value(values, "given_names")) if v)
     review = reason if status != "done" else ""
     return [
         str(path),
         status,
         doc_type,
-        name,
-        values.get("document_number", ""),
-        values.get("nationality", ""),
-        values.get("birth_date", ""),
+        name or _value(values, "name"),
+        _value(values, "document_number"),
+        _value(values, "nationality"),
+        _value(values, "birth_date"),
         review,
     ]
+
+
+def _value(values: dict[str, str], key: str) -> str:
+    """The MRZ's value of ``key``, else the printed page's (``viz.``) or the form's."""
+    return values.get(key) or values.get(f"viz.{key}") or values.get(f"form.{key}") or ""
 
 
 def run(args: argparse.Namespace) -> int:

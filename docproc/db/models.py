@@ -100,6 +100,7 @@ class FieldSource(StrEnum):
 
     mrz = "mrz"
     viz = "viz"
+    form = "form"
     ner = "ner"
     reviewer = "reviewer"
 
@@ -280,7 +281,11 @@ class Document(Base):
     status: Mapped[DocumentStatus] = mapped_column(
         _enum(DocumentStatus, "document_status"), default=DocumentStatus.queued
     )
-    status_reason: Mapped[str | None] = mapped_column(String(64))
+    # Comma-separated reason codes. SQLite keeps the declared 64 (it does not enforce lengths;
+    # migration 0004 widens PostgreSQL only, rather than rebuilding a referenced table).
+    status_reason: Mapped[str | None] = mapped_column(
+        String(200).with_variant(String(64), "sqlite")
+    )
     batch_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("batches.id", ondelete="SET NULL"), index=True
     )

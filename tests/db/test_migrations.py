@@ -70,7 +70,7 @@ def test_migrate_from_empty_is_idempotent_and_reversible(empty_url: str) -> None
     engine = make_engine(empty_url)
     try:
         with engine.connect() as conn:
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0003"
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0004"
         with engine.begin() as conn:
             config = alembic_config(empty_url)
             config.attributes["connection"] = conn
@@ -162,6 +162,68 @@ def test_upgrade_to_0003_keeps_persons_and_case_links(empty_url: str) -> None:
             assert conn.scalar(text("SELECT name_key FROM persons")) == ""
         with pytest.raises(IntegrityError), engine.begin() as conn:
             conn.execute(text("UPDATE case_persons SET role = 'boss'"))
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_to_0004_keeps_fields_and_accepts_form_fields_and_long_reasons(
+    empty_url: str,
+) -> None:
+    """0004 replaces the field-source CHECK (rebuilding only extraction_fields on SQLite, which
+    nothing references) and makes room for a 200-character status reason."""
+    engine = make_engine(empty_url)
+    document_id, extraction_id = uuid.uuid4(), uuid.uuid4()
+    now = datetime.now(UTC)
+    try:
+        with engine.begin() as conn:
+            config = alembic_config(empty_url)
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0003")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO documents (id, sha256, source_key, media_type, status, attempts,"
+                    " created_at, updated_at) VALUES (:id, :sha, 'originals/x', 'image/png',"
+                    " 'done', 0, :now, :now)"
+                ),
+                {"id": _uuid_param(empty_url, document_id), "sha": "a" * 64, "now": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO extractions (id, document_id, version, created_by, created_at,"
+                    " source) VALUES (:id, :doc, 1, 'w', :now, 'mrz')"
+                ),
+                {
+                    "id": _uuid_param(empty_url, extraction_id),
+                    "doc": _uuid_param(empty_url, document_id),
+                    "now": now,
+                },
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO extraction_fields (extraction_id, name, value, confidence,"
+                    " source) VALUES (:e, 'surname', 'X', 0.9, 'mrz')"
+                ),
+                {"e": _uuid_param(empty_url, extraction_id)},
+            )
+        migrate(empty_url)
+        reason = ",".join(f"mrz_viz_mismatch:field_{i}" for i in range(5))  # 139 characters
+        with engine.begin() as conn:
+            assert conn.scalar(text("SELECT count(*) FROM extractions")) == 1
+            assert conn.scalar(text("SELECT value FROM extraction_fields")) == "X"
+            conn.execute(
+                text(
+                    "INSERT INTO extraction_fields (extraction_id, name, value, source)"
+                    " VALUES (:e, 'form.phone', '0812', 'form')"
+                ),
+                {"e": _uuid_param(empty_url, extraction_id)},
+            )
+            conn.execute(text("UPDATE documents SET status_reason = :r"), {"r": reason})
+            assert conn.scalar(text("SELECT status_reason FROM documents")) == reason
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("UPDATE extraction_fields SET source = 'guess'"))
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("UPDATE extraction_fields SET confidence = 2"))
     finally:
         engine.dispose()
 

@@ -15,6 +15,16 @@
     badge.className = "badge state " + (cls || "");
   }
 
+  const labelOf = Object.fromEntries(labels);
+
+  // "viz.birth_date" -> "Date of birth", "form.phone" -> "phone", "entity.PERSON.0" -> "PERSON"
+  function otherLabel(name) {
+    const [prefix, rest, number] = name.split(".");
+    if (prefix === "entity") return rest + (number && number !== "0" ? " " + (Number(number) + 1) : "");
+    const key = rest === undefined ? prefix : rest;
+    return labelOf[key] || key.replaceAll("_", " ");
+  }
+
   function showRecord(card, doc) {
     setState(card, doc.status.replace("_", " "), doc.status);
     card.querySelector("progress").hidden = true;
@@ -22,9 +32,11 @@
     const record = card.querySelector(".record");
     const body = record.querySelector(".fields tbody");
     body.replaceChildren();
-    for (const [name, label] of labels) {
+    const shown = new Set();
+    const addRow = (name, label) => {
       const value = doc.fields[name];
-      if (value === undefined || value === null) continue;
+      if (value === undefined || value === null) return;
+      shown.add(name);
       const row = body.insertRow();
       const th = document.createElement("th");
       th.textContent = label;
@@ -32,7 +44,13 @@
       const td = row.insertCell();
       td.textContent = value;
       td.dataset.field = name;
-    }
+      const source = row.insertCell();
+      source.className = "muted small";
+      source.textContent = (doc.sources || {})[name] || "";
+    };
+    for (const [name, label] of labels) addRow(name, label);
+    // then the printed page (viz.*), form (form.*) and entity (entity.LABEL.n) fields
+    for (const name of Object.keys(doc.fields)) if (!shown.has(name)) addRow(name, otherLabel(name));
     const checks = record.querySelector(".checks");
     checks.replaceChildren();
     for (const [name, ok] of Object.entries(doc.checks || {})) {
