@@ -168,16 +168,19 @@ def spot_labels(page: PageText, table: LabelTable) -> list[Label]:
             row_labels.append((key, idx, score, i, i + n))
             i += n
         for key, idx, score, start, _end in row_labels:
-            prev = found[-1] if found and found[-1].key == key else None
+            prev = found[-1] if found else None
             first = words[idx[0]]
             if (
                 prev is not None
                 and prev.words[-1] in words
-                and _close(prev.words[-1], first, words)
+                and _close(prev.words[-1], first, words, slash=prev.key != key)
                 and start > 0
             ):
+                # one bilingual label ("Nama / Name"); halves naming different keys
+                # ("Tgl. Lahir / Place/Date of birth") take the longer, more specific one
                 merged = tuple(dict.fromkeys((*prev.words, *(words[k] for k in idx))))
-                found[-1] = Label(key, merged, max(prev.score, score))
+                wider = key if len(idx) > len(prev.words) else prev.key
+                found[-1] = Label(wider, merged, max(prev.score, score))
             else:
                 found.append(Label(key, tuple(words[k] for k in idx), score))
         # a second, inexact label of a key already found is a value that looks like one
@@ -216,11 +219,14 @@ def _with_other_language(lab: Label, row: list[OcrWord], used: set[int]) -> Labe
     return Label(lab.key, (*row[j:i], *lab.words), lab.score)
 
 
-def _close(a: OcrWord, b: OcrWord, row: list[OcrWord]) -> bool:
-    """``b`` follows ``a`` with only a slash (or nothing) between them."""
+def _close(a: OcrWord, b: OcrWord, row: list[OcrWord], *, slash: bool = False) -> bool:
+    """``b`` follows ``a`` with only a slash (or nothing, unless ``slash``) between them."""
     ia, ib = row.index(a), row.index(b)
     between = row[ia + 1 : ib]
     if any(normalise_token(w.text) for w in between):
+        return False
+    joined = a.text[-1:] + "".join(w.text for w in between) + b.text[:1]
+    if slash and "/" not in joined:
         return False
     return b.frame_box[0] - a.frame_box[2] < 4 * max(a.height, b.height)
 

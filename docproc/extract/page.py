@@ -172,8 +172,15 @@ def flatten_background(gray: Image, size: int) -> Image:
     """Divide out the paper's shading (uneven light, tinted or patterned paper): the page
     closed with a ``size`` px disc, wider than any stroke, is the light the print sits on.
     Tesseract binarises a page with one threshold and loses faint print in darker parts."""
-    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    light = cv2.GaussianBlur(cv2.morphologyEx(gray, cv2.MORPH_CLOSE, disc), (0, 0), size / 4)
+    # the light varies slowly: estimate it at a quarter of the resolution or less (a large
+    # disc at full resolution costs seconds on an A4 page)
+    k = min(1.0, 9.0 / size)
+    small = cv2.resize(gray, None, fx=k, fy=k, interpolation=cv2.INTER_AREA) if k < 1 else gray
+    n = max(3, int(size * k) | 1)
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (n, n))
+    light = cv2.GaussianBlur(cv2.morphologyEx(small, cv2.MORPH_CLOSE, disc), (0, 0), n / 4)
+    if k < 1:
+        light = cv2.resize(light, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
     return np.asarray(cv2.divide(gray, light, scale=255), dtype=np.uint8)
 
 
@@ -295,6 +302,8 @@ def prepare(
             cv2.warpAffine(gray, m, (out_w, out_h), flags=cv2.INTER_CUBIC, borderValue=(border,)),
             dtype=np.uint8,
         )
+    if height > 0:
+        gray = flatten_background(gray, 2 * round(1.5 * height * scale) + 1)
     if denoise and _noise_sigma(gray) > 3.0:
         gray = np.asarray(
             cv2.fastNlMeansDenoising(gray, None, h=12, templateWindowSize=7, searchWindowSize=15),
