@@ -62,6 +62,10 @@ def test_a_desk_officer_uploads_a_scan_and_sees_the_record(
     surname = page.locator("td[data-field=surname]")
     expect(surname).to_have_text("LESTARI", timeout=READ_TIMEOUT_MS)
     expect(page.locator(".upload .state")).to_have_text(re.compile("done|needs review"))
+    # the printed visual zone beside the MRZ, each row with its source
+    printed = page.locator("tr", has=page.locator("td[data-field='viz.document_number']"))
+    expect(printed).to_contain_text("viz")
+    expect(page.locator("tr", has=surname)).to_contain_text("mrz")
     mrz = page.locator(".mrz img")
     expect(mrz).to_be_visible()
     _wait_for_image(mrz)
@@ -92,6 +96,7 @@ def test_a_reviewer_fixes_a_given_name_with_the_keyboard_and_the_audit_shows_it(
     reviewer.keyboard.press("Enter")
     reviewer.wait_for_url(f"{live_server.url}/review/{task['task_id']}")
     _wait_for_image(reviewer.locator(".scan img"))
+    expect(reviewer.locator("#other-fields")).to_contain_text("viz")
 
     given = reviewer.locator("#f-given_names")
     old_value = given.input_value()
