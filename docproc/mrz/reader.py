@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -22,7 +22,7 @@ from docproc.mrz.countries import is_known_code
 from docproc.mrz.detect import LineBox, ZoneCandidate, find_zones
 from docproc.mrz.model import MRZRead, ParsedMRZ
 from docproc.mrz.parse import field_spans, mrz_likelihood, normalise_line, parse_mrz
-from docproc.ocr.glyphs import cut_cells, fit_grid, frame_x, get_classifier
+from docproc.ocr.glyphs import CellGrid, cut_cells, fit_grid, frame_x, get_classifier
 from docproc.ocr.ppocr import (
     LOOKALIKE,
     MRZ_ALPHABET,
@@ -145,6 +145,13 @@ def _tesseract_line(crop: Image) -> _Reading:
 _MRZ_WIDTHS = (30, 36, 44)
 
 
+def _greedy(per: Sequence[_Reading]) -> _Reading:
+    """A line's plain PP-OCR reading (not forced to a length, not the glyph reader's)."""
+    return next(
+        (r for r in per if r.source.startswith("ppocr") and not r.source.endswith("L")), per[0]
+    )
+
+
 def glyph_anchors(
     readings: Sequence[_Reading], width: int, shape: tuple[int, ...]
 ) -> list[tuple[int, float]] | None:
@@ -203,7 +210,8 @@ def _glyph_readings(
     for ln, per in zip(lines, readings, strict=True):
         gray = np.asarray(cv2.cvtColor(_crop(image, ln, 0), cv2.COLOR_BGR2GRAY), np.uint8)
         grid = fit_grid(gray, width, glyph_anchors(per, width, gray.shape))
-        cells.append(cut_cells(gray, grid) if grid is not None else np.zeros((0, 1, 1), np.float32))
+        empty = np.zeros((0, 1, 1), np.float32)
+        cells.append(_aligned_cells(gray, grid) if grid is not None else empty)
     filled = [c for c in cells if len(c)]
     if not filled:
         return [None] * len(lines)
@@ -214,27 +222,46 @@ def _glyph_readings(
         if not len(c):
             out.append(None)
             continue
-        d = dist[at : at + len(c)]
+        out.append(_glyph_reading(dist[at : at + len(c)], clf.alphabet))
         at += len(c)
-        top = d.argmax(axis=1)
-        text = "".join(clf.alphabet[k] for k in top)
-        alt = [clf.alphabet.find(LOOKALIKE.get(ch, "")) for ch in text]
-        out.append(
-            _Reading(
-                text,
-                [float(d[i, k]) for i, k in enumerate(top)],
-                "glyph",
-                [float(d[i, a]) if a >= 0 else 0.0 for i, a in enumerate(alt)],
-                dist=d,
-            )
-        )
     return out
+
+
+def _aligned_cells(gray: Image, grid: CellGrid) -> npt.NDArray[np.float32]:
+    """Cells of the grid, or of the grid one pitch left or right when that one has a glyph in
+    both end cells and this one does not (every MRZ position holds a glyph, fillers included;
+    anchors from a reading that put a character in the wrong place shift the whole grid)."""
+    best: tuple[float, npt.NDArray[np.float32]] | None = None
+    for k in (0, -1, 1):
+        cells = cut_cells(gray, replace(grid, x0=grid.x0 + k * grid.pitch))
+        ink = cells.reshape(len(cells), -1).sum(axis=1)
+        typical = float(np.median(ink)) or 1.0
+        ends = min(float(ink[0]), float(ink[-1])) / typical
+        if ends >= 0.3:
+            return cells
+        if best is None or ends > best[0]:
+            best = (ends, cells)
+    assert best is not None
+    return best[1]
+
+
+def _glyph_reading(d: npt.NDArray[np.float32], alphabet: str) -> _Reading:
+    top = d.argmax(axis=1)
+    text = "".join(alphabet[k] for k in top)
+    alt = [alphabet.find(LOOKALIKE.get(ch, "")) for ch in text]
+    return _Reading(
+        text,
+        [float(d[i, k]) for i, k in enumerate(top)],
+        "glyph",
+        [float(d[i, a]) if a >= 0 else 0.0 for i, a in enumerate(alt)],
+        dist=d,
+    )
 
 
 def _add_glyph_readings(
     image: Image, lines: Sequence[LineBox], readings: Sequence[list[_Reading]]
 ) -> None:
-    width = _target_width([per[-1].text for per in readings])
+    width = _target_width([_greedy(per).text for per in readings])
     for per, g in zip(readings, _glyph_readings(image, lines, readings, width), strict=True):
         if g is not None:
             per.append(g)
@@ -459,6 +486,25 @@ def _lookalike_evidence(zr: _ZoneRead) -> set[tuple[int, int]]:
     return out
 
 
+# The glyph reader's probability for a character above which an O/0 at that place is settled.
+GLYPH_SURE = 0.995
+
+
+def _glyph_sure(zr: _ZoneRead) -> set[tuple[int, int]]:
+    """Positions of the final lines where the glyph reader read the same character, sure of it."""
+    out: set[tuple[int, int]] = set()
+    for line, final in enumerate(zr.parsed.lines):
+        g = _glyph_of(zr.readings[line])
+        if g is None or len(g.text) != len(final):
+            continue
+        out.update(
+            (line, col)
+            for col, ch in enumerate(final)
+            if g.text[col] == ch and g.probs[col] >= GLYPH_SURE
+        )
+    return out
+
+
 def _plausible_swap(rows: list[list[str]], picks: Sequence[tuple[int, int]]) -> bool:
     """A swapped-in letter next to digits only (or a digit among letters only) would stand out
     to the recogniser; such a look-alike reading is not a real alternative."""
@@ -473,15 +519,18 @@ def _plausible_swap(rows: list[list[str]], picks: Sequence[tuple[int, int]]) -> 
 
 
 def check_blind_fields(
-    parsed: ParsedMRZ, doubtful: set[tuple[int, int]] | None = None
+    parsed: ParsedMRZ,
+    doubtful: set[tuple[int, int]] | None = None,
+    sure: set[tuple[int, int]] | None = None,
 ) -> list[str]:
     """Alphanumeric fields whose check digits cannot tell the reading from a look-alike.
 
     Two swapped look-alikes can leave every check digit intact (O and 0 at weights 7 and 3 add
     240, a multiple of 10). When another plausible reading with one or two such swaps also passes
     every check, the check digits prove nothing about those characters and a person must look.
-    O and 0 are always candidates (the recogniser cannot tell them apart in OCR-B); other
-    look-alikes only where a reading gave the other glyph some probability (``doubtful``).
+    O and 0 are candidates (the line recogniser cannot tell them apart in OCR-B) unless the glyph
+    reader is sure of them (``sure``); other look-alikes only where a reading gave the other
+    glyph some probability (``doubtful``).
     """
     blind: list[str] = []
     spans = field_spans(parsed)
@@ -490,7 +539,7 @@ def check_blind_fields(
             (ln, col)
             for ln, s, e in spans.get(name, ())
             for col in range(s, e)
-            if parsed.lines[ln][col] in "0O"
+            if (parsed.lines[ln][col] in "0O" and (sure is None or (ln, col) not in sure))
             or (parsed.lines[ln][col] in _SWAP and doubtful is not None and (ln, col) in doubtful)
         ]
         if _has_blind_swap(parsed, name, positions):
@@ -513,7 +562,10 @@ def _has_blind_swap(parsed: ParsedMRZ, name: str, positions: list[tuple[int, int
 
 
 def review_reasons(
-    parsed: ParsedMRZ, conf: dict[str, float], doubtful: set[tuple[int, int]] | None = None
+    parsed: ParsedMRZ,
+    conf: dict[str, float],
+    doubtful: set[tuple[int, int]] | None = None,
+    sure: set[tuple[int, int]] | None = None,
 ) -> list[str]:
     reasons = [f"check_failed:{name}" for name, ok in parsed.checks.items() if not ok]
     if not parsed.valid and not reasons:
@@ -521,7 +573,8 @@ def review_reasons(
     reasons += [w for w in parsed.warnings if w.startswith(_REVIEW_WARNINGS)]
     reasons += [f"low_confidence:{name}" for name, c in conf.items() if c < REVIEW_THRESHOLD]
     if parsed.valid:
-        reasons += [f"check_blind:{name}" for name in check_blind_fields(parsed, doubtful)]
+        blind = check_blind_fields(parsed, doubtful, sure)
+        reasons += [f"check_blind:{name}" for name in blind]
     return reasons
 
 
@@ -600,8 +653,7 @@ def _read_harder(image: Image, attempt: _Attempt, engine: PPOCR, deep: bool) -> 
 
 def _reading_pitch(attempt: _Attempt) -> float | None:
     """Character pitch in image pixels from where the recogniser peaked along the longest line."""
-    per = max(attempt.readings, key=lambda p: len(p[-1].text))
-    r = per[-1]
+    r = max((_greedy(p) for p in attempt.readings), key=lambda g: len(g.text))
     if len(r.frames) < 6 or len(r.frames) != len(r.text):
         return None
     slope = float(np.polyfit(np.arange(len(r.frames)), np.array(r.frames, float), 1)[0])
@@ -614,7 +666,7 @@ def _stretch_truncated(image: Image, attempt: _Attempt, engine: PPOCR) -> _Attem
     fillers starts. Stretch the zone to a full MRZ line at the pitch read so far (to the right,
     where fillers run, else to the left) and read it again."""
     lines = attempt.lines
-    read = max(len(per[-1].text) for per in attempt.readings)
+    read = max(len(_greedy(per).text) for per in attempt.readings)
     if read == 0 or read >= min(_MRZ_WIDTHS) - 3:
         return None
     pitch = _reading_pitch(attempt) or lines[0].length / (read + 0.5)
@@ -653,7 +705,7 @@ def _add_missed_line(
     sides = [_neighbour_lines(lines, above=True), _neighbour_lines(lines, above=False)]
     boxes = [ln for side in sides for ln in side]
     got = engine.recognise([_crop(image, ln, 0) for ln in boxes])
-    typical = max(len(r[-1].text) for r in readings)
+    typical = max(len(_greedy(r).text) for r in readings)
     lines, readings = list(lines), list(readings)
     at = 0
     for k, side in enumerate(sides):
@@ -815,7 +867,7 @@ def read_page(
     if best is None:
         return None
     conf = field_confidence(best)
-    reasons = review_reasons(best.parsed, conf, _lookalike_evidence(best))
+    reasons = review_reasons(best.parsed, conf, _lookalike_evidence(best), _glyph_sure(best))
     quad = best.zone.quad()
     return MRZRead(
         parsed=best.parsed,

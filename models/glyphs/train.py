@@ -130,6 +130,20 @@ def evaluate(model, x: np.ndarray, y: np.ndarray) -> dict[str, float]:  # type: 
     return out
 
 
+def _without_cache(argv: list[str]) -> str:
+    """The command line minus --cache PATH (the cache only saves re-cutting the same cells)."""
+    out: list[str] = []
+    skip = False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--cache":
+            skip = True
+        elif not a.startswith("--cache="):
+            out.append(a)
+    return " ".join(out)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--docs", type=int, default=700)
@@ -137,6 +151,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--jitter", type=int, default=2)
+    ap.add_argument("--max-cells", type=int, default=0, help="train on a random subset this big")
     ap.add_argument("--cache", type=Path, help="keep the cut cells here (npz) and reuse them")
     args = ap.parse_args()
 
@@ -157,6 +172,10 @@ def main() -> int:
         vx, vy = collect(args.val_docs, 200_000 + args.seed, 0, rng)
         if args.cache:
             np.savez_compressed(args.cache, x=x, y=y, vx=vx, vy=vy)
+    if args.max_cells and len(y) > args.max_cells:
+        # a fresh generator, so a run from --cache picks the same subset as one without
+        pick = np.random.default_rng(args.seed).choice(len(y), args.max_cells, replace=False)
+        x, y = x[pick], y[pick]
     print(f"{len(y)} training cells, {len(vy)} validation cells", flush=True)
 
     model = build_model()
@@ -179,7 +198,7 @@ def main() -> int:
             loss.backward()
             opt.step()
             sched.step()
-            total += float(loss) * len(b)
+            total += float(loss.detach()) * len(b)
         figures = evaluate(model, vx, vy)
         print(f"epoch {epoch + 1}: loss {total / len(ty):.4f} val {figures}", flush=True)
 
@@ -198,7 +217,7 @@ def main() -> int:
     meta = {
         "alphabet": MRZ_ALPHABET,
         "cell": [CELL_H, CELL_W],
-        "command": "models/glyphs/train.py " + " ".join(sys.argv[1:]),
+        "command": "models/glyphs/train.py " + _without_cache(sys.argv[1:]),
         "training_cells": len(y),
         "validation": evaluate(model, vx, vy),
         "minutes": round((time.time() - started) / 60, 1),
