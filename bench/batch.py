@@ -1,12 +1,14 @@
 """Throughput of the pipeline: the embedded runner against Celery with 1 and 2 workers.
 
-    .venv/bin/python bench/batch.py --count 1000
+    .venv/bin/python bench/batch.py --count 1000 [--extract full|mrz] [--runs celery1,celery2]
 
 Renders ``--count`` synthetic documents (docproc.synth), then processes them three ways, each
 with a fresh SQLite database and folder store: ``docproc batch`` in-process (one process), and
 Celery workers (``celery -A docproc.worker worker -c 1``, one and two of them) fed through Redis.
 Prints documents per minute, the peak resident memory of each worker process (VmHWM) and the
-scaling ratio from one to two Celery workers. Needs Redis (``--broker``, default
+scaling ratio from one to two Celery workers; each run's line is printed as soon as it ends.
+``--extract`` sets DOCPROC_EXTRACT for every worker (full records by default; ``mrz`` is the fast
+batch mode that reads the MRZ only). Needs Redis (``--broker``, default
 redis://127.0.0.1:6379/12).
 """
 
@@ -42,12 +44,16 @@ class Run:
         return 60.0 * self.documents / self.seconds if self.seconds else 0.0
 
 
+EXTRACT = "full"  # set from --extract: what every worker runs (DOCPROC_EXTRACT)
+
+
 def _env(data_dir: Path, broker: str, queue: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOCPROC_")}
     env.update(
         DOCPROC_DATA_DIR=str(data_dir),
         DOCPROC_BROKER_URL=broker,
         DOCPROC_QUEUE=queue,
+        DOCPROC_EXTRACT=EXTRACT,
         OMP_THREAD_LIMIT="1",
     )
     return env
@@ -171,34 +177,60 @@ def run_celery(images: Path, work: Path, workers: int, broker: str) -> Run:
     return Run(f"celery, {workers} worker(s)", len(ids), seconds, peaks)
 
 
+RUNS = ("embedded", "celery1", "celery2")
+
+
 def main() -> int:
+    global EXTRACT
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/12")
+    parser.add_argument(
+        "--extract",
+        choices=["full", "mrz"],
+        default="full",
+        help="DOCPROC_EXTRACT for the workers: full records (default) or the MRZ only",
+    )
+    parser.add_argument(
+        "--runs", default=",".join(RUNS), help=f"comma-separated subset of {', '.join(RUNS)}"
+    )
     args = parser.parse_args()
+    EXTRACT = args.extract
+    wanted = [r.strip() for r in args.runs.split(",") if r.strip()]
+    unknown = sorted(set(wanted) - set(RUNS))
+    if unknown:
+        parser.error(f"unknown runs: {', '.join(unknown)}")
     from docproc.synth import generate
 
+    print(
+        f"{args.count} synthetic documents (seed {args.seed}), {os.cpu_count()} CPUs, "
+        f"DOCPROC_EXTRACT={args.extract}",
+        flush=True,
+    )
+    print(f"{'run':<24} {'docs':>5} {'seconds':>8} {'docs/min':>9}  peak RSS per worker (MB)")
+    runs: dict[str, Run] = {}
     with tempfile.TemporaryDirectory(prefix="docproc-bench-") as tmp:
         work = Path(tmp)
         generate(args.count, args.seed, work / "synth")
         images = work / "synth" / "images"
-        runs = [
-            run_embedded(images, work),
-            run_celery(images, work, 1, args.broker),
-            run_celery(images, work, 2, args.broker),
-        ]
-    print(f"{args.count} synthetic documents (seed {args.seed}), {os.cpu_count()} CPUs")
-    print(f"{'run':<24} {'docs':>5} {'seconds':>8} {'docs/min':>9}  peak RSS per worker (MB)")
-    for run in runs:
-        rss = ", ".join(f"{mb:.0f}" for mb in run.peak_rss_mb)
-        print(
-            f"{run.label:<24} {run.documents:>5} {run.seconds:>8.1f} {run.per_minute:>9.1f}  {rss}"
-        )
-    ratio = runs[2].per_minute / runs[1].per_minute if runs[1].per_minute else 0.0
-    print(f"scaling 1 -> 2 Celery workers: x{ratio:.2f}")
+        for name in wanted:
+            if name == "embedded":
+                run = run_embedded(images, work)
+            else:
+                run = run_celery(images, work, int(name[-1]), args.broker)
+            runs[name] = run
+            rss = ", ".join(f"{mb:.0f}" for mb in run.peak_rss_mb)
+            print(
+                f"{run.label:<24} {run.documents:>5} {run.seconds:>8.1f} "
+                f"{run.per_minute:>9.1f}  {rss}",
+                flush=True,
+            )
+    if "celery1" in runs and "celery2" in runs and runs["celery1"].per_minute:
+        ratio = runs["celery2"].per_minute / runs["celery1"].per_minute
+        print(f"scaling 1 -> 2 Celery workers: x{ratio:.2f}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())
