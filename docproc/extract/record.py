@@ -80,6 +80,13 @@ def mrz_angle(mrz: MRZRead) -> float:
     return math.degrees(math.atan2(y1 - y0, x1 - x0))
 
 
+def implausible_mrz(mrz: MRZRead) -> bool:
+    """An MRZ reading that is likelier other text: not valid, low confidence, and neither
+    date a real date."""
+    p = mrz.parsed
+    return not p.valid and mrz.confidence < 0.5 and p.birth_date is None and p.expiry_date is None
+
+
 def upright_page(page_image: PageImage, *, lang: str | None, forms: bool) -> PageText:
     """OCR of a page without an MRZ to turn it by: lines running up or down are turned a
     quarter either way, level ones read as they are and, when few labels (visual-zone, or
@@ -121,6 +128,12 @@ def extract_pages(
         fields, form_reasons = extract_form(page)
         return "form", None, fields, page, form_reasons
     mrz, _ = read_pages(pages)
+    if mrz is not None and kind == "auto" and implausible_mrz(mrz):
+        # a form line or two read as an MRZ that passes no date check: a form is a form
+        plain = upright_page(pages[0], lang=lang, forms=True)
+        if looks_like_form(plain):
+            fields, form_reasons = extract_form(plain)
+            return "form", None, fields, plain, form_reasons
     page_image = pages[mrz.page] if mrz is not None and mrz.page < len(pages) else pages[0]
     frame = frame_from_mrz(mrz.quad, len(mrz.parsed.lines[0])) if mrz is not None else None
     if frame is not None:

@@ -15,11 +15,12 @@ from docproc.extract.layout import match_label
 from docproc.extract.normalise import normalise_sex, repair_symbols
 from docproc.extract.page import flatten_background, text_is_vertical
 from docproc.extract.prior import agreement, expected_values, shape_ok
-from docproc.extract.record import extract_pages
+from docproc.extract.record import extract_file, extract_pages
 from docproc.extract.viz import VIZ_LABELS, code_value
 from docproc.intake import PageImage
 from docproc.mrz.model import MRZType
 from docproc.mrz.parse import parse_mrz
+from docproc.synth.forms import degrade_form, render_form
 from docproc.synth.generate import make_sample
 from docproc.synth.mrzgen import SynthDoc, random_document
 from docproc.synth.render import LAYOUTS
@@ -233,3 +234,19 @@ def _truth(entry: dict[str, Any], key: str) -> str:
     if key == "document_number":
         return str(entry["fields"]["document_number"])
     return str(entry["viz_text"][key]).upper()
+
+
+def test_a_form_misread_as_an_mrz_is_still_a_form(tmp_path: Any) -> None:
+    # a degraded Indonesian form whose family-members and phone lines the MRZ reader takes for
+    # a two-line zone that passes no date check: auto must read it as a form, like --kind form
+    rendered = render_form(4243017, "id")
+    image, quality = degrade_form(rendered.image, 4243017)
+    path = tmp_path / "form.jpg"
+    cv2.imwrite(
+        str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality]
+    )
+    auto = extract_file(path).to_json()
+    known = extract_file(path, kind="form").to_json()
+    assert auto["kind"] == "form" and auto["mrz"] is None
+    assert auto["fields"] == known["fields"]
+    assert auto["fields"]["name"]["value"] == rendered.truth["name"].upper()
