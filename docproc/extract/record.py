@@ -80,6 +80,18 @@ def mrz_angle(mrz: MRZRead) -> float:
     return math.degrees(math.atan2(y1 - y0, x1 - x0))
 
 
+def may_be_form(page_image: PageImage) -> bool:
+    """A page shaped like a form: portrait (A4 is 1.41 high to 1 wide), its text level. Cards
+    and passport pages are landscape, or portrait only when turned a quarter."""
+    h, w = page_image.image.shape[:2]
+    if h < 1.3 * w:
+        return False
+    gray = page_image.image
+    if gray.ndim == 3:
+        gray = np.asarray(cv2.cvtColor(gray, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
+    return not text_is_vertical(gray)
+
+
 def implausible_mrz(mrz: MRZRead) -> bool:
     """An MRZ reading that is likelier other text: not valid, low confidence, and neither
     date a real date."""
@@ -127,6 +139,12 @@ def extract_pages(
         page = ocr_page(pages[0].image, page=pages[0].index, lang=lang)
         fields, form_reasons = extract_form(page)
         return "form", None, fields, page, form_reasons
+    if kind == "auto" and may_be_form(pages[0]):
+        # the cheap path first: a page full of form labels needs no MRZ search (seconds on A4)
+        plain = ocr_page(pages[0].image, page=pages[0].index, lang=lang)
+        if looks_like_form(plain):
+            fields, form_reasons = extract_form(plain)
+            return "form", None, fields, plain, form_reasons
     mrz, _ = read_pages(pages)
     if mrz is not None and kind == "auto" and implausible_mrz(mrz):
         # a form line or two read as an MRZ that passes no date check: a form is a form

@@ -78,9 +78,7 @@ def test_expired() -> None:
 
 def test_date_order() -> None:
     # issued before birth
-    assert date_rules(date(1990, 1, 1), date(1989, 1, 1), date(2030, 1, 1), TODAY) == [
-        "date_order"
-    ]
+    assert date_rules(date(1990, 1, 1), date(1989, 1, 1), date(2030, 1, 1), TODAY) == ["date_order"]
     # expires before issue
     assert "date_order" in date_rules(None, date(2025, 1, 1), date(2024, 1, 1), TODAY)
 

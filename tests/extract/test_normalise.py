@@ -55,8 +55,17 @@ def test_place_and_date_of_birth_split() -> None:
 
 @pytest.mark.parametrize(
     ("text", "sex"),
-    [("L/M", "M"), ("P/F", "F"), ("M", "M"), ("F", "F"), ("X", "X"), ("Laki-laki", "M"),
-     ("PEREMPUAN", "F"), ("female", "F"), ("", None)],
+    [
+        ("L/M", "M"),
+        ("P/F", "F"),
+        ("M", "M"),
+        ("F", "F"),
+        ("X", "X"),
+        ("Laki-laki", "M"),
+        ("PEREMPUAN", "F"),
+        ("female", "F"),
+        ("", None),
+    ],
 )
 def test_sex(text: str, sex: str | None) -> None:
     assert normalise_sex(text) == sex
@@ -71,9 +80,17 @@ def test_icao_names_transliterate_and_drop_punctuation() -> None:
 
 @pytest.mark.parametrize(
     ("name", "code"),
-    [("AFGHANISTAN", "AFG"), ("Afganistan", "AFG"), ("TIONGKOK", "CHN"), ("MYANMAR", "MMR"),
-     ("STATELESS PERSON", "XXA"), ("PENGUNGSI", "XXB"), ("REFUGEE (OTHER)", "XXC"),
-     ("SRI LANKA", "LKA"), ("ATLANTIS", None)],
+    [
+        ("AFGHANISTAN", "AFG"),
+        ("Afganistan", "AFG"),
+        ("TIONGKOK", "CHN"),
+        ("MYANMAR", "MMR"),
+        ("STATELESS PERSON", "XXA"),
+        ("PENGUNGSI", "XXB"),
+        ("REFUGEE (OTHER)", "XXC"),
+        ("SRI LANKA", "LKA"),
+        ("ATLANTIS", None),
+    ],
 )
 def test_country_names_map_to_icao_codes(name: str, code: str | None) -> None:
     assert country_code(name) == code

@@ -65,8 +65,12 @@ def test_page_ocr_language_is_configurable_per_call() -> None:
 @pytest.mark.parametrize("angle", [-4.0, 3.0])
 def test_skewed_page_is_straightened_and_boxes_map_back(angle: float) -> None:
     image, origins = _text_page(
-        ["Kewarganegaraan / Nationality", "AFGHANISTAN", "Alamat di Indonesia / Address",
-         "Jl. Kebon Sirih No. 12, Jakarta Pusat"]
+        [
+            "Kewarganegaraan / Nationality",
+            "AFGHANISTAN",
+            "Alamat di Indonesia / Address",
+            "Jl. Kebon Sirih No. 12, Jakarta Pusat",
+        ]
     )
     h, w = image.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
@@ -120,8 +124,9 @@ def test_changed_visual_zone_value_is_caught_by_the_cross_check() -> None:
     fields = dict(doc.fields)
     fields["birth_date"] = "1961-02-03" if fields["birth_date"] != "1961-02-03" else "1962-02-03"
     fields["sex"] = "M" if doc.fields["sex"] == "F" else "F"
-    tampered = type(doc)(doc.type, doc.document_code, doc.mrz, fields, doc.name_truncated,
-                         doc.name_pool)
+    tampered = type(doc)(
+        doc.type, doc.document_code, doc.mrz, fields, doc.name_truncated, doc.name_pool
+    )
     image, _, _ = make_sample(tampered, 5, None)
     bgr = _u8(cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
     _, mrz, _, _, reasons = extract_pages([PageImage(0, bgr, "png", 300.0)])
@@ -160,8 +165,10 @@ def test_low_confidence_form_values_are_flagged() -> None:
         cv2.GaussianBlur(region, (0, 0), 2.2) + rng.normal(0, 60, region.shape), 0, 255
     ).astype(np.uint8)
     fields, reasons = extract_form(ocr_page(image))
-    assert "phone" not in fields or fields["phone"].value != rendered.truth["phone"] or (
-        "low_confidence:phone" in reasons
+    assert (
+        "phone" not in fields
+        or fields["phone"].value != rendered.truth["phone"]
+        or ("low_confidence:phone" in reasons)
     )
     if "phone" in fields and fields["phone"].confidence < 0.75:
         assert "low_confidence:phone" in reasons

@@ -15,7 +15,7 @@ from docproc.extract.layout import match_label
 from docproc.extract.normalise import normalise_sex, repair_symbols
 from docproc.extract.page import flatten_background, text_is_vertical
 from docproc.extract.prior import agreement, expected_values, shape_ok
-from docproc.extract.record import extract_file, extract_pages
+from docproc.extract.record import extract_file, extract_pages, may_be_form
 from docproc.extract.viz import VIZ_LABELS, code_value
 from docproc.intake import PageImage
 from docproc.mrz.model import MRZType
@@ -250,3 +250,14 @@ def test_a_form_misread_as_an_mrz_is_still_a_form(tmp_path: Any) -> None:
     assert auto["kind"] == "form" and auto["mrz"] is None
     assert auto["fields"] == known["fields"]
     assert auto["fields"]["name"]["value"] == rendered.truth["name"].upper()
+
+
+def test_only_level_portrait_pages_are_tried_as_forms_before_the_mrz_search() -> None:
+    rendered = render_form(5, "en")
+    form, _ = degrade_form(rendered.image, 5)
+    card = _bgr(_sample(MRZType.TD1, "shape", 17)[0])
+    assert may_be_form(PageImage(0, _bgr(form), "jpeg", 200.0))
+    assert not may_be_form(PageImage(0, card, "png", 300.0))  # landscape
+    turned = np.ascontiguousarray(np.rot90(_bgr(_sample(MRZType.TD3, "shape", 18)[0])))
+    assert turned.shape[0] >= 1.3 * turned.shape[1]
+    assert not may_be_form(PageImage(0, turned, "png", 300.0))  # portrait, but text runs up
