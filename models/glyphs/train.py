@@ -10,7 +10,7 @@ Reproducible on the CPU in minutes (PyTorch is needed only here: ``pip install -
    cells are cut exactly as at run time, and label every cell with the ground truth character
    (lines whose reading is too far from the truth are left out: a mislabelled cell teaches
    nothing). Each line is cut twice more with the grid jittered, for robustness.
-3. Train a small CNN (three conv blocks, ~90k parameters), report accuracy on separately
+3. Train a small CNN (three conv blocks, ~140k parameters), report accuracy on separately
    seeded validation documents (overall and on the look-alike pairs O/0, I/1, B/8, S/5, Z/2,
    G/6, K/<), export ``ocrb_cells.onnx`` and ``ocrb_cells.json`` (alphabet, figures, command).
 """
