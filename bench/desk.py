@@ -5,7 +5,12 @@ desk user with an API token, then uploads the sample scans (each made unique by 
 the image data, so none is a duplicate) from N threads at once and polls each document until its
 record is finished. Prints p50/p95/max and the wall time.
 
-    .venv/bin/python bench/desk.py --uploads 20 --workers 4
+    .venv/bin/python bench/desk.py --uploads 20 --dispatch celery --celery-workers 2
+    .venv/bin/python bench/desk.py --uploads 20 --workers 2      # reading threads in the server
+
+With ``--dispatch celery`` the server only stores and queues (``DOCPROC_DISPATCH=celery``, Redis
+at ``--broker``, a queue of its own) and ``--celery-workers`` Celery worker processes started
+here (``-c 1`` each, sharing the server's data folder) read the scans.
 """
 
 from __future__ import annotations
@@ -13,12 +18,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -60,10 +67,42 @@ def _one(base: str, token: str, index: int) -> tuple[float, str]:
             time.sleep(0.25)
 
 
+def _celery_worker(env: dict[str, str], index: int) -> subprocess.Popen[bytes]:
+    celery = Path(sys.executable).parent / "celery"
+    return subprocess.Popen(
+        [
+            str(celery),
+            "-A",
+            "docproc.worker",
+            "worker",
+            "--pool",
+            "prefork",
+            "-c",
+            "1",
+            "-Q",
+            env["DOCPROC_QUEUE"],
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"desk{index}-{env['DOCPROC_QUEUE']}@%h",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--uploads", type=int, default=20)
     parser.add_argument("--workers", type=int, default=4, help="DOCPROC_WORKERS of the server")
+    parser.add_argument("--dispatch", choices=["thread", "celery"], default="celery")
+    parser.add_argument("--celery-workers", type=int, default=2)
+    parser.add_argument("--broker", default="redis://127.0.0.1:6379/13")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="docproc-bench-") as folder:
@@ -71,6 +110,15 @@ def main() -> int:
         env.pop("DOCPROC_DATABASE_URL", None)
         env.pop("DOCPROC_STORAGE_URL", None)
         env.pop("DOCPROC_DISPATCH", None)
+        celery: list[subprocess.Popen[bytes]] = []
+        if args.dispatch == "celery":
+            queue = f"docproc-desk-bench-{uuid.uuid4().hex[:8]}"
+            env.update(
+                DOCPROC_DISPATCH="celery",
+                DOCPROC_BROKER_URL=args.broker,
+                DOCPROC_QUEUE=queue,
+                OMP_THREAD_LIMIT="1",
+            )
         subprocess.run(
             [*DOCPROC, "user", "add", "bench", "--role", "desk", "--password-stdin"],
             input="bench-password-123\n",
@@ -90,6 +138,8 @@ def main() -> int:
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen([*DOCPROC, "serve", "--port", str(port)], env=env, cwd=ROOT)
+        if args.dispatch == "celery":
+            celery = [_celery_worker(env, i) for i in range(args.celery_workers)]
         try:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
@@ -106,6 +156,10 @@ def main() -> int:
                 results = list(pool.map(lambda i: _one(base, token, i), range(args.uploads)))
             wall = time.perf_counter() - start
         finally:
+            for worker in celery:
+                os.killpg(worker.pid, signal.SIGTERM)
+            for worker in celery:
+                worker.wait(timeout=60)
             server.terminate()
             try:
                 server.wait(timeout=15)
@@ -119,7 +173,9 @@ def main() -> int:
         statuses[status] = statuses.get(status, 0) + 1
     report = {
         "uploads": args.uploads,
-        "server_workers": args.workers,
+        "dispatch": args.dispatch,
+        "reading_processes": args.celery_workers if args.dispatch == "celery" else 0,
+        "server_threads": args.workers if args.dispatch == "thread" else 0,
         "p50_s": round(statistics.median(seconds), 2),
         "p95_s": round(_percentile(seconds, 0.95), 2),
         "max_s": round(max(seconds), 2),
