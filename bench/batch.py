@@ -108,7 +108,7 @@ def run_celery(images: Path, work: Path, workers: int, broker: str) -> Run:
     from docproc.db.models import Document
     from docproc.ingest import upload
     from docproc.pipeline import TERMINAL_STATUSES, open_services
-    from docproc.worker import make_celery, make_dispatcher
+    from docproc.worker import make_celery, make_dispatcher, worker_argv
 
     data_dir = work / f"celery-{workers}"
     queue = f"docproc-bench-{uuid.uuid4().hex[:8]}"
@@ -117,24 +117,7 @@ def run_celery(images: Path, work: Path, workers: int, broker: str) -> Run:
     services = open_services(settings, migrate=True)
     procs = [
         subprocess.Popen(
-            [
-                str(BIN / "celery"),
-                "-A",
-                "docproc.worker",
-                "worker",
-                "--pool",
-                "prefork",
-                "-c",
-                "1",
-                "-Q",
-                queue,
-                "--loglevel",
-                "WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "-n",
-                f"bench{i}-{queue}@%h",
-            ],
+            worker_argv(queue, f"bench{i}-{queue}"),
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -68,26 +68,11 @@ def _one(base: str, token: str, index: int) -> tuple[float, str]:
 
 
 def _celery_worker(env: dict[str, str], index: int) -> subprocess.Popen[bytes]:
-    celery = Path(sys.executable).parent / "celery"
+    from docproc.worker import worker_argv
+
+    queue = env["DOCPROC_QUEUE"]
     return subprocess.Popen(
-        [
-            str(celery),
-            "-A",
-            "docproc.worker",
-            "worker",
-            "--pool",
-            "prefork",
-            "-c",
-            "1",
-            "-Q",
-            env["DOCPROC_QUEUE"],
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "-n",
-            f"desk{index}-{env['DOCPROC_QUEUE']}@%h",
-        ],
+        worker_argv(queue, f"desk{index}-{queue}"),
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

@@ -18,10 +18,12 @@ import contextlib
 import logging
 import os
 import socket
+import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from celery import Celery  # type: ignore[import-untyped]
@@ -60,6 +62,34 @@ log = logging.getLogger(__name__)
 
 #: The queue docproc's tasks go to; set it to run several docproc installations on one broker.
 QUEUE_ENV = "DOCPROC_QUEUE"
+
+
+def worker_argv(
+    queue: str, name: str, *, loglevel: str = "WARNING", concurrency: int = 1
+) -> list[str]:
+    """The command line of one Celery worker process consuming ``queue``: the worker that
+    ``docproc worker`` runs in-process, for benchmarks and tests that start worker processes."""
+    return [
+        str(Path(sys.executable).parent / "celery"),
+        "-A",
+        "docproc.worker",
+        "worker",
+        "--pool",
+        "prefork",
+        "-c",
+        str(concurrency),
+        "-Q",
+        queue,
+        "--loglevel",
+        loglevel,
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-n",
+        f"{name}@%h",
+    ]
+
+
 PROCESS_TASK = "docproc.process"
 SWEEP_TASK = "docproc.sweep"
 

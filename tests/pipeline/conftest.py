@@ -7,7 +7,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,6 +24,7 @@ from docproc.db.models import Document, DocumentStatus, Event, Extraction
 from docproc.db.session import make_engine, make_session_factory, migrate
 from docproc.pipeline import TERMINAL_STATUSES
 from docproc.storage import ObjectStore, open_store
+from docproc.worker import worker_argv
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples" / "images"
@@ -87,26 +87,9 @@ class CeleryWorker:
         return self.services.tmp / f"worker-{self.number}.log"
 
     def start(self) -> None:
-        celery = Path(sys.executable).parent / "celery"
-        args = [
-            str(celery),
-            "-A",
-            "docproc.worker",
-            "worker",
-            "--pool",
-            "prefork",
-            "-c",
-            "1",
-            "-Q",
-            self.services.queue,
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            f"w{self.number}-{self.services.queue}@%h",
-        ]
+        args = worker_argv(
+            self.services.queue, f"w{self.number}-{self.services.queue}", loglevel="INFO"
+        )
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 args,
