@@ -45,6 +45,7 @@ class Run:
 
 
 EXTRACT = "full"  # set from --extract: what every worker runs (DOCPROC_EXTRACT)
+ONNX_THREADS = ""  # set from --onnx-threads (DOCPROC_ONNX_THREADS); empty: the default
 
 
 def _env(data_dir: Path, broker: str, queue: str) -> dict[str, str]:
@@ -56,6 +57,8 @@ def _env(data_dir: Path, broker: str, queue: str) -> dict[str, str]:
         DOCPROC_EXTRACT=EXTRACT,
         OMP_THREAD_LIMIT="1",
     )
+    if ONNX_THREADS:
+        env["DOCPROC_ONNX_THREADS"] = ONNX_THREADS
     return env
 
 
@@ -164,7 +167,7 @@ RUNS = ("embedded", "celery1", "celery2")
 
 
 def main() -> int:
-    global EXTRACT
+    global EXTRACT, ONNX_THREADS
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
@@ -176,10 +179,16 @@ def main() -> int:
         help="DOCPROC_EXTRACT for the workers: full records (default) or the MRZ only",
     )
     parser.add_argument(
+        "--onnx-threads",
+        default="",
+        help="DOCPROC_ONNX_THREADS for every worker (default: the setting's default, 2)",
+    )
+    parser.add_argument(
         "--runs", default=",".join(RUNS), help=f"comma-separated subset of {', '.join(RUNS)}"
     )
     args = parser.parse_args()
     EXTRACT = args.extract
+    ONNX_THREADS = args.onnx_threads
     wanted = [r.strip() for r in args.runs.split(",") if r.strip()]
     unknown = sorted(set(wanted) - set(RUNS))
     if unknown:
@@ -188,7 +197,7 @@ def main() -> int:
 
     print(
         f"{args.count} synthetic documents (seed {args.seed}), {os.cpu_count()} CPUs, "
-        f"DOCPROC_EXTRACT={args.extract}",
+        f"DOCPROC_EXTRACT={args.extract}, DOCPROC_ONNX_THREADS={args.onnx_threads or 'default'}",
         flush=True,
     )
     print(f"{'run':<24} {'docs':>5} {'seconds':>8} {'docs/min':>9}  peak RSS per worker (MB)")
