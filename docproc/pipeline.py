@@ -238,30 +238,15 @@ def summarise_extraction(record: ExtractRecord, page: PageText | None) -> ReadOu
 def extract_bytes(data: bytes, name: str, settings: Settings) -> ReadOutcome:
     """The full extraction of one file's bytes: intake -> ``extract_pages`` (which reads the
     MRZ once, on the decoded pages) -> entities of the OCR'd page text -> :class:`ReadOutcome`."""
-    from docproc.extract.record import ExtractRecord, extract_pages
+    from docproc.extract.record import record_from_pages
     from docproc.intake import load_pages
-    from docproc.nlp import tag
 
     start = time.perf_counter()
     try:
         pages = load_pages(data, filename=name, settings=settings)
-        kind, mrz, fields, page, reasons = extract_pages(pages, lang=settings.ocr_languages)
-        tagged = tag(page.text if page is not None else "")
+        record, page = record_from_pages(name, pages, start, lang=settings.ocr_languages)
     except Exception as exc:  # every failure becomes an outcome with a reason code
         return ReadOutcome.failure(as_docproc_error(exc), time.perf_counter() - start)
-    record = ExtractRecord(
-        name,
-        "ok",
-        kind=kind,
-        mrz=mrz,
-        fields=fields,
-        entities=tagged["entities"],
-        language=tagged["language"],
-        text=page.text if page is not None else "",
-        review_reasons=tuple(reasons),
-        pages=len(pages),
-        seconds=time.perf_counter() - start,
-    )
     return summarise_extraction(record, page)
 
 

@@ -182,6 +182,36 @@ def extract_pages(
     return "identity", mrz, fields, text, list(dict.fromkeys(reasons))
 
 
+def record_from_pages(
+    name: str,
+    pages: list[PageImage],
+    start: float,
+    *,
+    lang: str | None = None,
+    today: date | None = None,
+    kind: str = "auto",
+) -> tuple[ExtractRecord, PageText | None]:
+    """The record of already-decoded pages (``start``: ``time.perf_counter()`` when the file's
+    work began) and the OCR'd page it was read from; raises what the stages raise."""
+    found, mrz, fields, page, reasons = extract_pages(pages, lang=lang, today=today, kind=kind)
+    text = page.text if page else ""
+    tagged = tag(text)
+    record = ExtractRecord(
+        name,
+        "ok",
+        kind=found,
+        mrz=mrz,
+        fields=fields,
+        entities=tagged["entities"],
+        language=tagged["language"],
+        text=text,
+        review_reasons=tuple(reasons),
+        pages=len(pages),
+        seconds=time.perf_counter() - start,
+    )
+    return record, page
+
+
 def extract_file(
     path: str | Path,
     settings: Settings | None = None,
@@ -194,23 +224,11 @@ def extract_file(
     settings = settings or get_settings()
     try:
         pages = load_path(path, settings)
-        found, mrz, fields, page, reasons = extract_pages(pages, lang=lang, today=today, kind=kind)
-        text = page.text if page else ""
-        tagged = tag(text)
+        record, _page = record_from_pages(
+            str(path), pages, start, lang=lang, today=today, kind=kind
+        )
     except Exception as exc:  # every failure becomes a record with a reason code
         return ExtractRecord(
             str(path), "error", error=as_docproc_error(exc), seconds=time.perf_counter() - start
         )
-    return ExtractRecord(
-        str(path),
-        "ok",
-        kind=found,
-        mrz=mrz,
-        fields=fields,
-        entities=tagged["entities"],
-        language=tagged["language"],
-        text=text,
-        review_reasons=tuple(reasons),
-        pages=len(pages),
-        seconds=time.perf_counter() - start,
-    )
+    return record
