@@ -21,7 +21,13 @@ from docproc.config import get_settings
 from docproc.mrz.countries import is_known_code
 from docproc.mrz.detect import LineBox, ZoneCandidate, find_zones
 from docproc.mrz.model import MRZRead, ParsedMRZ
-from docproc.mrz.parse import field_spans, mrz_likelihood, normalise_line, parse_mrz
+from docproc.mrz.parse import (
+    RULE_COUNTRY,
+    field_spans,
+    mrz_likelihood,
+    normalise_line,
+    parse_mrz,
+)
 from docproc.ocr.glyphs import CellGrid, cut_cells, fit_grid, frame_x, get_classifier
 from docproc.ocr.ppocr import (
     LOOKALIKE,
@@ -593,50 +599,64 @@ class _Attempt:
     likelihood: float
 
 
-# The glyph-first path is taken only when every cell is read at least this surely on average.
+# The glyph-first path is taken only when every line's cells are read at least this surely on
+# average; a zone read upside down averages about 0.5.
 GLYPH_FIRST_MEAN = 0.9
+_UPSIDE_DOWN_MEAN = 0.6
+
+
+def _glyph_zone(image: Image, lines: Sequence[LineBox], width: int) -> list[_Reading] | None:
+    """Every line of a zone read by the glyph reader alone, on grids fit to the ink."""
+    clf = get_classifier()
+    assert clf is not None
+    grays = [
+        np.asarray(cv2.cvtColor(_crop(image, ln, 0), cv2.COLOR_BGR2GRAY), np.uint8) for ln in lines
+    ]
+    grids = [fit_grid(g, width) for g in grays]
+    if any(g is None for g in grids):
+        return None
+    cells = [_aligned_cells(g, grid) for g, grid in zip(grays, grids, strict=True) if grid]
+    dist = clf.classify(np.concatenate(cells))
+    return [
+        _glyph_reading(dist[i * width : (i + 1) * width], clf.alphabet) for i in range(len(lines))
+    ]
 
 
 def _glyph_first(image: Image, zone: ZoneCandidate, engine: PPOCR) -> _Attempt | None:
     """The fast path: read the zone's cells with the glyph reader alone (grids from the ink; a
-    3-line zone is TD1, a 2-line zone TD3/MRV-A or TD2/MRV-B). When that parses with every check
-    digit passing, PP-OCR reads only the name line, for the second reading names need. Anything
-    less (a turned zone, a missed line, a failed check) returns None: the full path follows."""
-    clf = get_classifier()
-    if clf is None or len(zone.lines) not in (2, 3):
+    3-line zone is TD1, a 2-line zone TD3/MRV-A or TD2/MRV-B), the way the detector found it or,
+    when that reads like noise, turned round. When that parses with every check digit passing,
+    PP-OCR reads only the name line (names need a second reading) and any line the parser had to
+    guess a character in (a country code from a look-alike digit). Anything less (a missed line,
+    a failed check) returns None: the full path follows."""
+    if get_classifier() is None or len(zone.lines) not in (2, 3):
         return None
-    lines = _complete_lines(zone)
-    grays = [
-        np.asarray(cv2.cvtColor(_crop(image, ln, 0), cv2.COLOR_BGR2GRAY), np.uint8) for ln in lines
-    ]
-    for width in (30,) if len(lines) == 3 else (44, 36):
-        grids = [fit_grid(g, width) for g in grays]
-        if any(g is None for g in grids):
-            continue
-        cells = [_aligned_cells(g, grid) for g, grid in zip(grays, grids, strict=True) if grid]
-        dist = clf.classify(np.concatenate(cells))
-        glyphs = [
-            _glyph_reading(dist[i * width : (i + 1) * width], clf.alphabet)
-            for i in range(len(lines))
-        ]
-        if min(float(np.mean(r.probs)) for r in glyphs) < GLYPH_FIRST_MEAN:
+    for width in (30,) if len(zone.lines) == 3 else (44, 36):
+        placed = zone
+        lines = _complete_lines(placed)
+        glyphs = _glyph_zone(image, lines, width)
+        if glyphs is not None and min(float(np.mean(r.probs)) for r in glyphs) < _UPSIDE_DOWN_MEAN:
+            placed = zone.flipped()
+            lines = _complete_lines(placed)
+            glyphs = _glyph_zone(image, lines, width)
+        if glyphs is None or min(float(np.mean(r.probs)) for r in glyphs) < GLYPH_FIRST_MEAN:
             continue
         parsed = parse_mrz([r.text for r in glyphs])
-        if (
-            parsed is None
-            or not parsed.valid
-            or _doubtful_code(parsed)
-            or any(c.rule in _CORRECTION_CAP for c in parsed.corrections)  # guesses, repairs
-        ):
+        if parsed is None or not parsed.valid:
             continue
-        readings: list[list[_Reading]] = [[r] for r in glyphs]
+        guessed = {c.line for c in parsed.corrections if c.rule in _CORRECTION_CAP}
+        if any(c.rule != RULE_COUNTRY for c in parsed.corrections if c.rule in _CORRECTION_CAP):
+            continue  # a check-digit choice or a length repair: the full path reads it better
         name_line = field_spans(parsed)["surname"][0][0]
-        mats, chars = engine.recognise_matrices([_crop(image, lines[name_line], 0)])
-        readings[name_line] = [*_decode_lines(mats, chars, "ppocr0", width)[0], glyphs[name_line]]
-        zr = _choose(readings, zone, lines)
-        if zr is None or not zr.parsed.valid:
+        again = sorted({name_line} | guessed)
+        mats, chars = engine.recognise_matrices([_crop(image, lines[i], 0) for i in again])
+        readings: list[list[_Reading]] = [[r] for r in glyphs]
+        for i, per in zip(again, _decode_lines(mats, chars, "ppocr0", width), strict=True):
+            readings[i] = [*per, glyphs[i]]
+        zr = _choose(readings, placed, lines)
+        if zr is None or not zr.parsed.valid or _doubtful_code(zr.parsed):
             continue
-        return _Attempt(zone, lines, readings, zr, 1.0)
+        return _Attempt(placed, lines, readings, zr, 1.0)
     return None
 
 

@@ -44,7 +44,7 @@ def test_two_long_stacked_lines_rank_first_at_any_rotation(angle: float) -> None
 
     def placed(cx: float, cy: float, length: float, thick: float) -> np.ndarray:
         box = _box(cx, cy, length, thick)
-        return (box @ r.T).astype(np.float32)
+        return np.asarray(box @ r.T, dtype=np.float32)
 
     quads = [
         placed(300, 100, 120, 18),  # a short visual-zone label
