@@ -31,6 +31,7 @@ _FILLER_LOOKALIKES = frozenset("KCELX")
 # A letter read where only a digit may stand, and the reverse (EDGE_CASES 2).
 _TO_DIGIT = {"O": "0", "D": "0", "Q": "0", "I": "1", "Z": "2", "S": "5", "B": "8", "G": "6"}
 _TO_LETTER = {"0": "O", "1": "I", "2": "Z", "5": "S", "8": "B", "6": "G"}
+LETTER_FOR_DIGIT = _TO_LETTER  # what a digit read in a letters-only field stands for
 # Confusable pairs tried in alphanumeric fields, where only a check digit may choose. G/6 is
 # left out: G (16) and 6 weigh the same mod 10, so no check digit can tell them apart.
 _ALNUM_SWAPS = {"0": "O", "O": "0", "D": "0", "Q": "0", "1": "I", "I": "1", "2": "Z",

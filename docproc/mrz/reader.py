@@ -22,6 +22,7 @@ from docproc.mrz.countries import is_known_code
 from docproc.mrz.detect import LineBox, ZoneCandidate, find_zones
 from docproc.mrz.model import MRZRead, ParsedMRZ
 from docproc.mrz.parse import (
+    LETTER_FOR_DIGIT,
     RULE_COUNTRY,
     field_spans,
     mrz_likelihood,
@@ -605,7 +606,20 @@ GLYPH_FIRST_MEAN = 0.9
 _UPSIDE_DOWN_MEAN = 0.6
 
 
-def _glyph_zone(image: Image, lines: Sequence[LineBox], width: int) -> list[_Reading] | None:
+@dataclass
+class _GlyphZone:
+    """A zone's lines read by the glyph reader alone: readings, cell grids, crop widths."""
+
+    readings: list[_Reading]
+    grids: list[CellGrid]
+    crop_widths: list[int]
+
+    @property
+    def mean(self) -> float:
+        return min(float(np.mean(r.probs)) for r in self.readings)
+
+
+def _glyph_zone(image: Image, lines: Sequence[LineBox], width: int) -> _GlyphZone | None:
     """Every line of a zone read by the glyph reader alone, on grids fit to the ink."""
     clf = get_classifier()
     assert clf is not None
@@ -613,13 +627,92 @@ def _glyph_zone(image: Image, lines: Sequence[LineBox], width: int) -> list[_Rea
         np.asarray(cv2.cvtColor(_crop(image, ln, 0), cv2.COLOR_BGR2GRAY), np.uint8) for ln in lines
     ]
     grids = [fit_grid(g, width) for g in grays]
-    if any(g is None for g in grids):
+    fitted = [g for g in grids if g is not None]
+    if len(fitted) != len(grids):
         return None
-    cells = [_aligned_cells(g, grid) for g, grid in zip(grays, grids, strict=True) if grid]
+    cells = [_aligned_cells(g, grid) for g, grid in zip(grays, fitted, strict=True)]
     dist = clf.classify(np.concatenate(cells))
-    return [
-        _glyph_reading(dist[i * width : (i + 1) * width], clf.alphabet) for i in range(len(lines))
-    ]
+    return _GlyphZone(
+        [
+            _glyph_reading(dist[i * width : (i + 1) * width], clf.alphabet)
+            for i in range(len(lines))
+        ],
+        fitted,
+        [g.shape[1] for g in grays],
+    )
+
+
+# Cells of a filler run the glyph reader is this sure of are left out of PP-OCR's second reading.
+_SURE_FILLER = 0.9
+# The cut-down crop ends this many cells after the last glyph: half a filler is white enough.
+_HEAD_MARGIN = 0.5
+
+
+def _filler_tail(glyph: _Reading) -> int:
+    """Where the run of sure fillers that ends a line starts (the line's length if none)."""
+    end = len(glyph.text)
+    while end > 0 and glyph.text[end - 1] == "<" and glyph.probs[end - 1] >= _SURE_FILLER:
+        end -= 1
+    return end
+
+
+def _head(line: LineBox, grid: CellGrid, crop_width: int, cells: float) -> LineBox:
+    """The line box cut down to its first ``cells`` cells (the crop of :func:`_crop` variant 0
+    spans the line's length plus 1 % each side)."""
+    padded = line.length * 1.02
+    right = (grid.x0 + cells * grid.pitch) / crop_width * padded - padded / 2
+    left = -line.length / 2
+    return LineBox(line.center + line.u * (left + right) / 2, line.u, right - left, line.thickness)
+
+
+def _with_tail(head: _Reading, glyph: _Reading) -> _Reading:
+    """A reading of a line's head (up to its filler run) completed by the glyph reading."""
+    n = min(len(head.text.rstrip("<")), len(glyph.text))
+    return _Reading(head.text[:n] + glyph.text[n:], head.probs[:n] + glyph.probs[n:], head.source)
+
+
+def _head_readings(m: npt.NDArray[np.float32], chars: str, head: int) -> list[_Reading]:
+    """PP-OCR's readings of a line's head that hold ``head`` characters before any fillers the
+    crop's margin shows: the greedy one, else ones forced to that length (or one more)."""
+    greedy = _from_ppocr(ctc_greedy(m, chars), "ppocr0")
+    if len(greedy.text.rstrip("<")) == head:
+        return [greedy]
+    forced = [ctc_fixed_length(m, chars, n) for n in (head, head + 1)]
+    out = [_from_ppocr(f, "ppocr0L") for f in forced if f is not None]
+    return [r for r in out if len(r.text.rstrip("<")) == head] + [greedy]
+
+
+def _reread(
+    image: Image, lines: Sequence[LineBox], gz: _GlyphZone, which: Sequence[int], engine: PPOCR
+) -> list[list[_Reading]]:
+    """PP-OCR readings of some lines of a glyph-read zone, each with the glyph reading beside it.
+
+    A line that ends in a run of fillers the glyph reader is sure of is read by PP-OCR only up to
+    half a cell into that run (a name line is often half fillers, and the recogniser's time grows
+    with the width); the glyph reading supplies the rest of the line."""
+    width = len(gz.readings[0].text)
+    heads: list[int] = []
+    crops: list[Image] = []
+    for i in which:
+        head = _filler_tail(gz.readings[i])
+        head = head if head <= width - 4 else width
+        heads.append(head)
+        box = (
+            lines[i]
+            if head == width
+            else _head(lines[i], gz.grids[i], gz.crop_widths[i], head + _HEAD_MARGIN)
+        )
+        crops.append(_crop(image, box, 0))
+    mats, chars = engine.recognise_matrices(crops)
+    readings: list[list[_Reading]] = [[r] for r in gz.readings]
+    for i, head, m in zip(which, heads, mats, strict=True):
+        glyph = gz.readings[i]
+        if head == width:
+            per = _decode_lines([m], chars, "ppocr0", width)[0]
+        else:
+            per = [_with_tail(r, glyph) for r in _head_readings(m, chars, head)]
+        readings[i] = [*per, glyph]
+    return readings
 
 
 def _glyph_first(image: Image, zone: ZoneCandidate, engine: PPOCR) -> _Attempt | None:
@@ -634,25 +727,21 @@ def _glyph_first(image: Image, zone: ZoneCandidate, engine: PPOCR) -> _Attempt |
     for width in (30,) if len(zone.lines) == 3 else (44, 36):
         placed = zone
         lines = _complete_lines(placed)
-        glyphs = _glyph_zone(image, lines, width)
-        if glyphs is not None and min(float(np.mean(r.probs)) for r in glyphs) < _UPSIDE_DOWN_MEAN:
+        gz = _glyph_zone(image, lines, width)
+        if gz is not None and gz.mean < _UPSIDE_DOWN_MEAN:
             placed = zone.flipped()
             lines = _complete_lines(placed)
-            glyphs = _glyph_zone(image, lines, width)
-        if glyphs is None or min(float(np.mean(r.probs)) for r in glyphs) < GLYPH_FIRST_MEAN:
+            gz = _glyph_zone(image, lines, width)
+        if gz is None or gz.mean < GLYPH_FIRST_MEAN:
             continue
-        parsed = parse_mrz([r.text for r in glyphs])
+        parsed = parse_mrz([r.text for r in gz.readings])
         if parsed is None or not parsed.valid:
             continue
         guessed = {c.line for c in parsed.corrections if c.rule in _CORRECTION_CAP}
         if any(c.rule != RULE_COUNTRY for c in parsed.corrections if c.rule in _CORRECTION_CAP):
             continue  # a check-digit choice or a length repair: the full path reads it better
         name_line = field_spans(parsed)["surname"][0][0]
-        again = sorted({name_line} | guessed)
-        mats, chars = engine.recognise_matrices([_crop(image, lines[i], 0) for i in again])
-        readings: list[list[_Reading]] = [[r] for r in glyphs]
-        for i, per in zip(again, _decode_lines(mats, chars, "ppocr0", width), strict=True):
-            readings[i] = [*per, glyphs[i]]
+        readings = _reread(image, lines, gz, sorted({name_line} | guessed), engine)
         zr = _choose(readings, placed, lines)
         if zr is None or not zr.parsed.valid or _doubtful_code(zr.parsed):
             continue
@@ -827,8 +916,15 @@ def _revote(
     """Vote every character over all readings aligned to the parsed lines; keep it if better."""
     if sum(len(r) for r in readings) <= len(readings) or len(parsed.lines) != len(readings):
         return parsed, chosen
+    # in a name a digit can only stand for its look-alike letter: votes for 0 count for O
+    letters = {
+        (line, col)
+        for name in ("surname", "given_names")
+        for line, start, end in field_spans(parsed).get(name, ())
+        for col in range(start, end)
+    }
     voted: list[_Reading] = []
-    for final, per_line in zip(parsed.lines, readings, strict=True):
+    for li, (final, per_line) in enumerate(zip(parsed.lines, readings, strict=True)):
         weights: list[dict[str, float]] = [{} for _ in final]
         for r in per_line:
             norm = normalise_line(r.text)
@@ -838,6 +934,8 @@ def _revote(
                 if tag in ("equal", "replace") and i2 - i1 == j2 - j1:
                     for k in range(i2 - i1):
                         ch = norm[i1 + k]
+                        if (li, j1 + k) in letters:
+                            ch = LETTER_FOR_DIGIT.get(ch, ch)
                         weights[j1 + k][ch] = weights[j1 + k].get(ch, 0.0) + probs[i1 + k]
         text, probs_out = [], []
         for j, w in enumerate(weights):

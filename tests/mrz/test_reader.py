@@ -186,3 +186,39 @@ def test_glyph_first_path_reads_a_clean_zone_either_way_up(turn: int) -> None:
     assert attempt.result is not None
     assert attempt.result.parsed.lines == tuple(entry["mrz"])
     assert engine.lines == 1
+
+
+def test_a_name_line_is_reread_only_up_to_its_filler_run() -> None:
+    """The glyph reading completes PP-OCR's reading of a line's head; fillers the head crop's
+    margin shows are dropped, and unsure fillers are never cut off."""
+    from docproc.mrz.reader import _filler_tail, _Reading, _with_tail
+
+    line = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+    glyph = _Reading(line, [0.99] * len(line), "glyph")
+    assert _filler_tail(glyph) == 25
+    unsure = _Reading(line, [0.99] * 30 + [0.6] + [0.99] * 13, "glyph")
+    assert _filler_tail(unsure) == 31
+    head = _Reading(line[:25] + "<", [0.8] * 26, "ppocr0")
+    whole = _with_tail(head, glyph)
+    assert whole.text == line
+    assert whole.probs == [0.8] * 25 + [0.99] * 19
+    assert whole.source == "ppocr0"
+
+
+def test_a_digit_voted_in_a_name_counts_for_its_letter() -> None:
+    """The glyph reader's 0 and PP-OCR's O in a name are one vote for O (a name holds letters
+    only), so the name's confidence is not split between them."""
+    from docproc.mrz.reader import _Reading, _revote
+
+    lines = [
+        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+        "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+    ]
+    parsed = parse_mrz(lines)
+    assert parsed is not None and parsed.valid
+    ppocr = [_Reading(t, [0.6] * len(t), "ppocr0") for t in lines]
+    glyph = [_Reading(lines[0].replace("SSON", "SS0N"), [0.6] * 44, "glyph"), ppocr[1]]
+    revoted, chosen = _revote(parsed, ppocr, [[ppocr[0], glyph[0]], [ppocr[1], glyph[1]]])
+    assert revoted.surname == "ERIKSSON"
+    o = lines[0].index("SSON") + 2
+    assert chosen[0].text[o] == "O" and chosen[0].probs[o] == pytest.approx(1.0)
