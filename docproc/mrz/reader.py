@@ -45,6 +45,8 @@ from docproc.ocr.tesseract import run_tesseract
 Image = npt.NDArray[np.uint8]
 
 DETECT_SIDE = 960
+# A first, quicker look at large pages: MRZ lines are among the larger print on a page.
+DETECT_SIDE_GLANCE = 640
 DETECT_SIDE_LARGE = 1600
 REVIEW_THRESHOLD = 0.85
 # A look-alike glyph (O for 0, I for 1, ...) with at least this probability at a position counts
@@ -602,7 +604,9 @@ class _Attempt:
 
 # The glyph-first path is taken only when every line's cells are read at least this surely on
 # average; a zone read upside down averages about 0.5.
-GLYPH_FIRST_MEAN = 0.9
+GLYPH_FIRST_MEAN = 0.8
+# Below this mean the fast path also needs PP-OCR to agree on the names.
+GLYPH_SURE_MEAN = 0.9
 _UPSIDE_DOWN_MEAN = 0.6
 
 
@@ -745,6 +749,8 @@ def _glyph_first(image: Image, zone: ZoneCandidate, engine: PPOCR) -> _Attempt |
         zr = _choose(readings, placed, lines)
         if zr is None or not zr.parsed.valid or _doubtful_code(zr.parsed):
             continue
+        if gz.mean < GLYPH_SURE_MEAN and _name_agreement(zr, name_line) < 1.0:
+            continue  # a less sure reading whose names PP-OCR disputes: read it all again
         return _Attempt(placed, lines, readings, zr, 1.0)
     return None
 
@@ -1001,30 +1007,49 @@ def _good_enough(zr: _ZoneRead) -> bool:
     return not review_reasons(zr.parsed, conf)
 
 
+def _confirmed(image: Image, attempt: _Attempt, engine: PPOCR) -> _ZoneRead | None:
+    assert attempt.result is not None
+    if _names_confirmed(attempt.result):
+        return attempt.result
+    return _confirm_names(image, attempt, engine)
+
+
+def _glance(image: Image, engine: PPOCR) -> _ZoneRead | None:
+    """The quickest read of a large page: text lines detected at a small size, zones read by the
+    glyph reader (:func:`_glyph_first`). None when that does not settle it."""
+    if max(image.shape[:2]) <= DETECT_SIDE_GLANCE * 1.2:
+        return None  # small pages are detected at their own size anyway
+    for zone in find_zones(engine.detect(image, DETECT_SIDE_GLANCE), max_candidates=4):
+        attempt = _glyph_first(image, zone, engine)
+        if attempt is not None and _settled(attempt):
+            return _confirmed(image, attempt, engine)
+    return None
+
+
 def read_page(
     image: Image, page: int = 0, *, deep: bool = True, engine: PPOCR | None = None
 ) -> MRZRead | None:
     """The MRZ on one page image (BGR), or None when there is none.
 
-    Every candidate zone gets one cheap reading; the first whose checks all pass is confirmed
-    and returned. Otherwise only the most MRZ-like zone is read harder.
+    A large page is first glanced at: lines detected at a small size, zones read by the glyph
+    reader (:func:`_glance`). Otherwise every candidate zone of a full-size detection gets one
+    cheap reading; the first whose checks all pass is confirmed and returned. Otherwise only the
+    most MRZ-like zone is read harder.
     """
     engine = engine or get_engine(get_settings().onnx_threads)
     attempts: list[_Attempt] = []
-    best: _ZoneRead | None = None
+    best = _glance(image, engine)
     sides = [DETECT_SIDE]
     if max(image.shape[:2]) > DETECT_SIDE * 1.5:
         sides.append(DETECT_SIDE_LARGE)
-    for side in sides:
+    for side in sides if best is None else []:
         for zone in find_zones(engine.detect(image, side), max_candidates=4):
             attempt = _first_pass(image, zone, engine)
             if attempt is None:
                 continue
             if _settled(attempt):
                 assert attempt.result is not None
-                best = attempt.result
-                if not _names_confirmed(best):
-                    best = _confirm_names(image, attempt, engine)
+                best = _confirmed(image, attempt, engine)
                 break
             attempts.append(attempt)
         if best is not None or attempts:

@@ -153,8 +153,10 @@ class _CountingEngine:
 
         self.engine = get_engine(1)
         self.lines = 0
+        self.sides: list[int] = []
 
     def detect(self, image: Any, max_side: int) -> Any:
+        self.sides.append(max_side)
         return self.engine.detect(image, max_side)
 
     def recognise_matrices(self, lines: Any, *args: Any) -> Any:
@@ -222,3 +224,26 @@ def test_a_digit_voted_in_a_name_counts_for_its_letter() -> None:
     assert revoted.surname == "ERIKSSON"
     o = lines[0].index("SSON") + 2
     assert chosen[0].text[o] == "O" and chosen[0].probs[o] == pytest.approx(1.0)
+
+
+def test_a_large_clean_page_is_read_from_a_glance() -> None:
+    """A large page whose zone the glyph reader settles needs one small detection only."""
+    import random
+
+    import cv2
+    import numpy as np
+
+    from docproc.mrz.model import MRZType
+    from docproc.mrz.reader import DETECT_SIDE_GLANCE, read_page
+    from docproc.synth.generate import make_sample
+    from docproc.synth.mrzgen import random_document
+
+    doc = random_document(random.Random("glance"), MRZType.TD1)
+    image, entry, _ = make_sample(doc, seed=4, opts=None)
+    big = cv2.resize(image, None, fx=1.6, fy=1.6, interpolation=cv2.INTER_CUBIC)
+    assert max(big.shape[:2]) > DETECT_SIDE_GLANCE * 1.2
+    engine = _CountingEngine()
+    read = read_page(np.asarray(big, np.uint8), engine=engine)  # type: ignore[arg-type]
+    assert read is not None
+    assert read.parsed.lines == tuple(entry["mrz"])
+    assert engine.sides == [DETECT_SIDE_GLANCE]
