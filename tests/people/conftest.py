@@ -89,7 +89,7 @@ def record_read(
     with session_scope(factory) as session:
         assert repo.claim_for_processing(session, document_id, "test-worker")
     with session_scope(factory) as session:
-        document = repo.get_document(session, document_id)
-        assert document is not None
-        record_outcome(session, document, outcome_for(values, status), actor="test-worker")
+        stored = repo.get_document(session, document_id)
+        assert stored is not None
+        record_outcome(session, stored, outcome_for(values, status), actor="test-worker")
     return document_id

@@ -44,15 +44,31 @@ def test_generate_clean_png_subset(tmp_path: Path) -> None:
     entries = generate(4, 1, tmp_path, degraded=False, types=[MRZType.TD2, MRZType.MRVA])
     _check_dir(tmp_path, entries)
     assert [e["file"] for e in entries] == [
-        "images/0000_TD2.png", "images/0001_MRVA.png", "images/0002_TD2.png",
+        "images/0000_TD2.png",
+        "images/0001_MRVA.png",
+        "images/0002_TD2.png",
         "images/0003_MRVA.png",
     ]
     assert all(e["degradations"] == [] for e in entries)
 
 
 def test_cli(tmp_path: Path) -> None:
-    assert main(["--count", "3", "--seed", "2", "--out", str(tmp_path), "--clean",
-                 "--types", "TD1,MRV-B"]) == 0
+    assert (
+        main(
+            [
+                "--count",
+                "3",
+                "--seed",
+                "2",
+                "--out",
+                str(tmp_path),
+                "--clean",
+                "--types",
+                "TD1,MRV-B",
+            ]
+        )
+        == 0
+    )
     labels = json.loads((tmp_path / "labels.json").read_text())
     assert [e["type"] for e in labels] == ["TD1", "MRVB", "TD1"]
 

@@ -129,8 +129,23 @@ def test_name_conventions() -> None:
 def test_population_covers_the_brief() -> None:
     docs = generate_documents(1500, 3)
     codes = {d.fields["nationality"] for d in docs} | {d.fields["issuing_country"] for d in docs}
-    for c in ("BGD", "MMR", "AFG", "CHN", "IDN", "PAK", "IRN", "IRQ", "SOM", "LKA", "XXA", "XXB",
-              "XXC", "D", "UTO"):
+    for c in (
+        "BGD",
+        "MMR",
+        "AFG",
+        "CHN",
+        "IDN",
+        "PAK",
+        "IRN",
+        "IRQ",
+        "SOM",
+        "LKA",
+        "XXA",
+        "XXB",
+        "XXC",
+        "D",
+        "UTO",
+    ):
         assert c in codes, c
     assert any(d.mrz[0].startswith("D<<") or "D<<" in d.mrz[0][2:5] for d in docs)
     assert any(d.name_truncated for d in docs)

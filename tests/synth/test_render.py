@@ -49,7 +49,7 @@ def test_every_type_renders_at_icao_size(t: MRZType) -> None:
     for key in ("document_number", "nationality", "expiry_date", "photo"):
         assert key in r.boxes
     # the MRZ band has dark ink
-    crop = r.image[int(y0):int(y1), int(x0):int(x1)]
+    crop = r.image[int(y0) : int(y1), int(x0) : int(x1)]
     assert crop.min() < 60
 
 
@@ -94,7 +94,7 @@ def test_translation_moves_boxes_exactly() -> None:
     x0, y0, x1, y1 = (round(v) for v in r.boxes["document_number"])
     bx0, by0 = (round(v) for v in d.boxes["document_number"][:2])
     a = r.image[y0:y1, x0:x1].astype(int)
-    b = d.image[by0:by0 + (y1 - y0), bx0:bx0 + (x1 - x0)].astype(int)
+    b = d.image[by0 : by0 + (y1 - y0), bx0 : bx0 + (x1 - x0)].astype(int)
     assert np.abs(a - b).mean() < 2
 
 
@@ -116,7 +116,7 @@ def test_random_degradations_keep_boxes_inside_and_mrz_dark() -> None:
         for key, (x0, y0, x1, y1) in d.boxes.items():
             assert 0 <= x0 <= x1 <= w and 0 <= y0 <= y1 <= h, (key, opts)
         x0, y0, x1, y1 = (int(v) for v in d.boxes["mrz"])
-        crop = d.image[y0:y1 + 1, x0:x1 + 1].astype(int).mean(axis=2)
+        crop = d.image[y0 : y1 + 1, x0 : x1 + 1].astype(int).mean(axis=2)
         # legible: ink clearly darker than the paper around it
         assert np.percentile(crop, 95) - np.percentile(crop, 3) > 60, (i, d.applied)
         assert len(d.mrz_quad) == 4
@@ -125,8 +125,13 @@ def test_random_degradations_keep_boxes_inside_and_mrz_dark() -> None:
 def test_options_never_stack_more_than_two_severe_steps() -> None:
     for i in range(300):
         o = random_options(random.Random(i))
-        severe = [o.target_cap_px is not None, o.blur_sigma > 0, o.low_light > 0,
-                  o.noise_sigma >= 5, o.jpeg_quality is not None and o.jpeg_quality < 60]
+        severe = [
+            o.target_cap_px is not None,
+            o.blur_sigma > 0,
+            o.low_light > 0,
+            o.noise_sigma >= 5,
+            o.jpeg_quality is not None and o.jpeg_quality < 60,
+        ]
         assert sum(severe) <= 2, o
         assert abs(o.skew_deg) <= 8 and o.perspective <= 0.12
         if o.target_cap_px is not None:

@@ -29,8 +29,11 @@ def test_labels_match_files_on_disk() -> None:
     listed = {e["file"] for e in labels}
     negatives = json.loads((SAMPLES / "negatives.json").read_text())
     listed |= {e["file"] for e in negatives}
-    on_disk = {p.relative_to(SAMPLES).as_posix() for p in SAMPLES.rglob("*")
-               if p.is_file() and p.suffix.lower() in (".jpg", ".png", ".pdf")}
+    on_disk = {
+        p.relative_to(SAMPLES).as_posix()
+        for p in SAMPLES.rglob("*")
+        if p.is_file() and p.suffix.lower() in (".jpg", ".png", ".pdf")
+    }
     assert listed == on_disk
     for e in [*labels, *negatives]:
         path = SAMPLES / e["file"]

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from docproc.db.models import DocumentStatus
 from docproc.storage import put_original
 from tests.people.conftest import new_birth_date, record_read
 from tests.web.conftest import SCREENSHOTS, LiveServer, log_in
@@ -37,11 +38,11 @@ def _loaded(image: Locator, timeout: float = 30.0) -> bool:
     return False
 
 
-def _stored_read(server: LiveServer, sample: str, **fields: str) -> uuid.UUID:
+def _stored_read(server: LiveServer, sample: str, **fields: str | None) -> uuid.UUID:
     """A document whose original (a real sample scan) is in the store, read with ``fields``."""
     services = server.web.services
     stored, _ = put_original(services.store, (IMAGES / sample).read_bytes(), "image/jpeg")
-    return record_read(services.session_factory, source_key=stored.key, **fields)
+    return record_read(services.session_factory, DocumentStatus.done, stored.key, None, **fields)
 
 
 def test_a_reviewer_merges_two_persons_and_the_case_shows_both_documents(
