@@ -247,3 +247,27 @@ def test_a_large_clean_page_is_read_from_a_glance() -> None:
     assert read is not None
     assert read.parsed.lines == tuple(entry["mrz"])
     assert engine.sides == [DETECT_SIDE_GLANCE]
+
+
+def test_tesseract_reads_a_name_line_as_the_last_resort_vote() -> None:
+    """The real tesseract (LSTM, MRZ whitelist, one line) reads a clean name line's words; it
+    loses count in filler runs and reads them as K, and may slip a letter into the header, which
+    is why it is only a last vote among other readings (``deep`` reads)."""
+    import random
+
+    from docproc.mrz.detect import find_zones
+    from docproc.mrz.model import MRZType
+    from docproc.mrz.reader import _complete_lines, _crop, _tesseract_line
+    from docproc.ocr.ppocr import get_engine
+    from docproc.synth.generate import make_sample
+    from docproc.synth.mrzgen import random_document
+
+    doc = random_document(random.Random("tesseract"), MRZType.TD3)
+    image, entry, _ = make_sample(doc, seed=2, opts=None)
+    zone = find_zones(get_engine(1).detect(image, 960), max_candidates=1)[0]
+    name_line = _complete_lines(zone)[0]
+    reading = _tesseract_line(_crop(image, name_line, 0))
+    words = entry["mrz"][0][5:].replace("<", " ").split()
+    assert reading.source == "tesseract"
+    assert words and all(word in reading.text for word in words)
+    assert set(reading.text) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
