@@ -741,11 +741,12 @@ def _glyph_first(image: Image, zone: ZoneCandidate, engine: PPOCR) -> _Attempt |
         parsed = parse_mrz([r.text for r in gz.readings])
         if parsed is None or not parsed.valid:
             continue
-        guessed = {c.line for c in parsed.corrections if c.rule in _CORRECTION_CAP}
-        if any(c.rule != RULE_COUNTRY for c in parsed.corrections if c.rule in _CORRECTION_CAP):
+        capped = [c for c in parsed.corrections if c.rule in _CORRECTION_CAP]
+        if any(c.rule != RULE_COUNTRY for c in capped):
             continue  # a check-digit choice or a length repair: the full path reads it better
         name_line = field_spans(parsed)["surname"][0][0]
-        readings = _reread(image, lines, gz, sorted({name_line} | guessed), engine)
+        again = sorted({name_line} | {c.line for c in capped})
+        readings = _reread(image, lines, gz, again, engine)
         zr = _choose(readings, placed, lines)
         if zr is None or not zr.parsed.valid or _doubtful_code(zr.parsed):
             continue
@@ -1008,10 +1009,34 @@ def _good_enough(zr: _ZoneRead) -> bool:
 
 
 def _confirmed(image: Image, attempt: _Attempt, engine: PPOCR) -> _ZoneRead | None:
+    """A settled attempt, with its names read once more unless two recognisers agree on them."""
     assert attempt.result is not None
     if _names_confirmed(attempt.result):
         return attempt.result
     return _confirm_names(image, attempt, engine)
+
+
+def _search(image: Image, engine: PPOCR, deep: bool) -> _ZoneRead | None:
+    """Every candidate zone of a full-size detection gets one cheap reading; the first whose
+    checks all pass is confirmed. Otherwise only the most MRZ-like zone is read harder."""
+    attempts: list[_Attempt] = []
+    sides = [DETECT_SIDE]
+    if max(image.shape[:2]) > DETECT_SIDE * 1.5:
+        sides.append(DETECT_SIDE_LARGE)
+    for side in sides:
+        for zone in find_zones(engine.detect(image, side), max_candidates=4):
+            attempt = _first_pass(image, zone, engine)
+            if attempt is None:
+                continue
+            if _settled(attempt):
+                return _confirmed(image, attempt, engine)
+            attempts.append(attempt)
+        if attempts:
+            break  # a larger detection size only when nothing MRZ-like was seen
+    if not attempts:
+        return None
+    top = max(attempts, key=lambda a: (a.result.rank if a.result else (-1.0,), a.likelihood))
+    return _read_harder(image, top, engine, deep)
 
 
 def _glance(image: Image, engine: PPOCR) -> _ZoneRead | None:
@@ -1037,26 +1062,9 @@ def read_page(
     most MRZ-like zone is read harder.
     """
     engine = engine or get_engine(get_settings().onnx_threads)
-    attempts: list[_Attempt] = []
     best = _glance(image, engine)
-    sides = [DETECT_SIDE]
-    if max(image.shape[:2]) > DETECT_SIDE * 1.5:
-        sides.append(DETECT_SIDE_LARGE)
-    for side in sides if best is None else []:
-        for zone in find_zones(engine.detect(image, side), max_candidates=4):
-            attempt = _first_pass(image, zone, engine)
-            if attempt is None:
-                continue
-            if _settled(attempt):
-                assert attempt.result is not None
-                best = _confirmed(image, attempt, engine)
-                break
-            attempts.append(attempt)
-        if best is not None or attempts:
-            break  # a larger detection size only when nothing MRZ-like was seen
-    if best is None and attempts:
-        top = max(attempts, key=lambda a: (a.result.rank if a.result else (-1.0,), a.likelihood))
-        best = _read_harder(image, top, engine, deep)
+    if best is None:
+        best = _search(image, engine, deep)
     if best is None:
         return None
     conf = field_confidence(best)
