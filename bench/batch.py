@@ -4,7 +4,8 @@
 
 Renders ``--count`` synthetic documents (docproc.synth), then processes them three ways, each
 with a fresh SQLite database and folder store: ``docproc batch`` in-process (one process), and
-Celery workers (``celery -A docproc.worker worker -c 1``, one and two of them) fed through Redis.
+Celery workers (``celery -A docproc.processing.queue worker -c 1``, one and two of them) fed
+through Redis.
 Prints documents per minute, the peak resident memory of each worker process (VmHWM) and the
 scaling ratio from one to two Celery workers; each run's line is printed as soon as it ends.
 ``--extract`` sets DOCPROC_EXTRACT for every worker (full records by default; ``mrz`` is the fast
@@ -108,10 +109,10 @@ def run_embedded(images: Path, work: Path) -> Run:
 
 def run_celery(images: Path, work: Path, workers: int, broker: str) -> Run:
     from docproc.config import Settings
-    from docproc.db.models import Document
-    from docproc.ingest import upload
-    from docproc.pipeline import TERMINAL_STATUSES, open_services
-    from docproc.worker import make_celery, make_dispatcher, worker_argv
+    from docproc.db.models import TERMINAL_STATUSES, Document
+    from docproc.processing.ingest import upload
+    from docproc.processing.queue import make_celery, make_dispatcher, worker_argv
+    from docproc.services import open_services
 
     data_dir = work / f"celery-{workers}"
     queue = f"docproc-bench-{uuid.uuid4().hex[:8]}"

@@ -68,7 +68,7 @@ def _one(base: str, token: str, index: int) -> tuple[float, str]:
 
 
 def _celery_worker(env: dict[str, str], index: int) -> subprocess.Popen[bytes]:
-    from docproc.worker import worker_argv
+    from docproc.processing.queue import worker_argv
 
     queue = env["DOCPROC_QUEUE"]
     return subprocess.Popen(

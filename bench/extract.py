@@ -23,16 +23,26 @@ from typing import Any
 
 import cv2
 
-from docproc.extract.normalise import clean_document_number
-from docproc.extract.record import extract_file
-from docproc.nlp import load_pipeline
+from docproc.reading.extract.normalise import clean_document_number
+from docproc.reading.extract.record import extract_file
+from docproc.reading.nlp import load_pipeline
 from docproc.synth.forms import FORM_FIELDS, degrade_form, render_form
 from docproc.synth.generate import generate
 
 # viz_text key -> field names it is scored as
 _VIZ_KEYS = (
-    "document_code", "issuing_country", "document_number", "surname", "given_names", "name",
-    "nationality", "birth_date", "place_of_birth", "sex", "issue_date", "expiry_date",
+    "document_code",
+    "issuing_country",
+    "document_number",
+    "surname",
+    "given_names",
+    "name",
+    "nationality",
+    "birth_date",
+    "place_of_birth",
+    "sex",
+    "issue_date",
+    "expiry_date",
     "issuing_authority",
 )
 
@@ -112,9 +122,7 @@ def run_viz(count: int, seed: int, tmp: Path, report: dict[str, Any]) -> list[fl
         "fields": total,
         "right": right,
         "accuracy": round(right / max(1, total), 4),
-        "per_field_accuracy": {
-            k: round(1 - wrong[k] / n, 3) for k, n in sorted(per_field.items())
-        },
+        "per_field_accuracy": {k: round(1 - wrong[k] / n, 3) for k, n in sorted(per_field.items())},
         "sent_to_review": review,
         "wrong_examples": examples,
     }

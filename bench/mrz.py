@@ -26,9 +26,9 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from docproc.mrz.model import ParsedMRZ  # noqa: E402
-from docproc.mrz.parse import parse_mrz  # noqa: E402
-from docproc.read import read_file  # noqa: E402
+from docproc.reading.document import read_file  # noqa: E402
+from docproc.reading.mrz.model import ParsedMRZ  # noqa: E402
+from docproc.reading.mrz.parse import parse_mrz  # noqa: E402
 
 FIELDS = (
     "type",

@@ -4,7 +4,7 @@
     .venv/bin/python bench/ner.py --model PATH --no-corpus --json out.json
 
 * hand-written held-out set: models/ner/assets/heldout.jsonl (inline ``[span](LABEL)`` markup),
-  scored on all labels through ``docproc.nlp.tag`` (the API docproc uses);
+  scored on all labels through ``docproc.reading.nlp.tag`` (the API docproc uses);
 * real corpus: the IndoNLU NERGrit and NERP *test* splits (never trained on), read from
   ``$DOCPROC_INDONLU_NER`` or ../shared/corpora/indonesian-ner, scored on PERSON/LOC/ORG only
   (the corpora have no other docproc labels; NERP is lower-cased news).
@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from docproc.nlp import load_pipeline, tag  # noqa: E402
+from docproc.reading.nlp import load_pipeline, tag  # noqa: E402
 
 HELDOUT = REPO / "models" / "ner" / "assets" / "heldout.jsonl"
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpora" / "indonesian-ner"

@@ -44,18 +44,27 @@ class Settings(BaseSettings):
     s3_retries: int = 2
     presign_expiry: float = 900.0
 
+    # Bucket events: if set, ``POST /hooks/s3`` requires ``Authorization: Bearer <token>``.
+    webhook_token: SecretStr | None = None
+
+    # The spaCy NER pipeline: a pipeline directory to use instead of the one the package ships.
+    ner_model: Path | None = None
+
     # Case database: postgresql://... or sqlite:///path (default: <data_dir>/docproc.db)
     database_url: str | None = None
 
     # Queue and workers
     broker_url: str = "redis://127.0.0.1:6379/0"
+    queue: str = "docproc"  # the Celery queue workers consume and documents are sent to
+    # How ``docproc serve`` reads uploads: ``thread`` (a pool in the web process) or ``celery``.
+    dispatch: Literal["thread", "celery"] = "thread"
     workers: int = 1
     claim_stale_after: float = 900.0
     max_attempts: int = 5
     task_time_limit: float = 300.0
 
     # People: the name similarity (0..1) from which two persons born the same day are proposed
-    # to a reviewer as a possible duplicate (docproc/people.py).
+    # to a reviewer as a possible duplicate (docproc/casework/people.py).
     person_match_threshold: float = 0.9
 
     def resolved_storage_url(self) -> str:

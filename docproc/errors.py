@@ -91,6 +91,16 @@ class MissingDependency(DocprocError):
     exit_code = ExitCode.missing_dependency
 
 
+class MissingModel(DocprocError):
+    reason = "missing_model"
+    fix = (
+        "A model docproc ships is missing from the installed package: reinstall docproc "
+        "(pip install . or the wheel carry docproc/reading/assets/), or rebuild it with the "
+        "recipe in models/ (models/glyphs/train.py, models/ner/project.yml)."
+    )
+    exit_code = ExitCode.missing_dependency
+
+
 class EngineTimeout(DocprocError):
     reason = "ocr_timeout"
     fix = "The OCR engine took too long; raise DOCPROC_OCR_TIMEOUT or check the machine's load."

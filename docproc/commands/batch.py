@@ -8,10 +8,10 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
-from docproc.batch import BatchSummary, run_batch
+from docproc.commands.ui import progress
 from docproc.config import get_settings
-from docproc.pipeline import open_services
-from docproc.ui import progress
+from docproc.processing.batch import BatchSummary, run_batch
+from docproc.services import open_services
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

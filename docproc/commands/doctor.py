@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def check_tesseract(settings: Settings) -> list[Check]:
-    from docproc.ocr.tesseract import installed_languages, tesseract_version
+    from docproc.reading.ocr.tesseract import installed_languages, tesseract_version
 
     try:
         version = tesseract_version()
@@ -80,7 +80,7 @@ def check_tesseract(settings: Settings) -> list[Check]:
 
 def check_ppocr(settings: Settings) -> Check:
     try:
-        from docproc.ocr.ppocr import get_engine
+        from docproc.reading.ocr.ppocr import get_engine
 
         get_engine(settings.ocr_threads)
     except Exception as exc:
@@ -94,14 +94,12 @@ def check_ppocr(settings: Settings) -> Check:
 
 
 def check_storage(settings: Settings) -> Check:
-    from docproc.storage import derived_key, open_store
+    from docproc.storage import derived_key, store_from_settings
 
     url = settings.resolved_storage_url()
     label = url.split("?")[0]
     try:
-        access = settings.s3_access_key.get_secret_value() if settings.s3_access_key else None
-        secret = settings.s3_secret_key.get_secret_value() if settings.s3_secret_key else None
-        store = open_store(url, access_key=access, secret_key=secret)
+        store = store_from_settings(settings)
         key = derived_key(f"doctor-{uuid.uuid4().hex}", "probe")
         store.put(key, b"probe")
         ok = store.get(key) == b"probe"

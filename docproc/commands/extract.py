@@ -8,8 +8,8 @@ import json
 import sys
 from datetime import date
 
-from docproc.extract.record import ExtractRecord, extract_file
-from docproc.ui import progress
+from docproc.commands.ui import progress
+from docproc.reading.extract.record import ExtractRecord, extract_file
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,8 +34,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _human(rec: ExtractRecord) -> str:
     if rec.status != "ok" and rec.error:
         return f"{rec.file}: error [{rec.error.reason}] {rec.error.message}"
-    lines = [f"{rec.file}: {rec.kind}" + (" | REVIEW " + ",".join(rec.review_reasons)
-                                            if rec.needs_review else " | ok")]
+    lines = [
+        f"{rec.file}: {rec.kind}"
+        + (" | REVIEW " + ",".join(rec.review_reasons) if rec.needs_review else " | ok")
+    ]
     for name, f in rec.fields.items():
         lines.append(f"  {name:<18} {f.value}  ({f.source}, {f.confidence:.2f})")
     if rec.entities:

@@ -16,12 +16,14 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from docproc.commands.ui import progress
 from docproc.config import get_settings
 from docproc.db import repo
 from docproc.db.session import session_scope
 from docproc.errors import DocprocError, FileNotReadable
-from docproc.pipeline import Services, open_services, process_document, submit_bytes
-from docproc.ui import progress
+from docproc.processing.process import process_document
+from docproc.processing.submit import submit_bytes
+from docproc.services import Services, open_services
 
 COLUMNS = (
     "file",

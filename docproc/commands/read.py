@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 
-from docproc.read import ReadResult, ReadStatus, read_file
-from docproc.ui import progress
+from docproc.commands.ui import progress
+from docproc.reading.document import ReadResult, ReadStatus, read_file
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -23,9 +23,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from docproc.api.app import create_app
     from docproc.config import get_settings
-    from docproc.pipeline import open_services
+    from docproc.services import open_services
+    from docproc.web.app import create_app
 
     settings = get_settings()
     services = open_services(settings, migrate=True)

@@ -8,7 +8,7 @@ import sys
 from datetime import timedelta
 
 from docproc.config import get_settings
-from docproc.pipeline import open_services
+from docproc.services import open_services
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from docproc.worker import dispatch, sweep
+    from docproc.processing.queue import dispatch, sweep
 
     settings = get_settings()
     services = open_services(settings)

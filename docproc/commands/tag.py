@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from docproc.errors import FileNotReadable
-from docproc.nlp import tag
+from docproc.reading.nlp import tag
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

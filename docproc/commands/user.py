@@ -55,10 +55,10 @@ def _password(from_stdin: bool) -> str:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    from docproc.api.models import Role
-    from docproc.auth import create_user
+    from docproc.casework.auth import create_user
+    from docproc.db.models import Role
     from docproc.db.session import session_scope
-    from docproc.pipeline import open_services
+    from docproc.services import open_services
 
     password = _password(args.password_stdin)
     services = open_services(migrate=True)
@@ -69,9 +69,9 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_passwd(args: argparse.Namespace) -> int:
-    from docproc.auth import set_password
+    from docproc.casework.auth import set_password
     from docproc.db.session import session_scope
-    from docproc.pipeline import open_services
+    from docproc.services import open_services
 
     password = _password(args.password_stdin)
     services = open_services(migrate=True)
@@ -82,9 +82,9 @@ def run_passwd(args: argparse.Namespace) -> int:
 
 
 def run_token(args: argparse.Namespace) -> int:
-    from docproc.auth import create_api_token
+    from docproc.casework.auth import create_api_token
     from docproc.db.session import session_scope
-    from docproc.pipeline import open_services
+    from docproc.services import open_services
 
     services = open_services(migrate=True)
     with session_scope(services.session_factory) as session:
@@ -94,9 +94,9 @@ def run_token(args: argparse.Namespace) -> int:
 
 
 def run_revoke(args: argparse.Namespace) -> int:
-    from docproc.auth import revoke_tokens
+    from docproc.casework.auth import revoke_tokens
     from docproc.db.session import session_scope
-    from docproc.pipeline import open_services
+    from docproc.services import open_services
 
     services = open_services(migrate=True)
     with session_scope(services.session_factory) as session:
@@ -106,9 +106,9 @@ def run_revoke(args: argparse.Namespace) -> int:
 
 
 def run_set_active(args: argparse.Namespace) -> int:
-    from docproc.auth import set_active
+    from docproc.casework.auth import set_active
     from docproc.db.session import session_scope
-    from docproc.pipeline import open_services
+    from docproc.services import open_services
 
     services = open_services(migrate=True)
     with session_scope(services.session_factory) as session:

@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from docproc.worker import app, queue_name
+    from docproc.processing.queue import app
 
     settings = get_settings()
     argv = [
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         "--pool=prefork",
         f"--concurrency={args.concurrency or settings.workers}",
         "-Q",
-        queue_name(),
+        settings.queue,
         "--without-gossip",
         "--without-mingle",
     ]

@@ -95,6 +95,7 @@ def random_options(rng: random.Random) -> DegradeOptions:
 
 # ---------------------------------------------------------------- geometry helpers
 
+
 def _u8(a: object) -> ImageArray:
     return np.asarray(a, dtype=np.uint8)
 
@@ -124,15 +125,19 @@ def _bbox(pts: Mat, w: int, h: int) -> Box:
     x0, y0 = pts.min(axis=0)
     x1, y1 = pts.max(axis=0)
     return (
-        round(float(np.clip(x0, 0, w)), 1), round(float(np.clip(y0, 0, h)), 1),
-        round(float(np.clip(x1, 0, w)), 1), round(float(np.clip(y1, 0, h)), 1),
+        round(float(np.clip(x0, 0, w)), 1),
+        round(float(np.clip(y0, 0, h)), 1),
+        round(float(np.clip(x1, 0, w)), 1),
+        round(float(np.clip(y1, 0, h)), 1),
     )
 
 
 # ---------------------------------------------------------------- marks on the document
 
-def _blend_ink(img: ImageArray, overlay: Image.Image, alpha: float,
-               origin: tuple[int, int] = (0, 0)) -> ImageArray:
+
+def _blend_ink(
+    img: ImageArray, overlay: Image.Image, alpha: float, origin: tuple[int, int] = (0, 0)
+) -> ImageArray:
     """Multiply-blend an RGBA ink overlay (placed at ``origin``) onto the image."""
     ov = np.asarray(overlay, dtype=np.float32)
     x0, y0 = origin
@@ -141,7 +146,7 @@ def _blend_ink(img: ImageArray, overlay: Image.Image, alpha: float,
     xs, ys = max(0, x0), max(0, y0)
     if x1 <= xs or y1 <= ys:
         return img
-    ov = ov[ys - y0:y1 - y0, xs - x0:x1 - x0]
+    ov = ov[ys - y0 : y1 - y0, xs - x0 : x1 - x0]
     a = ov[:, :, 3:4] / 255.0 * alpha
     ink = ov[:, :, :3] / 255.0
     out = img.copy()
@@ -164,13 +169,26 @@ def add_stamp(img: ImageArray, mrz_box: Box, rng: random.Random) -> ImageArray:
     cx, cy = side / 2, side / 2
     lw = max(2, round(r * 0.05))
     d.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(*color, 255), width=lw)
-    d.ellipse((cx - 0.78 * r, cy - 0.78 * r, cx + 0.78 * r, cy + 0.78 * r),
-              outline=(*color, 255), width=max(1, lw // 2))
+    d.ellipse(
+        (cx - 0.78 * r, cy - 0.78 * r, cx + 0.78 * r, cy + 0.78 * r),
+        outline=(*color, 255),
+        width=max(1, lw // 2),
+    )
     f = font("sans-bold", max(10, round(r * 0.28)))
-    d.text((cx, cy - 0.18 * r), rng.choice(["ARRIVED", "DIPERIKSA", "ENTRY", "IMIGRASI"]),
-           font=f, fill=(*color, 255), anchor="mm")
-    d.text((cx, cy + 0.22 * r), f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.2025",
-           font=f, fill=(*color, 255), anchor="mm")
+    d.text(
+        (cx, cy - 0.18 * r),
+        rng.choice(["ARRIVED", "DIPERIKSA", "ENTRY", "IMIGRASI"]),
+        font=f,
+        fill=(*color, 255),
+        anchor="mm",
+    )
+    d.text(
+        (cx, cy + 0.22 * r),
+        f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.2025",
+        font=f,
+        fill=(*color, 255),
+        anchor="mm",
+    )
     ov = ov.rotate(rng.uniform(-25, 25), center=(cx, cy))
     return _blend_ink(img, ov, rng.uniform(0.35, 0.5), (ox, oy))
 
@@ -185,34 +203,46 @@ def add_pen_line(img: ImageArray, mrz_box: Box, rng: random.Random) -> ImageArra
     yb = rng.uniform(y0, y1) - oy
     xs = np.linspace(x0 - 20, x1 + 20, 60) - ox
     ys = np.linspace(ya, yb, 60) + 3 * np.sin(np.linspace(0, rng.uniform(2, 6), 60))
-    d.line(list(zip(xs.tolist(), ys.tolist(), strict=True)), fill=(30, 50, 150, 255),
-           width=rng.choice([2, 3]))
+    d.line(
+        list(zip(xs.tolist(), ys.tolist(), strict=True)),
+        fill=(30, 50, 150, 255),
+        width=rng.choice([2, 3]),
+    )
     return _blend_ink(img, ov, rng.uniform(0.45, 0.65), (ox, oy))
 
 
 # ---------------------------------------------------------------- backgrounds
 
+
 def _smooth_noise(rng: np.random.Generator, h: int, w: int, cells: int) -> FloatImage:
     small = rng.random((max(2, h * cells // max(h, w)), max(2, w * cells // max(h, w))))
-    return np.asarray(cv2.resize(small.astype(np.float32), (w, h),
-                                 interpolation=cv2.INTER_CUBIC), dtype=np.float32)
+    return np.asarray(
+        cv2.resize(small.astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC),
+        dtype=np.float32,
+    )
 
 
 def make_background(h: int, w: int, kind: str, rng: np.random.Generator) -> ImageArray:
     """A desk (wood/laminate) or a sheet of printed paper, built at 1/4 scale then enlarged."""
     sh, sw = max(8, h // 4), max(8, w // 4)
     if kind == "desk":
-        base = np.array(rng.choice([[120, 85, 55], [150, 115, 80], [90, 90, 95], [60, 50, 45],
-                                    [175, 160, 140]]), dtype=np.float32)
+        base = np.array(
+            rng.choice(
+                [[120, 85, 55], [150, 115, 80], [90, 90, 95], [60, 50, 45], [175, 160, 140]]
+            ),
+            dtype=np.float32,
+        )
         yy = np.arange(sh, dtype=np.float32)[:, None]
         warp = _smooth_noise(rng, sh, sw, 5) * rng.uniform(3, 7)
-        streaks = cv2.resize(rng.random((sh, max(2, sw // 24))).astype(np.float32), (sw, sh),
-                             interpolation=cv2.INTER_LINEAR)
+        streaks = cv2.resize(
+            rng.random((sh, max(2, sw // 24))).astype(np.float32),
+            (sw, sh),
+            interpolation=cv2.INTER_LINEAR,
+        )
         grain = 0.5 + 0.5 * np.sin(yy * rng.uniform(0.3, 0.7) + warp)
         shade = 0.85 + 0.08 * grain + 0.07 * streaks + 0.08 * _smooth_noise(rng, sh, sw, 3)
         small = np.clip(base[None, None, :] * shade[:, :, None], 0, 255).astype(np.uint8)
-        return np.asarray(cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR),
-                          dtype=np.uint8)
+        return np.asarray(cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR), dtype=np.uint8)
     level = rng.uniform(225, 248)
     shade = level * (0.96 + 0.04 * _smooth_noise(rng, sh, sw, 4))
     small = np.clip(np.repeat(shade[:, :, None], 3, axis=2), 0, 255).astype(np.uint8)
@@ -239,8 +269,8 @@ def _card_mask(h: int, w: int, radius: int) -> FloatImage:
 
 # ---------------------------------------------------------------- main entry point
 
-def degrade(doc: Rendered, opts: DegradeOptions, seed: int = 0, rounded: bool = False
-            ) -> Degraded:
+
+def degrade(doc: Rendered, opts: DegradeOptions, seed: int = 0, rounded: bool = False) -> Degraded:
     """Apply ``opts`` to a rendered document; boxes follow every geometric step."""
     rng = random.Random(f"degrade:{seed}")
     nrng = np.random.default_rng([seed & 0xFFFFFFFF, 9303])
@@ -269,22 +299,23 @@ def degrade(doc: Rendered, opts: DegradeOptions, seed: int = 0, rounded: bool = 
         sdx, sdy = rng.randint(3, 12), rng.randint(3, 12)
         q = 4
         shadow = np.zeros((bh // q + 1, bw // q + 1), dtype=np.float32)
-        shadow[(oy + sdy) // q:(oy + sdy + h) // q, (ox + sdx) // q:(ox + sdx + w) // q] = 0.45
+        shadow[(oy + sdy) // q : (oy + sdy + h) // q, (ox + sdx) // q : (ox + sdx + w) // q] = 0.45
         shadow = _f32(cv2.GaussianBlur(shadow, (0, 0), 2.5))
         shadow = _f32(cv2.resize(shadow, (bw, bh), interpolation=cv2.INTER_LINEAR))
         lit = 1 - shadow
         canvas = cv2.multiply(bg, cv2.merge([lit, lit, lit]), dtype=cv2.CV_8U)
-        under = canvas[oy:oy + h, ox:ox + w].copy()
-        canvas[oy:oy + h, ox:ox + w] = img
+        under = canvas[oy : oy + h, ox : ox + w].copy()
+        canvas[oy : oy + h, ox : ox + w] = img
         if rounded:  # ID-1/ID-2 cards have rounded corners: blend only the corner squares
             rad = round(0.037 * w)
             mask = _card_mask(h, w, rad)
             for cy0, cx0 in ((0, 0), (0, w - rad), (h - rad, 0), (h - rad, w - rad)):
-                mk = mask[cy0:cy0 + rad, cx0:cx0 + rad, None]
-                doc_px = img[cy0:cy0 + rad, cx0:cx0 + rad].astype(np.float32)
-                bg_px = under[cy0:cy0 + rad, cx0:cx0 + rad].astype(np.float32)
-                canvas[oy + cy0:oy + cy0 + rad, ox + cx0:ox + cx0 + rad] = np.clip(
-                    bg_px * (1 - mk) + doc_px * mk, 0, 255).astype(np.uint8)
+                mk = mask[cy0 : cy0 + rad, cx0 : cx0 + rad, None]
+                doc_px = img[cy0 : cy0 + rad, cx0 : cx0 + rad].astype(np.float32)
+                bg_px = under[cy0 : cy0 + rad, cx0 : cx0 + rad].astype(np.float32)
+                canvas[oy + cy0 : oy + cy0 + rad, ox + cx0 : ox + cx0 + rad] = np.clip(
+                    bg_px * (1 - mk) + doc_px * mk, 0, 255
+                ).astype(np.uint8)
         img = _u8(canvas)
         hmat = np.array([[1, 0, ox], [0, 1, oy], [0, 0, 1]], dtype=np.float64) @ hmat
         fill = tuple(int(v) for v in bg[0, 0])  # type: ignore[assignment]
@@ -297,9 +328,16 @@ def degrade(doc: Rendered, opts: DegradeOptions, seed: int = 0, rounded: bool = 
         nw, nh = int(h * sin + w * cos), int(h * cos + w * sin)
         m[0, 2] += nw / 2 - w / 2
         m[1, 2] += nh / 2 - h / 2
-        img = _u8(cv2.warpAffine(img, m, (nw, nh), flags=cv2.INTER_LINEAR,
-                                 borderMode=cv2.BORDER_REPLICATE if opts.background
-                                 else cv2.BORDER_CONSTANT, borderValue=fill))
+        img = _u8(
+            cv2.warpAffine(
+                img,
+                m,
+                (nw, nh),
+                flags=cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_REPLICATE if opts.background else cv2.BORDER_CONSTANT,
+                borderValue=fill,
+            )
+        )
         hmat = _edge(np.vstack([m, [0, 0, 1]])) @ hmat
         h, w = nh, nw
         applied.append(f"skew={opts.skew_deg:.1f}")
@@ -307,20 +345,31 @@ def degrade(doc: Rendered, opts: DegradeOptions, seed: int = 0, rounded: bool = 
     if opts.perspective:
         p = opts.perspective
         src = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
-        jit = np.array([[rng.uniform(0, p) * w, rng.uniform(0, p) * h] for _ in range(4)],
-                       dtype=np.float32)
+        jit = np.array(
+            [[rng.uniform(0, p) * w, rng.uniform(0, p) * h] for _ in range(4)], dtype=np.float32
+        )
         sign = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]], dtype=np.float32)
         dst = src + jit * sign
         m = cv2.getPerspectiveTransform(src, dst)
-        img = _u8(cv2.warpPerspective(img, m, (w, h), flags=cv2.INTER_LINEAR,
-                                      borderMode=cv2.BORDER_REPLICATE if opts.background
-                                      else cv2.BORDER_CONSTANT, borderValue=fill))
+        img = _u8(
+            cv2.warpPerspective(
+                img,
+                m,
+                (w, h),
+                flags=cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_REPLICATE if opts.background else cv2.BORDER_CONSTANT,
+                borderValue=fill,
+            )
+        )
         hmat = _edge(m.astype(np.float64)) @ hmat
         applied.append(f"perspective={p:.3f}")
 
     if opts.rotate:
-        code = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180,
-                270: cv2.ROTATE_90_COUNTERCLOCKWISE}[opts.rotate]
+        code = {
+            90: cv2.ROTATE_90_CLOCKWISE,
+            180: cv2.ROTATE_180,
+            270: cv2.ROTATE_90_COUNTERCLOCKWISE,
+        }[opts.rotate]
         r = {
             # boxes use pixel-edge coordinates, so a turn maps x -> w - x (not w - 1 - x)
             90: [[0, -1, h], [1, 0, 0], [0, 0, 1]],
@@ -356,8 +405,10 @@ def degrade(doc: Rendered, opts: DegradeOptions, seed: int = 0, rounded: bool = 
         x = np.arange(256, dtype=np.float32) / 255
         lut = 255 * x ** (1 + opts.low_light) * (1 - 0.5 * opts.low_light)
         luts = [lut, lut, lut * 0.93]  # a warm indoor cast
-        chans = [cv2.LUT(img[:, :, k].copy(), np.clip(luts[k], 0, 255).astype(np.uint8))
-                 for k in range(3)]
+        chans = [
+            cv2.LUT(img[:, :, k].copy(), np.clip(luts[k], 0, 255).astype(np.uint8))
+            for k in range(3)
+        ]
         img = np.dstack(chans)
         applied.append(f"low_light={opts.low_light:.2f}")
     if opts.blur_sigma:
@@ -377,5 +428,11 @@ def degrade(doc: Rendered, opts: DegradeOptions, seed: int = 0, rounded: bool = 
     mrz_q = _apply(hmat, pts["mrz"])
     quad = [(round(float(x), 1), round(float(y), 1)) for x, y in mrz_q]
     lines = [_bbox(_apply(hmat, lp), w, h) for lp in line_pts]
-    return Degraded(image=np.ascontiguousarray(img), boxes=boxes, mrz_quad=quad,
-                    mrz_line_boxes=lines, applied=applied, jpeg_quality=opts.jpeg_quality)
+    return Degraded(
+        image=np.ascontiguousarray(img),
+        boxes=boxes,
+        mrz_quad=quad,
+        mrz_line_boxes=lines,
+        applied=applied,
+        jpeg_quality=opts.jpeg_quality,
+    )

@@ -40,10 +40,34 @@ _TITLES = {
     "id": ("FORMULIR PENDAFTARAN", "Data pribadi pemohon"),
 }
 _MONTHS = {
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-           "September", "Oktober", "November", "Desember"),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    "id": (
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ),
 }
 _LANGUAGES = {
     "MMR": (("Rohingya", "Rohingya"), ("Burmese", "Burma")),
@@ -57,10 +81,27 @@ _LANGUAGES = {
     "LKA": (("Tamil", "Tamil"),),
 }
 _EXTRA_LANGUAGES = (("English", "Inggris"), ("Malay", "Melayu"), ("Indonesian", "Indonesia"))
-_STREETS = ("Jl. Kebon Sirih", "Jl. Cikini Raya", "Jl. Raya Bogor", "Jl. Sudirman",
-            "Jl. Pemuda", "Jl. Gajah Mada", "Jl. Diponegoro", "Jl. Merdeka")
-_CITIES = ("Jakarta Pusat", "Bogor", "Medan", "Makassar", "Pekanbaru", "Tangerang", "Kupang",
-           "Batam", "Semarang")
+_STREETS = (
+    "Jl. Kebon Sirih",
+    "Jl. Cikini Raya",
+    "Jl. Raya Bogor",
+    "Jl. Sudirman",
+    "Jl. Pemuda",
+    "Jl. Gajah Mada",
+    "Jl. Diponegoro",
+    "Jl. Merdeka",
+)
+_CITIES = (
+    "Jakarta Pusat",
+    "Bogor",
+    "Medan",
+    "Makassar",
+    "Pekanbaru",
+    "Tangerang",
+    "Kupang",
+    "Batam",
+    "Semarang",
+)
 _RELATIONS = {
     "en": ("wife", "husband", "son", "daughter", "mother", "brother"),
     "id": ("istri", "suami", "anak", "anak", "ibu", "saudara"),
@@ -120,8 +161,11 @@ def form_values(rng: random.Random, lang: str) -> tuple[dict[str, str], dict[str
         "family_members": family,
         "case_number": case,
     }
-    iso = {"birth_date": born.isoformat(), "arrival_date": arrived.isoformat(),
-           "place_of_birth": person.place_of_birth}
+    iso = {
+        "birth_date": born.isoformat(),
+        "arrival_date": arrived.isoformat(),
+        "place_of_birth": person.place_of_birth,
+    }
     return values, iso
 
 
@@ -162,8 +206,12 @@ def render_form(seed: int, lang: str = "en", dpi: int = 200) -> RenderedForm:
         boxes[key] = (float(bx[0]), float(bx[1]), float(bx[2]), float(bx[3]))
         y += row
     sig_y = y + round(10 * s)
-    draw.text((x, sig_y), "Tanda tangan / Signature" if lang == "id" else "Signature",
-              font=f_label, fill=(25, 25, 60))
+    draw.text(
+        (x, sig_y),
+        "Tanda tangan / Signature" if lang == "id" else "Signature",
+        font=f_label,
+        fill=(25, 25, 60),
+    )
     image = np.asarray(pil, dtype=np.uint8).copy()
     return RenderedForm(image, lang, values, iso, boxes)
 

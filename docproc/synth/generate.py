@@ -13,7 +13,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from docproc.mrz.model import MRZType
+from docproc.reading.mrz.model import MRZType
 from docproc.synth.degrade import DegradeOptions, degrade, random_options
 from docproc.synth.mrzgen import ALL_TYPES, SynthDoc, random_document
 from docproc.synth.render import Box, ImageArray, render

@@ -1,7 +1,7 @@
 """Random but realistic MRZ text (ICAO Doc 9303 Parts 4-7) with ground-truth fields.
 
 Every document is drawn from a :class:`random.Random`, so the same seed gives the same text.
-Check digits use :func:`docproc.mrz.checkdigit.check_digit`; composite ranges follow ICAO:
+Check digits use :func:`docproc.reading.mrz.checkdigit.check_digit`; composite ranges follow ICAO:
 
 * TD1: upper line 6-30, middle line 1-7, 9-15, 19-29
 * TD2: lower line 1-10, 14-20, 22-35
@@ -15,8 +15,8 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from docproc.mrz.checkdigit import check_digit
-from docproc.mrz.model import LINE_SHAPE, MRZType
+from docproc.reading.mrz.checkdigit import check_digit
+from docproc.reading.mrz.model import LINE_SHAPE, MRZType
 from docproc.synth.names import AUTHORITIES, Person, random_person
 
 MRZ_CHARSET = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<")
@@ -26,7 +26,11 @@ CONFUSABLE_DIGITS = "0158"
 REFERENCE_DATE = date(2026, 1, 1)
 
 ALL_TYPES: tuple[MRZType, ...] = (
-    MRZType.TD1, MRZType.TD2, MRZType.TD3, MRZType.MRVA, MRZType.MRVB,
+    MRZType.TD1,
+    MRZType.TD2,
+    MRZType.TD3,
+    MRZType.MRVA,
+    MRZType.MRVB,
 )
 REGULAR_STATES = ("BGD", "MMR", "AFG", "CHN", "IDN", "PAK", "IRN", "IRQ", "SOM", "LKA")
 STATELESS = ("XXA", "XXB", "XXC")
@@ -114,14 +118,18 @@ def random_document_number(rng: random.Random, issuer: str) -> str:
     elif issuer == "IDN":
         num = rng.choice("ABCXES") + "".join(rng.choice(digits) for _ in range(7))
     elif issuer == "CHN":
-        num = "E" + rng.choice(["", rng.choice(letters)]) + "".join(
-            rng.choice(digits) for _ in range(7))
+        num = (
+            "E"
+            + rng.choice(["", rng.choice(letters)])
+            + "".join(rng.choice(digits) for _ in range(7))
+        )
         num = num.ljust(9, rng.choice(digits))
     elif issuer == "MMR":
         num = "M" + rng.choice("ABCS") + "".join(rng.choice(digits) for _ in range(6))
     elif style < 0.4:
         num = "".join(rng.choice(letters) for _ in range(rng.choice((1, 2)))) + "".join(
-            rng.choice(digits) for _ in range(7))
+            rng.choice(digits) for _ in range(7)
+        )
     else:
         # fully mixed: the hardest kind for a reader, e.g. L898902C3 or 0S1B5I80
         num = "".join(

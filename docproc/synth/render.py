@@ -20,7 +20,7 @@ import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
 from docproc.errors import MissingDependency
-from docproc.mrz.model import MRZType
+from docproc.reading.mrz.model import MRZType
 from docproc.synth.mrzgen import SynthDoc
 from docproc.synth.names import COUNTRY_NAMES
 
@@ -130,16 +130,57 @@ _VISA_ROWS: tuple[tuple[tuple[str, float], ...], ...] = (
 )
 
 LAYOUTS: dict[MRZType, Layout] = {
-    MRZType.TD3: Layout("passport", (125, 88), (5, 15, 36, 55), 40, 14.5, 7.0, (), 22, 31,
-                        MRZGeometry(6.0, 4.6, 4.3)),
-    MRZType.TD1: Layout("id", (85.6, 54), (3.5, 10, 22.5, 34), 25.5, 9.5, 5.6, (), 15, 23,
-                        MRZGeometry(4.7, 3.6, 3.85)),
-    MRZType.TD2: Layout("id", (105, 74), (4.5, 13, 31, 47), 35, 13.0, 7.0, (), 20, 29,
-                        MRZGeometry(6.0, 4.4, 4.3)),
-    MRZType.MRVA: Layout("visa", (120, 80), (4.5, 14, 32, 50), 37, 14.0, 7.4, _VISA_ROWS, 20,
-                         29, MRZGeometry(4.1, 4.6, 4.3)),
-    MRZType.MRVB: Layout("visa", (105, 74), (4.5, 13, 28, 44), 32, 12.5, 6.6, _VISA_ROWS, 18,
-                         26, MRZGeometry(6.0, 4.4, 4.3)),
+    MRZType.TD3: Layout(
+        "passport",
+        (125, 88),
+        (5, 15, 36, 55),
+        40,
+        14.5,
+        7.0,
+        (),
+        22,
+        31,
+        MRZGeometry(6.0, 4.6, 4.3),
+    ),
+    MRZType.TD1: Layout(
+        "id",
+        (85.6, 54),
+        (3.5, 10, 22.5, 34),
+        25.5,
+        9.5,
+        5.6,
+        (),
+        15,
+        23,
+        MRZGeometry(4.7, 3.6, 3.85),
+    ),
+    MRZType.TD2: Layout(
+        "id", (105, 74), (4.5, 13, 31, 47), 35, 13.0, 7.0, (), 20, 29, MRZGeometry(6.0, 4.4, 4.3)
+    ),
+    MRZType.MRVA: Layout(
+        "visa",
+        (120, 80),
+        (4.5, 14, 32, 50),
+        37,
+        14.0,
+        7.4,
+        _VISA_ROWS,
+        20,
+        29,
+        MRZGeometry(4.1, 4.6, 4.3),
+    ),
+    MRZType.MRVB: Layout(
+        "visa",
+        (105, 74),
+        (4.5, 13, 28, 44),
+        32,
+        12.5,
+        6.6,
+        _VISA_ROWS,
+        18,
+        26,
+        MRZGeometry(6.0, 4.4, 4.3),
+    ),
 }
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -261,7 +302,8 @@ def _titles(doc: SynthDoc, kind: str) -> tuple[str, str]:
         title = {
             "passport": "PASPOR / PASSPORT",
             "visa": "VISA REPUBLIK INDONESIA",
-            "id": "KARTU IZIN TINGGAL / RESIDENCE PERMIT" if code in ("IR", "AC")
+            "id": "KARTU IZIN TINGGAL / RESIDENCE PERMIT"
+            if code in ("IR", "AC")
             else "KARTU IDENTITAS / IDENTITY CARD",
         }[kind]
     else:
@@ -276,8 +318,9 @@ def _titles(doc: SynthDoc, kind: str) -> tuple[str, str]:
     return state, title
 
 
-def _background(w: int, h: int, tint: tuple[int, int, int], rng: random.Random,
-                mrz_top: int) -> ImageArray:
+def _background(
+    w: int, h: int, tint: tuple[int, int, int], rng: random.Random, mrz_top: int
+) -> ImageArray:
     """Pale tinted paper with guilloche-like waves and a rosette, calmer behind the MRZ."""
     base = np.empty((h, w, 3), dtype=np.float32)
     grad = np.linspace(0.985, 1.015, h, dtype=np.float32)[:, None]
@@ -293,8 +336,11 @@ def _background(w: int, h: int, tint: tuple[int, int, int], rng: random.Random,
     for k in range(n_waves):
         y0 = (k + 0.5) * h / n_waves
         phase = k * rng.uniform(0.25, 0.45)
-        ys = y0 + amp * np.sin(2 * math.pi * xs / period + phase) + 0.4 * amp * np.sin(
-            2 * math.pi * xs / (period * 0.37) - phase)
+        ys = (
+            y0
+            + amp * np.sin(2 * math.pi * xs / period + phase)
+            + 0.4 * amp * np.sin(2 * math.pi * xs / (period * 0.37) - phase)
+        )
         pts = np.stack([xs, ys], axis=1).astype(np.int32).reshape(-1, 1, 2)
         cv2.polylines(img, [pts], False, line_col if k % 2 else line_col2, 1, cv2.LINE_AA)
     # rosette
@@ -305,8 +351,9 @@ def _background(w: int, h: int, tint: tuple[int, int, int], rng: random.Random,
     for j in range(14):
         r = r0 * (0.55 + 0.45 * np.abs(np.sin(petals * th / 2 + j * math.pi / 14)))
         pts = np.stack([cx + r * np.cos(th), cy + r * np.sin(th)], axis=1)
-        cv2.polylines(img, [pts.astype(np.int32).reshape(-1, 1, 2)], True, line_col2, 1,
-                      cv2.LINE_AA)
+        cv2.polylines(
+            img, [pts.astype(np.int32).reshape(-1, 1, 2)], True, line_col2, 1, cv2.LINE_AA
+        )
     # the MRZ band is printed on a calmer background on real documents
     band = img[mrz_top:, :, :].astype(np.float32)
     flat = base[mrz_top:, :, :]
@@ -314,8 +361,7 @@ def _background(w: int, h: int, tint: tuple[int, int, int], rng: random.Random,
     return img
 
 
-def _photo(pil: Image.Image, box: tuple[int, int, int, int], rng: random.Random,
-           tone: int) -> None:
+def _photo(pil: Image.Image, box: tuple[int, int, int, int], rng: random.Random, tone: int) -> None:
     """A grey portrait placeholder: head-and-shoulders silhouette, clipped to the frame."""
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
@@ -348,8 +394,9 @@ def _rows_for(doc: SynthDoc, layout: Layout) -> tuple[tuple[tuple[str, float], .
     return _CARD_ROWS_IDN if idn else _CARD_ROWS
 
 
-def _fit(draw: ImageDraw.ImageDraw, text: str, name: str, size: int, max_w: float
-         ) -> ImageFont.FreeTypeFont:
+def _fit(
+    draw: ImageDraw.ImageDraw, text: str, name: str, size: int, max_w: float
+) -> ImageFont.FreeTypeFont:
     f = font(name, size)
     while size > 10 and draw.textlength(text, font=f) > max_w:
         size -= 1
@@ -367,8 +414,9 @@ def render(doc: SynthDoc, seed: int = 0) -> Rendered:
     n_lines = len(doc.mrz)
     cap = MRZ_CAP_MM * PX_PER_MM
     last_base = h - g.bottom_baseline_mm * PX_PER_MM
-    baselines = [last_base - (n_lines - 1 - i) * g.line_pitch_mm * PX_PER_MM
-                 for i in range(n_lines)]
+    baselines = [
+        last_base - (n_lines - 1 - i) * g.line_pitch_mm * PX_PER_MM for i in range(n_lines)
+    ]
     mrz_top = int(baselines[0] - cap - mm(1.5))
 
     tint = rng.choice(TINTS)
@@ -392,8 +440,7 @@ def render(doc: SynthDoc, seed: int = 0) -> Rendered:
     f_state = _fit(draw, state, "serif-bold", head_size, max_head_w)
     draw.text((x_head, mm(2.2)), state, font=f_state, fill=head_col, anchor="la")
     f_title = _fit(draw, title, "sans-bold", int(head_size * 0.8), max_head_w)
-    draw.text((x_head, mm(2.2) + head_size * 1.25), title, font=f_title, fill=head_col,
-              anchor="la")
+    draw.text((x_head, mm(2.2) + head_size * 1.25), title, font=f_title, fill=head_col, anchor="la")
 
     _photo(pil, (photo[0], photo[1], photo[2], photo[3]), rng, rng.randint(185, 215))
     boxes["photo"] = (float(photo[0]), float(photo[1]), float(photo[2]), float(photo[3]))
@@ -441,12 +488,15 @@ def render(doc: SynthDoc, seed: int = 0) -> Rendered:
             lx1, ly1 = max(lx1, bx[2]), max(ly1, bx[3])
         line_boxes.append((float(lx0), float(ly0), float(lx1), float(ly1)))
     boxes["mrz"] = (
-        min(b[0] for b in line_boxes), line_boxes[0][1],
-        max(b[2] for b in line_boxes), line_boxes[-1][3],
+        min(b[0] for b in line_boxes),
+        line_boxes[0][1],
+        max(b[2] for b in line_boxes),
+        line_boxes[-1][3],
     )
     out = np.asarray(pil, dtype=np.uint8).copy()
-    return Rendered(image=out, boxes=boxes, viz_text=texts, mrz_line_boxes=line_boxes,
-                    mrz_cap_px=cap)
+    return Rendered(
+        image=out, boxes=boxes, viz_text=texts, mrz_line_boxes=line_boxes, mrz_cap_px=cap
+    )
 
 
 def render_letter(seed: int = 0, dpi: int = 150) -> ImageArray:
@@ -463,26 +513,57 @@ def render_letter(seed: int = 0, dpi: int = 150) -> ImageArray:
     y += round(8 * s)
     draw.line((x, y, w - x, y), fill=(40, 40, 40), width=2)
     y += round(6 * s)
-    words = ("pengungsi", "registration", "specimen", "Jakarta", "the", "holder", "is",
-             "registered", "with", "office", "tanggal", "nomor", "case", "family", "members",
-             "address", "Kebon", "Sirih", "valid", "until", "further", "notice", "identitas",
-             "dokumen")
+    words = (
+        "pengungsi",
+        "registration",
+        "specimen",
+        "Jakarta",
+        "the",
+        "holder",
+        "is",
+        "registered",
+        "with",
+        "office",
+        "tanggal",
+        "nomor",
+        "case",
+        "family",
+        "members",
+        "address",
+        "Kebon",
+        "Sirih",
+        "valid",
+        "until",
+        "further",
+        "notice",
+        "identitas",
+        "dokumen",
+    )
     for _ in range(9):
         line = " ".join(rng.choice(words) for _ in range(rng.randint(9, 13)))
         draw.text((x, y), line.capitalize() + ".", font=fn, fill=(30, 30, 30))
         y += round(5.5 * s)
     y += round(6 * s)
-    for label in ("Nama / Name", "Tempat/Tgl. Lahir / Place/Date of birth",
-                  "Kewarganegaraan / Nationality", "No. Kasus / Case No.", "Alamat / Address"):
+    for label in (
+        "Nama / Name",
+        "Tempat/Tgl. Lahir / Place/Date of birth",
+        "Kewarganegaraan / Nationality",
+        "No. Kasus / Case No.",
+        "Alamat / Address",
+    ):
         draw.text((x, y), label, font=fn, fill=(30, 30, 60))
-        draw.rectangle((round(95 * s), y - round(1 * s), w - x, y + round(6 * s)),
-                       outline=(60, 60, 60), width=2)
+        draw.rectangle(
+            (round(95 * s), y - round(1 * s), w - x, y + round(6 * s)),
+            outline=(60, 60, 60),
+            width=2,
+        )
         y += round(10 * s)
     # a round stamp and a signature
     cx, cy, r = w - round(60 * s), y + round(30 * s), round(18 * s)
     draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(60, 70, 160), width=4)
-    draw.ellipse((cx - r + 12, cy - r + 12, cx + r - 12, cy + r - 12), outline=(60, 70, 160),
-                 width=2)
+    draw.ellipse(
+        (cx - r + 12, cy - r + 12, cx + r - 12, cy + r - 12), outline=(60, 70, 160), width=2
+    )
     draw.text((cx, cy), "CONTOH", font=fb, fill=(60, 70, 160), anchor="mm")
     arr = np.asarray(pil, dtype=np.uint8).copy()
     _signature(arr, x, cy - round(5 * s), round(50 * s), round(10 * s), rng)

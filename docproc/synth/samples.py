@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from docproc.mrz.model import MRZType
+from docproc.reading.mrz.model import MRZType
 from docproc.synth.degrade import DegradeOptions
 from docproc.synth.generate import make_sample, save_image
 from docproc.synth.mrzgen import SynthDoc, random_document
@@ -64,46 +64,108 @@ class Spec:
 
 
 SPECS: tuple[Spec, ...] = (
-    Spec("01_td3_clean_idn", MRZType.TD3, _issuer("IDN"), None,
-         "Indonesian passport, bilingual labels, flat render"),
-    Spec("02_td1_clean_idn", MRZType.TD1, _issuer("IDN"), None,
-         "Indonesian TD1 card, bilingual labels, flat render"),
+    Spec(
+        "01_td3_clean_idn",
+        MRZType.TD3,
+        _issuer("IDN"),
+        None,
+        "Indonesian passport, bilingual labels, flat render",
+    ),
+    Spec(
+        "02_td1_clean_idn",
+        MRZType.TD1,
+        _issuer("IDN"),
+        None,
+        "Indonesian TD1 card, bilingual labels, flat render",
+    ),
     Spec("03_td2_clean", MRZType.TD2, _any, None, "TD2 ID card, flat render"),
-    Spec("04_mrva_clean_idn", MRZType.MRVA, _issuer("IDN"), None,
-         "Indonesian MRV-A visa, flat render"),
-    Spec("05_mrvb_clean", MRZType.MRVB, _truncated, None,
-         "MRV-B visa with a name truncated at the line end"),
-    Spec("06_td3_upside_down", MRZType.TD3, _issuer("BGD"),
-         DegradeOptions(background="desk", rotate=180, skew_deg=2.5, noise_sigma=2.0,
-                        jpeg_quality=QUALITY),
-         "Bangladeshi passport photographed upside down on a desk"),
-    Spec("07_td1_rot90", MRZType.TD1, _nat("XXA", "XXB", "XXC"),
-         DegradeOptions(background="page", rotate=90, skew_deg=-1.5, lighting=0.25,
-                        jpeg_quality=QUALITY),
-         "TD1 residence card of a stateless/refugee holder, rotated 90 degrees clockwise"),
-    Spec("08_td3_phone_perspective", MRZType.TD3, _nat("XXA", "XXB", "XXC"),
-         DegradeOptions(background="desk", perspective=0.1, lighting=0.35, blur_sigma=0.035,
-                        noise_sigma=3.0, jpeg_quality=QUALITY),
-         "Refugee/stateless travel document, phone photo with perspective and uneven light"),
-    Spec("09_td1_lowres", MRZType.TD1, _mononym,
-         DegradeOptions(background="page", skew_deg=-3.0, target_cap_px=13.0,
-                        jpeg_quality=QUALITY),
-         "TD1 card with a mononym, downscaled so MRZ capitals are ~13 px high"),
-    Spec("10_td2_stamp", MRZType.TD2, _nat("AFG", "MMR"),
-         DegradeOptions(background="desk", stamp=True, skew_deg=4.0, noise_sigma=4.0,
-                        jpeg_quality=QUALITY),
-         "TD2 card with a rubber stamp over the MRZ"),
-    Spec("11_mrva_lowlight", MRZType.MRVA, _nat("MMR", "BGD"),
-         DegradeOptions(background="desk", low_light=0.45, noise_sigma=5.0, skew_deg=-2.0,
-                        jpeg_quality=QUALITY),
-         "MRV-A visa in low indoor light with sensor noise"),
-    Spec("12_mrvb_penline_rot270", MRZType.MRVB, _any,
-         DegradeOptions(pen_line=True, rotate=270, blur_sigma=0.03, jpeg_quality=QUALITY),
-         "MRV-B visa with a pen stroke across the MRZ, rotated 270 degrees clockwise"),
-    Spec("13_td3_lowres_jpeg", MRZType.TD3, _nat("CHN", "AFG"),
-         DegradeOptions(background="page", target_cap_px=15.0, skew_deg=1.0, noise_sigma=3.0,
-                        jpeg_quality=55),
-         "Passport at low resolution (MRZ capitals ~15 px) with strong JPEG compression"),
+    Spec(
+        "04_mrva_clean_idn",
+        MRZType.MRVA,
+        _issuer("IDN"),
+        None,
+        "Indonesian MRV-A visa, flat render",
+    ),
+    Spec(
+        "05_mrvb_clean",
+        MRZType.MRVB,
+        _truncated,
+        None,
+        "MRV-B visa with a name truncated at the line end",
+    ),
+    Spec(
+        "06_td3_upside_down",
+        MRZType.TD3,
+        _issuer("BGD"),
+        DegradeOptions(
+            background="desk", rotate=180, skew_deg=2.5, noise_sigma=2.0, jpeg_quality=QUALITY
+        ),
+        "Bangladeshi passport photographed upside down on a desk",
+    ),
+    Spec(
+        "07_td1_rot90",
+        MRZType.TD1,
+        _nat("XXA", "XXB", "XXC"),
+        DegradeOptions(
+            background="page", rotate=90, skew_deg=-1.5, lighting=0.25, jpeg_quality=QUALITY
+        ),
+        "TD1 residence card of a stateless/refugee holder, rotated 90 degrees clockwise",
+    ),
+    Spec(
+        "08_td3_phone_perspective",
+        MRZType.TD3,
+        _nat("XXA", "XXB", "XXC"),
+        DegradeOptions(
+            background="desk",
+            perspective=0.1,
+            lighting=0.35,
+            blur_sigma=0.035,
+            noise_sigma=3.0,
+            jpeg_quality=QUALITY,
+        ),
+        "Refugee/stateless travel document, phone photo with perspective and uneven light",
+    ),
+    Spec(
+        "09_td1_lowres",
+        MRZType.TD1,
+        _mononym,
+        DegradeOptions(background="page", skew_deg=-3.0, target_cap_px=13.0, jpeg_quality=QUALITY),
+        "TD1 card with a mononym, downscaled so MRZ capitals are ~13 px high",
+    ),
+    Spec(
+        "10_td2_stamp",
+        MRZType.TD2,
+        _nat("AFG", "MMR"),
+        DegradeOptions(
+            background="desk", stamp=True, skew_deg=4.0, noise_sigma=4.0, jpeg_quality=QUALITY
+        ),
+        "TD2 card with a rubber stamp over the MRZ",
+    ),
+    Spec(
+        "11_mrva_lowlight",
+        MRZType.MRVA,
+        _nat("MMR", "BGD"),
+        DegradeOptions(
+            background="desk", low_light=0.45, noise_sigma=5.0, skew_deg=-2.0, jpeg_quality=QUALITY
+        ),
+        "MRV-A visa in low indoor light with sensor noise",
+    ),
+    Spec(
+        "12_mrvb_penline_rot270",
+        MRZType.MRVB,
+        _any,
+        DegradeOptions(pen_line=True, rotate=270, blur_sigma=0.03, jpeg_quality=QUALITY),
+        "MRV-B visa with a pen stroke across the MRZ, rotated 270 degrees clockwise",
+    ),
+    Spec(
+        "13_td3_lowres_jpeg",
+        MRZType.TD3,
+        _nat("CHN", "AFG"),
+        DegradeOptions(
+            background="page", target_cap_px=15.0, skew_deg=1.0, noise_sigma=3.0, jpeg_quality=55
+        ),
+        "Passport at low resolution (MRZ capitals ~15 px) with strong JPEG compression",
+    ),
 )
 
 
@@ -121,8 +183,9 @@ def _digest(path: Path) -> tuple[int, str]:
     return len(data), hashlib.sha256(data).hexdigest()
 
 
-def _shrink(image: ImageArray, entry: dict[str, Any], s: float
-            ) -> tuple[ImageArray, dict[str, Any]]:
+def _shrink(
+    image: ImageArray, entry: dict[str, Any], s: float
+) -> tuple[ImageArray, dict[str, Any]]:
     """Resize an image by ``s`` and scale every coordinate in its label entry to match."""
     h, w = image.shape[:2]
     nw, nh = round(w * s), round(h * s)
@@ -130,8 +193,7 @@ def _shrink(image: ImageArray, entry: dict[str, Any], s: float
     sx, sy = nw / w, nh / h
 
     def box(b: list[float]) -> list[float]:
-        return [round(b[0] * sx, 1), round(b[1] * sy, 1), round(b[2] * sx, 1),
-                round(b[3] * sy, 1)]
+        return [round(b[0] * sx, 1), round(b[1] * sy, 1), round(b[2] * sx, 1), round(b[3] * sy, 1)]
 
     e = dict(entry)
     e["viz_boxes"] = {k: box(b) for k, b in entry["viz_boxes"].items()}
@@ -151,7 +213,7 @@ def _scan_page(passport: ImageArray, seed: int) -> tuple[ImageArray, float, tupl
     small = np.asarray(Image.fromarray(passport).resize((pw, ph), Image.Resampling.LANCZOS))
     rng = random.Random(seed)
     ox, oy = rng.randint(60, w - pw - 60), rng.randint(80, 400)
-    page[oy:oy + ph, ox:ox + pw] = small
+    page[oy : oy + ph, ox : ox + pw] = small
     return page, scale, (ox, oy)
 
 
@@ -173,9 +235,16 @@ def build(out_dir: str | Path = "samples") -> dict[str, Any]:
             size, sha = _digest(out / rel)
         if size > MAX_BYTES:
             raise RuntimeError(f"{rel} is {size} bytes, over {MAX_BYTES}")
-        labels.append({"file": rel, **entry, "notes": spec.notes,
-                       "source": f"docproc.synth.samples spec {spec.name} (document #{idx})",
-                       "bytes": size, "sha256": sha})
+        labels.append(
+            {
+                "file": rel,
+                **entry,
+                "notes": spec.notes,
+                "source": f"docproc.synth.samples spec {spec.name} (document #{idx})",
+                "bytes": size,
+                "sha256": sha,
+            }
+        )
 
     # the PDF: page 1 a letter (no MRZ), page 2 a passport data page on an A4 scan
     letter = render_letter(seed=3, dpi=PDF_DPI)
@@ -184,69 +253,87 @@ def build(out_dir: str | Path = "samples") -> dict[str, Any]:
     page2, scale, (ox, oy) = _scan_page(rendered.image, 901)
 
     def tr(b: tuple[float, float, float, float]) -> list[float]:
-        return [round(ox + b[0] * scale, 1), round(oy + b[1] * scale, 1),
-                round(ox + b[2] * scale, 1), round(oy + b[3] * scale, 1)]
+        return [
+            round(ox + b[0] * scale, 1),
+            round(oy + b[1] * scale, 1),
+            round(ox + b[2] * scale, 1),
+            round(oy + b[3] * scale, 1),
+        ]
 
     pdf = out / "two_page_passport.pdf"
     Image.fromarray(letter).convert("L").save(
-        pdf, "PDF", save_all=True, resolution=float(PDF_DPI),
-        append_images=[Image.fromarray(page2)], quality=80,
+        pdf,
+        "PDF",
+        save_all=True,
+        resolution=float(PDF_DPI),
+        append_images=[Image.fromarray(page2)],
+        quality=80,
         # fixed metadata so the file is byte-for-byte reproducible
-        creationDate=FIXED_DATE, modDate=FIXED_DATE, title="docproc synthetic sample",
-        producer="docproc.synth.samples")
+        creationDate=FIXED_DATE,
+        modDate=FIXED_DATE,
+        title="docproc synthetic sample",
+        producer="docproc.synth.samples",
+    )
     size, sha = _digest(pdf)
     mx0, my0, mx1, my1 = tr(rendered.boxes["mrz"])
-    labels.append({
-        "file": pdf.name,
-        "page": 2,
-        "page_index": 1,
-        "dpi": PDF_DPI,
-        "type": pdoc.type.value,
-        "mrz": list(pdoc.mrz),
-        "fields": dict(pdoc.fields),
-        "viz_boxes": {k: tr(b) for k, b in rendered.boxes.items()},
-        "viz_text": dict(rendered.viz_text),
-        "mrz_quad": [[mx0, my0], [mx1, my0], [mx1, my1], [mx0, my1]],
-        "mrz_line_boxes": [tr(b) for b in rendered.mrz_line_boxes],
-        "degradations": ["pdf_page=2", f"scan_dpi={PDF_DPI}"],
-        "name_truncated": pdoc.name_truncated,
-        "name_pool": pdoc.name_pool,
-        "width": int(page2.shape[1]),
-        "height": int(page2.shape[0]),
-        "synthetic": True,
-        "notes": "Two-page PDF: page 1 is a letter with no MRZ, page 2 a passport data page "
-                 "on an A4 scan. Boxes are in page-2 pixels at 'dpi'; page is 1-based, "
-                 "page_index 0-based.",
-        "source": f"docproc.synth.samples pdf (document #{idx})",
-        "bytes": size,
-        "sha256": sha,
-    })
+    labels.append(
+        {
+            "file": pdf.name,
+            "page": 2,
+            "page_index": 1,
+            "dpi": PDF_DPI,
+            "type": pdoc.type.value,
+            "mrz": list(pdoc.mrz),
+            "fields": dict(pdoc.fields),
+            "viz_boxes": {k: tr(b) for k, b in rendered.boxes.items()},
+            "viz_text": dict(rendered.viz_text),
+            "mrz_quad": [[mx0, my0], [mx1, my0], [mx1, my1], [mx0, my1]],
+            "mrz_line_boxes": [tr(b) for b in rendered.mrz_line_boxes],
+            "degradations": ["pdf_page=2", f"scan_dpi={PDF_DPI}"],
+            "name_truncated": pdoc.name_truncated,
+            "name_pool": pdoc.name_pool,
+            "width": int(page2.shape[1]),
+            "height": int(page2.shape[0]),
+            "synthetic": True,
+            "notes": "Two-page PDF: page 1 is a letter with no MRZ, page 2 a passport data page "
+            "on an A4 scan. Boxes are in page-2 pixels at 'dpi'; page is 1-based, "
+            "page_index 0-based.",
+            "source": f"docproc.synth.samples pdf (document #{idx})",
+            "bytes": size,
+            "sha256": sha,
+        }
+    )
 
     neg_rel = "images/neg_letter.jpg"
     save_image(out / neg_rel, render_letter(seed=11, dpi=150), QUALITY)
     nsize, nsha = _digest(out / neg_rel)
-    negatives = [{
-        "file": neg_rel,
-        "expected": "NO_MRZ",
-        "source": "docproc.synth.render.render_letter(seed=11, dpi=150)",
-        "notes": "Synthetic registration letter/form page with labels, boxes and a stamp; "
-                 "no MRZ. Expected: reader reports no MRZ, no crash.",
-        "bytes": nsize,
-        "sha256": nsha,
-    }]
+    negatives = [
+        {
+            "file": neg_rel,
+            "expected": "NO_MRZ",
+            "source": "docproc.synth.render.render_letter(seed=11, dpi=150)",
+            "notes": "Synthetic registration letter/form page with labels, boxes and a stamp; "
+            "no MRZ. Expected: reader reports no MRZ, no crash.",
+            "bytes": nsize,
+            "sha256": nsha,
+        }
+    ]
     (out / "labels.json").write_text(json.dumps(labels, indent=1, ensure_ascii=False) + "\n")
     (out / "negatives.json").write_text(json.dumps(negatives, indent=1) + "\n")
     return {"labels": labels, "negatives": negatives}
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m docproc.synth.samples",
-                                 description="Rebuild the committed sample set.")
+    ap = argparse.ArgumentParser(
+        prog="python -m docproc.synth.samples", description="Rebuild the committed sample set."
+    )
     ap.add_argument("--out", default="samples", help="output directory (default: samples)")
     args = ap.parse_args(argv)
     res = build(args.out)
-    print(f"wrote {len(res['labels'])} labelled samples and {len(res['negatives'])} negative "
-          f"to {args.out}")
+    print(
+        f"wrote {len(res['labels'])} labelled samples and {len(res['negatives'])} negative "
+        f"to {args.out}"
+    )
     return 0
 
 

@@ -32,13 +32,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from docproc.mrz.detect import find_zones  # noqa: E402
-from docproc.mrz.reader import _crop, _first_pass, glyph_anchors  # noqa: E402
-from docproc.ocr.glyphs import CELL_H, CELL_W, CellGrid, cut_cells, fit_grid  # noqa: E402
-from docproc.ocr.ppocr import MRZ_ALPHABET, get_engine  # noqa: E402
+from docproc.reading.mrz.detect import find_zones  # noqa: E402
+from docproc.reading.mrz.reader import _crop, _first_pass, glyph_anchors  # noqa: E402
+from docproc.reading.ocr.glyphs import CELL_H, CELL_W, CellGrid, cut_cells, fit_grid  # noqa: E402
+from docproc.reading.ocr.ppocr import MRZ_ALPHABET, get_engine  # noqa: E402
 from docproc.synth.generate import generate  # noqa: E402
 
-OUT = Path(__file__).resolve().parent
+# The model ships inside the Python package, so that every install path carries it.
+OUT = Path(__file__).resolve().parents[2] / "docproc" / "reading" / "assets" / "glyphs"
 PAIRS = [("O", "0"), ("I", "1"), ("B", "8"), ("S", "5"), ("Z", "2"), ("G", "6"), ("K", "<")]
 
 

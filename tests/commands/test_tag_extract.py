@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import REPO
+
+ROOT = REPO
 SAMPLE = ROOT / "samples" / "images" / "01_td3_clean_idn.jpg"
 
 

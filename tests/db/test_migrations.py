@@ -14,7 +14,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-import docproc.api.models  # noqa: F401  (the web app's tables share the metadata)
+import docproc.db.models  # noqa: F401  (the web app's tables share the metadata)
 from docproc.db.models import Base
 from docproc.db.session import (
     DatabaseMisconfigured,

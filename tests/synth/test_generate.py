@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from docproc.mrz.model import MRZType
+from docproc.reading.mrz.model import MRZType
 from docproc.synth import generate
 from docproc.synth.__main__ import main
 from docproc.synth.generate import parse_types

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from docproc.mrz.checkdigit import check_digit
-from docproc.mrz.model import LINE_SHAPE, MRZType
+from docproc.reading.mrz.checkdigit import check_digit
+from docproc.reading.mrz.model import LINE_SHAPE, MRZType
 from docproc.synth.mrzgen import (
     ALL_TYPES,
     SynthDoc,

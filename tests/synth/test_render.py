@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from docproc.errors import MissingDependency
-from docproc.mrz.model import MRZType
+from docproc.reading.mrz.model import MRZType
 from docproc.synth.degrade import DegradeOptions, degrade, random_options
 from docproc.synth.mrzgen import ALL_TYPES, random_document
 from docproc.synth.render import (

@@ -11,9 +11,10 @@ import cv2
 import pytest
 
 from docproc.synth.samples import build
+from tests.paths import REPO
 from tests.synth.test_mrzgen import mrz_problems
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+SAMPLES = REPO / "samples"
 
 
 def _labels() -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ from spacy.tokens import Doc, DocBin
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pools as P
 
-from docproc.nlp.components import customize_tokenizer
+from docproc.reading.nlp.components import customize_tokenizer
 
 Span = tuple[int, int, str]
 Filler = Callable[[random.Random, str], tuple[str, list[Span]]]

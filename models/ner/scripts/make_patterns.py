@@ -1,6 +1,6 @@
 """Write assets/patterns.jsonl: entity-ruler token patterns for structured identifiers.
 
-The patterns assume docproc's tokenizer (docproc.nlp.components.customize_tokenizer), which
+The patterns assume docproc's tokenizer (docproc.reading.nlp.components.customize_tokenizer), which
 keeps identifiers such as ``IDN-15C01234`` or ``0812-3456-7890`` as single tokens. Run it after
 changing a pattern; the .jsonl is the file the pipeline is built from (scripts/package.py).
 """

@@ -1,11 +1,11 @@
 """Build the shipped pipeline: trained tok2vec+ner, then entity ruler, then title trimmer.
 
-    python scripts/package.py training/model-best packages/docproc_ner
+    python scripts/package.py training/model-best ../../docproc/reading/assets/ner/docproc_ner
 
 The entity ruler's patterns are read here from assets/patterns.jsonl (in spaCy 3.8 a
 ``srsly.read_jsonl.v1`` reference in the config fails validation) and are saved inside the
 pipeline directory, so loading needs no asset. The output is a plain pipeline directory that
-``spacy.load(path)`` reads once ``docproc.nlp.components`` is imported.
+``spacy.load(path)`` reads once ``docproc.reading.nlp.components`` is imported.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ _REPO = Path(__file__).resolve().parents[3]
 if str(_REPO) not in sys.path:
     sys.path.insert(0, str(_REPO))
 
-from docproc.nlp.components import customize_tokenizer  # noqa: E402
+from docproc.reading.nlp.components import customize_tokenizer  # noqa: E402
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 

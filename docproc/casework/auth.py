@@ -1,0 +1,344 @@
+"""Users, passwords, browser sessions, API tokens and CSRF tokens.
+
+Passwords are hashed with argon2id (argon2-cffi). Session ids and API tokens are 256-bit random
+strings shown once and stored as SHA-256 hashes: a leaked database does not let anyone log in,
+and a fast hash is safe for secrets that long. The CSRF token of a session is an HMAC of its
+(secret) session id, so it needs no storage and cannot be guessed without the cookie.
+
+Functions take a session and never commit, like :mod:`docproc.db.repo`. Every login, logout,
+user and token change is written to the audit trail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from docproc.db import repo
+from docproc.db.models import ApiToken, Role, User, WebSession, utcnow
+from docproc.errors import DocprocError, ExitCode
+
+__all__ = [
+    "SESSION_LIFETIME",
+    "AuthError",
+    "Forbidden",
+    "LoginRequired",
+    "LoginThrottle",
+    "Principal",
+    "authenticate",
+    "create_api_token",
+    "create_session",
+    "create_user",
+    "csrf_token_for",
+    "end_session",
+    "hash_password",
+    "principal_for_session",
+    "principal_for_token",
+    "revoke_tokens",
+    "set_active",
+    "set_password",
+]
+
+SESSION_LIFETIME = timedelta(hours=8)
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+_MIN_PASSWORD = 10
+_hasher = PasswordHasher()
+# Verifying against this when the user does not exist keeps the timing the same.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class AuthError(DocprocError):
+    reason = "unauthorised"
+    fix = "Log in, or send a valid API token as 'Authorization: Bearer <token>'."
+    http_status = 401
+    exit_code = ExitCode.bad_arguments
+
+
+class LoginRequired(AuthError):
+    reason = "login_required"
+
+
+class BadCredentials(AuthError):
+    reason = "bad_credentials"
+    fix = "Check the user name and password (both are case-sensitive)."
+
+
+class Forbidden(DocprocError):
+    reason = "forbidden"
+    fix = "Your role may not do this; ask a supervisor or an admin."
+    http_status = 403
+    exit_code = ExitCode.bad_arguments
+
+
+class CsrfFailed(DocprocError):
+    reason = "csrf_failed"
+    fix = "Reload the page and try again (the form was stale or came from another site)."
+    http_status = 403
+    exit_code = ExitCode.bad_arguments
+
+
+class UserExists(DocprocError):
+    reason = "user_exists"
+    fix = "Pick another user name."
+    http_status = 409
+    exit_code = ExitCode.bad_arguments
+
+
+class InvalidUser(DocprocError):
+    reason = "invalid_user"
+    fix = (
+        f"User names are 2-64 lower-case letters, digits, '.', '_' or '-'; passwords at least "
+        f"{_MIN_PASSWORD} characters."
+    )
+    http_status = 422
+    exit_code = ExitCode.bad_arguments
+
+
+class TooManyAttempts(DocprocError):
+    reason = "too_many_login_attempts"
+    fix = "Wait 15 minutes, or ask an admin to set a new password (`docproc user passwd`)."
+    http_status = 429
+    exit_code = ExitCode.bad_arguments
+
+
+class LoginThrottle:
+    """Refuse logins to a user name after ``limit`` failures within ``window`` (per process).
+
+    Slows down password guessing; argon2 already makes each guess cost ~50 ms of CPU.
+    """
+
+    def __init__(self, limit: int = 5, window: timedelta = timedelta(minutes=15)) -> None:
+        self.limit, self.window = limit, window
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> list[float]:
+        kept = [t for t in self._failures.get(key, []) if now - t < self.window.total_seconds()]
+        self._failures[key] = kept
+        return kept
+
+    def check(self, username: str) -> None:
+        with self._lock:
+            if len(self._recent(username.lower(), time.monotonic())) >= self.limit:
+                raise TooManyAttempts(f"too many failed logins for {username[:64]!r}")
+
+    def failed(self, username: str) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._recent(username.lower(), now).append(now)
+
+    def succeeded(self, username: str) -> None:
+        with self._lock:
+            self._failures.pop(username.lower(), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: a user, through a browser session or an API token."""
+
+    user_id: str
+    username: str
+    role: Role
+    via: str  # "session" or "token"
+    csrf: str | None = None  # only for browser sessions
+
+    def may(self, role: Role | str) -> bool:
+        return self.role.at_least(Role(role))
+
+
+def _sha256(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    if len(password) < _MIN_PASSWORD:
+        raise InvalidUser(f"the password is shorter than {_MIN_PASSWORD} characters")
+    return _hasher.hash(password)
+
+
+def create_user(session: Session, username: str, password: str, role: Role, *, actor: str) -> User:
+    if not _USERNAME.match(username):
+        raise InvalidUser(f"invalid user name {username[:70]!r}")
+    user = User(
+        username=username, password_hash=hash_password(password), role=role, created_at=utcnow()
+    )
+    try:
+        with session.begin_nested():
+            session.add(user)
+    except IntegrityError as exc:
+        raise UserExists(f"user {username!r} already exists") from exc
+    repo.record_event(
+        session, entity_type="user", entity_id=user.id, kind="created", actor=actor, new=role.value
+    )
+    return user
+
+
+def set_password(session: Session, username: str, password: str, *, actor: str) -> None:
+    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None:
+        raise InvalidUser(f"no user {username!r}")
+    user.password_hash = hash_password(password)
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    repo.record_event(
+        session, entity_type="user", entity_id=user.id, kind="password_changed", actor=actor
+    )
+
+
+def authenticate(session: Session, username: str, password: str) -> User:
+    """The active user with these credentials, or :class:`BadCredentials`."""
+    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        user_ok = False
+    else:
+        user_ok = user is not None and user.active
+    if not user_ok or user is None:
+        raise BadCredentials("wrong user name or password")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def record_failed_login(session: Session, username: str) -> None:
+    """Audit a failed login against an existing account (unknown names are not recorded)."""
+    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is not None:
+        repo.record_event(
+            session, entity_type="user", entity_id=user.id, kind="login_failed", actor="anonymous"
+        )
+
+
+def create_session(session: Session, user: User) -> str:
+    """Start a browser session for ``user``; return the cookie value (shown only now)."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        WebSession(
+            token_hash=_sha256(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+    )
+    repo.record_event(
+        session, entity_type="user", entity_id=user.id, kind="logged_in", actor=user.username
+    )
+    return token
+
+
+def end_session(session: Session, token: str, *, actor: str) -> None:
+    row = session.scalars(
+        select(WebSession).where(WebSession.token_hash == _sha256(token))
+    ).one_or_none()
+    if row is not None:
+        repo.record_event(
+            session, entity_type="user", entity_id=row.user_id, kind="logged_out", actor=actor
+        )
+        session.delete(row)
+
+
+def csrf_token_for(session_token: str) -> str:
+    return hmac.new(session_token.encode(), b"docproc-csrf", hashlib.sha256).hexdigest()
+
+
+def check_csrf(principal: Principal, given: str | None) -> None:
+    if principal.csrf is None:  # API tokens are not sent by browsers on their own
+        return
+    if not given or not hmac.compare_digest(given, principal.csrf):
+        raise CsrfFailed("missing or wrong CSRF token")
+
+
+def principal_for_session(session: Session, token: str) -> Principal | None:
+    row = session.scalars(
+        select(WebSession).where(WebSession.token_hash == _sha256(token))
+    ).one_or_none()
+    if row is None or row.expires_at < utcnow() or not row.user.active:
+        return None
+    user = row.user
+    return Principal(str(user.id), user.username, user.role, "session", csrf_token_for(token))
+
+
+def create_api_token(session: Session, username: str, name: str, *, actor: str) -> str:
+    """A new bearer token for ``username``; return it (it is stored only as a hash)."""
+    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None:
+        raise InvalidUser(f"no user {username!r}")
+    token = "dp_" + secrets.token_urlsafe(32)
+    row = ApiToken(token_hash=_sha256(token), user_id=user.id, name=name[:100], created_at=utcnow())
+    session.add(row)
+    session.flush()
+    repo.record_event(
+        session,
+        entity_type="user",
+        entity_id=user.id,
+        kind="token_created",
+        actor=actor,
+        new=str(row.id),
+    )
+    return token
+
+
+def _user(session: Session, username: str) -> User:
+    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None:
+        raise InvalidUser(f"no user {username!r}")
+    return user
+
+
+def revoke_tokens(session: Session, username: str, *, actor: str) -> int:
+    """Revoke every API token of ``username``; return how many were live."""
+    user = _user(session, username)
+    now = utcnow()
+    live = list(
+        session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        )
+    )
+    for token in live:
+        token.revoked_at = now
+        repo.record_event(
+            session,
+            entity_type="user",
+            entity_id=user.id,
+            kind="token_revoked",
+            actor=actor,
+            old=str(token.id),
+        )
+    return len(live)
+
+
+def set_active(session: Session, username: str, active: bool, *, actor: str) -> None:
+    """Enable or disable a user; disabling ends their sessions (tokens stop working too)."""
+    user = _user(session, username)
+    user.active = active
+    if not active:
+        session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    repo.record_event(
+        session,
+        entity_type="user",
+        entity_id=user.id,
+        kind="enabled" if active else "disabled",
+        actor=actor,
+    )
+
+
+def principal_for_token(session: Session, token: str) -> Principal | None:
+    row = session.scalars(
+        select(ApiToken).where(ApiToken.token_hash == _sha256(token))
+    ).one_or_none()
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    return Principal(str(row.user.id), row.user.username, row.user.role, "token")

@@ -1,0 +1,365 @@
+"""The service layer for persons and cases: person records, households, who belongs to which.
+
+Routes call these functions and never build queries. Each takes a session and never commits.
+Every read of a person's record, of a list of persons and of a case page writes an event with
+the acting user (the audit log); every change does too. Events carry ids, roles and counts,
+never names: a search term typed by a user is not stored either.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from docproc.casework.auth import Principal
+from docproc.casework.people import fold, surviving_person
+from docproc.casework.review import FieldView, NotFound
+from docproc.db import repo
+from docproc.db.models import (
+    Case,
+    CasePerson,
+    CaseRole,
+    Document,
+    Person,
+    utcnow,
+)
+from docproc.errors import DocprocError, ExitCode
+
+__all__ = [
+    "CASE_ROLES",
+    "BadCaseChange",
+    "CaseRecord",
+    "CaseReferenceTaken",
+    "CaseSummary",
+    "DocumentSummary",
+    "PersonRecord",
+    "PersonSummary",
+    "add_member",
+    "case_record",
+    "create_case",
+    "find_persons",
+    "list_cases",
+    "person_record",
+    "remove_member",
+]
+
+CASE_ROLES = tuple(role.value for role in CaseRole)
+
+
+class CaseReferenceTaken(DocprocError):
+    reason = "case_reference_taken"
+    fix = "Another case has this reference; open that case or choose another reference."
+    http_status = 409
+    exit_code = ExitCode.bad_arguments
+
+
+class BadCaseChange(DocprocError):
+    reason = "bad_case_change"
+    fix = (
+        f"Give a role of {', '.join(CASE_ROLES)}; add a person once per case (remove before "
+        "changing the role); add the person a merged person was merged into."
+    )
+    http_status = 422
+    exit_code = ExitCode.bad_arguments
+
+
+# ------------------------------------------------------------------------------------ records
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    """One document of a person, with its newest extraction (reviewer corrections included)."""
+
+    id: str
+    status: str
+    status_reason: str | None
+    doc_type: str | None
+    filename: str | None
+    created_at: str
+    version: int | None
+    fields: tuple[FieldView, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **asdict(self),
+            "fields": {
+                f.name: {"value": f.value, "source": f.source, "confidence": f.confidence}
+                for f in self.fields
+            },
+        }
+
+
+@dataclass(frozen=True)
+class PersonSummary:
+    id: str
+    surname: str
+    given_names: str
+    date_of_birth: str | None
+    sex: str | None
+    nationality: str | None
+    merged_into: str | None
+
+    @classmethod
+    def of(cls, person: Person) -> PersonSummary:
+        return cls(
+            id=str(person.id),
+            surname=person.surname,
+            given_names=person.given_names,
+            date_of_birth=person.date_of_birth.isoformat() if person.date_of_birth else None,
+            sex=person.sex,
+            nationality=person.nationality,
+            merged_into=str(person.merged_into_id) if person.merged_into_id else None,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """A person with all their documents and the cases they belong to (with their role)."""
+
+    person: PersonSummary
+    documents: tuple[DocumentSummary, ...]
+    cases: tuple[tuple[str, str, str], ...]  # (case id, reference, role)
+
+    @property
+    def id(self) -> str:
+        return self.person.id
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.person.to_json(),
+            "documents": [d.to_json() for d in self.documents],
+            "cases": [{"id": c, "reference": r, "role": role} for c, r, role in self.cases],
+        }
+
+
+def _documents_of(session: Session, person_id: uuid.UUID) -> tuple[DocumentSummary, ...]:
+    documents = session.scalars(
+        select(Document).where(Document.person_id == person_id).order_by(Document.created_at)
+    )
+    summaries = []
+    for document in documents:
+        extraction = repo.latest_extraction(session, document.id)
+        fields = (
+            tuple(
+                FieldView(f.name, f.value, f.confidence, f.source.value) for f in extraction.fields
+            )
+            if extraction
+            else ()
+        )
+        summaries.append(
+            DocumentSummary(
+                id=str(document.id),
+                status=document.status.value,
+                status_reason=document.status_reason,
+                doc_type=document.doc_type,
+                filename=document.original_filename,
+                created_at=document.created_at.isoformat(timespec="seconds"),
+                version=extraction.version if extraction else None,
+                fields=fields,
+            )
+        )
+    return tuple(summaries)
+
+
+def _person(session: Session, person_id: uuid.UUID) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"no person {person_id}")
+    return person
+
+
+def _audit_read(
+    session: Session, entity_type: str, entity_id: object, actor: Principal, **detail: Any
+) -> None:
+    repo.record_event(
+        session,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        kind="viewed",
+        actor=actor.username,
+        detail={"via": actor.via, **detail},
+    )
+
+
+def load_person(session: Session, person_id: uuid.UUID) -> PersonRecord:
+    """A person's record, unaudited: for callers that audit the read themselves."""
+    person = _person(session, person_id)
+    links = session.execute(
+        select(Case.id, Case.reference, CasePerson.role)
+        .join(CasePerson, CasePerson.case_id == Case.id)
+        .where(CasePerson.person_id == person_id)
+        .order_by(Case.reference)
+    )
+    return PersonRecord(
+        PersonSummary.of(person),
+        _documents_of(session, person.id),
+        tuple((str(case_id), reference, role.value) for case_id, reference, role in links),
+    )
+
+
+def person_record(
+    session: Session, person_id: uuid.UUID, actor: Principal, **detail: Any
+) -> PersonRecord:
+    """A person's record; records that ``actor`` read it."""
+    record = load_person(session, person_id)
+    _audit_read(session, "person", person_id, actor, **detail)
+    return record
+
+
+def find_persons(
+    session: Session, actor: Principal, *, name: str | None = None, limit: int = 100
+) -> list[PersonSummary]:
+    """Persons not merged into another, newest first; ``name`` keeps those whose name holds every
+    word of it (diacritics and case ignored). An audited read (the count, not the words)."""
+    query = select(Person).where(Person.merged_into_id.is_(None))
+    for word in fold(name).split():
+        query = query.where(Person.name_key.contains(word, autoescape=True))
+    people = session.scalars(query.order_by(Person.created_at.desc()).limit(limit)).all()
+    repo.record_event(
+        session,
+        entity_type="person",
+        entity_id="list",
+        kind="listed",
+        actor=actor.username,
+        detail={"via": actor.via, "count": len(people), "filtered": bool(name and name.strip())},
+    )
+    return [PersonSummary.of(p) for p in people]
+
+
+# -------------------------------------------------------------------------------------- cases
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    id: str
+    reference: str
+    status: str
+    created_at: str
+    persons: int
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    summary: CaseSummary
+    members: tuple[tuple[str, PersonRecord], ...]  # (role, person), heads first
+
+    @property
+    def id(self) -> str:
+        return self.summary.id
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.summary.to_json(),
+            "members": [{"role": role, **person.to_json()} for role, person in self.members],
+        }
+
+
+def list_cases(session: Session, *, limit: int = 200, offset: int = 0) -> list[CaseSummary]:
+    """Cases, newest first, with how many persons each has (references only: no personal data)."""
+    counts = (
+        select(CasePerson.case_id, func.count().label("n")).group_by(CasePerson.case_id).subquery()
+    )
+    query = (
+        select(Case, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.case_id == Case.id)
+        .order_by(Case.created_at.desc(), Case.reference)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [_case_summary(case, int(n)) for case, n in session.execute(query)]
+
+
+def _case_summary(case: Case, persons: int) -> CaseSummary:
+    return CaseSummary(
+        id=str(case.id),
+        reference=case.reference,
+        status=case.status.value,
+        created_at=case.created_at.isoformat(timespec="seconds"),
+        persons=persons,
+    )
+
+
+def get_case(session: Session, case_id: uuid.UUID) -> Case:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    return case
+
+
+def create_case(session: Session, actor: Principal, reference: str | None = None) -> Case:
+    """A new open case; without a reference one is made (``C-YYYYMMDD-XXXXXX``)."""
+    reference = (reference or "").strip()[:64]
+    if not reference:
+        reference = f"C-{utcnow():%Y%m%d}-{secrets.token_hex(3).upper()}"
+    try:
+        with session.begin_nested():
+            case = repo.create_case(session, reference=reference, actor=actor.username)
+    except IntegrityError:
+        raise CaseReferenceTaken(f"a case with reference {reference!r} exists") from None
+    return case
+
+
+_ROLE_ORDER = {role: i for i, role in enumerate(CASE_ROLES)}
+
+
+def case_record(session: Session, case_id: uuid.UUID, actor: Principal) -> CaseRecord:
+    """A case with all its persons and their documents; records that ``actor`` read it."""
+    case = get_case(session, case_id)
+    links = session.scalars(select(CasePerson).where(CasePerson.case_id == case_id)).all()
+    members = sorted(
+        ((link.role.value, load_person(session, link.person_id)) for link in links),
+        key=lambda member: (_ROLE_ORDER[member[0]], member[1].person.surname),
+    )
+    _audit_read(session, "case", case_id, actor, persons=len(members))
+    return CaseRecord(_case_summary(case, len(members)), tuple(members))
+
+
+def add_member(
+    session: Session, case_id: uuid.UUID, person_id: uuid.UUID, role: str, actor: Principal
+) -> None:
+    if role not in CASE_ROLES:
+        raise BadCaseChange(f"unknown role {role[:32]!r}")
+    case = get_case(session, case_id)
+    person = _person(session, person_id)
+    if person.merged_into_id is not None:
+        survivor = surviving_person(session, person.id)
+        raise BadCaseChange(
+            f"person {person_id} was merged into {survivor.id if survivor else '?'}"
+        )
+    if session.get(CasePerson, (case_id, person_id)) is not None:
+        raise BadCaseChange(f"person {person_id} is already in case {case_id}")
+    repo.add_person_to_case(session, case, person, role=role, actor=actor.username)
+    case.updated_at = utcnow()
+
+
+def remove_member(
+    session: Session, case_id: uuid.UUID, person_id: uuid.UUID, actor: Principal
+) -> None:
+    case = get_case(session, case_id)
+    link = session.get(CasePerson, (case_id, person_id))
+    if link is None:
+        raise BadCaseChange(f"person {person_id} is not in case {case_id}")
+    role = link.role.value
+    session.delete(link)
+    case.updated_at = utcnow()
+    repo.record_event(
+        session,
+        entity_type="case",
+        entity_id=case_id,
+        kind="person_removed",
+        actor=actor.username,
+        old=str(person_id),
+        detail={"role": role},
+    )

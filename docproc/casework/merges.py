@@ -1,0 +1,315 @@
+"""Deciding possible duplicates: the match queue, Merge and Keep apart (reviewers and above).
+
+The matcher (:mod:`docproc.casework.people`) only proposes. Here a reviewer decides, once per pair:
+
+* **Merge**: the documents and case links of one person move to the other (the survivor, by
+  default the earlier person); the merged person is kept, marked ``merged_into``, never deleted.
+  Pending matches of the merged person move to the survivor (or become ``obsolete`` when the
+  survivor already has that pair).
+* **Keep apart**: recorded; the pair is never proposed again.
+
+Deciding is one guarded ``UPDATE ... WHERE status = 'pending'``: of two reviewers deciding at once
+exactly one wins, the other gets ``match_closed``. Every step writes an event (who, when, which
+match, the reviewer's note).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy.orm import Session
+
+from docproc.casework.auth import Principal
+from docproc.casework.cases import PersonRecord, load_person
+from docproc.casework.people import pair_known
+from docproc.casework.review import NotFound
+from docproc.db import repo
+from docproc.db.models import CasePerson, Document, MatchStatus, Person, PersonMatch, utcnow
+from docproc.errors import DocprocError, ExitCode
+
+__all__ = [
+    "BadMerge",
+    "MatchClosed",
+    "MatchDetail",
+    "MatchItem",
+    "keep_apart",
+    "match_detail",
+    "match_queue",
+    "merge",
+]
+
+_NOTE_LENGTH = 1000
+
+
+class MatchClosed(DocprocError):
+    reason = "match_closed"
+    fix = "This possible duplicate was already decided; reload the queue."
+    http_status = 409
+    exit_code = ExitCode.bad_arguments
+
+
+class BadMerge(DocprocError):
+    reason = "bad_merge"
+    fix = "Keep one of the two persons of the match (or leave 'keep' out to keep the earlier one)."
+    http_status = 422
+    exit_code = ExitCode.bad_arguments
+
+
+@dataclass(frozen=True)
+class MatchItem:
+    """One match as the queue shows it: ids, score and state, no personal data."""
+
+    id: int
+    person_a: str
+    person_b: str
+    score: float
+    reason: str
+    status: str
+    created_at: str
+    decided_by: str | None
+    decided_at: str | None
+    note: str | None
+
+    @classmethod
+    def of(cls, match: PersonMatch) -> MatchItem:
+        return cls(
+            id=match.id,
+            person_a=str(match.person_a_id),
+            person_b=str(match.person_b_id),
+            score=match.score,
+            reason=match.reason,
+            status=match.status.value,
+            created_at=match.created_at.isoformat(timespec="seconds"),
+            decided_by=match.decided_by,
+            decided_at=match.decided_at.isoformat(timespec="seconds") if match.decided_at else None,
+            note=match.note,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class MatchDetail:
+    """A match with both persons' records, side by side."""
+
+    match: MatchItem
+    a: PersonRecord
+    b: PersonRecord
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.match.to_json(), "a": self.a.to_json(), "b": self.b.to_json()}
+
+
+def match_queue(
+    session: Session, *, status: MatchStatus = MatchStatus.pending, limit: int = 200
+) -> list[MatchItem]:
+    """Matches in ``status``: pending ones best score first, then oldest; decided ones newest."""
+    query = select(PersonMatch).where(PersonMatch.status == status)
+    if status is MatchStatus.pending:
+        query = query.order_by(PersonMatch.score.desc(), PersonMatch.created_at, PersonMatch.id)
+    else:
+        query = query.order_by(PersonMatch.decided_at.desc(), PersonMatch.id.desc())
+    return [MatchItem.of(m) for m in session.scalars(query.limit(limit))]
+
+
+def _match(session: Session, match_id: int) -> PersonMatch:
+    match = session.get(PersonMatch, match_id, populate_existing=True)
+    if match is None:
+        raise NotFound(f"no person match {match_id}")
+    return match
+
+
+def match_detail(session: Session, match_id: int, actor: Principal) -> MatchDetail:
+    """The match and both persons' records; records that ``actor`` read both persons."""
+    match = _match(session, match_id)
+    detail = MatchDetail(
+        MatchItem.of(match),
+        load_person(session, match.person_a_id),
+        load_person(session, match.person_b_id),
+    )
+    for person_id in (match.person_a_id, match.person_b_id):
+        repo.record_event(
+            session,
+            entity_type="person",
+            entity_id=person_id,
+            kind="viewed",
+            actor=actor.username,
+            detail={"via": actor.via, "match_id": match_id},
+        )
+    return detail
+
+
+def _decide(
+    session: Session, match_id: int, status: MatchStatus, actor: Principal, note: str | None
+) -> PersonMatch:
+    """Move a pending match to ``status``; exactly one of concurrent deciders wins."""
+    note = (note or "").strip()[:_NOTE_LENGTH] or None
+    result = session.execute(
+        update(PersonMatch)
+        .where(PersonMatch.id == match_id, PersonMatch.status == MatchStatus.pending)
+        .values(status=status, decided_by=actor.username, decided_at=utcnow(), note=note)
+        .execution_options(synchronize_session=False)
+    )
+    match = _match(session, match_id)
+    if cast(CursorResult[Any], result).rowcount != 1:
+        raise MatchClosed(f"person match {match_id} is {match.status.value}")
+    repo.record_event(
+        session,
+        entity_type="person_match",
+        entity_id=match_id,
+        kind=status.value,
+        actor=actor.username,
+        old=MatchStatus.pending.value,
+        new=status.value,
+        detail={
+            "person_a": str(match.person_a_id),
+            "person_b": str(match.person_b_id),
+            "score": match.score,
+            "note": note,
+        },
+    )
+    return match
+
+
+def keep_apart(
+    session: Session, match_id: int, actor: Principal, note: str | None = None
+) -> MatchItem:
+    """Record that the two are different persons; the pair is never proposed again."""
+    return MatchItem.of(_decide(session, match_id, MatchStatus.kept_apart, actor, note))
+
+
+def merge(
+    session: Session,
+    match_id: int,
+    actor: Principal,
+    *,
+    keep: uuid.UUID | None = None,
+    note: str | None = None,
+) -> MatchItem:
+    """Merge the pair into ``keep`` (default: the earlier person, ``person_a``)."""
+    pending = _match(session, match_id)
+    survivor_id = keep or pending.person_a_id
+    if survivor_id not in (pending.person_a_id, pending.person_b_id):
+        raise BadMerge(f"person {survivor_id} is not in match {match_id}")
+    match = _decide(session, match_id, MatchStatus.merged, actor, note)
+    merged_id = match.person_b_id if survivor_id == match.person_a_id else match.person_a_id
+    survivor, merged = session.get(Person, survivor_id), session.get(Person, merged_id)
+    if survivor is None or merged is None:
+        raise NotFound(f"a person of match {match_id} is gone")
+    if survivor.merged_into_id is not None or merged.merged_into_id is not None:
+        raise BadMerge(f"a person of match {match_id} was already merged into another")
+    context = {"match_id": match_id}
+    moved = _move_documents(session, merged, survivor, actor, context)
+    _move_case_links(session, merged, survivor, actor, context)
+    now = utcnow()
+    merged.merged_into_id, merged.merged_at, merged.updated_at = survivor.id, now, now
+    survivor.updated_at = now
+    for person_id, kind, old, new in (
+        (merged.id, "merged_into", None, str(survivor.id)),
+        (survivor.id, "merged_from", str(merged.id), None),
+    ):
+        repo.record_event(
+            session,
+            entity_type="person",
+            entity_id=person_id,
+            kind=kind,
+            actor=actor.username,
+            old=old,
+            new=new,
+            detail={**context, "documents": moved},
+        )
+    _carry_over_pending(session, merged.id, survivor.id, actor, context)
+    return MatchItem.of(match)
+
+
+def _move_documents(
+    session: Session, merged: Person, survivor: Person, actor: Principal, context: dict[str, Any]
+) -> int:
+    documents = session.scalars(select(Document).where(Document.person_id == merged.id)).all()
+    for document in documents:
+        document.person_id, document.updated_at = survivor.id, utcnow()
+        repo.record_event(
+            session,
+            entity_type="document",
+            entity_id=document.id,
+            kind="person_linked",
+            actor=actor.username,
+            old=str(merged.id),
+            new=str(survivor.id),
+            detail=context,
+        )
+    return len(documents)
+
+
+def _move_case_links(
+    session: Session, merged: Person, survivor: Person, actor: Principal, context: dict[str, Any]
+) -> None:
+    links = session.scalars(select(CasePerson).where(CasePerson.person_id == merged.id)).all()
+    for link in links:
+        already = session.get(CasePerson, (link.case_id, survivor.id))
+        if already is None:
+            session.add(
+                CasePerson(
+                    case_id=link.case_id,
+                    person_id=survivor.id,
+                    role=link.role,
+                    added_at=link.added_at,
+                )
+            )
+        repo.record_event(
+            session,
+            entity_type="case",
+            entity_id=link.case_id,
+            kind="person_merged",
+            actor=actor.username,
+            old=str(merged.id),
+            new=str(survivor.id),
+            detail={**context, "role": (already or link).role.value},
+        )
+        session.delete(link)
+
+
+def _carry_over_pending(
+    session: Session,
+    merged_id: uuid.UUID,
+    survivor_id: uuid.UUID,
+    actor: Principal,
+    context: dict[str, Any],
+) -> None:
+    """Pending matches of the merged person become the survivor's, unless already known."""
+    pending = session.scalars(
+        select(PersonMatch).where(
+            PersonMatch.status == MatchStatus.pending,
+            or_(PersonMatch.person_a_id == merged_id, PersonMatch.person_b_id == merged_id),
+        )
+    ).all()
+    for match in pending:
+        other = match.person_b_id if match.person_a_id == merged_id else match.person_a_id
+        if other == survivor_id or pair_known(session, survivor_id, other):
+            match.status, match.decided_by, match.decided_at = (
+                MatchStatus.obsolete,
+                actor.username,
+                utcnow(),
+            )
+            kind, new = "obsolete", MatchStatus.obsolete.value
+        else:
+            if match.person_a_id == merged_id:
+                match.person_a_id = survivor_id
+            else:
+                match.person_b_id = survivor_id
+            kind, new = "carried_over", str(survivor_id)
+        repo.record_event(
+            session,
+            entity_type="person_match",
+            entity_id=match.id,
+            kind=kind,
+            actor=actor.username,
+            old=str(merged_id),
+            new=new,
+            detail=context,
+        )
+        session.flush()

@@ -1,0 +1,57 @@
+"""The case database: typed SQLAlchemy 2 models, one module per concern.
+
+Importing this package registers every table on :data:`Base.metadata`.
+"""
+
+from docproc.db.models.access import ApiToken, Role, User, WebSession
+from docproc.db.models.base import Base, BigIntId, UTCDateTime, utcnow
+from docproc.db.models.documents import (
+    MRZ_FIELDS,
+    TERMINAL_STATUSES,
+    Batch,
+    Document,
+    DocumentStatus,
+    Event,
+    Extraction,
+    ExtractionField,
+    FieldSource,
+)
+from docproc.db.models.people import (
+    Case,
+    CasePerson,
+    CaseRole,
+    CaseStatus,
+    MatchStatus,
+    Person,
+    PersonMatch,
+)
+from docproc.db.models.review import ReviewState, ReviewTask
+
+__all__ = [
+    "MRZ_FIELDS",
+    "TERMINAL_STATUSES",
+    "ApiToken",
+    "Base",
+    "Batch",
+    "BigIntId",
+    "Case",
+    "CasePerson",
+    "CaseRole",
+    "CaseStatus",
+    "Document",
+    "DocumentStatus",
+    "Event",
+    "Extraction",
+    "ExtractionField",
+    "FieldSource",
+    "MatchStatus",
+    "Person",
+    "PersonMatch",
+    "ReviewState",
+    "ReviewTask",
+    "Role",
+    "UTCDateTime",
+    "User",
+    "WebSession",
+    "utcnow",
+]

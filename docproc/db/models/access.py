@@ -1,0 +1,75 @@
+"""Access: users, browser sessions and API tokens.
+
+They live on the same :class:`~docproc.db.models.base.Base` metadata as the case database and
+are created by migration ``0002_auth_review``. Tokens and session ids are stored only as SHA-256
+hashes (they are long random strings, so a fast hash is enough); passwords as argon2 hashes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from docproc.db.models.base import Base, BigIntId, _enum, utcnow
+
+__all__ = ["ApiToken", "Role", "User", "WebSession"]
+
+
+class Role(StrEnum):
+    """Roles, lowest first: each role may do everything the roles before it may."""
+
+    desk = "desk"
+    reviewer = "reviewer"
+    supervisor = "supervisor"
+    admin = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(_enum(Role, "user_role"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebSession(Base):
+    """A browser login; the cookie holds the token, the table only its hash."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship()
+
+
+class ApiToken(Base):
+    """A bearer token for another system, acting as its user."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,305 @@
+"""The Celery app: the ``docproc.process`` task, dispatching, and the sweeper.
+
+Start workers with ``docproc worker`` or ``celery -A docproc.processing.queue worker``. The broker
+comes from ``DOCPROC_BROKER_URL`` (Redis by default; ``amqp://`` for RabbitMQ works the same); there
+is no result backend: the case database is the only record of what happened.
+
+Delivery is at least once (``acks_late``, ``reject_on_worker_lost``), processing is exactly once:
+:func:`docproc.processing.process.process_document` claims the document with a compare-and-set
+first and records the result only while it still holds the claim, so a second delivery does nothing.
+Messages can still be lost (a broker restarted without persistence, a worker killed while
+holding a prefetched message): :func:`sweep` re-dispatches every document the database says is
+stuck, and runs every few minutes under ``docproc worker --beat`` (or ``docproc sweep``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import sys
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from celery import Celery  # type: ignore[import-untyped]
+from celery.exceptions import SoftTimeLimitExceeded  # type: ignore[import-untyped]
+from kombu.exceptions import KombuError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from docproc.config import Settings, get_settings
+from docproc.db import repo
+from docproc.db.models import DocumentStatus, utcnow
+from docproc.db.session import (
+    DatabaseUnavailable,
+    make_engine,
+    make_session_factory,
+    session_scope,
+)
+from docproc.errors import DocprocError, EngineFailed, EngineTimeout, ExitCode
+from docproc.processing.process import process_document, release_claim
+from docproc.processing.submit import Dispatch
+from docproc.storage import ObjectStore, StorageUnavailable, store_from_settings
+
+__all__ = [
+    "RETRYABLE_ERRORS",
+    "BrokerUnavailable",
+    "SweepReport",
+    "app",
+    "dispatch",
+    "make_celery",
+    "make_dispatcher",
+    "sweep",
+    "worker_name",
+]
+
+log = logging.getLogger(__name__)
+
+
+def worker_argv(
+    queue: str, name: str, *, loglevel: str = "WARNING", concurrency: int = 1
+) -> list[str]:
+    """The command line of one Celery worker process consuming ``queue``: the worker that
+    ``docproc worker`` runs in-process, for benchmarks and tests that start worker processes."""
+    return [
+        str(Path(sys.executable).parent / "celery"),
+        "-A",
+        "docproc.processing.queue",
+        "worker",
+        "--pool",
+        "prefork",
+        "-c",
+        str(concurrency),
+        "-Q",
+        queue,
+        "--loglevel",
+        loglevel,
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-n",
+        f"{name}@%h",
+    ]
+
+
+PROCESS_TASK = "docproc.process"
+SWEEP_TASK = "docproc.sweep"
+
+
+class BrokerUnavailable(DocprocError):
+    reason = "broker_unavailable"
+    fix = (
+        "The task queue (DOCPROC_BROKER_URL) is down or unreachable; start Redis/RabbitMQ. "
+        "Documents stay queued in the database and the sweeper dispatches them later."
+    )
+    exit_code = ExitCode.service_unavailable
+    retryable = True
+    http_status = 503
+
+
+#: Faults that may pass: the task is retried with exponential backoff.
+RETRYABLE_ERRORS: tuple[type[DocprocError], ...] = (
+    StorageUnavailable,
+    DatabaseUnavailable,
+    EngineTimeout,
+    EngineFailed,
+)
+
+
+def worker_name() -> str:
+    """Who holds a claim: host and process id (one claim per worker process)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+# ----------------------------------------------------------------------- per-process resources
+
+_resources: dict[int, tuple[ObjectStore, sessionmaker[Session]]] = {}
+
+
+def _process_resources(settings: Settings) -> tuple[ObjectStore, sessionmaker[Session]]:
+    """The store and session factory of this process (made after the fork, never shared)."""
+    pid = os.getpid()
+    if pid not in _resources:
+        store = store_from_settings(settings)
+        engine = make_engine(settings.resolved_database_url())
+        _resources.clear()
+        _resources[pid] = (store, make_session_factory(engine))
+    return _resources[pid]
+
+
+# ------------------------------------------------------------------------------------- tasks
+
+
+def _process_task(task: Any, document_id: str) -> dict[str, Any]:
+    settings = get_settings()
+    store, factory = _process_resources(settings)
+    name = worker_name()
+    try:
+        outcome = process_document(
+            document_id, store=store, session_factory=factory, worker_name=name, settings=settings
+        )
+    except SoftTimeLimitExceeded:
+        # If the database does not answer, the sweeper reclaims it once the claim is stale.
+        with contextlib.suppress(DocprocError):
+            release_claim(
+                uuid.UUID(document_id),
+                session_factory=factory,
+                worker_name=name,
+                reason="task_time_limit",
+            )
+        raise EngineTimeout(f"document {document_id}: task time limit reached") from None
+    return {
+        "document_id": str(outcome.document_id),
+        "status": outcome.status.value if outcome.status else None,
+        "reason": outcome.reason,
+        "skipped": outcome.skipped,
+    }
+
+
+def _sweep_task() -> dict[str, int]:
+    settings = get_settings()
+    _, factory = _process_resources(settings)
+    report = sweep(
+        session_factory=factory,
+        dispatch=dispatch,
+        stale_after=timedelta(seconds=settings.claim_stale_after),
+    )
+    return report.counts()
+
+
+def make_celery(
+    broker_url: str | None = None, queue: str | None = None, settings: Settings | None = None
+) -> Any:
+    """A Celery app for docproc (the module-level :data:`app` uses the settings)."""
+    settings = settings or get_settings()
+    queue = queue or settings.queue
+    time_limit = settings.task_time_limit
+    celery = Celery("docproc", broker=broker_url or settings.broker_url, set_as_current=False)
+    celery.conf.update(
+        task_default_queue=queue,
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        broker_connection_retry_on_startup=True,
+        # Redis redelivers an unacknowledged message after this; it must outlast a task and its
+        # retry countdowns, or a slow document is delivered twice (harmless, but wasted work).
+        broker_transport_options={
+            "visibility_timeout": int(max(3600.0, 2 * time_limit, 2 * settings.claim_stale_after))
+        },
+        beat_schedule={
+            "docproc-sweep": {
+                "task": SWEEP_TASK,
+                "schedule": max(5.0, settings.claim_stale_after / 3),
+            }
+        },
+    )
+    celery.task(
+        name=PROCESS_TASK,
+        bind=True,
+        acks_late=True,
+        reject_on_worker_lost=True,
+        autoretry_for=RETRYABLE_ERRORS,
+        retry_backoff=2,
+        retry_backoff_max=60,
+        retry_jitter=True,
+        max_retries=max(1, settings.max_attempts),
+        time_limit=time_limit,
+        soft_time_limit=max(1.0, time_limit * 0.9),
+    )(_process_task)
+    celery.task(name=SWEEP_TASK, ignore_result=True)(_sweep_task)
+    return celery
+
+
+app = make_celery()
+
+
+def make_dispatcher(celery: Any = None, queue: str | None = None) -> Dispatch:
+    """A function that sends one document to the workers' queue."""
+
+    def send(document_id: uuid.UUID) -> None:
+        target = celery if celery is not None else app
+        try:
+            target.send_task(
+                PROCESS_TASK,
+                args=[str(document_id)],
+                queue=queue or target.conf.task_default_queue,
+                retry=True,
+                retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
+            )
+        except (KombuError, OperationalError, OSError) as exc:
+            raise BrokerUnavailable(f"could not queue document {document_id}: {exc}") from exc
+
+    return send
+
+
+dispatch: Dispatch = make_dispatcher()
+
+
+# ------------------------------------------------------------------------------------ sweeper
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """What one sweep found and re-dispatched (document ids only)."""
+
+    stale_processing: int
+    stale_queued: int
+    redispatched: tuple[uuid.UUID, ...] = ()
+    dispatch_errors: int = 0
+    errors: tuple[str, ...] = field(default_factory=tuple)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "stale_processing": self.stale_processing,
+            "stale_queued": self.stale_queued,
+            "redispatched": len(self.redispatched),
+            "dispatch_errors": self.dispatch_errors,
+        }
+
+
+def sweep(
+    *,
+    session_factory: sessionmaker[Session],
+    dispatch: Dispatch,
+    stale_after: timedelta,
+    limit: int = 1000,
+) -> SweepReport:
+    """Re-dispatch documents stuck ``processing`` (claim older than ``stale_after``: the worker
+    died) or ``queued`` and untouched for that long (the message was lost).
+
+    The database, not the broker, is the truth; a re-dispatched document that is in fact still
+    queued somewhere is processed once anyway (the claim decides).
+    """
+    cutoff = utcnow() - stale_after
+    with session_scope(session_factory) as session:
+        stuck = [d.id for d in repo.stuck_documents(session, stale_after, limit=limit)]
+        queued = [
+            d.id
+            for d in repo.documents_by_status(session, DocumentStatus.queued, limit=limit)
+            if d.updated_at < cutoff
+        ]
+    sent: list[uuid.UUID] = []
+    failures = 0
+    for document_id in [*stuck, *queued]:
+        try:
+            dispatch(document_id)
+        except DocprocError as exc:
+            failures += 1
+            log.warning("sweep: could not dispatch %s (%s)", document_id, exc.reason)
+            continue
+        sent.append(document_id)
+    if stuck or queued:
+        log.info(
+            "sweep: %d stale processing, %d stale queued, %d re-dispatched",
+            len(stuck),
+            len(queued),
+            len(sent),
+        )
+    return SweepReport(len(stuck), len(queued), tuple(sent), failures)

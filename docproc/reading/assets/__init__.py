@@ -1,0 +1,58 @@
+"""The models docproc ships as package data, found through the installed package.
+
+``glyphs/ocrb_cells.onnx`` (+ ``.json``) is the OCR-B cell classifier of the MRZ reader;
+``ner/docproc_ner/`` the spaCy NER pipeline. Both are trained by the recipes in the repository's
+``models/`` folder, which write here; a wheel, a plain ``pip install .`` and the Docker image all
+carry them. A missing model is an error (:class:`~docproc.errors.MissingModel`), never a silent
+fallback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from docproc.errors import MissingModel
+
+__all__ = ["ModelFile", "glyph_model", "models", "ner_model", "require"]
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """A shipped model: its name, where it should be, and the file that proves it is there."""
+
+    name: str
+    path: Path
+    marker: str  # a file inside ``path`` (or ``path`` itself when empty) that must exist
+
+    @property
+    def present(self) -> bool:
+        return (self.path / self.marker).is_file() if self.marker else self.path.is_file()
+
+
+def _root() -> Path:
+    # A regular (not zipped) package: every supported install path unpacks it to a folder.
+    return Path(str(resources.files(__name__)))
+
+
+def glyph_model() -> ModelFile:
+    return ModelFile("glyph classifier", _root() / "glyphs" / "ocrb_cells.onnx", "")
+
+
+def ner_model(override: Path | None = None) -> ModelFile:
+    """The NER pipeline directory: ``override`` (``DOCPROC_NER_MODEL``) or the shipped one."""
+    path = override if override is not None else _root() / "ner" / "docproc_ner"
+    return ModelFile("NER pipeline", path, "config.cfg")
+
+
+def models(ner_override: Path | None = None) -> tuple[ModelFile, ...]:
+    """Every model the full pipeline needs (``docproc doctor`` checks them all)."""
+    return (glyph_model(), ner_model(ner_override))
+
+
+def require(model: ModelFile) -> Path:
+    """``model.path``, or :class:`MissingModel` saying which model is missing and where."""
+    if not model.present:
+        raise MissingModel(f"docproc's {model.name} is not at {model.path}")
+    return model.path

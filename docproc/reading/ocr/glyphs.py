@@ -1,0 +1,195 @@
+"""A second MRZ recogniser: fixed-pitch cells classified one glyph at a time.
+
+OCR-B in a machine readable zone is monospaced: every line has a known number of characters
+(30, 36 or 44) at one pitch. Once a line is rectified, its cells can be cut out and each one
+classified on its own by a small convolutional network trained on rendered OCR-B (see
+``models/glyphs/``: the training script, its data generator and its figures; the model ships in
+``docproc/reading/assets/glyphs/``). This reading
+fails differently from the PP-OCR line recogniser: it cannot drop or double a character, and it
+tells the round ``O`` from the narrower ``0`` and the chevron ``<`` from ``K`` or ``Z``, which a
+general-purpose CTC model trained on mixed fonts confuses.
+
+Pure functions for the geometry (no I/O); :class:`GlyphClassifier` loads the ONNX model once.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from docproc.reading.assets import glyph_model, require
+
+CELL_H, CELL_W = 32, 24  # classifier input, pixels
+_REC_STRIDE = 8  # PP-OCRv4's recogniser emits one frame per 8 input pixels
+_REC_HEIGHT = 48
+MODEL_FILE = glyph_model().path
+
+Gray = npt.NDArray[np.uint8]
+Floats = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class CellGrid:
+    """Where the ``n`` character cells of a rectified line are: cell ``i`` is centred at
+    ``x0 + (i + 0.5) * pitch``; glyphs span rows ``top`` to ``bottom``."""
+
+    x0: float
+    pitch: float
+    n: int
+    top: float
+    bottom: float
+
+    def centre(self, i: int) -> float:
+        return self.x0 + (i + 0.5) * self.pitch
+
+
+def frame_x(frame: int, crop_width: int, crop_height: int) -> float:
+    """The x (crop pixels) of a PP-OCR recogniser frame, for a crop fed at its aspect ratio."""
+    fed_width = max(1, int(np.ceil(_REC_HEIGHT * crop_width / max(1, crop_height))))
+    return (frame + 0.5) * _REC_STRIDE * crop_width / fed_width
+
+
+def _ink(gray: Gray) -> Floats:
+    """Ink per pixel, 0 (paper) to 1 (darkest print), robust to the line's contrast."""
+    g = gray.astype(np.float32)
+    paper = float(np.percentile(g, 90))
+    dark = float(np.percentile(g, 3))
+    span = max(paper - dark, 16.0)
+    return np.asarray(np.clip((paper - g) / span, 0.0, 1.0), np.float32)
+
+
+def _band(ink: Floats) -> tuple[float, float]:
+    """Top and bottom of the glyph band: rows holding a fair share of the line's ink."""
+    rows = ink.sum(axis=1)
+    if rows.max() <= 0:
+        return 0.0, float(ink.shape[0])
+    on = np.flatnonzero(rows >= 0.35 * rows.max())
+    return float(on[0]), float(on[-1] + 1)
+
+
+def fit_grid(gray: Gray, n: int, xs: list[tuple[int, float]] | None = None) -> CellGrid | None:
+    """Cells of a rectified line image holding ``n`` characters.
+
+    ``xs`` are (index, x) anchors, e.g. where the line recogniser peaked for each character; a
+    robust line fit through them gives the pitch and offset. Without anchors the ink's extent
+    does. Either way the grid is then nudged so that cell borders fall on the gaps between
+    glyphs (the column ink profile's minima).
+    """
+    w = gray.shape[1]
+    if n <= 0 or w < n * 3:
+        return None
+    ink = _ink(gray)
+    top, bottom = _band(ink)
+    cols = ink[int(top) : max(int(bottom), int(top) + 1)].sum(axis=0)
+    pitch = x0 = None
+    if xs and len(xs) >= max(6, n // 3):
+        idx = np.array([i for i, _ in xs], np.float64)
+        pos = np.array([x for _, x in xs], np.float64)
+        keep = np.ones(len(idx), bool)
+        for _ in range(3):
+            slope, icpt = np.polyfit(idx[keep], pos[keep], 1)
+            resid = np.abs(pos - (slope * idx + icpt))
+            keep = resid <= max(2.0, 0.35 * slope)
+            if keep.sum() < max(6, n // 3):
+                break
+        else:
+            pitch = float(slope)
+            x0 = float(icpt) - 0.5 * pitch
+    if pitch is None or x0 is None or pitch <= 2:
+        on = np.flatnonzero(cols >= 0.15 * max(1e-6, float(cols.max())))
+        if len(on) < 2:
+            return None
+        left, right = float(on[0]), float(on[-1] + 1)
+        pitch = (right - left) / (n - 0.25)  # the last glyph leaves about a quarter cell empty
+        x0 = left - 0.12 * pitch
+    pitch, x0 = _refine(cols, n, pitch, x0)
+    return CellGrid(x0, pitch, n, top, bottom)
+
+
+def _refine(cols: Floats, n: int, pitch: float, x0: float) -> tuple[float, float]:
+    """Search pitch and offset near the estimate for borders on the least ink."""
+    if cols.max() <= 0:
+        return pitch, x0
+    prof = cols / float(cols.max())
+    grid_x = np.arange(len(prof), dtype=np.float64)
+    best = (np.inf, pitch, x0)
+    ks = np.arange(n + 1, dtype=np.float64)
+    for p in pitch * np.linspace(0.975, 1.025, 11):
+        for o in x0 + pitch * np.linspace(-0.3, 0.3, 25):
+            borders = o + ks * p
+            cost = float(np.interp(borders, grid_x, prof, left=0.0, right=0.0).sum())
+            # prefer the estimate when the profile is flat (blur): a small pull towards it
+            cost += 0.02 * n * (abs(o - x0) / pitch + abs(p - pitch) / pitch * n)
+            if cost < best[0]:
+                best = (cost, float(p), float(o))
+    return best[1], best[2]
+
+
+def cut_cells(gray: Gray, grid: CellGrid) -> Floats:
+    """The ``n`` cells as a float32 array (n, CELL_H, CELL_W) of ink, 0..1."""
+    ink = _ink(gray)
+
+    glyph_h = max(4.0, grid.bottom - grid.top)
+    y0 = grid.top - 0.2 * glyph_h
+    y1 = grid.bottom + 0.2 * glyph_h
+    half = 0.55 * grid.pitch
+    out = np.zeros((grid.n, CELL_H, CELL_W), np.float32)
+    for i in range(grid.n):
+        c = grid.centre(i)
+        src = np.array([[c - half, y0], [c + half, y0], [c + half, y1]], np.float32)
+        dst = np.array([[0, 0], [CELL_W, 0], [CELL_W, CELL_H]], np.float32)
+        m = cv2.getAffineTransform(src, dst)
+        out[i] = cv2.warpAffine(
+            ink, m, (CELL_W, CELL_H), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_CONSTANT
+        )
+    return out
+
+
+class GlyphClassifier:
+    """The trained cell classifier (ONNX, CPU). Use :func:`get_classifier`."""
+
+    def __init__(self, model: Path = MODEL_FILE, threads: int = 1) -> None:
+        import onnxruntime as ort  # type: ignore[import-untyped]
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = max(1, threads)
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        self._session = ort.InferenceSession(str(model), opts, providers=["CPUExecutionProvider"])
+        meta = json.loads(model.with_suffix(".json").read_text())
+        self.alphabet: str = meta["alphabet"]
+
+    def classify(self, cells: Floats) -> Floats:
+        """Class probabilities (n, len(alphabet)) for cells from :func:`cut_cells`."""
+        if len(cells) == 0:
+            return np.zeros((0, len(self.alphabet)), np.float32)
+        logits = self._session.run(None, {"cells": cells[:, None, :, :].astype(np.float32)})[0]
+        z = logits - logits.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return np.asarray(e / e.sum(axis=1, keepdims=True), np.float32)
+
+
+_classifier: GlyphClassifier | None = None
+_lock = threading.Lock()
+
+
+def get_classifier() -> GlyphClassifier:
+    """The process-wide classifier; :class:`~docproc.errors.MissingModel` if the shipped model
+    is not in the installed package (the reader never runs without it)."""
+    global _classifier
+    with _lock:
+        if _classifier is None:
+            _classifier = GlyphClassifier(require(glyph_model()))
+        return _classifier
+
+
+def model_info() -> dict[str, Any]:
+    meta = MODEL_FILE.with_suffix(".json")
+    return json.loads(meta.read_text()) if meta.exists() else {}

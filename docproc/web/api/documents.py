@@ -1,0 +1,248 @@
+"""The REST API, ``/api/v1``: documents (upload, status, record, images), review, audit.
+
+Each route keeps its transaction short and in its own thread (``state.transaction()``); reading
+the store and decoding images happen outside it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from docproc.casework import review
+from docproc.casework.auth import Principal
+from docproc.casework.export import safe_cell
+from docproc.db.models import TERMINAL_STATUSES, Event
+from docproc.web.deps import DeskUser, Reviewer, State, Supervisor
+from docproc.web.imaging import highlighted_page, load_mrz_info, mrz_crop, page_image
+from docproc.web.uploads import accept_upload
+
+__all__ = ["AUDIT_COLUMNS", "audit_csv", "router"]
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+AUDIT_COLUMNS = ("id", "at", "actor", "entity_type", "entity_id", "kind", "old", "new", "detail")
+
+
+class FixRequest(BaseModel):
+    fields: dict[str, str | None] = Field(description="field name -> corrected value")
+
+
+class RejectRequest(BaseModel):
+    reason: str = Field(description=f"one of {', '.join(review.REJECT_REASONS)}")
+
+
+@router.get("/me")
+def whoami(principal: DeskUser) -> dict[str, str]:
+    """The calling user and role."""
+    return {"username": principal.username, "role": principal.role.value, "via": principal.via}
+
+
+@router.post("/documents", status_code=202)
+def upload_document(
+    state: State,
+    principal: DeskUser,
+    file: UploadFile = File(...),  # noqa: B008
+) -> dict[str, Any]:
+    """Upload one scan; it is checked (format, size, pixels), stored and queued for reading."""
+    data = file.file.read(state.settings.max_file_bytes + 1)
+    document, created = accept_upload(state, data, file.filename, principal)
+    return {
+        "id": str(document.id),
+        "status": document.status.value,
+        "created": created,
+        "url": f"/api/v1/documents/{document.id}",
+    }
+
+
+def record_of(
+    state: State, session: Session, document_id: uuid.UUID, who: Principal
+) -> review.DocumentRecord:
+    """The document's record with its MRZ checks; an audited read."""
+    info = load_mrz_info(state.services.store, document_id)
+    return review.document_record(
+        session,
+        document_id,
+        who,
+        checks=info.checks if info else None,
+        mrz_page=info.page if info else None,
+    )
+
+
+@router.get("/documents/{document_id}")
+def get_document(document_id: uuid.UUID, state: State, principal: DeskUser) -> dict[str, Any]:
+    """Status while the document is read; the record (an audited read) once it is finished."""
+    with state.transaction() as session:
+        document = review.document_status(session, document_id)
+        if document.status not in TERMINAL_STATUSES:
+            return {"id": str(document.id), "status": document.status.value, "finished": False}
+        record = record_of(state, session, document_id, principal)
+    return {**record.to_json(), "finished": True}
+
+
+def _original(
+    state: State, document_id: uuid.UUID, principal: Principal, kind: str
+) -> tuple[bytes, str, str]:
+    with state.transaction() as session:
+        document = review.record_access(session, document_id, principal, kind)
+        key, media, name = document.source_key, document.media_type, document.original_filename
+    return state.services.store.get(key), media, name or ""
+
+
+@router.get("/documents/{document_id}/original")
+def get_original(document_id: uuid.UUID, state: State, principal: DeskUser) -> Response:
+    """The original file, streamed from the store (never a public or presigned URL)."""
+    data, media, _ = _original(state, document_id, principal, "original_downloaded")
+    return Response(
+        data,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{document_id}"'},
+    )
+
+
+@router.get("/documents/{document_id}/mrz.png")
+def get_mrz_crop(document_id: uuid.UUID, state: State, principal: DeskUser) -> Response:
+    """The MRZ cut from the original with the stored quad."""
+    data, _, name = _original(state, document_id, principal, "mrz_image_viewed")
+    info = load_mrz_info(state.services.store, document_id)
+    image = page_image(data, name, info.page if info else 0, state.settings)
+    return Response(mrz_crop(image, info.quad if info else []), media_type="image/png")
+
+
+@router.get("/documents/{document_id}/pages/{page}.jpg")
+def get_page(document_id: uuid.UUID, page: int, state: State, principal: DeskUser) -> Response:
+    """A page of the scan with the MRZ outlined (pages count from 1)."""
+    data, _, name = _original(state, document_id, principal, "page_image_viewed")
+    info = load_mrz_info(state.services.store, document_id)
+    image = page_image(data, name, max(0, page - 1), state.settings)
+    quad = info.quad if info and info.page == page - 1 else None
+    return Response(highlighted_page(image, quad), media_type="image/jpeg")
+
+
+# ------------------------------------------------------------------------------------ review
+
+
+@router.get("/review/tasks")
+def list_tasks(state: State, principal: Reviewer, reason: str | None = None) -> dict[str, Any]:
+    """Open and claimed review tasks, by priority then age."""
+    with state.transaction() as session:
+        review.sync_queue(session, state.sample_rate)
+        items = review.queue(session, reason=reason)
+        reasons = review.queue_reasons(session)
+    return {"tasks": [i.to_json() for i in items], "reasons": reasons}
+
+
+@router.get("/review/tasks/{task_id}")
+def get_task(task_id: int, state: State, principal: Reviewer) -> dict[str, Any]:
+    with state.transaction() as session:
+        task = review.get_task(session, task_id)
+        record = record_of(state, session, task.document_id, principal)
+        return {
+            "task_id": task.id,
+            "state": task.state.value,
+            "claimed_by": task.claimed_by,
+            "reasons": task.reasons.split(",") if task.reasons else [],
+            "document": record.to_json(),
+        }
+
+
+@router.post("/review/tasks/{task_id}/claim")
+def claim_task(task_id: int, state: State, principal: Reviewer) -> dict[str, Any]:
+    """Take a task (409 ``task_taken`` if another reviewer has it)."""
+    with state.transaction() as session:
+        task = review.claim(session, task_id, principal)
+        return {"task_id": task.id, "state": task.state.value, "claimed_by": task.claimed_by}
+
+
+@router.post("/review/tasks/{task_id}/accept")
+def accept_task(task_id: int, state: State, principal: Reviewer) -> dict[str, Any]:
+    with state.transaction() as session:
+        task = review.accept(session, task_id, principal)
+        return {"task_id": task.id, "state": task.state.value}
+
+
+@router.post("/review/tasks/{task_id}/fix")
+def fix_task(task_id: int, body: FixRequest, state: State, principal: Reviewer) -> dict[str, Any]:
+    """Save corrections as a new extraction version (source ``reviewer``)."""
+    with state.transaction() as session:
+        task, version = review.fix(session, task_id, body.fields, principal)
+        return {"task_id": task.id, "state": task.state.value, "version": version}
+
+
+@router.post("/review/tasks/{task_id}/reject")
+def reject_task(
+    task_id: int, body: RejectRequest, state: State, principal: Reviewer
+) -> dict[str, Any]:
+    with state.transaction() as session:
+        task = review.reject(session, task_id, body.reason, principal)
+        return {"task_id": task.id, "state": task.state.value}
+
+
+# ------------------------------------------------------------------------------------- audit
+
+
+def _event_row(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "at": event.at.isoformat(timespec="seconds"),
+        "actor": event.actor,
+        "entity_type": event.entity_type,
+        "entity_id": event.entity_id,
+        "kind": event.kind,
+        "old": event.old,
+        "new": event.new,
+        "detail": event.detail,
+    }
+
+
+def audit_csv(rows: list[dict[str, Any]]) -> Iterator[str]:
+    """CSV of event rows; cells a spreadsheet would run as formulas are defused."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(AUDIT_COLUMNS)
+    for row in rows:
+        writer.writerow(safe_cell(row[c]) for c in AUDIT_COLUMNS)
+    yield buffer.getvalue()
+
+
+@router.get("/audit/events", response_model=None)
+def list_events(
+    state: State,
+    principal: Supervisor,
+    entity_type: str | None = None,
+    entity_id: str | None = None,
+    actor: str | None = None,
+    kind: list[str] = Query(default=[]),  # noqa: B008
+    limit: int = Query(default=100, ge=1, le=10_000),
+    offset: int = Query(default=0, ge=0),
+    format: str = Query(default="json", pattern="^(json|csv)$"),
+) -> dict[str, Any] | StreamingResponse:
+    """The audit trail, newest first; ``format=csv`` downloads it (the export is audited too)."""
+    with state.transaction() as session:
+        page = review.audit_events(
+            session,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            actor=actor,
+            kinds=kind,
+            limit=limit,
+            offset=offset,
+        )
+        rows = [_event_row(e) for e in page.events]
+        if format == "csv":
+            review.record_audit_export(session, principal, len(rows))
+    if format == "csv":
+        return StreamingResponse(
+            audit_csv(rows),
+            media_type="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="docproc-audit.csv"'},
+        )
+    return {"total": page.total, "events": rows}

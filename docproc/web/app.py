@@ -1,0 +1,213 @@
+"""The application factory: ``create_app(settings)`` wires services, routes, errors and metrics.
+
+Errors: every :class:`~docproc.errors.DocprocError` becomes an HTTP response in exactly one
+handler -- JSON ``{"reason", "message", "fix"}`` under ``/api/`` and ``/hooks/``, a page (or a
+redirect to the login page) elsewhere. Nothing personal is logged: ids and reason codes only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import text
+
+from docproc import __version__
+from docproc.casework import review
+from docproc.casework.auth import AuthError
+from docproc.config import Settings, get_settings
+from docproc.db.session import session_scope
+from docproc.errors import DocprocError
+from docproc.services import Services, open_services
+from docproc.web.api import documents as documents_api
+from docproc.web.api import people as people_api
+from docproc.web.api.hooks import make_hooks_router
+from docproc.web.deps import AppState
+from docproc.web.pages import desk as desk_pages
+from docproc.web.pages import people as people_pages
+from docproc.web.uploads import make_dispatch
+
+__all__ = ["DEFAULT_SAMPLE_RATE", "create_app"]
+
+log = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).resolve().parent
+DEFAULT_SAMPLE_RATE = 0.05
+_NO_STORE = "no-store"
+_CSP = (
+    "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+
+
+class _CaseDatabaseCollector(Collector):
+    """Gauges read from the database at scrape time: documents by status, queue depth."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def collect(self) -> Iterator[Metric]:
+        documents = GaugeMetricFamily(
+            "docproc_documents", "Documents by pipeline status", labels=["status"]
+        )
+        depth = GaugeMetricFamily("docproc_review_queue_depth", "Open and claimed review tasks")
+        try:
+            with session_scope(self._services.session_factory) as session:
+                counts = review.documents_by_status_counts(session)
+                queued = review.queue_depth(session)
+        except DocprocError:
+            return
+        for status, count in counts.items():
+            documents.add_metric([status], count)
+        depth.add_metric([], queued)
+        yield documents
+        yield depth
+
+
+def _error_response(request: Request, exc: DocprocError) -> Response:
+    path = request.url.path
+    if path.startswith(("/api/", "/hooks/")) or "text/html" not in request.headers.get(
+        "accept", ""
+    ):
+        return JSONResponse(exc.to_dict(), status_code=exc.http_status)
+    if isinstance(exc, AuthError) and request.method == "GET":
+        return RedirectResponse(f"/login?next={quote(path)}", status_code=303)
+    state: AppState = request.app.state.docproc
+    response = state.templates.TemplateResponse(
+        request,
+        "error.html",
+        {"error": exc, "principal": getattr(request.state, "principal", None), "csrf": None},
+        status_code=exc.http_status,
+    )
+    return response
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    services: Services | None = None,
+    sample_rate: float = DEFAULT_SAMPLE_RATE,
+    worker_name: str | None = None,
+) -> FastAPI:
+    """The docproc web application for ``settings`` (the database must be migrated)."""
+    settings = settings or get_settings()
+    services = services or open_services(settings)
+    name = worker_name or f"web-{os.getpid()}"
+    dispatch, executor = make_dispatch(services, settings, sample_rate, name)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    app = FastAPI(
+        title="docproc",
+        version=__version__,
+        description=(
+            "Desk and review API: upload scans, read records, review, people and cases, "
+            "exports, audit."
+        ),
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+    app.state.docproc = AppState(
+        settings=settings,
+        services=services,
+        dispatch=dispatch,
+        sample_rate=sample_rate,
+        templates=templates,
+        executor=executor,
+        worker_name=name,
+    )
+
+    registry = CollectorRegistry()
+    registry.register(_CaseDatabaseCollector(services))
+    latency = Histogram(
+        "docproc_http_request_duration_seconds",
+        "HTTP request latency by route",
+        ["method", "route", "status"],
+        registry=registry,
+        buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+    )
+
+    @app.exception_handler(DocprocError)
+    async def docproc_error(request: Request, exc: DocprocError) -> Response:
+        if exc.http_status >= 500:
+            log.warning("%s %s -> %s", request.method, request.url.path, exc.reason)
+        return _error_response(request, exc)
+
+    @app.middleware("http")
+    async def measure_and_harden(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        start = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        latency.labels(request.method, route, str(response.status_code)).observe(
+            time.perf_counter() - start
+        )
+        headers = response.headers
+        headers.setdefault("Cache-Control", _NO_STORE)
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Referrer-Policy"] = "no-referrer"
+        if not request.url.path.startswith("/api/v1/docs"):
+            headers.setdefault("Content-Security-Policy", _CSP)
+        return response
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> JSONResponse:
+        checks: dict[str, Any] = {}
+        try:
+            with session_scope(services.session_factory) as session:
+                session.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:  # readiness reports, it does not raise
+            checks["database"] = getattr(exc, "reason", type(exc).__name__)
+        try:
+            services.store.exists("derived/readyz-probe")
+            checks["storage"] = "ok"
+        except Exception as exc:
+            checks["storage"] = getattr(exc, "reason", type(exc).__name__)
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> PlainTextResponse:
+        return PlainTextResponse(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
+    app.include_router(documents_api.router)
+    app.include_router(people_api.router)
+    app.include_router(desk_pages.router)
+    app.include_router(people_pages.router)
+    app.include_router(
+        make_hooks_router(
+            lambda: services.store,
+            lambda: services.session_factory,
+            lambda: dispatch,
+            token=settings.webhook_token,
+        )
+    )
+    return app

@@ -1,0 +1,120 @@
+"""Uploads: check, store, queue, and read in a background thread (or on Celery workers).
+
+By default (``DOCPROC_DISPATCH=thread``) a small thread pool in the web process runs
+:func:`docproc.processing.process.process_document` for each upload. With
+``DOCPROC_DISPATCH=celery`` the document is sent to the workers' queue instead; review tasks for
+documents finished there are opened when the queue is next looked at
+(:func:`docproc.casework.review.sync_queue`).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from docproc.casework import review
+from docproc.casework.auth import Principal
+from docproc.config import Settings
+from docproc.db import repo
+from docproc.db.models import Document
+from docproc.db.session import session_scope
+from docproc.errors import DocprocError, ImageTooLarge
+from docproc.processing.process import process_document
+from docproc.processing.submit import submit_bytes
+from docproc.reading.intake import iter_pages
+from docproc.services import Services
+from docproc.web.deps import AppState
+
+__all__ = ["accept_upload", "make_dispatch"]
+
+log = logging.getLogger(__name__)
+
+
+def accept_upload(
+    state: AppState, data: bytes, filename: str | None, actor: Principal
+) -> tuple[Document, bool]:
+    """Refuse a bad file with its reason code (before storing anything), else store and queue it.
+
+    The checks are the intake's header-only ones (format, bytes, pages, pixels): a
+    decompression bomb is refused without decoding a pixel.
+    """
+    settings = state.settings
+    if len(data) > settings.max_file_bytes:
+        raise ImageTooLarge(f"the upload is over the limit of {settings.max_file_bytes:,} bytes")
+    name = (filename or "upload")[-255:]
+    iter_pages(data, filename=name, settings=settings)
+    document, created = submit_bytes(
+        data,
+        name,
+        store=state.services.store,
+        session_factory=state.services.session_factory,
+        actor=actor.username,
+    )
+    with session_scope(state.services.session_factory) as session:
+        repo.record_event(
+            session,
+            entity_type="document",
+            entity_id=document.id,
+            kind="uploaded",
+            actor=actor.username,
+            detail={"via": actor.via, "new": created},
+        )
+    if created:
+        try:
+            state.dispatch(document.id)
+        except DocprocError as exc:  # the sweeper sends documents left queued
+            log.warning("document %s left queued: %s", document.id, exc.reason)
+    return document, created
+
+
+def _process_in_thread(
+    document_id: uuid.UUID,
+    services: Services,
+    settings: Settings,
+    worker_name: str,
+    sample_rate: float,
+) -> None:
+    try:
+        process_document(
+            document_id,
+            store=services.store,
+            session_factory=services.session_factory,
+            worker_name=worker_name,
+            settings=settings,
+        )
+        _open_task(services.session_factory, document_id, sample_rate)
+    except DocprocError as exc:
+        log.warning("document %s not processed: %s", document_id, exc.reason)
+    except Exception:  # a bug must not kill the pool thread silently
+        log.exception("document %s: unexpected error in background processing", document_id)
+
+
+def _open_task(factory: sessionmaker[Session], document_id: uuid.UUID, sample_rate: float) -> None:
+    with session_scope(factory) as session:
+        document = repo.get_document(session, document_id)
+        if document is not None:
+            review.open_task_for(session, document, sample_rate)
+
+
+def make_dispatch(
+    services: Services, settings: Settings, sample_rate: float, worker_name: str
+) -> tuple[Callable[[uuid.UUID], None], ThreadPoolExecutor | None]:
+    """The dispatch function for ``DOCPROC_DISPATCH`` (and the pool to shut down, if any)."""
+    if settings.dispatch == "celery":
+        from docproc.processing.queue import make_dispatcher
+
+        return make_dispatcher(), None
+    executor = ThreadPoolExecutor(
+        max_workers=max(1, settings.workers), thread_name_prefix="docproc-read"
+    )
+
+    def submit(document_id: uuid.UUID) -> None:
+        executor.submit(
+            _process_in_thread, document_id, services, settings, worker_name, sample_rate
+        )
+
+    return submit, executor

@@ -1,0 +1,96 @@
+"""People tests: the database fixtures of tests/db (SQLite and PostgreSQL) and a helper that
+records a read document through the pipeline's own ``record_outcome`` (no OCR needed)."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import uuid
+from collections.abc import Mapping
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from docproc.db import repo
+from docproc.db.models import MRZ_FIELDS, DocumentStatus, FieldSource
+from docproc.db.repo import FieldValue
+from docproc.db.session import session_scope
+from docproc.processing.outcome import ReadOutcome
+from docproc.processing.process import record_outcome
+from tests.db.conftest import db_url, engine, factory, migrated_pg_url, session
+
+__all__ = [
+    "PASSPORT",
+    "db_url",
+    "engine",
+    "factory",
+    "migrated_pg_url",
+    "new_birth_date",
+    "new_number",
+    "record_read",
+    "session",
+]
+
+# The PostgreSQL database lives for the whole test session: every test draws its own birth dates
+# and document numbers so that no test matches another one's persons.
+_DAYS = itertools.count(1)
+
+
+def new_birth_date() -> str:
+    return (date(1940, 1, 1) + timedelta(days=next(_DAYS))).isoformat()
+
+
+def new_number() -> str:
+    return "N" + uuid.uuid4().hex[:8].upper()
+
+
+#: The MRZ fields of a passport; tests override what they need.
+PASSPORT: dict[str, str | None] = {
+    "document_code": "P",
+    "issuing_country": "AFG",
+    "surname": "RAHIMI",
+    "given_names": "MOHAMMAD ALI",
+    "document_number": "P01234567",
+    "nationality": "AFG",
+    "birth_date": "1990-04-12",
+    "sex": "M",
+    "expiry_date": "2030-01-01",
+    "optional_data": None,
+    "optional_data_2": None,
+}
+
+
+def outcome_for(values: Mapping[str, str | None], status: DocumentStatus) -> ReadOutcome:
+    fields = tuple(
+        FieldValue(name, values.get(name), 0.97, FieldSource.mrz, 0, (10, 300, 600, 60))
+        for name in MRZ_FIELDS
+    )
+    return ReadOutcome(status, None, doc_type="TD3", pages=1, fields=fields, engine="test")
+
+
+def record_read(
+    factory: sessionmaker[Session],
+    status: DocumentStatus = DocumentStatus.done,
+    source_key: str | None = None,
+    batch_id: uuid.UUID | None = None,
+    **overrides: str | None,
+) -> uuid.UUID:
+    """A new document, claimed and recorded as read with PASSPORT's fields and ``overrides``
+    (a fresh document number unless one is given)."""
+    values = {**PASSPORT, "document_number": new_number(), **overrides}
+    sha = hashlib.sha256(uuid.uuid4().bytes).hexdigest()
+    with session_scope(factory) as session:
+        document, _ = repo.get_or_create_document(
+            session,
+            sha256=sha,
+            source_key=source_key or f"originals/{sha[:2]}/{sha}",
+            batch_id=batch_id,
+        )
+        document_id = document.id
+    with session_scope(factory) as session:
+        assert repo.claim_for_processing(session, document_id, "test-worker")
+    with session_scope(factory) as session:
+        stored = repo.get_document(session, document_id)
+        assert stored is not None
+        record_outcome(session, stored, outcome_for(values, status), actor="test-worker")
+    return document_id

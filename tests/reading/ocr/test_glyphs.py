@@ -1,0 +1,107 @@
+"""The glyph reader: fixed-pitch cells of a rectified MRZ line and the shipped OCR-B classifier."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from docproc.reading.ocr.glyphs import (
+    CELL_H,
+    CELL_W,
+    MODEL_FILE,
+    cut_cells,
+    fit_grid,
+    frame_x,
+    get_classifier,
+    model_info,
+)
+from docproc.synth.render import MRZ_CAP_MM, MRZ_PITCH_MM, font, ocrb_size_for_cap
+
+LINE = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+DIGITS = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+LOOKALIKES = "O0O0I1I1B8B8S5S5Z2Z2G6G6<K<K<C<C0OOO00D0Q0O"
+
+
+def render_line(text: str, pitch: float = 26.0, margin: int = 20) -> np.ndarray:
+    """A clean OCR-B line at the ICAO proportions (2.54 mm pitch, ~2.4 mm capitals), 48 px high
+    like the reader's crops, every glyph centred in its cell."""
+    cap = pitch * MRZ_CAP_MM / MRZ_PITCH_MM
+    f = font("ocrb", ocrb_size_for_cap(cap))
+    width = round(2 * margin + pitch * len(text))
+    img = Image.new("L", (width, 64), 235)
+    draw = ImageDraw.Draw(img)
+    for i, ch in enumerate(text):
+        cx = margin + (i + 0.5) * pitch
+        draw.text((cx, 32 + cap / 2), ch, font=f, fill=25, anchor="ms")
+    out = np.asarray(img.resize((round(width * 48 / 64), 48), Image.Resampling.LANCZOS))
+    return np.ascontiguousarray(out, dtype=np.uint8)
+
+
+def test_frame_x_maps_recogniser_frames_to_crop_pixels() -> None:
+    # a crop fed at its own height (48) keeps its width: frame k covers pixels 8k..8k+8
+    assert frame_x(0, 480, 48) == pytest.approx(4.0)
+    assert frame_x(10, 480, 48) == pytest.approx(84.0)
+    # a 96 px high crop is halved on the way in, so a frame covers 16 of its pixels
+    assert frame_x(10, 960, 96) == pytest.approx(168.0)
+
+
+@pytest.mark.parametrize("text", [LINE, DIGITS, LOOKALIKES[:30]])
+def test_grid_from_ink_alone_finds_the_pitch(text: str) -> None:
+    gray = render_line(text)
+    grid = fit_grid(gray, len(text))
+    assert grid is not None
+    true_pitch = 26.0 * 48 / 64
+    assert grid.pitch == pytest.approx(true_pitch, rel=0.03)
+    # every cell centre within a fifth of a pitch of where the glyph was drawn
+    margin = 20 * 48 / 64
+    for i in range(len(text)):
+        assert abs(grid.centre(i) - (margin + (i + 0.5) * true_pitch)) < 0.2 * true_pitch
+
+
+def test_anchors_fix_the_grid_when_given() -> None:
+    gray = render_line(LINE)
+    pitch = 26.0 * 48 / 64
+    margin = 20 * 48 / 64
+    anchors = [(i, margin + (i + 0.5) * pitch + 1.0) for i in range(len(LINE)) if i % 3]
+    grid = fit_grid(gray, len(LINE), anchors)
+    assert grid is not None
+    assert grid.pitch == pytest.approx(pitch, rel=0.02)
+    assert abs(grid.centre(0) - (margin + 0.5 * pitch)) < 0.15 * pitch
+
+
+def test_cells_have_the_classifier_shape_and_hold_ink() -> None:
+    gray = render_line(DIGITS)
+    grid = fit_grid(gray, len(DIGITS))
+    assert grid is not None
+    cells = cut_cells(gray, grid)
+    assert cells.shape == (len(DIGITS), CELL_H, CELL_W)
+    assert cells.dtype == np.float32
+    assert float(cells.min()) >= 0.0 and float(cells.max()) <= 1.0
+    assert all(float(c.sum()) > 5 for c in cells)  # no empty cell: every one holds a glyph
+
+
+def test_grid_refuses_a_line_too_short_for_its_characters() -> None:
+    assert fit_grid(np.full((48, 40), 200, np.uint8), 44) is None
+
+
+def test_the_classifier_ships_with_its_figures() -> None:
+    assert MODEL_FILE.exists(), "models/glyphs/ocrb_cells.onnx must ship with the project"
+    info = model_info()
+    assert info["alphabet"] == "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<"
+    assert info["validation"]["accuracy"] >= 0.99
+    assert "train.py" in info["command"]
+
+
+@pytest.mark.parametrize("text", [LINE, DIGITS, LOOKALIKES])
+def test_classifier_reads_clean_ocrb_cells(text: str) -> None:
+    clf = get_classifier()
+    assert clf is not None
+    gray = render_line(text)
+    grid = fit_grid(gray, len(text))
+    assert grid is not None
+    probs = clf.classify(cut_cells(gray, grid))
+    assert probs.shape == (len(text), len(clf.alphabet))
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-4)
+    read = "".join(clf.alphabet[k] for k in probs.argmax(axis=1))
+    assert read == text
