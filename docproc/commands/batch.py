@@ -7,11 +7,11 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING
 
-from docproc.commands.ui import progress
+if TYPE_CHECKING:
+    from docproc.processing.batch import BatchSummary
 from docproc.config import get_settings
-from docproc.processing.batch import BatchSummary, run_batch
-from docproc.services import open_services
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,6 +41,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _bar(total: int) -> AbstractContextManager[Callable[[], None]]:
+    from docproc.commands.ui import progress
+
     @contextmanager
     def bar() -> Iterator[Callable[[], None]]:
         with progress(total, "batch") as advance:
@@ -66,6 +68,9 @@ def format_summary(summary: BatchSummary) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from docproc.processing.batch import run_batch
+    from docproc.services import open_services
+
     settings = get_settings()
     services = open_services(settings, migrate=args.dispatch == "local")
     summary = run_batch(

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from docproc.config import Settings, get_settings
-from docproc.errors import DocprocError, ExitCode
+from docproc.errors import DocprocError, ExitCode, MissingModel
 
 #: Tesseract languages docproc needs (eng) and wants (the region's scripts).
 REQUIRED_LANGUAGES = ("eng",)
@@ -26,7 +26,10 @@ class Check:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("doctor", help="check tesseract, OCR models, storage, database, broker")
+    p = sub.add_parser(
+        "doctor",
+        help="check tesseract, the OCR and shipped models, storage, database, broker",
+    )
     p.add_argument(
         "--require-broker",
         action="store_true",
@@ -91,6 +94,44 @@ def check_ppocr(settings: Settings) -> Check:
             "Reinstall docproc with its OCR models (pip install -e .); see the README.",
         )
     return Check("PP-OCR models", True, "loaded")
+
+
+def check_models(settings: Settings) -> list[Check]:
+    """Every model docproc ships (package data): there, and loadable without the engines' cost.
+
+    The glyph classifier is loaded (an ONNX session, milliseconds); the NER pipeline's files and
+    meta are checked (loading spaCy takes seconds: ``docproc tag`` does that).
+    """
+    import json
+
+    from docproc.reading.assets import glyph_model, ner_model
+
+    fix = MissingModel.fix
+    checks: list[Check] = []
+    glyphs = glyph_model()
+    if not glyphs.present:
+        checks.append(Check("glyph model", False, f"missing: {glyphs.path}", fix))
+    else:
+        try:
+            from docproc.reading.ocr.glyphs import GlyphClassifier
+
+            classes = len(GlyphClassifier(glyphs.path).alphabet)
+            checks.append(Check("glyph model", True, f"{glyphs.path} ({classes} classes)"))
+        except Exception as exc:
+            detail = f"{glyphs.path}: {type(exc).__name__}: {str(exc)[:160]}"
+            checks.append(Check("glyph model", False, detail, fix))
+    ner = ner_model(settings.ner_model)
+    meta_file = ner.path / "meta.json"
+    if not ner.present or not meta_file.is_file():
+        checks.append(Check("NER model", False, f"missing: {ner.path}", fix))
+    else:
+        try:
+            meta = json.loads(meta_file.read_text())
+            detail = f"{ner.path} ({meta.get('name', '?')} {meta.get('version', '?')})"
+            checks.append(Check("NER model", True, detail))
+        except (OSError, ValueError) as exc:
+            checks.append(Check("NER model", False, f"{meta_file}: {exc}", fix))
+    return checks
 
 
 def check_storage(settings: Settings) -> Check:
@@ -167,6 +208,7 @@ def run_checks(settings: Settings, require_broker: bool = False) -> list[Check]:
     steps: list[Callable[[], list[Check]]] = [
         lambda: check_tesseract(settings),
         lambda: [check_ppocr(settings)],
+        lambda: check_models(settings),
         lambda: [check_storage(settings)],
         lambda: [check_database(settings)],
         lambda: [check_broker(settings, require_broker)],

@@ -7,9 +7,10 @@ import argparse
 import json
 import sys
 from datetime import date
+from typing import TYPE_CHECKING
 
-from docproc.commands.ui import progress
-from docproc.reading.extract.record import ExtractRecord, extract_file
+if TYPE_CHECKING:
+    from docproc.reading.extract.record import ExtractRecord
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,6 +48,9 @@ def _human(rec: ExtractRecord) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from docproc.commands.ui import progress
+    from docproc.reading.extract.record import extract_file
+
     with progress(len(args.files), "extracting") as advance:
         for path in args.files:
             rec = extract_file(path, lang=args.lang, today=args.today, kind=args.kind)

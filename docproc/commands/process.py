@@ -12,18 +12,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.table import Table
+if TYPE_CHECKING:
+    from docproc.services import Services
 
-from docproc.commands.ui import progress
 from docproc.config import get_settings
-from docproc.db import repo
-from docproc.db.session import session_scope
 from docproc.errors import DocprocError, FileNotReadable
-from docproc.processing.process import process_document
-from docproc.processing.submit import submit_bytes
-from docproc.services import Services, open_services
 
 COLUMNS = (
     "file",
@@ -58,6 +53,11 @@ def _files(paths: list[str]) -> list[Path]:
 
 def process_one(path: Path, services: Services) -> list[str]:
     """Store and process one file; return its table row."""
+    from docproc.db import repo
+    from docproc.db.session import session_scope
+    from docproc.processing.process import process_document
+    from docproc.processing.submit import submit_bytes
+
     try:
         try:
             data = path.read_bytes()
@@ -105,6 +105,12 @@ def _value(values: dict[str, str], key: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from docproc.commands.ui import progress
+    from docproc.services import open_services
+
     services = open_services(get_settings(), migrate=True)
     files = _files(args.paths)
     rows: list[list[str]] = []

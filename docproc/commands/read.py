@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
-from docproc.commands.ui import progress
-from docproc.reading.document import ReadResult, ReadStatus, read_file
+if TYPE_CHECKING:
+    from docproc.reading.document import ReadResult
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -18,6 +19,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _human(result: ReadResult) -> str:
+    from docproc.reading.document import ReadStatus
+
     if result.status is ReadStatus.error and result.error:
         return f"{result.file}: error [{result.error.reason}] {result.error.message}"
     if result.status is ReadStatus.no_mrz or result.mrz is None:
@@ -33,6 +36,9 @@ def _human(result: ReadResult) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from docproc.commands.ui import progress
+    from docproc.reading.document import read_file
+
     with progress(len(args.files), "reading") as advance:
         for path in args.files:
             result = read_file(path)

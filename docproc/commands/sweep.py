@@ -6,9 +6,12 @@ import argparse
 import json
 import sys
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from docproc.config import get_settings
-from docproc.services import open_services
+
+if TYPE_CHECKING:
+    pass
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,6 +28,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from docproc.processing.queue import dispatch, sweep
+    from docproc.services import open_services
 
     settings = get_settings()
     services = open_services(settings)

@@ -6,9 +6,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from docproc.errors import FileNotReadable
-from docproc.reading.nlp import tag
+
+if TYPE_CHECKING:
+    pass
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,6 +31,8 @@ def _read(name: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from docproc.reading.nlp import tag
+
     text = _read(args.file)
     result = tag(text)
     if args.json:

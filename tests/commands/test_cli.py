@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from docproc.db.models import Document
 from docproc.db.session import make_engine, make_session_factory
-from tests.processing.conftest import REPO, SAMPLES
+from tests.paths import REPO
+from tests.processing.conftest import SAMPLES
 
 pytestmark = pytest.mark.slow
 
@@ -77,3 +78,30 @@ def test_process_prints_the_record(tmp_path: Path) -> None:
     assert fields["surname"] in out
     assert fields["birth_date"] in out
     assert (tmp_path / "docproc-data" / "docproc.db").exists()
+
+
+HEAVY_ENGINES = ("cv2", "onnxruntime", "rapidocr_onnxruntime", "spacy", "sqlalchemy", "celery")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["user", "--help"], ["doctor", "--help"]])
+def test_help_imports_no_engine(argv: list[str], tmp_path: Path) -> None:
+    """``docproc --help`` and commands' help load no OCR, NLP or database engine (fast start)."""
+    script = (
+        "import sys\n"
+        "from docproc.cli import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted(m for m in {HEAVY_ENGINES!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert "usage: docproc" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout

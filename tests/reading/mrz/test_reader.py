@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from docproc.reading.document import ReadStatus, read_file
+from docproc.reading.mrz.confidence import check_blind_fields
 from docproc.reading.mrz.parse import parse_mrz
-from docproc.reading.mrz.reader import check_blind_fields
 from tests.paths import REPO
 
 SAMPLES = REPO / "samples"
@@ -174,7 +174,8 @@ def test_glyph_first_path_reads_a_clean_zone_either_way_up(turn: int) -> None:
 
     from docproc.reading.mrz.detect import find_zones
     from docproc.reading.mrz.model import MRZType
-    from docproc.reading.mrz.reader import _glyph_first
+    from docproc.reading.mrz.search import _glyph_first
+    from docproc.reading.mrz.tuning import DEFAULT_TUNING
     from docproc.synth.generate import make_sample
     from docproc.synth.mrzgen import random_document
 
@@ -183,7 +184,7 @@ def test_glyph_first_path_reads_a_clean_zone_either_way_up(turn: int) -> None:
     image = np.ascontiguousarray(np.rot90(image, turn))
     engine = _CountingEngine()
     zones = find_zones(engine.detect(image, 960), max_candidates=4)
-    reads = (_glyph_first(image, z, engine) for z in zones)  # type: ignore[arg-type]
+    reads = (_glyph_first(image, z, engine, DEFAULT_TUNING) for z in zones)  # type: ignore[arg-type]
     attempt = next(a for a in reads if a is not None)
     assert attempt.result is not None
     assert attempt.result.parsed.lines == tuple(entry["mrz"])
@@ -193,13 +194,14 @@ def test_glyph_first_path_reads_a_clean_zone_either_way_up(turn: int) -> None:
 def test_a_name_line_is_reread_only_up_to_its_filler_run() -> None:
     """The glyph reading completes PP-OCR's reading of a line's head; fillers the head crop's
     margin shows are dropped, and unsure fillers are never cut off."""
-    from docproc.reading.mrz.reader import _filler_tail, _Reading, _with_tail
+    from docproc.reading.mrz.readings import _filler_tail, _Reading, _with_tail
+    from docproc.reading.mrz.tuning import DEFAULT_TUNING
 
     line = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
     glyph = _Reading(line, [0.99] * len(line), "glyph")
-    assert _filler_tail(glyph) == 25
+    assert _filler_tail(glyph, DEFAULT_TUNING) == 25
     unsure = _Reading(line, [0.99] * 30 + [0.6] + [0.99] * 13, "glyph")
-    assert _filler_tail(unsure) == 31
+    assert _filler_tail(unsure, DEFAULT_TUNING) == 31
     head = _Reading(line[:25] + "<", [0.8] * 26, "ppocr0")
     whole = _with_tail(head, glyph)
     assert whole.text == line
@@ -210,7 +212,8 @@ def test_a_name_line_is_reread_only_up_to_its_filler_run() -> None:
 def test_a_digit_voted_in_a_name_counts_for_its_letter() -> None:
     """The glyph reader's 0 and PP-OCR's O in a name are one vote for O (a name holds letters
     only), so the name's confidence is not split between them."""
-    from docproc.reading.mrz.reader import _Reading, _revote
+    from docproc.reading.mrz.readings import _Reading
+    from docproc.reading.mrz.vote import _revote
 
     lines = [
         "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
@@ -234,19 +237,20 @@ def test_a_large_clean_page_is_read_from_a_glance() -> None:
     import numpy as np
 
     from docproc.reading.mrz.model import MRZType
-    from docproc.reading.mrz.reader import DETECT_SIDE_GLANCE, read_page
+    from docproc.reading.mrz.reader import read_page
+    from docproc.reading.mrz.tuning import DEFAULT_TUNING
     from docproc.synth.generate import make_sample
     from docproc.synth.mrzgen import random_document
 
     doc = random_document(random.Random("glance"), MRZType.TD1)
     image, entry, _ = make_sample(doc, seed=4, opts=None)
     big = cv2.resize(image, None, fx=1.6, fy=1.6, interpolation=cv2.INTER_CUBIC)
-    assert max(big.shape[:2]) > DETECT_SIDE_GLANCE * 1.2
+    assert max(big.shape[:2]) > DEFAULT_TUNING.glance_side * DEFAULT_TUNING.glance_over
     engine = _CountingEngine()
     read = read_page(np.asarray(big, np.uint8), engine=engine)  # type: ignore[arg-type]
     assert read is not None
     assert read.parsed.lines == tuple(entry["mrz"])
-    assert engine.sides == [DETECT_SIDE_GLANCE]
+    assert engine.sides == [DEFAULT_TUNING.glance_side]
 
 
 def test_tesseract_reads_a_name_line_as_the_last_resort_vote() -> None:
@@ -256,8 +260,9 @@ def test_tesseract_reads_a_name_line_as_the_last_resort_vote() -> None:
     import random
 
     from docproc.reading.mrz.detect import find_zones
+    from docproc.reading.mrz.lines import _complete_lines, _crop
     from docproc.reading.mrz.model import MRZType
-    from docproc.reading.mrz.reader import _complete_lines, _crop, _tesseract_line
+    from docproc.reading.mrz.readings import _tesseract_line
     from docproc.reading.ocr.ppocr import get_engine
     from docproc.synth.generate import make_sample
     from docproc.synth.mrzgen import random_document

@@ -1,0 +1,219 @@
+"""Confidence and routing: per-field confidence, fields the check digits are blind to, and the
+reasons a record goes to a person."""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+from collections.abc import Sequence
+
+from docproc.reading.mrz.countries import is_known_code
+from docproc.reading.mrz.model import ParsedMRZ
+from docproc.reading.mrz.parse import field_spans, parse_mrz
+from docproc.reading.mrz.tuning import ReaderTuning
+from docproc.reading.mrz.vote import _char_confidences, _glyph_of, _ZoneRead
+from docproc.reading.ocr.ppocr import LOOKALIKE
+
+# Warnings that make a record unsafe to accept without a person looking at it.
+_UNVERIFIABLE = frozenset("0O1I2Z5S8B6G")
+_REVIEW_WARNINGS = (
+    "unknown_country",
+    "ambiguous_correction",
+    "guessed_correction",
+    "invalid_",
+    "not_a_date",
+)
+# Corrections that only restate what the field type allows keep the glyph's OCR probability; a
+# character chosen by a check digit or inserted to repair the length is less certain.
+_CORRECTION_CAP = {
+    "check_digit_choice": 0.75,
+    "length_insert": 0.5,
+    "length_delete": 0.6,
+    "country_code": 0.8,
+}
+_SWAP = LOOKALIKE  # a glyph and the one the recogniser confuses it with
+
+
+def _name_agreement(zr: _ZoneRead, line: int) -> float:
+    """Share of this line's readings that, parsed with the other chosen lines, give the same
+    names as the final result (so readings differing only in what the parser corrects agree)."""
+    p = zr.parsed
+    votes = 0
+    for r in zr.readings[line]:
+        texts = [c.text for c in zr.chosen]
+        texts[line] = r.text
+        alt = parse_mrz(texts)
+        if alt is not None and (alt.surname, alt.given_names) == (p.surname, p.given_names):
+            votes += 1
+    return votes / max(1, len(zr.readings[line]))
+
+
+def field_confidence(zr: _ZoneRead) -> dict[str, float]:
+    p = zr.parsed
+    per_line = [_char_confidences(p.lines[i], zr.chosen[i]) for i in range(len(p.lines))]
+    caps = {
+        (c.line, c.column): _CORRECTION_CAP[c.rule]
+        for c in p.corrections
+        if c.rule in _CORRECTION_CAP
+    }
+    check_of = {
+        "document_number": "document_number",
+        "birth_date": "birth_date",
+        "expiry_date": "expiry_date",
+        "optional_data": "personal_number",
+    }
+    result: dict[str, float] = {}
+    for name, spans in field_spans(p).items():
+        probs: list[float] = []
+        for line, start, end in spans:
+            text = p.lines[line]
+            if name in ("surname", "given_names"):
+                # the name's own characters; trailing fillers are fixed by the line length
+                end = min(end, len(text.rstrip("<")) + 1)
+            for col in range(start, min(end, len(per_line[line]))):
+                probs.append(min(per_line[line][col], caps.get((line, col), 1.0)))
+        conf = min(probs) if probs else 0.0
+        if name == "optional_data" and p.type.value in ("MRVA", "MRVB"):
+            # no check digit covers a visa's optional data: O/0, I/1, S/5... cannot be verified
+            text = "".join(p.lines[ln][s:e] for ln, s, e in spans)
+            if any(ch in _UNVERIFIABLE for ch in text):
+                conf = min(conf, 0.8)
+        if name in ("issuing_country", "nationality") and not any(
+            (ln, col) in caps for ln, s, e in spans for col in range(s, e)
+        ):
+            code = p.issuing_country if name == "issuing_country" else p.nationality
+            if is_known_code(code.ljust(3, "<")):
+                # a misread that lands on another real code is far less likely than on noise
+                conf = 1 - (1 - conf) * 0.3
+        check = check_of.get(name)
+        if check in p.checks:
+            # A passing check digit leaves one chance in ten that an error slipped through.
+            conf = 1 - (1 - conf) * 0.1 if p.checks[check] else conf * 0.5
+        if name in ("surname", "given_names"):
+            # No check digit covers a name: trust it only when independent readings agree.
+            readings = len(zr.readings[spans[0][0]])
+            if _name_agreement(zr, spans[0][0]) < 1.0 or readings < 2:
+                conf = min(conf, 0.6)
+            else:
+                conf = 1 - (1 - conf) * 0.5
+        result[name] = float(conf)
+    return result
+
+
+def _doubtful_code(parsed: ParsedMRZ) -> bool:
+    """A country code the ICAO list does not know: other readings may get it right."""
+    return any(w.startswith("unknown_country") for w in parsed.warnings)
+
+
+def _lookalike_evidence(zr: _ZoneRead, tuning: ReaderTuning) -> set[tuple[int, int]]:
+    """Positions of the final lines where some reading gave the look-alike glyph a real chance."""
+    out: set[tuple[int, int]] = set()
+    for line, final in enumerate(zr.parsed.lines):
+        for r in zr.readings[line]:
+            if len(r.lookalike) != len(r.text):
+                out.update((line, col) for col in range(len(final)))  # e.g. tesseract: unknown
+                continue
+            matcher = difflib.SequenceMatcher(None, r.text, final, autojunk=False)
+            for tag, i1, i2, j1, _j2 in matcher.get_opcodes():
+                if tag == "equal":
+                    for k in range(i2 - i1):
+                        if r.lookalike[i1 + k] >= tuning.lookalike_evidence:
+                            out.add((line, j1 + k))
+    return out
+
+
+def _glyph_sure(zr: _ZoneRead, tuning: ReaderTuning) -> set[tuple[int, int]]:
+    """Positions of the final lines where the glyph reader read the same character, sure of it."""
+    out: set[tuple[int, int]] = set()
+    for line, final in enumerate(zr.parsed.lines):
+        g = _glyph_of(zr.readings[line])
+        if g is None or len(g.text) != len(final):
+            continue
+        out.update(
+            (line, col)
+            for col, ch in enumerate(final)
+            if g.text[col] == ch and g.probs[col] >= tuning.glyph_sure
+        )
+    return out
+
+
+def _plausible_swap(rows: list[list[str]], picks: Sequence[tuple[int, int]]) -> bool:
+    """A swapped-in letter next to digits only (or a digit among letters only) would stand out
+    to the recogniser; such a look-alike reading is not a real alternative."""
+    for ln, col in picks:
+        row = rows[ln]
+        near = [row[j] for j in (col - 1, col + 1) if 0 <= j < len(row)]
+        if row[col].isalpha() and all(c.isdigit() for c in near):
+            return False
+        if row[col].isdigit() and all(c.isalpha() for c in near):
+            return False
+    return True
+
+
+def check_blind_fields(
+    parsed: ParsedMRZ,
+    doubtful: set[tuple[int, int]] | None = None,
+    sure: set[tuple[int, int]] | None = None,
+) -> list[str]:
+    """Alphanumeric fields whose check digits cannot tell the reading from a look-alike.
+
+    Two swapped look-alikes can leave every check digit intact (O and 0 at weights 7 and 3 add
+    240, a multiple of 10). When another plausible reading with one or two such swaps also passes
+    every check, the check digits prove nothing about those characters and a person must look.
+    O and 0 are candidates (the line recogniser cannot tell them apart in OCR-B) unless the glyph
+    reader is sure of them (``sure``); other look-alikes only where a reading gave the other
+    glyph some probability (``doubtful``).
+    """
+    blind: list[str] = []
+    spans = field_spans(parsed)
+    for name in ("document_number", "optional_data", "optional_data_2"):
+        positions = [
+            (ln, col)
+            for ln, s, e in spans.get(name, ())
+            for col in range(s, e)
+            if (parsed.lines[ln][col] in "0O" and (sure is None or (ln, col) not in sure))
+            or (parsed.lines[ln][col] in _SWAP and doubtful is not None and (ln, col) in doubtful)
+        ]
+        if _has_blind_swap(parsed, name, positions):
+            blind.append(name)
+    return blind
+
+
+def _has_blind_swap(parsed: ParsedMRZ, name: str, positions: list[tuple[int, int]]) -> bool:
+    for k in (1, 2):
+        for picks in itertools.combinations(positions, k):
+            rows = [list(t) for t in parsed.lines]
+            for ln, col in picks:
+                rows[ln][col] = _SWAP[rows[ln][col]]
+            if not _plausible_swap(rows, picks):
+                continue
+            alt = parse_mrz(["".join(t) for t in rows])
+            if alt is not None and alt.valid and getattr(alt, name) != getattr(parsed, name):
+                return True
+    return False
+
+
+def review_reasons(
+    parsed: ParsedMRZ,
+    conf: dict[str, float],
+    doubtful: set[tuple[int, int]] | None = None,
+    sure: set[tuple[int, int]] | None = None,
+    *,
+    tuning: ReaderTuning,
+) -> list[str]:
+    reasons = [f"check_failed:{name}" for name, ok in parsed.checks.items() if not ok]
+    if not parsed.valid and not reasons:
+        reasons.append("invalid_mrz")
+    reasons += [w for w in parsed.warnings if w.startswith(_REVIEW_WARNINGS)]
+    reasons += [f"low_confidence:{name}" for name, c in conf.items() if c < tuning.review_threshold]
+    if parsed.valid:
+        blind = check_blind_fields(parsed, doubtful, sure)
+        reasons += [f"check_blind:{name}" for name in blind]
+    return reasons
+
+
+def _good_enough(zr: _ZoneRead, tuning: ReaderTuning) -> bool:
+    if not zr.parsed.valid:
+        return False
+    conf = field_confidence(zr)
+    return not review_reasons(zr.parsed, conf, tuning=tuning)

@@ -1,0 +1,340 @@
+"""Readings of MRZ lines: PP-OCR's (greedy and forced to the MRZ length), the OCR-B glyph
+reader's (cells on a fixed-pitch grid), tesseract's; the reading direction; and the glyph-first
+path's readings (glyphs for the whole zone, PP-OCR for a line's head only)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from docproc.reading.mrz.detect import LineBox, ZoneCandidate
+from docproc.reading.mrz.lines import Image, _complete_lines, _crop
+from docproc.reading.mrz.parse import mrz_likelihood, normalise_line
+from docproc.reading.mrz.tuning import ReaderTuning
+from docproc.reading.ocr.glyphs import CellGrid, cut_cells, fit_grid, frame_x, get_classifier
+from docproc.reading.ocr.ppocr import (
+    LOOKALIKE,
+    MRZ_ALPHABET,
+    PPOCR,
+    LineReading,
+    ctc_fixed_length,
+    ctc_greedy,
+)
+from docproc.reading.ocr.tesseract import run_tesseract
+
+_MRZ_WIDTHS = (30, 36, 44)
+
+
+@dataclass
+class _Reading:
+    """One way of reading one line: its text and a probability per character."""
+
+    text: str
+    probs: list[float]
+    source: str
+    lookalike: list[float] = field(default_factory=list)  # probability of each char's look-alike
+    frames: list[int] = field(default_factory=list)  # recogniser frame of each character
+    dist: npt.NDArray[np.float32] | None = None  # glyph reader: class probabilities per cell
+
+
+# ------------------------------------------------------------------------------------------------
+# PP-OCR and tesseract
+
+
+def _from_ppocr(r: LineReading, source: str) -> _Reading:
+    return _Reading(
+        r.text,
+        [c.prob for c in r.chars],
+        source,
+        [c.alt_prob for c in r.chars],
+        [c.frame for c in r.chars],
+    )
+
+
+def _tesseract_line(crop: Image) -> _Reading:
+    gray = np.asarray(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), np.uint8)
+    gray = np.asarray(cv2.copyMakeBorder(gray, 10, 10, 10, 10, cv2.BORDER_REPLICATE), np.uint8)
+    text = normalise_line(run_tesseract(gray, psm=7, whitelist=MRZ_ALPHABET, timeout=10))
+    # tesseract's word confidences are too coarse for characters; count it as a fair vote
+    return _Reading(text, [0.7] * len(text), "tesseract")
+
+
+def _greedy(per: Sequence[_Reading]) -> _Reading:
+    """A line's plain PP-OCR reading (not forced to a length, not the glyph reader's)."""
+    return next(
+        (r for r in per if r.source.startswith("ppocr") and not r.source.endswith("L")), per[0]
+    )
+
+
+def _target_width(texts: Sequence[str]) -> int:
+    """The MRZ line length (30, 36 or 44) that the greedy readings of a zone point to."""
+    lengths = sorted(len(t) for t in texts if t)
+    if not lengths:
+        return 44
+    typical = lengths[len(lengths) // 2] if len(lengths) < 3 else lengths[-2]
+    return min(_MRZ_WIDTHS, key=lambda w: (abs(w - typical), -w))
+
+
+def _decode_lines(
+    mats: list[npt.NDArray[np.float32]], chars: str, source: str, width: int | None = None
+) -> list[list[_Reading]]:
+    """Greedy CTC per line, plus a reading forced to the zone's MRZ length where it differs."""
+    greedy = [ctc_greedy(m, chars) for m in mats]
+    width = width or _target_width([g.text for g in greedy])
+    out: list[list[_Reading]] = []
+    for m, g in zip(mats, greedy, strict=True):
+        per = [_from_ppocr(g, source)]
+        if len(g.text) != width and abs(len(g.text) - width) <= 10:
+            fixed = ctc_fixed_length(m, chars, width)
+            if fixed is not None:
+                per.insert(0, _from_ppocr(fixed, source + "L"))
+        out.append(per)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# The glyph reader
+
+
+def glyph_anchors(
+    readings: Sequence[_Reading], width: int, shape: tuple[int, ...]
+) -> list[tuple[int, float]] | None:
+    """Where the line recogniser saw each character of a line (crop pixels), from the first
+    reading of the MRZ length; anchors for the glyph reader's cell grid."""
+    h, w = shape[:2]
+    for r in readings:
+        if len(r.text) == width and len(r.frames) == width:
+            return [
+                (i, frame_x(f, w, h))
+                for i, (f, p) in enumerate(zip(r.frames, r.probs, strict=True))
+                if f >= 0 and p >= 0.5
+            ]
+    return None
+
+
+def _glyph_readings(
+    image: Image, lines: Sequence[LineBox], readings: Sequence[list[_Reading]], width: int
+) -> list[_Reading | None]:
+    """One reading per line from the OCR-B cell classifier (None where no grid could be fit)."""
+    clf = get_classifier()
+    cells: list[npt.NDArray[np.float32]] = []
+    for ln, per in zip(lines, readings, strict=True):
+        gray = np.asarray(cv2.cvtColor(_crop(image, ln, 0), cv2.COLOR_BGR2GRAY), np.uint8)
+        grid = fit_grid(gray, width, glyph_anchors(per, width, gray.shape))
+        empty = np.zeros((0, 1, 1), np.float32)
+        cells.append(_aligned_cells(gray, grid) if grid is not None else empty)
+    filled = [c for c in cells if len(c)]
+    if not filled:
+        return [None] * len(lines)
+    dist = clf.classify(np.concatenate(filled))
+    out: list[_Reading | None] = []
+    at = 0
+    for c in cells:
+        if not len(c):
+            out.append(None)
+            continue
+        out.append(_glyph_reading(dist[at : at + len(c)], clf.alphabet))
+        at += len(c)
+    return out
+
+
+def _aligned_cells(gray: Image, grid: CellGrid) -> npt.NDArray[np.float32]:
+    """Cells of the grid, or of the grid one pitch left or right when that one has a glyph in
+    both end cells and this one does not (every MRZ position holds a glyph, fillers included;
+    anchors from a reading that put a character in the wrong place shift the whole grid)."""
+    best: tuple[float, npt.NDArray[np.float32]] | None = None
+    for k in (0, -1, 1):
+        cells = cut_cells(gray, replace(grid, x0=grid.x0 + k * grid.pitch))
+        ink = cells.reshape(len(cells), -1).sum(axis=1)
+        typical = float(np.median(ink)) or 1.0
+        ends = min(float(ink[0]), float(ink[-1])) / typical
+        if ends >= 0.3:
+            return cells
+        if best is None or ends > best[0]:
+            best = (ends, cells)
+    assert best is not None
+    return best[1]
+
+
+def _glyph_reading(d: npt.NDArray[np.float32], alphabet: str) -> _Reading:
+    top = d.argmax(axis=1)
+    text = "".join(alphabet[k] for k in top)
+    alt = [alphabet.find(LOOKALIKE.get(ch, "")) for ch in text]
+    return _Reading(
+        text,
+        [float(d[i, k]) for i, k in enumerate(top)],
+        "glyph",
+        [float(d[i, a]) if a >= 0 else 0.0 for i, a in enumerate(alt)],
+        dist=d,
+    )
+
+
+def _add_glyph_readings(
+    image: Image, lines: Sequence[LineBox], readings: Sequence[list[_Reading]]
+) -> None:
+    width = _target_width([_greedy(per).text for per in readings])
+    for per, g in zip(readings, _glyph_readings(image, lines, readings, width), strict=True):
+        if g is not None:
+            per.append(g)
+
+
+# ------------------------------------------------------------------------------------------------
+# Reading direction
+
+
+def _orient(
+    image: Image, zone: ZoneCandidate, engine: PPOCR
+) -> tuple[ZoneCandidate, list[LineBox], list[LineReading], list[list[_Reading]]]:
+    """Read every line the way the detector found it; if that does not read like an MRZ, fix the
+    reading direction (0 or 180 degrees) and read again.
+
+    The direction test reads the middle third of the longest line both ways round (a third of a
+    line costs a third of the recogniser's time); text upside down reads as low-probability noise.
+    """
+    lines = _complete_lines(zone)
+    mats, chars = engine.recognise_matrices([_crop(image, ln, 0) for ln in lines])
+    first = [ctc_greedy(m, chars) for m in mats]
+    if _reads_well(first):
+        return zone, lines, first, _decode_lines(mats, chars, "ppocr0")
+    probe = max(lines, key=lambda ln: ln.length)
+    crop = _crop(image, probe, 0)
+    w = crop.shape[1]
+    part = np.ascontiguousarray(crop[:, w // 3 : 2 * w // 3])
+    pm, chars = engine.recognise_matrices([part, np.ascontiguousarray(part[::-1, ::-1])])
+    fwd_probe, back_probe = (ctc_greedy(m, chars) for m in pm)
+
+    def score(r: LineReading) -> float:
+        return float(r.mean_prob * max(1, len(r.text)) ** 0.5)
+
+    if score(back_probe) <= score(fwd_probe):
+        return zone, lines, first, _decode_lines(mats, chars, "ppocr0")
+    zone = zone.flipped()
+    lines = _complete_lines(zone)
+    mats, chars = engine.recognise_matrices([_crop(image, ln, 0) for ln in lines])
+    return zone, lines, [ctc_greedy(m, chars) for m in mats], _decode_lines(mats, chars, "ppocr0")
+
+
+def _reads_well(reads: Sequence[LineReading]) -> bool:
+    """Confidently read MRZ-like text: the direction is right."""
+    return all(r.mean_prob >= 0.8 for r in reads) and any(
+        mrz_likelihood(r.text) >= 0.6 for r in reads
+    )
+
+
+def _looks_like_mrz(reads: Sequence[LineReading]) -> bool:
+    return any(mrz_likelihood(r.text) >= 0.25 or "<<" in r.text for r in reads)
+
+
+# ------------------------------------------------------------------------------------------------
+# The glyph-first path: glyphs for the zone, PP-OCR for a line's head
+
+
+@dataclass
+class _GlyphZone:
+    """A zone's lines read by the glyph reader alone: readings, cell grids, crop widths."""
+
+    readings: list[_Reading]
+    grids: list[CellGrid]
+    crop_widths: list[int]
+
+    @property
+    def mean(self) -> float:
+        return min(float(np.mean(r.probs)) for r in self.readings)
+
+
+def _glyph_zone(image: Image, lines: Sequence[LineBox], width: int) -> _GlyphZone | None:
+    """Every line of a zone read by the glyph reader alone, on grids fit to the ink."""
+    clf = get_classifier()
+    grays = [
+        np.asarray(cv2.cvtColor(_crop(image, ln, 0), cv2.COLOR_BGR2GRAY), np.uint8) for ln in lines
+    ]
+    grids = [fit_grid(g, width) for g in grays]
+    fitted = [g for g in grids if g is not None]
+    if len(fitted) != len(grids):
+        return None
+    cells = [_aligned_cells(g, grid) for g, grid in zip(grays, fitted, strict=True)]
+    dist = clf.classify(np.concatenate(cells))
+    return _GlyphZone(
+        [
+            _glyph_reading(dist[i * width : (i + 1) * width], clf.alphabet)
+            for i in range(len(lines))
+        ],
+        fitted,
+        [g.shape[1] for g in grays],
+    )
+
+
+def _filler_tail(glyph: _Reading, tuning: ReaderTuning) -> int:
+    """Where the run of sure fillers that ends a line starts (the line's length if none)."""
+    end = len(glyph.text)
+    while end > 0 and glyph.text[end - 1] == "<" and glyph.probs[end - 1] >= tuning.sure_filler:
+        end -= 1
+    return end
+
+
+def _head(line: LineBox, grid: CellGrid, crop_width: int, cells: float) -> LineBox:
+    """The line box cut down to its first ``cells`` cells (the crop of :func:`_crop` variant 0
+    spans the line's length plus 1 % each side)."""
+    padded = line.length * 1.02
+    right = (grid.x0 + cells * grid.pitch) / crop_width * padded - padded / 2
+    left = -line.length / 2
+    return LineBox(line.center + line.u * (left + right) / 2, line.u, right - left, line.thickness)
+
+
+def _with_tail(head: _Reading, glyph: _Reading) -> _Reading:
+    """A reading of a line's head (up to its filler run) completed by the glyph reading."""
+    n = min(len(head.text.rstrip("<")), len(glyph.text))
+    return _Reading(head.text[:n] + glyph.text[n:], head.probs[:n] + glyph.probs[n:], head.source)
+
+
+def _head_readings(m: npt.NDArray[np.float32], chars: str, head: int) -> list[_Reading]:
+    """PP-OCR's readings of a line's head that hold ``head`` characters before any fillers the
+    crop's margin shows: the greedy one, else ones forced to that length (or one more)."""
+    greedy = _from_ppocr(ctc_greedy(m, chars), "ppocr0")
+    if len(greedy.text.rstrip("<")) == head:
+        return [greedy]
+    forced = [ctc_fixed_length(m, chars, n) for n in (head, head + 1)]
+    out = [_from_ppocr(f, "ppocr0L") for f in forced if f is not None]
+    return [r for r in out if len(r.text.rstrip("<")) == head] + [greedy]
+
+
+def _reread(
+    image: Image,
+    lines: Sequence[LineBox],
+    gz: _GlyphZone,
+    which: Sequence[int],
+    engine: PPOCR,
+    tuning: ReaderTuning,
+) -> list[list[_Reading]]:
+    """PP-OCR readings of some lines of a glyph-read zone, each with the glyph reading beside it.
+
+    A line that ends in a run of fillers the glyph reader is sure of is read by PP-OCR only up to
+    half a cell into that run (a name line is often half fillers, and the recogniser's time grows
+    with the width); the glyph reading supplies the rest of the line."""
+    width = len(gz.readings[0].text)
+    heads: list[int] = []
+    crops: list[Image] = []
+    for i in which:
+        head = _filler_tail(gz.readings[i], tuning)
+        head = head if head <= width - 4 else width
+        heads.append(head)
+        box = (
+            lines[i]
+            if head == width
+            else _head(lines[i], gz.grids[i], gz.crop_widths[i], head + tuning.head_margin)
+        )
+        crops.append(_crop(image, box, 0))
+    mats, chars = engine.recognise_matrices(crops)
+    readings: list[list[_Reading]] = [[r] for r in gz.readings]
+    for i, head, m in zip(which, heads, mats, strict=True):
+        glyph = gz.readings[i]
+        if head == width:
+            per = _decode_lines([m], chars, "ppocr0", width)[0]
+        else:
+            per = [_with_tail(r, glyph) for r in _head_readings(m, chars, head)]
+        readings[i] = [*per, glyph]
+    return readings

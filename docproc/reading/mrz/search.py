@@ -1,0 +1,289 @@
+"""Finding and reading the zone: the glance (a small detection read by glyphs alone), the full
+search (every candidate zone of a full-size detection read once: glyph-first, else PP-OCR and
+glyphs voted), confirming a settled zone's names, and reading an unsettled zone harder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from docproc.reading.mrz.confidence import (
+    _CORRECTION_CAP,
+    _doubtful_code,
+    _good_enough,
+    _name_agreement,
+)
+from docproc.reading.mrz.detect import LineBox, ZoneCandidate, find_zones
+from docproc.reading.mrz.lines import Image, _complete_lines, _crop, _neighbour_lines
+from docproc.reading.mrz.parse import RULE_COUNTRY, field_spans, mrz_likelihood, parse_mrz
+from docproc.reading.mrz.readings import (
+    _MRZ_WIDTHS,
+    _add_glyph_readings,
+    _decode_lines,
+    _from_ppocr,
+    _glyph_zone,
+    _greedy,
+    _looks_like_mrz,
+    _orient,
+    _Reading,
+    _reread,
+    _tesseract_line,
+)
+from docproc.reading.mrz.tuning import ReaderTuning
+from docproc.reading.mrz.vote import _choose, _glyph_of, _ZoneRead
+from docproc.reading.ocr.ppocr import PPOCR
+
+
+@dataclass
+class _Attempt:
+    """A zone after the first, cheap reading: enough to rank zones before reading harder."""
+
+    zone: ZoneCandidate
+    lines: list[LineBox]
+    readings: list[list[_Reading]]
+    result: _ZoneRead | None
+    likelihood: float
+
+
+# ------------------------------------------------------------------------------------------------
+# Finding the zone: the glance and the full search
+
+
+def _glance(image: Image, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | None:
+    """The quickest look at a large page: text lines detected at a small size, zones read by the
+    glyph reader alone (:func:`_glyph_first`). The first settled zone, else None."""
+    if max(image.shape[:2]) <= tuning.glance_side * tuning.glance_over:
+        return None  # small pages are detected at their own size anyway
+    zones = find_zones(
+        engine.detect(image, tuning.glance_side), max_candidates=tuning.zones_per_detection
+    )
+    for zone in zones:
+        attempt = _glyph_first(image, zone, engine, tuning)
+        if attempt is not None and _settled(attempt):
+            return attempt
+    return None
+
+
+def _search(image: Image, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | None:
+    """Every candidate zone of a full-size detection gets one cheap reading (:func:`_first_pass`):
+    the first settled zone, else the most MRZ-like one (None when nothing read like an MRZ). A
+    large page is detected again at a larger size only when nothing MRZ-like was seen."""
+    attempts: list[_Attempt] = []
+    sides = [tuning.detect_side]
+    if max(image.shape[:2]) > tuning.detect_side * tuning.large_over:
+        sides.append(tuning.detect_side_large)
+    for side in sides:
+        zones = find_zones(engine.detect(image, side), max_candidates=tuning.zones_per_detection)
+        for zone in zones:
+            attempt = _first_pass(image, zone, engine, tuning)
+            if attempt is None:
+                continue
+            if _settled(attempt):
+                return attempt
+            attempts.append(attempt)
+        if attempts:
+            break  # a larger detection size only when nothing MRZ-like was seen
+    if not attempts:
+        return None
+    return max(attempts, key=lambda a: (a.result.rank if a.result else (-1.0,), a.likelihood))
+
+
+def _first_pass(
+    image: Image, zone: ZoneCandidate, engine: PPOCR, tuning: ReaderTuning
+) -> _Attempt | None:
+    """A zone's one cheap reading: glyph-first; else PP-OCR in the right reading direction, with
+    the glyph reader beside it, voted. None when the zone does not read like an MRZ at all."""
+    fast = _glyph_first(image, zone, engine, tuning)
+    if fast is not None:
+        return fast
+    zone, lines, first, readings = _orient(image, zone, engine)
+    if not _looks_like_mrz(first):
+        return None
+    _add_glyph_readings(image, lines, readings)
+    likelihood = float(np.mean([mrz_likelihood(r.text) for r in first]))
+    return _Attempt(zone, lines, readings, _choose(readings, zone, lines, tuning), likelihood)
+
+
+def _glyph_first(
+    image: Image, zone: ZoneCandidate, engine: PPOCR, tuning: ReaderTuning
+) -> _Attempt | None:
+    """The fast path: read the zone's cells with the glyph reader alone (grids from the ink; a
+    3-line zone is TD1, a 2-line zone TD3/MRV-A or TD2/MRV-B), the way the detector found it or,
+    when that reads like noise, turned round. When that parses with every check digit passing,
+    PP-OCR reads only the name line (names need a second reading) and any line the parser had to
+    guess a character in (a country code from a look-alike digit). Anything less (a missed line,
+    a failed check) returns None: the full path follows."""
+    if len(zone.lines) not in (2, 3):
+        return None
+    for width in (30,) if len(zone.lines) == 3 else (44, 36):
+        placed = zone
+        lines = _complete_lines(placed)
+        gz = _glyph_zone(image, lines, width)
+        if gz is not None and gz.mean < tuning.upside_down_mean:
+            placed = zone.flipped()
+            lines = _complete_lines(placed)
+            gz = _glyph_zone(image, lines, width)
+        if gz is None or gz.mean < tuning.glyph_first_mean:
+            continue
+        parsed = parse_mrz([r.text for r in gz.readings])
+        if parsed is None or not parsed.valid:
+            continue
+        capped = [c for c in parsed.corrections if c.rule in _CORRECTION_CAP]
+        if any(c.rule != RULE_COUNTRY for c in capped):
+            continue  # a check-digit choice or a length repair: the full path reads it better
+        name_line = field_spans(parsed)["surname"][0][0]
+        again = sorted({name_line} | {c.line for c in capped})
+        readings = _reread(image, lines, gz, again, engine, tuning)
+        zr = _choose(readings, placed, lines, tuning)
+        if zr is None or not zr.parsed.valid or _doubtful_code(zr.parsed):
+            continue
+        if gz.mean < tuning.glyph_sure_mean and _name_agreement(zr, name_line) < 1.0:
+            continue  # a less sure reading whose names PP-OCR disputes: read it all again
+        return _Attempt(placed, lines, readings, zr, 1.0)
+    return None
+
+
+# ------------------------------------------------------------------------------------------------
+# Finishing a zone: confirm a settled one's names, read an unsettled one harder
+
+
+def _settled(attempt: _Attempt) -> bool:
+    zr = attempt.result
+    return zr is not None and zr.parsed.valid and not _doubtful_code(zr.parsed)
+
+
+def _confirmed(
+    image: Image, attempt: _Attempt, engine: PPOCR, tuning: ReaderTuning
+) -> _ZoneRead | None:
+    """A settled attempt, with its names read once more unless two recognisers agree on them."""
+    assert attempt.result is not None
+    if _names_confirmed(attempt.result):
+        return attempt.result
+    return _confirm_names(image, attempt, engine, tuning)
+
+
+def _names_confirmed(zr: _ZoneRead) -> bool:
+    """The names already rest on two independent recognisers that agree (PP-OCR and glyphs)."""
+    line = field_spans(zr.parsed)["surname"][0][0]
+    per = zr.readings[line]
+    return (
+        _glyph_of(per) is not None
+        and any(r.source.startswith("ppocr") for r in per)
+        and _name_agreement(zr, line) == 1.0
+    )
+
+
+def _confirm_names(
+    image: Image, attempt: _Attempt, engine: PPOCR, tuning: ReaderTuning
+) -> _ZoneRead | None:
+    """Every check digit passes, but names have none: read the name line once more from a
+    differently scaled crop, so that their confidence rests on two readings."""
+    zr = attempt.result
+    assert zr is not None
+    name_line = field_spans(zr.parsed)["surname"][0][0]
+    line_box = zr.zone.lines[name_line]
+    index = next(i for i, ln in enumerate(attempt.lines) if ln is line_box)
+    mats, chars = engine.recognise_matrices([_crop(image, line_box, 2)])
+    width = len(zr.parsed.lines[0])
+    attempt.readings[index].extend(_decode_lines(mats, chars, "ppocr2", width)[0])
+    return _choose(attempt.readings, attempt.zone, attempt.lines, tuning)
+
+
+def _read_harder(
+    image: Image, attempt: _Attempt, engine: PPOCR, deep: bool, tuning: ReaderTuning
+) -> _ZoneRead | None:
+    """More readings of a zone whose checks do not pass yet: a missed line, other renderings,
+    and (``deep``) a second engine."""
+    attempt = _stretch_truncated(image, attempt, engine, tuning) or attempt
+    lines, readings, zone = attempt.lines, attempt.readings, attempt.zone
+    if len(lines) < 3:
+        lines, readings = _add_missed_line(image, lines, readings, engine)
+    for v in (1, 2, 3):
+        mats, chars = engine.recognise_matrices([_crop(image, ln, v) for ln in lines])
+        for i, per in enumerate(_decode_lines(mats, chars, f"ppocr{v}")):
+            readings[i].extend(per)
+    zr = _choose(readings, zone, lines, tuning)
+    if not deep or (zr is not None and _good_enough(zr, tuning)):
+        return zr
+    for i, ln in enumerate(lines):
+        readings[i].append(_tesseract_line(_crop(image, ln, 0)))
+    return _choose(readings, zone, lines, tuning)
+
+
+def _stretch_truncated(
+    image: Image, attempt: _Attempt, engine: PPOCR, tuning: ReaderTuning
+) -> _Attempt | None:
+    """Lines that read far shorter than any MRZ: the detector often stops where a long run of
+    fillers starts. Stretch the zone to a full MRZ line at the pitch read so far (to the right,
+    where fillers run, else to the left) and read it again."""
+    lines = attempt.lines
+    read = max(len(_greedy(per).text) for per in attempt.readings)
+    if read == 0 or read >= min(_MRZ_WIDTHS) - 3:
+        return None
+    pitch = _reading_pitch(attempt) or lines[0].length / (read + 0.5)
+    widths = [30] if len(lines) == 3 else [44, 36]
+    best: _Attempt | None = None
+    for width in widths:
+        extra = width * pitch * 1.06 - lines[0].length
+        if extra <= pitch:
+            continue
+        for direction in (1.0, -1.0):
+            moved = [
+                LineBox(
+                    ln.center + ln.u * direction * extra / 2, ln.u, ln.length + extra, ln.thickness
+                )
+                for ln in lines
+            ]
+            mats, chars = engine.recognise_matrices([_crop(image, ln, 0) for ln in moved])
+            readings = _decode_lines(mats, chars, "ppocr0", width)
+            _add_glyph_readings(image, moved, readings)
+            zone = ZoneCandidate(tuple(moved), attempt.zone.score)
+            zr = _choose(readings, zone, moved, tuning)
+            if zr is None:
+                continue
+            tried = _Attempt(zone, moved, readings, zr, attempt.likelihood)
+            if best is None or best.result is None or zr.rank > best.result.rank:
+                best = tried
+            if zr.parsed.valid:
+                return best
+    return best
+
+
+def _reading_pitch(attempt: _Attempt) -> float | None:
+    """Character pitch in image pixels from where the recogniser peaked along the longest line."""
+    r = max((_greedy(p) for p in attempt.readings), key=lambda g: len(g.text))
+    if len(r.frames) < 6 or len(r.frames) != len(r.text):
+        return None
+    slope = float(np.polyfit(np.arange(len(r.frames)), np.array(r.frames, float), 1)[0])
+    # crops are 48 px high for the line's thickness; a frame is 8 crop pixels
+    return slope * 8 * attempt.lines[0].thickness / 48 if slope > 0 else None
+
+
+def _add_missed_line(
+    image: Image, lines: list[LineBox], readings: list[list[_Reading]], engine: PPOCR
+) -> tuple[list[LineBox], list[list[_Reading]]]:
+    """An MRZ has 2 or 3 lines; look one pitch beyond the zone for a line the detector missed."""
+    sides = [_neighbour_lines(lines, above=True), _neighbour_lines(lines, above=False)]
+    boxes = [ln for side in sides for ln in side]
+    got = engine.recognise([_crop(image, ln, 0) for ln in boxes])
+    typical = max(len(_greedy(r).text) for r in readings)
+    lines, readings = list(lines), list(readings)
+    at = 0
+    for k, side in enumerate(sides):
+        found = [
+            (ln, r)
+            for ln, r in zip(side, got[at : at + len(side)], strict=True)
+            if (mrz_likelihood(r.text) >= 0.5 or "<<" in r.text) and abs(len(r.text) - typical) <= 8
+        ]
+        at += len(side)
+        if not found or len(lines) >= 3:
+            continue
+        ln, r = max(found, key=lambda f: f[1].mean_prob)
+        if k == 0:
+            lines.insert(0, ln)
+            readings.insert(0, [_from_ppocr(r, "ppocr0")])
+        else:
+            lines.append(ln)
+            readings.append([_from_ppocr(r, "ppocr0")])
+    return lines, readings

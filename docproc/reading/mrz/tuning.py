@@ -1,0 +1,49 @@
+"""The MRZ reader's numeric thresholds in one place.
+
+Every reading function takes a :class:`ReaderTuning` and passes it on, so a benchmark can sweep a
+value by handing :func:`docproc.reading.mrz.reader.read_page` another instance
+(``dataclasses.replace(DEFAULT_TUNING, glyph_sure=0.99)``). The defaults are the reader's own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReaderTuning:
+    """Thresholds and sizes of the MRZ reader (defaults: the values it ships with)."""
+
+    # Longer side (px) a page is detected at by the full search.
+    detect_side: int = 960
+    # Longer side (px) of the second, larger detection when nothing MRZ-like was seen at the first.
+    detect_side_large: int = 1600
+    # The larger detection is tried only on pages longer than ``detect_side`` times this.
+    large_over: float = 1.5
+    # Longer side (px) of the glance: a first, quicker detection (MRZ lines are large print).
+    glance_side: int = 640
+    # Only pages longer than ``glance_side`` times this are glanced at (768 px by default).
+    glance_over: float = 1.2
+    # Candidate zones taken from each detection (glance and full search alike).
+    zones_per_detection: int = 4
+    # Glyph-first path: every line's mean cell probability must reach this (upside down: ~0.5).
+    glyph_first_mean: float = 0.8
+    # Glyph-first path: below this line mean, PP-OCR must also agree on the names.
+    glyph_sure_mean: float = 0.9
+    # Glyph-first path: a zone whose weakest line mean is below this reads like noise: turn it.
+    upside_down_mean: float = 0.6
+    # A line's trailing fillers the glyph reader is this sure of are not re-read by PP-OCR.
+    sure_filler: float = 0.9
+    # The name line's cut-down crop ends this many cells after its last glyph (half a filler).
+    head_margin: float = 0.5
+    # The glyph reader settles a look-alike or filler-or-letter when at least this sure.
+    glyph_decisive: float = 0.9
+    # Glyph probability above which an O/0 is settled and exempt from the check-blind rule.
+    glyph_sure: float = 0.995
+    # A look-alike with at least this probability in some reading makes a position doubtful.
+    lookalike_evidence: float = 0.02
+    # A field below this confidence sends the record to review.
+    review_threshold: float = 0.85
+
+
+DEFAULT_TUNING = ReaderTuning()
