@@ -1,4 +1,6 @@
-"""Repository functions: the only place that queries the case database.
+"""Repository functions: the queries on documents, extractions, batches and events that the
+pipeline, the web app and the commands share. Case-work services (review, people, cases,
+merges, export) build their own queries on the tables only they use.
 
 Every function takes a :class:`~sqlalchemy.orm.Session` and never commits: the caller owns the
 transaction (``with session_scope(factory) as session: ...``). Every change of a document's status

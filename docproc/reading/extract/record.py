@@ -8,7 +8,6 @@ a bad file: the error is in the record with its reason code.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -72,12 +71,6 @@ class ExtractRecord:
             "pages": self.pages,
             "seconds": round(self.seconds, 3),
         }
-
-
-def mrz_angle(mrz: MRZRead) -> float:
-    """Degrees (counter-clockwise) that turn the page so the MRZ reads left to right."""
-    (x0, y0), (x1, y1) = mrz.quad[0], mrz.quad[1]
-    return math.degrees(math.atan2(y1 - y0, x1 - x0))
 
 
 def may_be_form(page_image: PageImage) -> bool:

@@ -12,7 +12,6 @@ import math
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
@@ -326,6 +325,3 @@ def warp_quad(
     )
     return np.asarray(warped, dtype=np.uint8)
 
-
-def engine_info() -> dict[str, Any]:
-    return {"models": str(_models_dir())}
