@@ -85,7 +85,7 @@ def check_ppocr(settings: Settings) -> Check:
     try:
         from docproc.reading.ocr.ppocr import get_engine
 
-        get_engine(settings.ocr_threads)
+        get_engine(settings.onnx_threads)
     except Exception as exc:
         return Check(
             "PP-OCR models",

@@ -48,7 +48,7 @@ from docproc.processing.process import (
     release_claim,
     store_artefacts,
 )
-from docproc.processing.submit import media_type_for
+from docproc.processing.submit import Dispatch, media_type_for
 from docproc.storage import (
     ObjectStore,
     original_key,
@@ -77,6 +77,9 @@ RETRY_REASONS = frozenset(
         "worker_crashed",
         "internal_error",
         "task_time_limit",
+        # A broken install (a model or tesseract missing): fixed by reinstalling, then rerun.
+        "missing_model",
+        "missing_dependency",
     }
 )
 SKIPPED = "skipped"
@@ -441,7 +444,7 @@ def _run_celery(
     batch_id: uuid.UUID,
     results: list[UnitResult],
     advance: Advance,
-    dispatch: Callable[[uuid.UUID], None],
+    dispatch: Dispatch,
     timeout: float | None,
 ) -> None:
     waiting: dict[uuid.UUID, Unit] = {}
@@ -495,7 +498,7 @@ def run_batch(
     session_factory: sessionmaker[Session],
     workers: int = 1,
     dispatch: Literal["local", "celery"] = "local",
-    celery_dispatch: Callable[[uuid.UUID], None] | None = None,
+    celery_dispatch: Dispatch | None = None,
     wait_timeout: float | None = None,
     name: str | None = None,
     actor: str | None = None,

@@ -18,7 +18,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,11 +28,8 @@ from docproc.db import repo
 from docproc.db.models import Document, DocumentStatus
 from docproc.db.session import session_scope
 from docproc.errors import DocprocError
-from docproc.storage import ObjectStore, derived_key
-
-if TYPE_CHECKING:  # the extraction imports spaCy: loaded when a full extraction runs
-    pass
 from docproc.processing.outcome import ReadOutcome, read_outcome
+from docproc.storage import ObjectStore, derived_key
 
 log = logging.getLogger(__name__)
 

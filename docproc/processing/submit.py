@@ -6,7 +6,6 @@ import logging
 import mimetypes
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,9 +13,6 @@ from docproc.db import repo
 from docproc.db.models import Document
 from docproc.db.session import session_scope
 from docproc.storage import ObjectStore, put_original, sha256_hex
-
-if TYPE_CHECKING:  # the extraction imports spaCy: loaded when a full extraction runs
-    pass
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from docproc.casework.auth import (
 from docproc.config import Settings
 from docproc.db.models import Role
 from docproc.db.session import session_scope
+from docproc.processing.submit import Dispatch
 from docproc.services import Services
 
 __all__ = [
@@ -49,7 +49,7 @@ class AppState:
 
     settings: Settings
     services: Services
-    dispatch: Callable[[uuid.UUID], None]
+    dispatch: Dispatch
     sample_rate: float
     templates: Jinja2Templates
     executor: ThreadPoolExecutor | None = None

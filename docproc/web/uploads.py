@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,7 +23,7 @@ from docproc.db.models import Document
 from docproc.db.session import session_scope
 from docproc.errors import DocprocError, ImageTooLarge
 from docproc.processing.process import process_document
-from docproc.processing.submit import submit_bytes
+from docproc.processing.submit import Dispatch, submit_bytes
 from docproc.reading.intake import iter_pages
 from docproc.services import Services
 from docproc.web.deps import AppState
@@ -102,12 +101,13 @@ def _open_task(factory: sessionmaker[Session], document_id: uuid.UUID, sample_ra
 
 def make_dispatch(
     services: Services, settings: Settings, sample_rate: float, worker_name: str
-) -> tuple[Callable[[uuid.UUID], None], ThreadPoolExecutor | None]:
+) -> tuple[Dispatch, ThreadPoolExecutor | None]:
     """The dispatch function for ``DOCPROC_DISPATCH`` (and the pool to shut down, if any)."""
     if settings.dispatch == "celery":
-        from docproc.processing.queue import make_dispatcher
+        from docproc.processing.queue import make_celery, make_dispatcher
 
-        return make_dispatcher(), None
+        # The app's own broker and queue (not the module-level app's, built from the environment).
+        return make_dispatcher(make_celery(settings=settings), settings.queue), None
     executor = ThreadPoolExecutor(
         max_workers=max(1, settings.workers), thread_name_prefix="docproc-read"
     )

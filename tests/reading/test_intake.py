@@ -580,19 +580,3 @@ def test_pdfs_can_be_loaded_from_several_threads() -> None:
             pool.map(lambda _: load_pages(data, settings=Settings(pdf_dpi=72)), range(8))
         )
     assert all([p.image.shape for p in pages] == [(40, 60, 3)] * 3 for pages in results)
-
-
-def all_error_classes(cls: type[DocprocError] = DocprocError) -> list[type[DocprocError]]:
-    return [cls] + [sub for child in cls.__subclasses__() for sub in all_error_classes(child)]
-
-
-@pytest.mark.parametrize("error", all_error_classes(), ids=lambda cls: cls.__name__)
-def test_every_reason_code_is_documented_with_its_fix(error: type[DocprocError]) -> None:
-    rows = {
-        line.split("|")[1].strip(" `"): line
-        for line in ERRORS_DOC.read_text(encoding="utf-8").splitlines()
-        if line.startswith("| `")
-    }
-    assert error.reason in rows
-    assert f"`{error.__name__}`" in rows[error.reason]
-    assert error.fix in rows[error.reason]

@@ -324,4 +324,3 @@ def warp_quad(
         image, m, (out_w, out_height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     )
     return np.asarray(warped, dtype=np.uint8)
-

@@ -49,9 +49,9 @@ def ents(result: TagResult, label: str) -> list[str]:
 # --- the packaged model -----------------------------------------------------------------------
 
 
-def test_packaged_model_is_in_repo_and_small() -> None:
+def test_packaged_model_ships_in_the_package_and_is_small() -> None:
     path = DEFAULT_MODEL_DIR
-    assert path == NER_DIR / "packages" / "docproc_ner"
+    assert path == REPO / "docproc" / "reading" / "assets" / "ner" / "docproc_ner"
     assert model_path() == path or "DOCPROC_NER_MODEL" in os.environ
     assert (path / "config.cfg").is_file()
     size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
