@@ -12,6 +12,7 @@ alternate image by image so machine load falls on both alike.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import statistics
@@ -29,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from docproc.reading.document import read_file  # noqa: E402
 from docproc.reading.mrz.model import ParsedMRZ  # noqa: E402
 from docproc.reading.mrz.parse import parse_mrz  # noqa: E402
+from docproc.reading.mrz.tuning import DEFAULT_TUNING, ReaderTuning  # noqa: E402
 
 FIELDS = (
     "type",
@@ -68,9 +70,22 @@ def truth_fields(lines: list[str]) -> dict[str, str]:
     return mrz_fields(p)
 
 
+TUNING = DEFAULT_TUNING  # set by --tune
+
+
+def parse_tuning(pairs: list[str]) -> ReaderTuning:
+    """``name=value`` pairs over the reader's defaults, e.g. ``glyph_first_mean=0.85``."""
+    changes: dict[str, float | int] = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        default = getattr(DEFAULT_TUNING, name)  # AttributeError names an unknown knob
+        changes[name] = type(default)(value)
+    return dataclasses.replace(DEFAULT_TUNING, **changes)
+
+
 def docproc_read(path: Path) -> tuple[dict[str, str] | None, bool]:
     """(fields, accepted) from docproc; fields None when it found no MRZ."""
-    r = read_file(path)
+    r = read_file(path, tuning=TUNING)
     if r.mrz is None:
         return None, False
     return mrz_fields(r.mrz.parsed), not r.mrz.needs_review
@@ -198,7 +213,18 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--only", choices=["samples", "specimens", "synthetic"], action="append")
     ap.add_argument("--json", type=Path, help="write the figures here")
+    ap.add_argument(
+        "--tune",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a ReaderTuning field for docproc, e.g. --tune glyph_first_mean=0.85 (repeatable)",
+    )
     args = ap.parse_args()
+    global TUNING
+    TUNING = parse_tuning(args.tune)
+    if args.tune:
+        print(f"docproc tuning: {TUNING}")
     sets: list[tuple[str, list[tuple[Path, list[str] | None]]]] = []
     want = set(args.only or ["samples", "specimens", "synthetic"])
     if "samples" in want:

@@ -18,6 +18,7 @@ from docproc.errors import DocprocError, as_docproc_error
 from docproc.reading.intake import PageImage, iter_pages, load_path
 from docproc.reading.mrz.model import MRZRead
 from docproc.reading.mrz.pages import read_pages
+from docproc.reading.mrz.tuning import DEFAULT_TUNING, ReaderTuning
 
 
 class ReadStatus(StrEnum):
@@ -50,11 +51,11 @@ class ReadResult:
         }
 
 
-def _read(name: str, load: Callable[[], Iterable[PageImage]]) -> ReadResult:
+def _read(name: str, load: Callable[[], Iterable[PageImage]], tuning: ReaderTuning) -> ReadResult:
     """Run ``load`` and read its pages; every failure becomes a result with a reason code."""
     start = time.perf_counter()
     try:
-        mrz, count = read_pages(load())
+        mrz, count = read_pages(load(), tuning=tuning)
     except Exception as exc:
         return ReadResult(
             name, ReadStatus.error, error=as_docproc_error(exc), seconds=time.perf_counter() - start
@@ -63,10 +64,19 @@ def _read(name: str, load: Callable[[], Iterable[PageImage]]) -> ReadResult:
     return ReadResult(name, status, mrz, pages=count, seconds=time.perf_counter() - start)
 
 
-def read_bytes(data: bytes, name: str, settings: Settings | None = None) -> ReadResult:
+def read_bytes(
+    data: bytes,
+    name: str,
+    settings: Settings | None = None,
+    *,
+    tuning: ReaderTuning = DEFAULT_TUNING,
+) -> ReadResult:
     settings = settings or get_settings()
-    return _read(name, lambda: iter_pages(data, filename=name, settings=settings))
+    return _read(name, lambda: iter_pages(data, filename=name, settings=settings), tuning)
 
 
-def read_file(path: str | Path, settings: Settings | None = None) -> ReadResult:
-    return _read(str(path), lambda: load_path(path, settings or get_settings()))
+def read_file(
+    path: str | Path, settings: Settings | None = None, *, tuning: ReaderTuning = DEFAULT_TUNING
+) -> ReadResult:
+    """One file's MRZ; ``tuning`` sets the reader's thresholds (benchmarks sweep it)."""
+    return _read(str(path), lambda: load_path(path, settings or get_settings()), tuning)

@@ -33,7 +33,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from docproc.reading.mrz.detect import find_zones  # noqa: E402
-from docproc.reading.mrz.reader import _crop, _first_pass, glyph_anchors  # noqa: E402
+from docproc.reading.mrz.lines import _crop  # noqa: E402
+from docproc.reading.mrz.readings import glyph_anchors  # noqa: E402
+from docproc.reading.mrz.search import _first_pass  # noqa: E402
+from docproc.reading.mrz.tuning import DEFAULT_TUNING  # noqa: E402
 from docproc.reading.ocr.glyphs import CELL_H, CELL_W, CellGrid, cut_cells, fit_grid  # noqa: E402
 from docproc.reading.ocr.ppocr import MRZ_ALPHABET, get_engine  # noqa: E402
 from docproc.synth.generate import generate  # noqa: E402
@@ -56,7 +59,7 @@ def collect(count: int, seed: int, jitter: int, rng: np.random.Generator) -> tup
             truth: list[str] = entry["mrz"]
             width = len(truth[0])
             for zone in find_zones(engine.detect(image, 960), max_candidates=4):
-                attempt = _first_pass(image, zone, engine)
+                attempt = _first_pass(image, zone, engine, DEFAULT_TUNING)
                 if attempt is None:
                     continue
                 for line, readings in zip(attempt.lines, attempt.readings, strict=True):

@@ -30,12 +30,13 @@ def read_page(
     engine: PPOCR | None = None,
     tuning: ReaderTuning = DEFAULT_TUNING,
 ) -> MRZRead | None:
-    """The MRZ on one page image (BGR), or None when there is none.
+    """The MRZ on one page image (BGR), or None when there is none. The reading path:
 
-    1. Glance (pages longer than ``glance_side * glance_over`` only): text lines detected at
-       ``glance_side``, each candidate zone read by the glyph reader alone (glyph-first: cells on
-       a fixed-pitch OCR-B grid, turned round when they read like noise, PP-OCR for the name
-       line). The first zone that settles (every check digit passes, a known country) is taken.
+    1. Glance, on pages longer than ``glance_side * glance_over`` only: text lines detected at
+       ``glance_side``, each candidate zone read glyph-first (the OCR-B glyph reader on a
+       fixed-pitch cell grid, the zone turned round when that reads like noise; PP-OCR reads only
+       the name line and a line whose country code the parser guessed). The first zone that
+       settles (every check digit passes, a known country code) is taken.
     2. Otherwise the full search: lines detected at ``detect_side`` (and, on a large page where
        nothing MRZ-like was seen, at ``detect_side_large``); each candidate zone gets one cheap
        reading, glyph-first, else PP-OCR in the right reading direction with the glyph reader
@@ -44,10 +45,13 @@ def read_page(
        PP-OCR and the glyph reader already agree on them. An unsettled zone is read harder: a
        truncated zone stretched to a full line, a missed line looked for, three more renderings
        of every line and, when ``deep`` and the result would still go to review, tesseract.
-    4. Every reading is voted the same way: the combination of line readings the parser validates
-       best, a character re-vote over all readings, the glyph reader's say on look-alikes.
+    4. Each time readings are added they are voted again: the combination of line readings the
+       parser validates best, a character re-vote over all readings, the glyph reader's say on
+       look-alikes where it is sure.
     5. Per-field confidence, and the review reasons that route the record to a person (failed
        checks, low confidence, fields the check digits cannot tell from a look-alike).
+
+    The sizes and thresholds of every step come from ``tuning`` (:class:`ReaderTuning`).
     """
     engine = engine or get_engine(get_settings().onnx_threads)
     attempt = _glance(image, engine, tuning)

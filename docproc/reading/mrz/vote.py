@@ -20,6 +20,8 @@ from docproc.reading.ocr.ppocr import LOOKALIKE
 
 @dataclass
 class _ZoneRead:
+    """A zone's best parse, with every reading made of its lines and the ones chosen."""
+
     parsed: ParsedMRZ
     readings: list[list[_Reading]]  # per line, every reading made
     chosen: list[_Reading]
