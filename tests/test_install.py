@@ -124,11 +124,20 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return env_dir
 
 
-def _run(env_dir: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def _run(
+    env_dir: Path, *args: str, cwd: Path, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCPROC_", "PYTHON"))}
     env["OMP_THREAD_LIMIT"] = "1"
     return subprocess.run(
-        list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False
+        list(args),
+        cwd=cwd,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
 
 
@@ -168,8 +177,9 @@ def test_installed_docproc_tags_a_sentence(installed: Path, tmp_path: Path) -> N
         installed,
         str(installed / "bin" / "docproc"),
         "tag",
-        "Ahmad Karimi arrived in Jakarta on 3 March 2024 with IOM.",
+        "--json",
         cwd=tmp_path,
+        stdin="Ahmad Karimi arrived in Jakarta on 3 March 2024 with IOM.",
     )
     assert done.returncode == 0, done.stderr[-2000:]
     labels = {(e["label"], e["text"]) for e in json.loads(done.stdout)["entities"]}

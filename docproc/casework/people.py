@@ -1,6 +1,6 @@
 """Persons from documents: who a document is about, and which persons may be the same one.
 
-The matching rules (issue 5):
+The matching rules:
 
 1. **Same document**: another document with the same document number and issuing country
    (the holder's nationality when the issuing country is missing) already belongs to a person:

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from docproc.config import Settings
 from docproc.storage import (
     ImmutableObject,
     InvalidKey,
@@ -24,6 +25,7 @@ from docproc.storage import (
     original_key,
     put_original,
     sha256_hex,
+    store_from_settings,
 )
 from tests.conftest import SeaweedServer
 
@@ -276,15 +278,49 @@ def test_open_store_file_url(tmp_path: Path) -> None:
     assert isinstance(open_store(str(tmp_path / "plain")), LocalStore)
 
 
-def test_open_store_s3_url(seaweed_s3: SeaweedServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DOCPROC_S3_ACCESS_KEY", seaweed_s3.access_key)
-    monkeypatch.setenv("DOCPROC_S3_SECRET_KEY", seaweed_s3.secret_key)
-    store = open_store(seaweed_s3.store_url(_bucket()))
+def test_open_store_s3_url(seaweed_s3: SeaweedServer) -> None:
+    store = open_store(
+        seaweed_s3.store_url(_bucket()),
+        access_key=seaweed_s3.access_key,
+        secret_key=seaweed_s3.secret_key,
+    )
     assert isinstance(store, S3Store)
     assert not store.secure
     stored, created = put_original(store, b"via url")
     assert created
     assert store.get(stored.key) == b"via url"
+
+
+def test_store_from_settings_takes_keys_timeouts_and_expiry_from_the_environment(
+    seaweed_s3: SeaweedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DOCPROC_S3_* reach the store through Settings (keys, timeouts, retries, presign expiry)."""
+    monkeypatch.setenv("DOCPROC_STORAGE_URL", seaweed_s3.store_url(_bucket()))
+    monkeypatch.setenv("DOCPROC_S3_ACCESS_KEY", seaweed_s3.access_key)
+    monkeypatch.setenv("DOCPROC_S3_SECRET_KEY", seaweed_s3.secret_key)
+    monkeypatch.setenv("DOCPROC_S3_CONNECT_TIMEOUT", "1.5")
+    monkeypatch.setenv("DOCPROC_S3_READ_TIMEOUT", "7")
+    monkeypatch.setenv("DOCPROC_S3_RETRIES", "0")
+    monkeypatch.setenv("DOCPROC_PRESIGN_EXPIRY", "120")
+    store = store_from_settings(Settings())
+    assert isinstance(store, S3Store)
+    assert store.presign_expiry == timedelta(seconds=120)
+    timeout = store._client._http.connection_pool_kw["timeout"]
+    assert (timeout.connect_timeout, timeout.read_timeout) == (1.5, 7.0)
+    assert store._client._http.connection_pool_kw["retries"].total == 0
+    stored, _ = put_original(store, b"via settings")
+    url = store.presigned_get_url(stored.key)
+    assert url is not None and "X-Amz-Expires=120" in url
+    assert store.get(stored.key) == b"via settings"
+
+
+def test_open_store_reads_no_keys_from_the_environment(
+    seaweed_s3: SeaweedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCPROC_S3_ACCESS_KEY", seaweed_s3.access_key)
+    monkeypatch.setenv("DOCPROC_S3_SECRET_KEY", seaweed_s3.secret_key)
+    with pytest.raises(StorageMisconfigured, match="DOCPROC_S3_ACCESS_KEY"):
+        open_store(seaweed_s3.store_url(_bucket()))
 
 
 @pytest.mark.parametrize(
