@@ -105,3 +105,24 @@ def test_help_imports_no_engine(argv: list[str], tmp_path: Path) -> None:
     )
     assert "usage: docproc" in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout
+
+
+def test_case_work_and_services_import_no_reading_engine(tmp_path: Path) -> None:
+    """``docproc user``, ``serve``'s case pages and exports run without OpenCV, ONNX or spaCy."""
+    modules = ("services", "casework.auth", "casework.review", "casework.cases")
+    modules += ("casework.merges", "casework.export", "casework.people", "db.session")
+    script = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module('docproc.' + name)\n"
+        "print(sorted(m for m in ('cv2', 'onnxruntime', 'spacy', 'numpy') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.strip() == "[]", done.stdout
