@@ -109,7 +109,7 @@ def test_help_imports_no_engine(argv: list[str], tmp_path: Path) -> None:
 
 def test_case_work_and_services_import_no_reading_engine(tmp_path: Path) -> None:
     """``docproc user``, ``serve``'s case pages and exports run without OpenCV, ONNX or spaCy."""
-    modules = ("services", "casework.auth", "casework.review", "casework.cases")
+    modules: tuple[str, ...] = ("services", "casework.auth", "casework.review", "casework.cases")
     modules += ("casework.merges", "casework.export", "casework.people", "db.session")
     script = (
         "import importlib, sys\n"
