@@ -292,3 +292,24 @@ def test_heldout_f1_floor(nlp: spacy.language.Language) -> None:
         sys.path.pop(0)
     overall = bench.bench_heldout(None, verbose=False)["heldout"]["OVERALL"]
     assert overall["f"] >= 0.80, overall
+
+
+def test_real_text_set_is_sourced_annotated_and_split() -> None:
+    """Every real passage names its published source, parses, and is either dev or test."""
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        import ner as bench
+    finally:
+        sys.path.pop(0)
+    rows = bench.load_real("all")
+    assert len(rows) >= 30
+    assert {r["split"] for r in rows} == {"dev", "test"}
+    assert sum(r["split"] == "test" for r in rows) >= len(rows) // 4
+    for row in rows:
+        assert str(row["source"]).startswith("http"), row["id"]
+        text, gold = str(row["text"]), row["gold"]
+        assert isinstance(gold, set) and gold, row["id"]
+        assert "](" not in text, row["id"]
+        assert {label for _, _, label in gold} <= set(bench.REAL_LABELS), row["id"]
+        for start, end, _ in gold:
+            assert text[start:end] == text[start:end].strip(), (row["id"], text[start:end])
