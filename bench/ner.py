@@ -311,6 +311,80 @@ def bench_corpus(
     return out
 
 
+_LOAD_SNIPPET = """
+import time, sys
+t0 = time.perf_counter()
+from docproc.reading.nlp import load_pipeline
+t1 = time.perf_counter()
+load_pipeline(sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] else None)
+t2 = time.perf_counter()
+print(f"{t1 - t0:.3f} {t2 - t1:.3f}")
+"""
+
+SPEED_SENTENCE = "Brigjen Polisi Untung Widyatmoko bertemu IOM di Jakarta."
+
+
+def bench_speed(model: Path | None, runs: int) -> dict[str, float]:
+    """Cold-start figures, each the median of ``runs`` fresh interpreters, and throughput.
+
+    * ``import_s``/``load_s``: importing docproc.reading.nlp, then ``load_pipeline()``;
+    * ``tag_cold_wall_s``/``tag_cold_cpu_s``: ``docproc tag`` on one sentence from stdin, wall
+      time and CPU time (user + system) of the process. On a shared machine the CPU time is
+      the steadier figure; ``load_average_1m`` says how busy the machine was;
+    * ``words_per_s``: ``tag()`` over the hand-written and real passages, pipeline loaded.
+    """
+    import resource
+    import statistics
+    import subprocess
+    import time
+
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    if model is not None:
+        env["DOCPROC_NER_MODEL"] = str(model)
+    imports, loads, walls, cpus = [], [], [], []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", _LOAD_SNIPPET, str(model or "")],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            check=True,
+        ).stdout.split()
+        imports.append(float(out[0]))
+        loads.append(float(out[1]))
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "docproc.cli", "tag"],
+            input=SPEED_SENTENCE,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            check=True,
+        )
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    nlp = load_pipeline(model)
+    texts = [str(r["text"]) for r in load_heldout()] + [str(r["text"]) for r in load_real("all")]
+    words = sum(len(t.split()) for t in texts)
+    start = time.perf_counter()
+    for _ in range(3):
+        for text in texts:
+            tag(text, nlp=nlp)
+    elapsed = time.perf_counter() - start
+    return {
+        "import_s": statistics.median(imports),
+        "load_s": statistics.median(loads),
+        "tag_cold_wall_s": statistics.median(walls),
+        "tag_cold_cpu_s": statistics.median(cpus),
+        "words_per_s": 3 * words / elapsed,
+        "load_average_1m": os.getloadavg()[0],
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--model", type=Path, default=None, help="pipeline dir (default: shipped)")
@@ -318,6 +392,7 @@ def main() -> None:
         "--corpus", type=Path, default=Path(os.environ.get("DOCPROC_INDONLU_NER", DEFAULT_CORPUS))
     )
     ap.add_argument("--corpus-splits", action="store_true", help="also the IndoNLU test splits")
+    ap.add_argument("--no-corpus", action="store_true", help="(the default; kept for old commands)")
     ap.add_argument("--limit", type=int, default=0, help="corpus sentences per split (0 = all)")
     ap.add_argument(
         "--real-split",
@@ -332,7 +407,16 @@ def main() -> None:
         help="print every error of one set",
     )
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument(
+        "--speed", type=int, default=0, metavar="RUNS", help="cold-start runs (0: none)"
+    )
     args = ap.parse_args()
+    if args.speed:
+        speed = bench_speed(args.model, args.speed)
+        print("\nspeed: " + ", ".join(f"{k} {v:.3f}" for k, v in speed.items()))
+        if args.json:
+            args.json.write_text(json.dumps({"speed": speed}, indent=2))
+        return
     results = bench_generated(args.model, args.errors == "generated")
     results.update(bench_heldout(args.model, args.errors == "heldout"))
     results.update(bench_real(args.model, args.real_split, args.errors == "real"))

@@ -6,6 +6,8 @@ Importing this module registers, in spaCy's registries:
   honorifics and academic degrees from the edges of PERSON spans;
 * the pipeline component ``docproc_case_filter`` (factory), which, in normally cased text,
   drops statistical entities made only of lower-case words ("forged visa" as PERSON);
+* the tokenizer ``docproc.Tokenizer.v1`` (:mod:`docproc.reading.nlp.tokenizer`: loads in
+  milliseconds, the language's ~16,000 "keep whole" exceptions held as a set);
 * the callback ``docproc.customize_tokenizer.v1`` used in ``[initialize.before_init]`` of the
   training config, which makes structured identifiers (case numbers, passport numbers, numeric
   dates, phone groups) single tokens.
@@ -23,6 +25,8 @@ from collections.abc import Callable, Iterable
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import registry
+
+from docproc.reading.nlp.tokenizer import FastTokenizer  # also registers docproc.Tokenizer.v1
 
 # --------------------------------------------------------------------------------------------
 # Tokenizer: keep identifiers whole
@@ -66,9 +70,12 @@ def customize_tokenizer(nlp: Language) -> Language:
     pattern = IDENTIFIER_TOKEN.pattern
     if old is not None and getattr(old, "__self__", None) is not None:
         old_pattern = getattr(old.__self__, "pattern", None)
-        if isinstance(old_pattern, str) and old_pattern != pattern:
+        if isinstance(old_pattern, str) and old_pattern and old_pattern != pattern:
             pattern = f"(?:{pattern})|(?:{old_pattern})"
-    setattr(tokenizer, "token_match", re.compile(pattern).match)  # noqa: B010
+    if isinstance(tokenizer, FastTokenizer):  # keep its exception set in front of the regex
+        tokenizer.set_token_pattern(pattern)
+    else:
+        setattr(tokenizer, "token_match", re.compile(pattern).match)  # noqa: B010
     _extend(tokenizer, "prefix_search", f"^{SCRIPT_PUNCT}")
     _extend(tokenizer, "suffix_search", f"{SCRIPT_PUNCT}$")
     _extend(tokenizer, "infix_finditer", SCRIPT_PUNCT)
