@@ -2,8 +2,8 @@
 
 load pages -> read the MRZ (``docproc.reading.mrz.pages.read_pages``) -> OCR the page the MRZ is on,
 turned upright by the MRZ's angle (else deskewed) -> visual-zone fields, or form fields when the
-page is a registration form -> entities of the page text -> cross-checks -> record. Never raises for
-a bad file: the error is in the record with its reason code.
+page is a registration form -> entities of the page's free text (``freetext``) -> cross-checks ->
+record. Never raises for a bad file: the error is in the record with its reason code.
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ from docproc.errors import DocprocError, as_docproc_error
 from docproc.reading.extract.crosscheck import crosscheck, reconcile_with_mrz
 from docproc.reading.extract.fields import Field
 from docproc.reading.extract.forms import extract_form, looks_like_form
+from docproc.reading.extract.freetext import page_entities
 from docproc.reading.extract.layout import spot_labels
 from docproc.reading.extract.page import PageText, frame_from_mrz, ocr_page, text_is_vertical
 from docproc.reading.extract.viz import VIZ_LABELS, extract_viz
 from docproc.reading.intake import PageImage, load_path
 from docproc.reading.mrz.model import MRZRead
 from docproc.reading.mrz.pages import read_pages
-from docproc.reading.nlp import Entity, tag
+from docproc.reading.nlp import Entity, guess_language, tag
 
 #: Fewer visual-zone fields than this after the first read triggers an enhanced second read.
 MIN_VIZ_FIELDS = 6
@@ -188,15 +189,16 @@ def record_from_pages(
     work began) and the OCR'd page it was read from; raises what the stages raise."""
     found, mrz, fields, page, reasons = extract_pages(pages, lang=lang, today=today, kind=kind)
     text = page.text if page else ""
-    tagged = tag(text)
+    # the tagger reads the page's free text only, never its labels and printed values
+    entities = page_entities(page, fields, tag) if page is not None else []
     record = ExtractRecord(
         name,
         "ok",
         kind=found,
         mrz=mrz,
         fields=fields,
-        entities=tagged["entities"],
-        language=tagged["language"],
+        entities=entities,
+        language=guess_language(text),
         text=text,
         review_reasons=tuple(reasons),
         pages=len(pages),
