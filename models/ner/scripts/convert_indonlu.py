@@ -10,7 +10,15 @@ The corpora have no DATE or NATIONALITY labels, so, to avoid teaching the model 
 * a PLACE right after "warga negara", "WN", "WNA", "kewarganegaraan", "etnis", "suku" becomes
   NATIONALITY (docproc's convention).
 
-    python scripts/convert_indonlu.py CORPUS_DIR OUT_DIR [--nerp-train-limit N]
+    python scripts/convert_indonlu.py CORPUS_DIR OUT_DIR [--nerp-train-limit N] [--extra-dir DIR]
+
+``--extra-dir`` (default: the folder holding CORPUS_DIR, i.e. ``shared/corpora``) adds the
+*training* splits of two more Indonesian news corpora when present: ``idner-news-2k/train.txt``
+(``token POS IOB2``, PER/ORG/LOC) and ``nerui/ner-id-1.train.tsv`` (IO tags, PERSON,
+ORGANIZATION, LOCATION). Any of their sentences that also occurs (lower-cased, letters and
+digits only) in a NERGrit or NERP dev or test split is left out, so the IndoNLU test figures
+stay clean (idner-news-2k and NERP share text). nerugm (a second annotation of idner-news-2k)
+and re3d (English, no split) are not used.
 """
 
 from __future__ import annotations
@@ -31,6 +39,11 @@ LABEL_MAP = {
     "PLC": "LOC",
     "ORGANISATION": "ORG",
     "IND": "ORG",
+    "PER": "PERSON",
+    "ORG": "ORG",
+    "LOC": "LOC",
+    "ORGANIZATION": "ORG",
+    "LOCATION": "LOC",
 }
 
 MONTHS = {
@@ -118,6 +131,33 @@ def read_conll(path: Path) -> list[list[tuple[str, str]]]:
     if cur:
         sents.append(cur)
     return sents
+
+
+def read_columns(path: Path, sep: str | None, io_tags: bool) -> list[list[tuple[str, str]]]:
+    """Sentences of a ``token ... tag`` file (tag in the last column); IO tags become BIO."""
+    sents: list[list[tuple[str, str]]] = []
+    cur: list[tuple[str, str]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            if cur:
+                sents.append(cur)
+                cur = []
+            continue
+        cols = line.strip().split(sep)
+        cur.append((cols[0], cols[-1] if len(cols) > 1 else "O"))
+    if cur:
+        sents.append(cur)
+    if io_tags:  # IO: a run of one type is one entity (the corpus cannot mark two adjacent)
+        for sent in sents:
+            prev = "O"
+            for k, (w, t) in enumerate(sent):
+                sent[k] = (w, "O" if t == "O" else (f"I-{t}" if t == prev else f"B-{t}"))
+                prev = t
+    return sents
+
+
+def _key(sent: list[tuple[str, str]]) -> str:
+    return re.sub(r"[^0-9a-z]", "", "".join(w for w, _ in sent).lower())
 
 
 def bio_spans(tags: list[str]) -> list[tuple[int, int, str]]:
@@ -208,6 +248,7 @@ def main() -> None:
     ap.add_argument("--nerp-train-limit", type=int, default=2500)
     ap.add_argument("--nerp-dev-limit", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--extra-dir", type=Path, default=None)
     args = ap.parse_args()
     if os.environ.get("DOCPROC_INDONLU_NER"):
         args.corpus = Path(os.environ["DOCPROC_INDONLU_NER"])
@@ -236,6 +277,27 @@ def main() -> None:
         DocBin(docs=docs, store_user_data=False).to_disk(path)
         n_dates = sum(1 for d in docs for e in d.ents if e.label_ == "DATE")
         print(f"{name}/{split}: {len(docs)} docs -> {path} ({n_dates} DATE spans added)")
+    held = {
+        _key(s)
+        for name in ("nergrit", "nerp")
+        for split in ("valid", "test")
+        for s in read_conll(args.corpus / name / f"{split}.txt")
+    }
+    extra_dir = args.extra_dir or args.corpus.resolve().parent
+    extras = {
+        "idner": (extra_dir / "idner-news-2k" / "train.txt", " ", False),
+        "nerui": (extra_dir / "nerui" / "ner-id-1.train.tsv", "\t", True),
+    }
+    for name, (source, sep, io_tags) in extras.items():
+        path = args.out / "train" / f"{name}.spacy"
+        sents = read_columns(source, sep, io_tags) if source.is_file() else []
+        kept = [s for s in sents if _key(s) not in held]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        DocBin(docs=[to_doc(nlp, s) for s in kept], store_user_data=False).to_disk(path)
+        print(
+            f"{name}/train: {len(kept)} docs -> {path} "
+            f"({len(sents) - len(kept)} held-out overlaps left out)"
+        )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Build the shipped pipeline: trained tok2vec+ner, then entity ruler, then title trimmer.
+"""Build the shipped pipeline: trained tok2vec+ner, case filter, name context, entity ruler,
+title trimmer.
 
     python scripts/package.py training/model-best ../../docproc/reading/assets/ner/docproc_ner
 
@@ -22,6 +23,7 @@ _REPO = Path(__file__).resolve().parents[3]
 if str(_REPO) not in sys.path:
     sys.path.insert(0, str(_REPO))
 
+import docproc.reading.nlp.context  # noqa: E402,F401  (registers docproc_person_context)
 from docproc.reading.nlp.components import customize_tokenizer  # noqa: E402
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
@@ -31,10 +33,11 @@ def build(model: Path, patterns: Path) -> spacy.language.Language:
     nlp = spacy.load(model)
     customize_tokenizer(nlp)  # idempotent; model-best already carries it
     nlp.add_pipe("docproc_case_filter", after="ner")
+    nlp.add_pipe("docproc_person_context", after="docproc_case_filter")
     ruler = nlp.add_pipe(
         "entity_ruler",
         name="structured_ruler",
-        after="docproc_case_filter",
+        after="docproc_person_context",
         config={"overwrite_ents": True, "phrase_matcher_attr": None, "validate": True},
     )
     ruler.add_patterns(list(srsly.read_jsonl(patterns)))  # type: ignore[attr-defined]
