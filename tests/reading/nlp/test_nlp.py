@@ -63,6 +63,7 @@ def test_model_loads_with_custom_components(nlp: spacy.language.Language) -> Non
         "tok2vec",
         "ner",
         "docproc_case_filter",
+        "docproc_person_context",
         "structured_ruler",
         "docproc_person_titles",
     ]
