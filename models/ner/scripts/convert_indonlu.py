@@ -12,13 +12,13 @@ The corpora have no DATE or NATIONALITY labels, so, to avoid teaching the model 
 
     python scripts/convert_indonlu.py CORPUS_DIR OUT_DIR [--nerp-train-limit N] [--extra-dir DIR]
 
-``--extra-dir`` (default: the folder holding CORPUS_DIR, i.e. ``shared/corpora``) adds the
-*training* splits of two more Indonesian news corpora when present: ``idner-news-2k/train.txt``
-(``token POS IOB2``, PER/ORG/LOC) and ``nerui/ner-id-1.train.tsv`` (IO tags, PERSON,
-ORGANIZATION, LOCATION). Any of their sentences that also occurs (lower-cased, letters and
-digits only) in a NERGrit or NERP dev or test split is left out, so the IndoNLU test figures
-stay clean (idner-news-2k and NERP share text). nerugm (a second annotation of idner-news-2k)
-and re3d (English, no split) are not used.
+``--extra-dir DIR`` (e.g. ``shared/corpora``; off by default: tried, it did not pay, see
+docs/ner.md) adds the *training* splits of two more Indonesian news corpora when present:
+``idner-news-2k/train.txt`` (``token POS IOB2``, PER/ORG/LOC) and ``nerui/ner-id-1.train.tsv``
+(IO tags, PERSON, ORGANIZATION, LOCATION). Any of their sentences that also occurs (lower-cased,
+letters and digits only) in a NERGrit or NERP dev or test split is left out, so the IndoNLU test
+figures stay clean (idner-news-2k and NERP share text). nerugm (a second annotation of idner-
+news-2k) and re3d (English, no split) are not used.
 """
 
 from __future__ import annotations
@@ -283,7 +283,9 @@ def main() -> None:
         for split in ("valid", "test")
         for s in read_conll(args.corpus / name / f"{split}.txt")
     }
-    extra_dir = args.extra_dir or args.corpus.resolve().parent
+    if args.extra_dir is None:  # the shipped model is trained without them (see docs/ner.md)
+        return
+    extra_dir = args.extra_dir
     extras = {
         "idner": (extra_dir / "idner-news-2k" / "train.txt", " ", False),
         "nerui": (extra_dir / "nerui" / "ner-id-1.train.tsv", "\t", True),

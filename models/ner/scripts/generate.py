@@ -446,23 +446,7 @@ def time_(rng: random.Random, lang: str) -> tuple[str, list[Span]]:
     return f"{h:02d}.{m:02d} WIB", []
 
 
-def initials(rng: random.Random, lang: str) -> tuple[str, list[Span]]:
-    """A suspect named by initials only, as police and news do ("MAH", "HS", "KU", "S")."""
-    letters = "ABCDEFGHIJKLMNOPRSTUWYZ"
-    n = "".join(rng.choice(letters) for _ in range(rng.choice([1, 2, 2, 2, 3, 3])))
-    return n, [(0, len(n), "PERSON")]
-
-
-def police_unit(rng: random.Random, lang: str) -> tuple[str, list[Span]]:
-    """English news names a police unit by its place: "Tanjung Balai Police" (ORG)."""
-    place = rng.choice(P.UNIT_PLACES)
-    text = f"{place} Police"
-    return text, [(0, len(text), "ORG")]
-
-
 FILLERS: dict[str, Filler] = {
-    "INIT": initials,
-    "PUNIT": police_unit,
     "PER": per,
     "TPER": tper,
     "OFF": officer,
@@ -489,12 +473,6 @@ FILLERS: dict[str, Filler] = {
 # --------------------------------------------------------------------------------------------
 
 EN_TEMPLATES = """
-Police arrested a man identified only by the initials {INIT} in {LOC} on {DATE}.
-One of the suspects, identified as {INIT}, said he was paid by an agent in {LOC}, {OFF} said.
-{PUNIT} chief {OFF} said the {NAT} refugees had fled a camp in {LOC}.
-{PER} and {PER}
-{NUM} {NAT} refugees were taken to {LOC}, {PUNIT} said on {DATE}.
-The suspects, {INIT}, {INIT} and {INIT}, were handed over to {ORG}.
 A boat carrying {NUM} {NAT} refugees landed at {LOC} on {DATE}, {ORG} said.
 {OFF} said the group had left {LOC} about two weeks earlier.
 {ORG} staff registered {PER} and his wife {PER} in {LOC} on {DATE}.
@@ -574,11 +552,6 @@ Reporter: {PER} | Editor: {PER}
 """.strip().split("\n")
 
 ID_TEMPLATES = """
-Polisi menetapkan tersangka berinisial {INIT} ({NUM}) dan {INIT} ({NUM}) di {LOC}.
-Sopir mobil berinisial {INIT}, warga {LOC}, ikut diamankan {ORG}.
-Lelaki {INIT} berusia {NUM} tahun asal {LOC} masih berada di {ORG}.
-Menurut {PER}, tersangka {INIT} berperan membantu {PER} menyelundupkan pengungsi {NAT}.
-Ketiga tersangka, yakni {INIT} ({NUM}), {INIT} ({NUM}) dan {INIT} ({NUM}), adalah warga {LOC}.
 Sebanyak {NUM} pengungsi {NAT} terdampar di {LOC}, {LOC}, pada {DATE}.
 {OFF} mengatakan kapal tersebut berangkat dari {LOC} dua minggu lalu.
 Petugas {ORG} mendata {PER} dan istrinya, {PER}, di {LOC}.
