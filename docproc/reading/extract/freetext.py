@@ -7,7 +7,8 @@ over them, the tagger only adds noise (labels as PERSON, "MEI" as ORG) and repea
 
 * :func:`free_lines` keeps the lines of a page that read as prose: no label word, no word of a
   field's value, not an MRZ line, enough words and mostly not upper case (printed headings such
-  as "REPUBLIK INDONESIA" or "FORMULIR PENDAFTARAN" are not prose);
+  as "REPUBLIK INDONESIA" or "FORMULIR PENDAFTARAN" are not prose). A page from which no field
+  was read (a letter, a case note) is free text throughout, MRZ lines aside;
 * :func:`page_entities` tags each block of consecutive free lines; offsets stay offsets into
   ``page.text``, so entity boxes still come from the words they cover;
 * :func:`drop_repeats` removes entities that only repeat a structured field (the holder's name
@@ -57,6 +58,8 @@ def is_prose(text: str) -> bool:
 
 def free_lines(page: PageText, fields: Mapping[str, Field]) -> list[int]:
     """Indices of the page's lines that are free text (see the module docstring)."""
+    if not fields:  # nothing structured was read: a letter, a case note, a text page
+        return [i for i, line in enumerate(page.lines) if not _MRZ_LINE.search(line.text)]
     labelled = {
         id(w)
         for table in (VIZ_LABELS, FORM_LABELS)

@@ -96,13 +96,24 @@ def test_remarks_on_a_labelled_page_are_tagged_and_labels_are_not() -> None:
             "Catatan: Saudara Rahmat Hidayat datang bersama petugas IOM dari Makassar.",
         ]
     )
-    page = ocr_page(image)
-    free = [page.lines[i].text for i in free_lines(page, {})]
+    record, page = record_from_pages("remarks.png", [PageImage(0, image, "png", 300.0)], 0.0)
+    assert page is not None and record.fields
+    free = [page.lines[i].text for i in free_lines(page, record.fields)]
     assert len(free) == 1 and free[0].startswith("Catatan")
-    record, _ = record_from_pages("remarks.png", [PageImage(0, image, "png", 300.0)], 0.0)
     texts = {e["text"] for e in record.entities}
     assert "Makassar" in texts and "IOM" in texts
     assert not [t for t in texts if _label_like(t) or "RAHAYU" in t or "REPUBLIK" in t]
+
+
+def test_a_page_with_no_fields_is_free_text_throughout() -> None:
+    image = _page(
+        [
+            "Kepada Yth. Kepala Rudenim Kupang",
+            "Nama saya Ahmad Karimi, saya tinggal di Kupang sejak 2019.",
+        ]
+    )
+    page = ocr_page(image)
+    assert free_lines(page, {}) == list(range(len(page.lines)))
 
 
 @pytest.mark.parametrize(
