@@ -23,6 +23,9 @@ _COMMANDS = (
     "tag",
     "serve",
     "user",
+    "erase",
+    "hold",
+    "audit",
 )
 
 

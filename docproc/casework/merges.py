@@ -169,7 +169,8 @@ def _decide(
             "person_a": str(match.person_a_id),
             "person_b": str(match.person_b_id),
             "score": match.score,
-            "note": note,
+            # Whether there is a note, not the note: free text may name people.
+            "note": note is not None,
         },
     )
     return match

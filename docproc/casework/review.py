@@ -30,6 +30,7 @@ from docproc.db.models import (
     DocumentStatus,
     Event,
     FieldSource,
+    ReviewHistory,
     ReviewState,
     ReviewTask,
     utcnow,
@@ -45,6 +46,7 @@ __all__ = [
     "accept",
     "audit_events",
     "claim",
+    "corrections",
     "document_record",
     "fix",
     "is_sampled",
@@ -468,7 +470,8 @@ def fix(
 ) -> tuple[ReviewTask, int]:
     """Save the reviewer's corrections as a new extraction version; return it and its number.
 
-    Each changed field is one ``field_corrected`` event with the old and new value.
+    Each changed field is a :class:`ReviewHistory` row with the old and new value (erasable)
+    and a ``field_corrected`` event naming only the field (the audit trail holds no values).
     """
     unknown = set(edits) - set(MRZ_FIELDS)
     if unknown:
@@ -526,20 +529,43 @@ def fix(
         session, document, fields, created_by=actor.username, source="reviewer"
     )
     link_person(session, document, fields, actor=actor.username)
+    now = utcnow()
     for name, old_value, new_value in changed:
+        # The values are personal data: they go to the erasable review history; the
+        # append-only audit trail only says which field changed in which version.
+        session.add(
+            ReviewHistory(
+                document_id=document.id,
+                task_id=task.id,
+                version=extraction.version,
+                field=name,
+                old_value=old_value,
+                new_value=new_value,
+                actor=actor.username,
+                at=now,
+            )
+        )
         repo.record_event(
             session,
             entity_type="document",
             entity_id=document.id,
             kind="field_corrected",
             actor=actor.username,
-            old=(old_value or "")[:200] or None,
-            new=(new_value or "")[:200] or None,
             detail={"field": name, "version": extraction.version, "task_id": task.id},
         )
     _settle(session, document, actor)
     _close(session, task, ReviewState.fixed, actor)
     return task, extraction.version
+
+
+def corrections(session: Session, document_id: uuid.UUID) -> list[ReviewHistory]:
+    """What reviewers changed in a document, oldest first (personal data: erased with it)."""
+    query = (
+        select(ReviewHistory)
+        .where(ReviewHistory.document_id == document_id)
+        .order_by(ReviewHistory.id)
+    )
+    return list(session.scalars(query))
 
 
 def normalise(value: str | None) -> str | None:

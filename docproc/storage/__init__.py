@@ -12,7 +12,8 @@ Key layout (see ``docs/storage-and-database.md``)::
 
 Originals are content-addressed, so writing one twice is a no-op that returns the stored object and
 two writers racing on the same key can only ever write the same bytes. Nothing under ``originals/``
-is ever overwritten or deleted through this module.
+is ever overwritten, and only ``erase`` deletes one: the audited erasure path of
+:mod:`docproc.casework.erasure` (docs/security.md).
 
 Errors: a fault that may pass (connection refused, timeouts, 5xx) raises
 :class:`StorageUnavailable` (``retryable = True``); a missing key raises :class:`ObjectNotFound`.

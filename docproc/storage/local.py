@@ -167,6 +167,19 @@ class LocalStore:
         with _local_errors(key):
             self._path(key).unlink(missing_ok=True)
 
+    def erase(self, key: str) -> None:
+        path = self._path(key)
+        with _local_errors(key):
+            path.unlink(missing_ok=True)
+            # Folders named after a content hash or a document id go too, once empty.
+            folder = path.parent
+            while folder != self.root:
+                try:
+                    folder.rmdir()
+                except OSError:  # not empty (or gone): stop
+                    break
+                folder = folder.parent
+
     def presigned_get_url(self, key: str, expires: timedelta | None = None) -> str | None:
         """Always ``None``: a folder has no web server, so callers must stream the object."""
         self._path(key)

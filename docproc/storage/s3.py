@@ -205,6 +205,10 @@ class S3Store:
         _check_deletable(key)
         self._call(key, lambda: self._client.remove_object(self.bucket, key))
 
+    def erase(self, key: str) -> None:
+        validate_key(key)
+        self._call(key, lambda: self._client.remove_object(self.bucket, key))
+
     def presigned_get_url(self, key: str, expires: timedelta | None = None) -> str | None:
         validate_key(key)
         lifetime = self.presign_expiry if expires is None else expires

@@ -136,3 +136,4 @@ def require(role: Role) -> Callable[[Principal], Principal]:
 DeskUser = Annotated[Principal, Depends(require(Role.desk))]
 Reviewer = Annotated[Principal, Depends(require(Role.reviewer))]
 Supervisor = Annotated[Principal, Depends(require(Role.supervisor))]
+Admin = Annotated[Principal, Depends(require(Role.admin))]

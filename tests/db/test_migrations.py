@@ -34,11 +34,13 @@ TABLES = {
     "case_persons",
     "cases",
     "documents",
+    "event_seals",
     "events",
     "extraction_fields",
     "extractions",
     "person_matches",
     "persons",
+    "review_history",
     "review_tasks",
     "users",
     "web_sessions",
@@ -70,7 +72,7 @@ def test_migrate_from_empty_is_idempotent_and_reversible(empty_url: str) -> None
     engine = make_engine(empty_url)
     try:
         with engine.connect() as conn:
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0004"
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0006"
         with engine.begin() as conn:
             config = alembic_config(empty_url)
             config.attributes["connection"] = conn

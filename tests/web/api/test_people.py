@@ -121,7 +121,8 @@ def test_a_reviewer_merges_a_duplicate_and_everything_moves(
     decided = _events(web, "person_match", match["id"])
     assert [e.kind for e in decided] == ["proposed", "merged"]
     assert decided[-1].actor == "reviewer" and decided[-1].detail is not None
-    assert decided[-1].detail["note"] == "same photo on both"
+    # that there is a note, not the note (free text may name people); the match keeps it
+    assert decided[-1].detail["note"] is True
     (merged_into,) = [e for e in _events(web, "person", b) if e.kind == "merged_into"]
     assert merged_into.new == a and merged_into.actor == "reviewer"
     moved = [e for e in _events(web, "document", id_card) if e.kind == "person_linked"]
