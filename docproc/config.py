@@ -44,8 +44,18 @@ class Settings(BaseSettings):
     s3_retries: int = 2
     presign_expiry: float = 900.0
 
-    # Bucket events: if set, ``POST /hooks/s3`` requires ``Authorization: Bearer <token>``.
+    # Bucket events: ``POST /hooks/s3`` requires ``Authorization: Bearer <token>``. Without a
+    # token the hook is off (403 ``webhook_disabled``) unless ``webhook_open`` opens it to anyone
+    # who can reach the port (only behind a network boundary that only the store can cross).
     webhook_token: SecretStr | None = None
+    webhook_open: bool = False
+    webhook_max_bytes: int = 1024 * 1024
+
+    # Request bodies other than uploads (JSON, forms) are refused above this size (uploads:
+    # max_file_bytes plus the multipart framing); checked before a byte is read.
+    max_body_bytes: int = 1024 * 1024
+    # Swagger UI at /api/v1/docs (it loads its assets from a CDN; the OpenAPI JSON is always on).
+    api_docs: bool = False
 
     # The spaCy NER pipeline: a pipeline directory to use instead of the one the package ships.
     ner_model: Path | None = None

@@ -215,13 +215,29 @@ def person_record(
     return record
 
 
+#: A name search takes at most this many words and characters (a longer one is no name, and
+#: each word is one more LIKE in the query).
+MAX_SEARCH_WORDS = 8
+MAX_SEARCH_LENGTH = 200
+
+
+class BadSearch(DocprocError):
+    reason = "bad_search"
+    fix = f"Search with at most {MAX_SEARCH_WORDS} words and {MAX_SEARCH_LENGTH} characters."
+    http_status = 422
+    exit_code = ExitCode.bad_arguments
+
+
 def find_persons(
     session: Session, actor: Principal, *, name: str | None = None, limit: int = 100
 ) -> list[PersonSummary]:
     """Persons not merged into another, newest first; ``name`` keeps those whose name holds every
     word of it (diacritics and case ignored). An audited read (the count, not the words)."""
+    words = fold(name).split()
+    if len(words) > MAX_SEARCH_WORDS or len(name or "") > MAX_SEARCH_LENGTH:
+        raise BadSearch(f"the search has {len(words)} words and {len(name or '')} characters")
     query = select(Person).where(Person.merged_into_id.is_(None))
-    for word in fold(name).split():
+    for word in words:
         query = query.where(Person.name_key.contains(word, autoescape=True))
     people = session.scalars(query.order_by(Person.created_at.desc()).limit(limit)).all()
     repo.record_event(

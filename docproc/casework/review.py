@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from docproc.casework.auth import Principal
 from docproc.casework.people import link_person
+from docproc.casework.validation import validate_field
 from docproc.db import repo
 from docproc.db.models import (
     MRZ_FIELDS,
@@ -486,6 +487,8 @@ def fix(
         old = current.get(name)
         old_value = old.value if old else None
         new_value = normalise(edits[name]) if name in edits else old_value
+        if name in edits:
+            validate_field(name, new_value)
         box = tuple(old.box) if old and old.box and len(old.box) == 4 else None
         if new_value != old_value:
             changed.append((name, old_value, new_value))

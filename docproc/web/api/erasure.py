@@ -49,21 +49,43 @@ def _erase(
     return report.to_json()
 
 
-@router.post("/{subject}/{subject_id}/erase")
-async def erase(
-    subject: Subject, subject_id: uuid.UUID, body: ErasureRequest, state: State, principal: Admin
+@router.post("/persons/{person_id}/erase")
+async def erase_person(
+    person_id: uuid.UUID, body: ErasureRequest, state: State, principal: Admin
 ) -> dict[str, Any]:
-    """Erase a person (with all their documents) or one document; refused under a legal hold."""
-    return await run_in_threadpool(_erase, state, subject, subject_id, body, principal.username)
+    """Erase a person, everyone merged into them and all their documents; refused under a
+    legal hold. Answers what kinds of data were erased and how many (no values)."""
+    return await run_in_threadpool(_erase, state, "persons", person_id, body, principal.username)
 
 
-@router.put("/{subject}/{subject_id}/legal-hold")
-def legal_hold(
-    subject: Subject, subject_id: uuid.UUID, body: HoldRequest, state: State, principal: Admin
+@router.post("/documents/{document_id}/erase")
+async def erase_document(
+    document_id: uuid.UUID, body: ErasureRequest, state: State, principal: Admin
 ) -> dict[str, Any]:
-    """Set or clear a legal hold: while set, nothing of the record can be erased or purged."""
+    """Erase one document (its scan, artefacts, readings, review task and history)."""
+    return await run_in_threadpool(
+        _erase, state, "documents", document_id, body, principal.username
+    )
+
+
+def _hold(state: State, subject: str, subject_id: uuid.UUID, hold: bool, actor: str) -> None:
     with state.transaction() as session:
-        erasure.set_legal_hold(
-            session, subject.removesuffix("s"), subject_id, body.hold, actor=principal.username
-        )
-    return {"subject": subject, "id": str(subject_id), "hold": body.hold}
+        erasure.set_legal_hold(session, subject, subject_id, hold, actor=actor)
+
+
+@router.put("/persons/{person_id}/legal-hold")
+def hold_person(
+    person_id: uuid.UUID, body: HoldRequest, state: State, principal: Admin
+) -> dict[str, Any]:
+    """Set or clear a person's legal hold: while set, nothing of theirs is erased or purged."""
+    _hold(state, "person", person_id, body.hold, principal.username)
+    return {"person_id": str(person_id), "hold": body.hold}
+
+
+@router.put("/documents/{document_id}/legal-hold")
+def hold_document(
+    document_id: uuid.UUID, body: HoldRequest, state: State, principal: Admin
+) -> dict[str, Any]:
+    """Set or clear a document's legal hold."""
+    _hold(state, "document", document_id, body.hold, principal.username)
+    return {"document_id": str(document_id), "hold": body.hold}
