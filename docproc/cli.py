@@ -26,6 +26,8 @@ _COMMANDS = (
     "erase",
     "hold",
     "audit",
+    "keys",
+    "purge",
 )
 
 

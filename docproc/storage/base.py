@@ -191,6 +191,14 @@ class ObjectStore(Protocol):
         """Delete a derived artefact (missing keys are fine); originals cannot be deleted."""
         ...
 
+    def rewrite(
+        self, key: str, data: bytes, content_type: str, content_sha256: str
+    ) -> StoredObject:
+        """Replace an object's bytes, atomically, with another encoding of the same content
+        (sealing, re-wrapping its data key); ``content_sha256`` is the content's digest, which
+        for an original must match its key. The one way an original's bytes change."""
+        ...
+
     def erase(self, key: str) -> None:
         """Delete any object, originals included (missing keys are fine).
 

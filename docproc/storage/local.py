@@ -167,6 +167,22 @@ class LocalStore:
         with _local_errors(key):
             self._path(key).unlink(missing_ok=True)
 
+    def rewrite(
+        self, key: str, data: bytes, content_type: str, content_sha256: str
+    ) -> StoredObject:
+        if _is_original(key):
+            _check_original_content(key, content_sha256)
+        path = self._path(key)
+        with _local_errors(key):
+            tmp = self._write_temp(path, data)
+            try:
+                os.replace(tmp, path)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+            _fsync_dir(path.parent)
+        return StoredObject(key=key, size=len(data), sha256=content_sha256, etag=content_sha256)
+
     def erase(self, key: str) -> None:
         path = self._path(key)
         with _local_errors(key):
