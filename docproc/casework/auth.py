@@ -18,6 +18,7 @@ import re
 import secrets
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib import resources
@@ -29,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from docproc.db import repo
-from docproc.db.models import ApiToken, Role, User, WebSession, utcnow
+from docproc.db.models import ApiToken, Role, Site, User, UserSite, WebSession, utcnow
 from docproc.errors import DocprocError, ExitCode
 
 __all__ = [
@@ -195,9 +196,35 @@ class Principal:
     role: Role
     via: str  # "session" or "token"
     csrf: str | None = None  # only for browser sessions
+    # The sites whose records the caller may see (need-to-know); None: every site (supervisors,
+    # admins). Empty: only records that belong to no site.
+    sites: frozenset[uuid.UUID] | None = None
+    home_site: uuid.UUID | None = None  # the site new uploads and cases belong to
 
     def may(self, role: Role | str) -> bool:
         return self.role.at_least(Role(role))
+
+    def sees_site(self, site_id: uuid.UUID | None) -> bool:
+        """Whether a record of ``site_id`` is within the caller's need-to-know."""
+        if self.sites is None:
+            return True
+        return site_id in self.sites if site_id is not None else not self.sites
+
+
+def _principal(session: Session, user: User, via: str, csrf: str | None = None) -> Principal:
+    """The caller as a user: supervisors and admins see every site; the others their own."""
+    ids = list(
+        session.scalars(
+            select(Site.id)
+            .join(UserSite, UserSite.site_id == Site.id)
+            .where(UserSite.user_id == user.id)
+            .order_by(Site.code)
+        )
+    )
+    sites = None if user.role.at_least(Role.supervisor) else frozenset(ids)
+    return Principal(
+        str(user.id), user.username, user.role, via, csrf, sites, ids[0] if ids else None
+    )
 
 
 def _sha256(token: str) -> str:
@@ -338,8 +365,7 @@ def principal_for_session(session: Session, token: str) -> Principal | None:
     ).one_or_none()
     if row is None or row.expires_at < utcnow() or not row.user.active:
         return None
-    user = row.user
-    return Principal(str(user.id), user.username, user.role, "session", csrf_token_for(token))
+    return _principal(session, row.user, "session", csrf_token_for(token))
 
 
 def create_api_token(session: Session, username: str, name: str, *, actor: str) -> str:
@@ -412,4 +438,4 @@ def principal_for_token(session: Session, token: str) -> Principal | None:
     ).one_or_none()
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
-    return Principal(str(row.user.id), row.user.username, row.user.role, "token")
+    return _principal(session, row.user, "token")

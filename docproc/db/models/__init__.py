@@ -27,6 +27,7 @@ from docproc.db.models.people import (
     PersonMatch,
 )
 from docproc.db.models.review import ReviewHistory, ReviewState, ReviewTask
+from docproc.db.models.sites import Site, UserSite
 
 __all__ = [
     "MRZ_FIELDS",
@@ -53,8 +54,10 @@ __all__ = [
     "ReviewState",
     "ReviewTask",
     "Role",
+    "Site",
     "UTCDateTime",
     "User",
+    "UserSite",
     "WebSession",
     "utcnow",
 ]

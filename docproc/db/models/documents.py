@@ -121,6 +121,8 @@ class Document(Base):
     document_number: Mapped[str | None] = mapped_column(String(64))
     issuing_country: Mapped[str | None] = mapped_column(String(3))
     attempts: Mapped[int] = mapped_column(default=0)
+    # The desk or office that created it (docproc/db/models/sites.py); no foreign key.
+    site_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     # While set, the document cannot be erased, by request or by the retention purge.
     legal_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
     claimed_by: Mapped[str | None] = mapped_column(String(200))

@@ -118,7 +118,7 @@ def record_of(
 def get_document(document_id: uuid.UUID, state: State, principal: DeskUser) -> dict[str, Any]:
     """Status while the document is read; the record (an audited read) once it is finished."""
     with state.transaction() as session:
-        document = review.document_status(session, document_id)
+        document = review.document_status(session, document_id, principal)
         if document.status not in TERMINAL_STATUSES:
             return {"id": str(document.id), "status": document.status.value, "finished": False}
         record = record_of(state, session, document_id, principal)
@@ -196,7 +196,7 @@ def list_tasks(state: State, principal: Reviewer, reason: str | None = None) -> 
     """Open and claimed review tasks, by priority then age."""
     with state.transaction() as session:
         review.sync_queue(session, state.sample_rate)
-        items = review.queue(session, reason=reason)
+        items = review.queue(session, reason=reason, actor=principal)
         reasons = review.queue_reasons(session)
     return {"tasks": [i.to_json() for i in items], "reasons": reasons}
 
@@ -204,7 +204,7 @@ def list_tasks(state: State, principal: Reviewer, reason: str | None = None) -> 
 @router.get("/review/tasks/{task_id}")
 def get_task(task_id: RowId, state: State, principal: Reviewer) -> dict[str, Any]:
     with state.transaction() as session:
-        task = review.get_task(session, task_id)
+        task = review.get_task(session, task_id, principal)
         record = record_of(state, session, task.document_id, principal)
         return {
             "task_id": task.id,

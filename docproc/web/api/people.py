@@ -83,7 +83,7 @@ def list_matches(
 ) -> dict[str, Any]:
     """Possible duplicates in ``status`` (no personal data: ids and scores)."""
     with state.transaction() as session:
-        items = merge_review.match_queue(session, status=status)
+        items = merge_review.match_queue(session, status=status, actor=principal)
     return {"matches": [m.to_json() for m in items]}
 
 
@@ -126,7 +126,10 @@ def list_cases(
 ) -> dict[str, Any]:
     with state.transaction() as session:
         return {
-            "cases": [c.to_json() for c in cases.list_cases(session, limit=limit, offset=offset)]
+            "cases": [
+                c.to_json()
+                for c in cases.list_cases(session, limit=limit, offset=offset, actor=principal)
+            ]
         }
 
 

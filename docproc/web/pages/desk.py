@@ -168,7 +168,7 @@ def queue_page(
 ) -> HTMLResponse:
     with state.transaction() as session:
         review.sync_queue(session, state.sample_rate)
-        tasks = review.queue(session, reason=reason or None)
+        tasks = review.queue(session, reason=reason or None, actor=principal)
         reasons = review.queue_reasons(session)
     return render(
         state, request, "queue.html", principal, tasks=tasks, reasons=reasons, reason=reason or ""
@@ -185,7 +185,7 @@ def claim_page(task_id: RowId, state: State, principal: Reviewer) -> RedirectRes
 @router.get("/review/{task_id}")
 def task_page(task_id: RowId, request: Request, state: State, principal: Reviewer) -> HTMLResponse:
     with state.transaction() as session:
-        task = review.get_task(session, task_id)
+        task = review.get_task(session, task_id, principal)
         info = load_mrz_info(state.services.store, task.document_id)
         record = review.document_record(
             session,

@@ -52,7 +52,7 @@ def matches_page(
     status: MatchStatus = MatchStatus.pending,
 ) -> HTMLResponse:
     with state.transaction() as session:
-        items = merge_review.match_queue(session, status=status)
+        items = merge_review.match_queue(session, status=status, actor=principal)
     return render(
         state,
         request,
@@ -111,7 +111,7 @@ def person_page(
 @router.get("/cases")
 def cases_page(request: Request, state: State, principal: DeskUser) -> HTMLResponse:
     with state.transaction() as session:
-        listed = cases.list_cases(session)
+        listed = cases.list_cases(session, actor=principal)
     return render(state, request, "cases.html", principal, cases=listed)
 
 

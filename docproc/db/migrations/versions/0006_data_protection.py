@@ -11,6 +11,8 @@ Create Date: 2026-11-29
   around that one step.
 * ``persons.legal_hold`` and ``documents.legal_hold``: no erasure or purge while set.
 * ``event_seals``: one SHA-256 per event, chained to the previous one; append-only.
+* ``sites`` and ``user_sites``; ``site_id`` (indexed, no foreign key) on documents, persons and
+  cases: need-to-know scoping.
 
 Only new columns and tables, so no referenced table is rebuilt on SQLite.
 """
@@ -29,6 +31,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _BIGINT_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+#: Tables whose rows carry the site that created them (need-to-know).
+_SITED = ("documents", "persons", "cases")
 
 _PG_APPEND_ONLY = """
 CREATE OR REPLACE FUNCTION docproc_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -166,12 +170,41 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_event_seals")),
     )
     _triggers("event_seals", create=True)
+    op.create_table(
+        "sites",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("code", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sites")),
+        sa.UniqueConstraint("code", name=op.f("uq_sites_code")),
+    )
+    op.create_table(
+        "user_sites",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("site_id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_user_sites_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["sites.id"], name=op.f("fk_user_sites_site_id_sites"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("user_id", "site_id", name=op.f("pk_user_sites")),
+    )
+    for table in _SITED:
+        op.add_column(table, sa.Column("site_id", sa.Uuid(), nullable=True))
+        op.create_index(op.f(f"ix_{table}_site_id"), table, ["site_id"])
     _triggers("events", create=False)
     _move_corrections_out_of_events()
     _triggers("events", create=True)
 
 
 def downgrade() -> None:
+    for table in _SITED:
+        op.drop_index(op.f(f"ix_{table}_site_id"), table_name=table)
+        op.execute(f"ALTER TABLE {table} DROP COLUMN site_id")
+    op.drop_table("user_sites")
+    op.drop_table("sites")
     # Corrections moved into review_history are not put back into the events.
     _triggers("event_seals", create=False)
     op.drop_table("event_seals")
