@@ -23,6 +23,12 @@ _COMMANDS = (
     "tag",
     "serve",
     "user",
+    "erase",
+    "hold",
+    "audit",
+    "keys",
+    "purge",
+    "site",
 )
 
 

@@ -44,8 +44,23 @@ class Settings(BaseSettings):
     s3_retries: int = 2
     presign_expiry: float = 900.0
 
-    # Bucket events: if set, ``POST /hooks/s3`` requires ``Authorization: Bearer <token>``.
+    # Encryption at rest of originals and derived artefacts (docs/security.md): key-encryption
+    # keys as 'id base64-32-byte-key' entries, the current one first, from a 0600 file or a value.
+    encryption_key_file: Path | None = None
+    encryption_keys: SecretStr | None = None
+
+    # Bucket events: ``POST /hooks/s3`` requires ``Authorization: Bearer <token>``. Without a
+    # token the hook is off (403 ``webhook_disabled``) unless ``webhook_open`` opens it to anyone
+    # who can reach the port (only behind a network boundary that only the store can cross).
     webhook_token: SecretStr | None = None
+    webhook_open: bool = False
+    webhook_max_bytes: int = 1024 * 1024
+
+    # Request bodies other than uploads (JSON, forms) are refused above this size (uploads:
+    # max_file_bytes plus the multipart framing); checked before a byte is read.
+    max_body_bytes: int = 1024 * 1024
+    # Swagger UI at /api/v1/docs (it loads its assets from a CDN; the OpenAPI JSON is always on).
+    api_docs: bool = False
 
     # The spaCy NER pipeline: a pipeline directory to use instead of the one the package ships.
     ner_model: Path | None = None
@@ -62,6 +77,13 @@ class Settings(BaseSettings):
     claim_stale_after: float = 900.0
     max_attempts: int = 5
     task_time_limit: float = 300.0
+
+    # Retention in days since upload (docs/security.md); unset keeps data until it is erased.
+    # ``docproc purge`` and the beat worker apply them; legal holds are never purged.
+    retain_originals_days: int | None = None
+    retain_derived_days: int | None = None
+    retain_records_days: int | None = None
+    purge_every: float = 3600.0  # seconds between purges under ``docproc worker --beat``
 
     # People: the name similarity (0..1) from which two persons born the same day are proposed
     # to a reviewer as a possible duplicate (docproc/casework/people.py).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from docproc.config import Settings, get_settings
@@ -22,6 +23,12 @@ class Services:
     store_url: str
     session_factory: sessionmaker[Session]
     database_url: str
+
+    @property
+    def engine(self) -> Engine:
+        """The engine the sessions are bound to."""
+        bind: Engine = self.session_factory.kw["bind"]
+        return bind
 
 
 def open_services(settings: Settings | None = None, *, migrate: bool = False) -> Services:

@@ -11,14 +11,17 @@ user and token change is written to the audit trail.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
 import secrets
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -27,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from docproc.db import repo
-from docproc.db.models import ApiToken, Role, User, WebSession, utcnow
+from docproc.db.models import ApiToken, Role, Site, User, UserSite, WebSession, utcnow
 from docproc.errors import DocprocError, ExitCode
 
 __all__ = [
@@ -38,6 +41,8 @@ __all__ = [
     "LoginThrottle",
     "Principal",
     "authenticate",
+    "check_password",
+    "common_passwords",
     "create_api_token",
     "create_session",
     "create_user",
@@ -53,7 +58,9 @@ __all__ = [
 
 SESSION_LIFETIME = timedelta(hours=8)
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-_MIN_PASSWORD = 10
+_MIN_PASSWORD = 12
+_MAX_PASSWORD = 1024
+_MIN_DISTINCT = 5
 _hasher = PasswordHasher()
 # Verifying against this when the user does not exist keeps the timing the same.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
@@ -100,7 +107,7 @@ class InvalidUser(DocprocError):
     reason = "invalid_user"
     fix = (
         f"User names are 2-64 lower-case letters, digits, '.', '_' or '-'; passwords at least "
-        f"{_MIN_PASSWORD} characters."
+        f"{_MIN_PASSWORD} characters, not a common password or the user name."
     )
     http_status = 422
     exit_code = ExitCode.bad_arguments
@@ -114,34 +121,70 @@ class TooManyAttempts(DocprocError):
 
 
 class LoginThrottle:
-    """Refuse logins to a user name after ``limit`` failures within ``window`` (per process).
+    """Refuse logins after too many failures within ``window`` (per process, bounded memory).
 
-    Slows down password guessing; argon2 already makes each guess cost ~50 ms of CPU.
+    Three counters: a user name from one address (``limit``, 5), one address over all names
+    (``address_limit``, 20: one machine guessing many accounts), and a user name over all
+    addresses (``account_limit``, 50: guessing one account from many machines). A wrong password
+    from one address therefore no longer locks the user out everywhere. Keys are cut to 64
+    characters and at most ``max_keys`` are kept (the oldest dropped first), so junk names cannot
+    grow memory. Argon2 already makes each guess cost ~50 ms of CPU.
     """
 
-    def __init__(self, limit: int = 5, window: timedelta = timedelta(minutes=15)) -> None:
+    def __init__(
+        self,
+        limit: int = 5,
+        window: timedelta = timedelta(minutes=15),
+        *,
+        address_limit: int = 20,
+        account_limit: int = 50,
+        max_keys: int = 10_000,
+    ) -> None:
         self.limit, self.window = limit, window
+        self.address_limit, self.account_limit = address_limit, account_limit
+        self.max_keys = max_keys
         self._failures: dict[str, list[float]] = {}
         self._lock = threading.Lock()
 
+    def _keys(self, username: str, address: str) -> list[tuple[str, int]]:
+        name, addr = username.lower()[:64], address[:64]
+        return [
+            (f"pair:{name}:{addr}", self.limit),
+            (f"addr:{addr}", self.address_limit),
+            (f"user:{name}", self.account_limit),
+        ]
+
     def _recent(self, key: str, now: float) -> list[float]:
-        kept = [t for t in self._failures.get(key, []) if now - t < self.window.total_seconds()]
-        self._failures[key] = kept
+        window = self.window.total_seconds()
+        kept = [t for t in self._failures.get(key, []) if now - t < window]
+        if kept:
+            self._failures[key] = kept
+        else:
+            self._failures.pop(key, None)
         return kept
 
-    def check(self, username: str) -> None:
-        with self._lock:
-            if len(self._recent(username.lower(), time.monotonic())) >= self.limit:
-                raise TooManyAttempts(f"too many failed logins for {username[:64]!r}")
-
-    def failed(self, username: str) -> None:
+    def check(self, username: str, address: str = "") -> None:
         with self._lock:
             now = time.monotonic()
-            self._recent(username.lower(), now).append(now)
+            for key, limit in self._keys(username, address):
+                if len(self._recent(key, now)) >= limit:
+                    raise TooManyAttempts(f"too many failed logins ({key.split(':', 1)[0]})")
 
-    def succeeded(self, username: str) -> None:
+    def failed(self, username: str, address: str = "") -> None:
         with self._lock:
-            self._failures.pop(username.lower(), None)
+            now = time.monotonic()
+            for key, _ in self._keys(username, address):
+                self._failures[key] = [*self._recent(key, now), now]
+            while len(self._failures) > self.max_keys:
+                # dicts keep insertion order: drop the key that has waited longest
+                self._failures.pop(next(iter(self._failures)))
+
+    def succeeded(self, username: str, address: str = "") -> None:
+        with self._lock:
+            self._failures.pop(self._keys(username, address)[0][0], None)
+
+    def __len__(self) -> int:
+        return len(self._failures)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,18 +196,70 @@ class Principal:
     role: Role
     via: str  # "session" or "token"
     csrf: str | None = None  # only for browser sessions
+    # The sites whose records the caller may see (need-to-know); None: every site (supervisors,
+    # admins). Empty: only records that belong to no site.
+    sites: frozenset[uuid.UUID] | None = None
+    home_site: uuid.UUID | None = None  # the site new uploads and cases belong to
 
     def may(self, role: Role | str) -> bool:
         return self.role.at_least(Role(role))
+
+    def sees_site(self, site_id: uuid.UUID | None) -> bool:
+        """Whether a record of ``site_id`` is within the caller's need-to-know."""
+        if self.sites is None:
+            return True
+        return site_id in self.sites if site_id is not None else not self.sites
+
+
+def _principal(session: Session, user: User, via: str, csrf: str | None = None) -> Principal:
+    """The caller as a user: supervisors and admins see every site; the others their own."""
+    ids = list(
+        session.scalars(
+            select(Site.id)
+            .join(UserSite, UserSite.site_id == Site.id)
+            .where(UserSite.user_id == user.id)
+            .order_by(Site.code)
+        )
+    )
+    sites = None if user.role.at_least(Role.supervisor) else frozenset(ids)
+    return Principal(
+        str(user.id), user.username, user.role, via, csrf, sites, ids[0] if ids else None
+    )
 
 
 def _sha256(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def hash_password(password: str) -> str:
-    if len(password) < _MIN_PASSWORD:
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords and stems (package data, one per line)."""
+    text = resources.files("docproc.casework").joinpath("common_passwords.txt").read_text("utf-8")
+    return frozenset(
+        line.strip().lower() for line in text.splitlines() if line.strip() and line[0] != "#"
+    )
+
+
+def check_password(password: str, username: str = "") -> None:
+    """Refuse a weak password: too short or long, too few different characters, the user's name,
+    or a common password (possibly with digits and symbols added at its ends)."""
+    if len(password) < _MIN_PASSWORD or len(password.strip()) < _MIN_PASSWORD:
         raise InvalidUser(f"the password is shorter than {_MIN_PASSWORD} characters")
+    if len(password) > _MAX_PASSWORD:
+        raise InvalidUser(f"the password is longer than {_MAX_PASSWORD} characters")
+    if len(set(password)) < _MIN_DISTINCT:
+        raise InvalidUser(f"the password has fewer than {_MIN_DISTINCT} different characters")
+    lowered = password.lower()
+    stem = lowered.strip("0123456789!@#$%^&*()-_=+.,?~ ")
+    if username and username.lower() in lowered:
+        raise InvalidUser("the password contains the user name")
+    common = common_passwords()
+    if lowered in common or stem in common or (stem and stem[::-1] in common):
+        raise InvalidUser("the password is on the list of common passwords")
+
+
+def hash_password(password: str, username: str = "") -> str:
+    check_password(password, username)
     return _hasher.hash(password)
 
 
@@ -172,7 +267,10 @@ def create_user(session: Session, username: str, password: str, role: Role, *, a
     if not _USERNAME.match(username):
         raise InvalidUser(f"invalid user name {username[:70]!r}")
     user = User(
-        username=username, password_hash=hash_password(password), role=role, created_at=utcnow()
+        username=username,
+        password_hash=hash_password(password, username),
+        role=role,
+        created_at=utcnow(),
     )
     try:
         with session.begin_nested():
@@ -189,7 +287,7 @@ def set_password(session: Session, username: str, password: str, *, actor: str) 
     user = session.scalars(select(User).where(User.username == username)).one_or_none()
     if user is None:
         raise InvalidUser(f"no user {username!r}")
-    user.password_hash = hash_password(password)
+    user.password_hash = hash_password(password, username)
     session.execute(delete(WebSession).where(WebSession.user_id == user.id))
     repo.record_event(
         session, entity_type="user", entity_id=user.id, kind="password_changed", actor=actor
@@ -267,8 +365,7 @@ def principal_for_session(session: Session, token: str) -> Principal | None:
     ).one_or_none()
     if row is None or row.expires_at < utcnow() or not row.user.active:
         return None
-    user = row.user
-    return Principal(str(user.id), user.username, user.role, "session", csrf_token_for(token))
+    return _principal(session, row.user, "session", csrf_token_for(token))
 
 
 def create_api_token(session: Session, username: str, name: str, *, actor: str) -> str:
@@ -341,4 +438,4 @@ def principal_for_token(session: Session, token: str) -> Principal | None:
     ).one_or_none()
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
-    return Principal(str(row.user.id), row.user.username, row.user.role, "token")
+    return _principal(session, row.user, "token")

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from docproc.casework.auth import Principal
 from docproc.casework.people import fold, surviving_person
 from docproc.casework.review import FieldView, NotFound
+from docproc.casework.sites import site_filter
 from docproc.db import repo
 from docproc.db.models import (
     Case,
@@ -170,9 +171,9 @@ def _documents_of(session: Session, person_id: uuid.UUID) -> tuple[DocumentSumma
     return tuple(summaries)
 
 
-def _person(session: Session, person_id: uuid.UUID) -> Person:
+def _person(session: Session, person_id: uuid.UUID, actor: Principal | None = None) -> Person:
     person = session.get(Person, person_id)
-    if person is None:
+    if person is None or (actor is not None and not actor.sees_site(person.site_id)):
         raise NotFound(f"no person {person_id}")
     return person
 
@@ -210,9 +211,23 @@ def person_record(
     session: Session, person_id: uuid.UUID, actor: Principal, **detail: Any
 ) -> PersonRecord:
     """A person's record; records that ``actor`` read it."""
+    _person(session, person_id, actor)
     record = load_person(session, person_id)
     _audit_read(session, "person", person_id, actor, **detail)
     return record
+
+
+#: A name search takes at most this many words and characters (a longer one is no name, and
+#: each word is one more LIKE in the query).
+MAX_SEARCH_WORDS = 8
+MAX_SEARCH_LENGTH = 200
+
+
+class BadSearch(DocprocError):
+    reason = "bad_search"
+    fix = f"Search with at most {MAX_SEARCH_WORDS} words and {MAX_SEARCH_LENGTH} characters."
+    http_status = 422
+    exit_code = ExitCode.bad_arguments
 
 
 def find_persons(
@@ -220,8 +235,14 @@ def find_persons(
 ) -> list[PersonSummary]:
     """Persons not merged into another, newest first; ``name`` keeps those whose name holds every
     word of it (diacritics and case ignored). An audited read (the count, not the words)."""
+    words = fold(name).split()
+    if len(words) > MAX_SEARCH_WORDS or len(name or "") > MAX_SEARCH_LENGTH:
+        raise BadSearch(f"the search has {len(words)} words and {len(name or '')} characters")
     query = select(Person).where(Person.merged_into_id.is_(None))
-    for word in fold(name).split():
+    scope = site_filter(actor, Person.site_id)
+    if scope is not None:
+        query = query.where(scope)
+    for word in words:
         query = query.where(Person.name_key.contains(word, autoescape=True))
     people = session.scalars(query.order_by(Person.created_at.desc()).limit(limit)).all()
     repo.record_event(
@@ -266,8 +287,11 @@ class CaseRecord:
         }
 
 
-def list_cases(session: Session, *, limit: int = 200, offset: int = 0) -> list[CaseSummary]:
-    """Cases, newest first, with how many persons each has (references only: no personal data)."""
+def list_cases(
+    session: Session, *, limit: int = 200, offset: int = 0, actor: Principal | None = None
+) -> list[CaseSummary]:
+    """Cases (of ``actor``'s sites), newest first, with how many persons each has (references
+    only: no personal data)."""
     counts = (
         select(CasePerson.case_id, func.count().label("n")).group_by(CasePerson.case_id).subquery()
     )
@@ -278,6 +302,9 @@ def list_cases(session: Session, *, limit: int = 200, offset: int = 0) -> list[C
         .limit(limit)
         .offset(offset)
     )
+    scope = site_filter(actor, Case.site_id) if actor is not None else None
+    if scope is not None:
+        query = query.where(scope)
     return [_case_summary(case, int(n)) for case, n in session.execute(query)]
 
 
@@ -291,9 +318,10 @@ def _case_summary(case: Case, persons: int) -> CaseSummary:
     )
 
 
-def get_case(session: Session, case_id: uuid.UUID) -> Case:
+def get_case(session: Session, case_id: uuid.UUID, actor: Principal | None = None) -> Case:
+    """The case, if it exists and is within ``actor``'s sites."""
     case = session.get(Case, case_id)
-    if case is None:
+    if case is None or (actor is not None and not actor.sees_site(case.site_id)):
         raise NotFound(f"no case {case_id}")
     return case
 
@@ -306,6 +334,7 @@ def create_case(session: Session, actor: Principal, reference: str | None = None
     try:
         with session.begin_nested():
             case = repo.create_case(session, reference=reference, actor=actor.username)
+            case.site_id = actor.home_site
     except IntegrityError:
         raise CaseReferenceTaken(f"a case with reference {reference!r} exists") from None
     return case
@@ -316,7 +345,7 @@ _ROLE_ORDER = {role: i for i, role in enumerate(CASE_ROLES)}
 
 def case_record(session: Session, case_id: uuid.UUID, actor: Principal) -> CaseRecord:
     """A case with all its persons and their documents; records that ``actor`` read it."""
-    case = get_case(session, case_id)
+    case = get_case(session, case_id, actor)
     links = session.scalars(select(CasePerson).where(CasePerson.case_id == case_id)).all()
     members = sorted(
         ((link.role.value, load_person(session, link.person_id)) for link in links),
@@ -331,8 +360,8 @@ def add_member(
 ) -> None:
     if role not in CASE_ROLES:
         raise BadCaseChange(f"unknown role {role[:32]!r}")
-    case = get_case(session, case_id)
-    person = _person(session, person_id)
+    case = get_case(session, case_id, actor)
+    person = _person(session, person_id, actor)
     if person.merged_into_id is not None:
         survivor = surviving_person(session, person.id)
         raise BadCaseChange(
@@ -347,7 +376,7 @@ def add_member(
 def remove_member(
     session: Session, case_id: uuid.UUID, person_id: uuid.UUID, actor: Principal
 ) -> None:
-    case = get_case(session, case_id)
+    case = get_case(session, case_id, actor)
     link = session.get(CasePerson, (case_id, person_id))
     if link is None:
         raise BadCaseChange(f"person {person_id} is not in case {case_id}")

@@ -202,7 +202,15 @@ def _export(
         entity_id=scope_id,
         kind="exported",
         actor=actor.username,
-        detail={"via": actor.via, "format": fmt, "rows": len(records)},
+        # Which person records left the system (ids: references, not values), so an erasure
+        # request can be told where copies went.
+        detail={
+            "via": actor.via,
+            "format": fmt,
+            "rows": len(records),
+            "persons": sorted({r.person_id for r in records if r.person_id}),
+            "documents": [r.document_id for r in records],
+        },
     )
     return Export(
         scope=scope,

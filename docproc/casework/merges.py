@@ -26,6 +26,7 @@ from docproc.casework.auth import Principal
 from docproc.casework.cases import PersonRecord, load_person
 from docproc.casework.people import pair_known
 from docproc.casework.review import NotFound
+from docproc.casework.sites import site_filter
 from docproc.db import repo
 from docproc.db.models import CasePerson, Document, MatchStatus, Person, PersonMatch, utcnow
 from docproc.errors import DocprocError, ExitCode
@@ -105,10 +106,22 @@ class MatchDetail:
 
 
 def match_queue(
-    session: Session, *, status: MatchStatus = MatchStatus.pending, limit: int = 200
+    session: Session,
+    *,
+    status: MatchStatus = MatchStatus.pending,
+    limit: int = 200,
+    actor: Principal | None = None,
 ) -> list[MatchItem]:
-    """Matches in ``status``: pending ones best score first, then oldest; decided ones newest."""
+    """Matches in ``status`` (both persons within ``actor``'s sites): pending ones best score
+    first, then oldest; decided ones newest."""
     query = select(PersonMatch).where(PersonMatch.status == status)
+    scope = site_filter(actor, Person.site_id) if actor is not None else None
+    if scope is not None:
+        visible_persons = select(Person.id).where(scope)
+        query = query.where(
+            PersonMatch.person_a_id.in_(visible_persons),
+            PersonMatch.person_b_id.in_(visible_persons),
+        )
     if status is MatchStatus.pending:
         query = query.order_by(PersonMatch.score.desc(), PersonMatch.created_at, PersonMatch.id)
     else:
@@ -116,16 +129,23 @@ def match_queue(
     return [MatchItem.of(m) for m in session.scalars(query.limit(limit))]
 
 
-def _match(session: Session, match_id: int) -> PersonMatch:
+def _match(session: Session, match_id: int, actor: Principal | None = None) -> PersonMatch:
+    """The match, if it exists and both its persons are within ``actor``'s sites."""
     match = session.get(PersonMatch, match_id, populate_existing=True)
     if match is None:
         raise NotFound(f"no person match {match_id}")
+    if actor is not None and actor.sites is not None:
+        sites = session.scalars(
+            select(Person.site_id).where(Person.id.in_([match.person_a_id, match.person_b_id]))
+        ).all()
+        if not all(actor.sees_site(site) for site in sites):
+            raise NotFound(f"no person match {match_id}")
     return match
 
 
 def match_detail(session: Session, match_id: int, actor: Principal) -> MatchDetail:
     """The match and both persons' records; records that ``actor`` read both persons."""
-    match = _match(session, match_id)
+    match = _match(session, match_id, actor)
     detail = MatchDetail(
         MatchItem.of(match),
         load_person(session, match.person_a_id),
@@ -148,6 +168,7 @@ def _decide(
 ) -> PersonMatch:
     """Move a pending match to ``status``; exactly one of concurrent deciders wins."""
     note = (note or "").strip()[:_NOTE_LENGTH] or None
+    _match(session, match_id, actor)  # need-to-know first
     result = session.execute(
         update(PersonMatch)
         .where(PersonMatch.id == match_id, PersonMatch.status == MatchStatus.pending)
@@ -169,7 +190,8 @@ def _decide(
             "person_a": str(match.person_a_id),
             "person_b": str(match.person_b_id),
             "score": match.score,
-            "note": note,
+            # Whether there is a note, not the note: free text may name people.
+            "note": note is not None,
         },
     )
     return match
@@ -191,7 +213,7 @@ def merge(
     note: str | None = None,
 ) -> MatchItem:
     """Merge the pair into ``keep`` (default: the earlier person, ``person_a``)."""
-    pending = _match(session, match_id)
+    pending = _match(session, match_id, actor)
     survivor_id = keep or pending.person_a_id
     if survivor_id not in (pending.person_a_id, pending.person_b_id):
         raise BadMerge(f"person {survivor_id} is not in match {match_id}")

@@ -389,6 +389,7 @@ def link_person(
         sex=identity.sex,
         nationality=identity.nationality,
         name_key=identity.name_key[:400],
+        site_id=document.site_id,  # the person belongs to the desk that registered them
         actor=actor,
     )
     repo.link_document_to_person(session, document, person, actor=actor)

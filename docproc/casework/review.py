@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 
 from docproc.casework.auth import Principal
 from docproc.casework.people import link_person
+from docproc.casework.sites import site_filter
+from docproc.casework.validation import validate_field
 from docproc.db import repo
 from docproc.db.models import (
     MRZ_FIELDS,
@@ -30,6 +32,7 @@ from docproc.db.models import (
     DocumentStatus,
     Event,
     FieldSource,
+    ReviewHistory,
     ReviewState,
     ReviewTask,
     utcnow,
@@ -45,6 +48,7 @@ __all__ = [
     "accept",
     "audit_events",
     "claim",
+    "corrections",
     "document_record",
     "fix",
     "is_sampled",
@@ -179,16 +183,19 @@ class QueueItem:
 # ---------------------------------------------------------------------------------- documents
 
 
-def _document(session: Session, document_id: uuid.UUID) -> Document:
+def _document(session: Session, document_id: uuid.UUID, actor: Principal | None = None) -> Document:
+    """The document, if it exists and is within ``actor``'s sites (need-to-know)."""
     document = repo.get_document(session, document_id)
-    if document is None:
+    if document is None or (actor is not None and not actor.sees_site(document.site_id)):
         raise NotFound(f"no document {document_id}")
     return document
 
 
-def document_status(session: Session, document_id: uuid.UUID) -> Document:
+def document_status(
+    session: Session, document_id: uuid.UUID, actor: Principal | None = None
+) -> Document:
     """The document row only (status, no personal data): not an audited read."""
-    return _document(session, document_id)
+    return _document(session, document_id, actor)
 
 
 def document_record(
@@ -201,7 +208,7 @@ def document_record(
     audit_kind: str = "viewed",
 ) -> DocumentRecord:
     """The document with its newest extraction; records that ``actor`` read it."""
-    document = _document(session, document_id)
+    document = _document(session, document_id, actor)
     extraction = repo.latest_extraction(session, document_id)
     fields = (
         tuple(FieldView(f.name, f.value, f.confidence, f.source.value) for f in extraction.fields)
@@ -237,7 +244,7 @@ def record_access(
     session: Session, document_id: uuid.UUID, actor: Principal, kind: str
 ) -> Document:
     """Record a read of a document's original or an image made from it; return the row."""
-    document = _document(session, document_id)
+    document = _document(session, document_id, actor)
     repo.record_event(
         session,
         entity_type="document",
@@ -330,8 +337,15 @@ def sync_queue(session: Session, sample_rate: float, *, limit: int = 500) -> int
     return opened
 
 
-def queue(session: Session, *, reason: str | None = None, limit: int = 200) -> list[QueueItem]:
-    """Open and claimed tasks, by priority then age; ``reason`` filters on one reason code."""
+def queue(
+    session: Session,
+    *,
+    reason: str | None = None,
+    limit: int = 200,
+    actor: Principal | None = None,
+) -> list[QueueItem]:
+    """Open and claimed tasks (of ``actor``'s sites), by priority then age; ``reason`` filters
+    on one reason code."""
     query = (
         select(ReviewTask, Document.doc_type)
         .join(Document, Document.id == ReviewTask.document_id)
@@ -339,6 +353,9 @@ def queue(session: Session, *, reason: str | None = None, limit: int = 200) -> l
         .order_by(ReviewTask.priority, ReviewTask.created_at, ReviewTask.id)
         .limit(limit)
     )
+    scope = site_filter(actor, Document.site_id) if actor is not None else None
+    if scope is not None:
+        query = query.where(scope)
     items = []
     for task, doc_type in session.execute(query):
         if reason and reason not in task.reasons.split(","):
@@ -377,15 +394,21 @@ def queue_depth(session: Session) -> int:
     )
 
 
-def get_task(session: Session, task_id: int) -> ReviewTask:
+def get_task(session: Session, task_id: int, actor: Principal | None = None) -> ReviewTask:
+    """The task, if it exists and its document is within ``actor``'s sites."""
     task = session.get(ReviewTask, task_id, populate_existing=True)
     if task is None:
         raise NotFound(f"no review task {task_id}")
+    if actor is not None and actor.sites is not None:
+        site = session.scalar(select(Document.site_id).where(Document.id == task.document_id))
+        if not actor.sees_site(site):
+            raise NotFound(f"no review task {task_id}")
     return task
 
 
 def claim(session: Session, task_id: int, actor: Principal) -> ReviewTask:
     """Take a task; of two reviewers claiming at once exactly one wins (compare-and-set)."""
+    get_task(session, task_id, actor)  # need-to-know first
     now = utcnow()
     result = session.execute(
         update(ReviewTask)
@@ -419,7 +442,7 @@ def claim(session: Session, task_id: int, actor: Principal) -> ReviewTask:
 
 
 def _held_task(session: Session, task_id: int, actor: Principal) -> ReviewTask:
-    task = get_task(session, task_id)
+    task = get_task(session, task_id, actor)
     if task.state is not ReviewState.claimed:
         if task.state is ReviewState.open:
             raise TaskTaken(f"claim review task {task_id} first")
@@ -468,7 +491,8 @@ def fix(
 ) -> tuple[ReviewTask, int]:
     """Save the reviewer's corrections as a new extraction version; return it and its number.
 
-    Each changed field is one ``field_corrected`` event with the old and new value.
+    Each changed field is a :class:`ReviewHistory` row with the old and new value (erasable)
+    and a ``field_corrected`` event naming only the field (the audit trail holds no values).
     """
     unknown = set(edits) - set(MRZ_FIELDS)
     if unknown:
@@ -483,6 +507,8 @@ def fix(
         old = current.get(name)
         old_value = old.value if old else None
         new_value = normalise(edits[name]) if name in edits else old_value
+        if name in edits:
+            validate_field(name, new_value)
         box = tuple(old.box) if old and old.box and len(old.box) == 4 else None
         if new_value != old_value:
             changed.append((name, old_value, new_value))
@@ -526,20 +552,43 @@ def fix(
         session, document, fields, created_by=actor.username, source="reviewer"
     )
     link_person(session, document, fields, actor=actor.username)
+    now = utcnow()
     for name, old_value, new_value in changed:
+        # The values are personal data: they go to the erasable review history; the
+        # append-only audit trail only says which field changed in which version.
+        session.add(
+            ReviewHistory(
+                document_id=document.id,
+                task_id=task.id,
+                version=extraction.version,
+                field=name,
+                old_value=old_value,
+                new_value=new_value,
+                actor=actor.username,
+                at=now,
+            )
+        )
         repo.record_event(
             session,
             entity_type="document",
             entity_id=document.id,
             kind="field_corrected",
             actor=actor.username,
-            old=(old_value or "")[:200] or None,
-            new=(new_value or "")[:200] or None,
             detail={"field": name, "version": extraction.version, "task_id": task.id},
         )
     _settle(session, document, actor)
     _close(session, task, ReviewState.fixed, actor)
     return task, extraction.version
+
+
+def corrections(session: Session, document_id: uuid.UUID) -> list[ReviewHistory]:
+    """What reviewers changed in a document, oldest first (personal data: erased with it)."""
+    query = (
+        select(ReviewHistory)
+        .where(ReviewHistory.document_id == document_id)
+        .order_by(ReviewHistory.id)
+    )
+    return list(session.scalars(query))
 
 
 def normalise(value: str | None) -> str | None:

@@ -31,5 +31,13 @@ def run(args: argparse.Namespace) -> int:
     services = open_services(settings, migrate=True)
     app = create_app(settings, services=services, sample_rate=args.sample_rate)
     # One process: background reading threads live in it (DOCPROC_WORKERS of them).
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    # No "server: uvicorn" banner: it tells a scanner which exploits to try.
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+    )
     return 0

@@ -504,6 +504,7 @@ def create_person(
     sex: str | None = None,
     nationality: str | None = None,
     name_key: str = "",
+    site_id: uuid.UUID | None = None,
     actor: str,
 ) -> Person:
     person = Person(
@@ -513,6 +514,7 @@ def create_person(
         sex=sex,
         nationality=nationality,
         name_key=name_key,
+        site_id=site_id,
     )
     session.add(person)
     session.flush()

@@ -7,6 +7,7 @@ URLs: ``postgresql://user@host/db`` (the psycopg 3 driver is chosen for you) or
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ __all__ = [
     "make_session_factory",
     "migrate",
     "normalise_url",
+    "scrub_after_erasure",
     "session_scope",
 ]
 
@@ -77,20 +79,39 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with docproc's settings for the backend.
 
-    On SQLite: foreign keys on, WAL journal, a busy timeout, and ``BEGIN IMMEDIATE`` for every
-    transaction so that concurrent writers queue instead of failing with "database is locked".
+    On SQLite: the file ``0600`` (folders made for it ``0700``), foreign keys on, secure delete,
+    WAL journal, a busy timeout, and ``BEGIN IMMEDIATE`` for every transaction so that
+    concurrent writers queue instead of failing with "database is locked".
     """
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _private_sqlite_file(Path(parsed.database))
         kwargs.setdefault("connect_args", {}).setdefault("check_same_thread", False)
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """Make the database file ``0600`` (its WAL and shared-memory files take the same mode) and
+    any folder created for it ``0700``: it holds names, dates of birth and password hashes."""
+    missing = []
+    folder = path.parent
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for created in reversed(missing):
+        created.mkdir(mode=0o700, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    with contextlib.suppress(PermissionError):  # a file owned by someone else: leave it
+        for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            if name.exists() and name.stat().st_mode & 0o077:
+                name.chmod(0o600)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -100,6 +121,8 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten with zeros, so an erasure leaves no bytes in the file.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
@@ -157,3 +180,37 @@ def migrate(url: str, revision: str = "head") -> None:
             command.upgrade(config, revision)
     finally:
         engine.dispose()
+
+
+def scrub_after_erasure(engine: Engine) -> None:
+    """Push erased rows out of places a plain DELETE leaves them in (after the commit).
+
+    SQLite: checkpoint the WAL and truncate it (secure delete already zeroed the pages).
+    PostgreSQL: VACUUM the tables erasure deletes from, so the dead row versions' space is
+    reclaimed; the bytes may stay on disk until reused (docs/security.md says what that means).
+    """
+    if engine.dialect.name == "sqlite":
+        # Outside any transaction (the engine's own BEGIN IMMEDIATE would hold the checkpoint).
+        raw = engine.raw_connection()
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+        return
+    with database_errors(), engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        for table in _ERASED_TABLES:
+            connection.exec_driver_sql(f"VACUUM {table}")
+
+
+#: Tables erasure deletes rows from (docproc/casework/erasure.py).
+_ERASED_TABLES = (
+    "extraction_fields",
+    "extractions",
+    "review_history",
+    "review_tasks",
+    "person_matches",
+    "case_persons",
+    "documents",
+    "persons",
+)

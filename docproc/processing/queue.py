@@ -87,6 +87,7 @@ def worker_argv(
 
 PROCESS_TASK = "docproc.process"
 SWEEP_TASK = "docproc.sweep"
+PURGE_TASK = "docproc.purge"
 
 
 class BrokerUnavailable(DocprocError):
@@ -170,6 +171,21 @@ def _sweep_task() -> dict[str, int]:
     return report.counts()
 
 
+def _purge_task() -> dict[str, int]:
+    """Retention purge and audit sealing, on the beat schedule (docs/security.md)."""
+    from docproc.casework.retention import purge, rules_from_settings
+    from docproc.db.audit import seal_events
+    from docproc.db.session import scrub_after_erasure, session_scope
+
+    settings = get_settings()
+    store, factory = _process_resources(settings)
+    report = purge(factory, store, rules_from_settings(settings))
+    scrub_after_erasure(factory.kw["bind"])
+    with session_scope(factory) as session:
+        sealed = seal_events(session)
+    return {**report.to_json(), "sealed": sealed.sealed}
+
+
 def make_celery(
     broker_url: str | None = None, queue: str | None = None, settings: Settings | None = None
 ) -> Any:
@@ -197,7 +213,8 @@ def make_celery(
             "docproc-sweep": {
                 "task": SWEEP_TASK,
                 "schedule": max(5.0, settings.claim_stale_after / 3),
-            }
+            },
+            "docproc-purge": {"task": PURGE_TASK, "schedule": max(60.0, settings.purge_every)},
         },
     )
     celery.task(
@@ -214,6 +231,7 @@ def make_celery(
         soft_time_limit=max(1.0, time_limit * 0.9),
     )(_process_task)
     celery.task(name=SWEEP_TASK, ignore_result=True)(_sweep_task)
+    celery.task(name=PURGE_TASK, ignore_result=True)(_purge_task)
     return celery
 
 

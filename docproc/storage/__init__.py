@@ -12,7 +12,8 @@ Key layout (see ``docs/storage-and-database.md``)::
 
 Originals are content-addressed, so writing one twice is a no-op that returns the stored object and
 two writers racing on the same key can only ever write the same bytes. Nothing under ``originals/``
-is ever overwritten or deleted through this module.
+is ever overwritten, and only ``erase`` deletes one: the audited erasure path of
+:mod:`docproc.casework.erasure` (docs/security.md).
 
 Errors: a fault that may pass (connection refused, timeouts, 5xx) raises
 :class:`StorageUnavailable` (``retryable = True``); a missing key raises :class:`ObjectNotFound`.
@@ -45,6 +46,7 @@ from docproc.storage.base import (
     sha256_hex,
     validate_key,
 )
+from docproc.storage.crypto import EncryptedStore, load_keyring
 from docproc.storage.local import LocalStore
 from docproc.storage.s3 import S3Store
 
@@ -52,6 +54,7 @@ __all__ = [
     "DEFAULT_CONTENT_TYPE",
     "DERIVED_PREFIX",
     "ORIGINALS_PREFIX",
+    "EncryptedStore",
     "ImmutableObject",
     "InvalidKey",
     "LocalStore",
@@ -74,13 +77,14 @@ __all__ = [
 
 def store_from_settings(settings: Settings, url: str | None = None) -> ObjectStore:
     """The configured store (or the store at ``url``, e.g. a batch source) with the settings'
-    S3 keys, timeouts, retries and presign expiry.
+    S3 keys, timeouts, retries and presign expiry; the configured store encrypts what it writes
+    when a key-encryption key is set (:mod:`docproc.storage.crypto`).
 
     The one place a store is opened from settings (services, workers, batch runs, doctor).
     """
     access = settings.s3_access_key.get_secret_value() if settings.s3_access_key else None
     secret = settings.s3_secret_key.get_secret_value() if settings.s3_secret_key else None
-    return open_store(
+    store = open_store(
         url or settings.resolved_storage_url(),
         access_key=access,
         secret_key=secret,
@@ -89,6 +93,13 @@ def store_from_settings(settings: Settings, url: str | None = None) -> ObjectSto
         retries=settings.s3_retries,
         presign_expiry=timedelta(seconds=settings.presign_expiry),
     )
+    if url is not None and url != settings.resolved_storage_url():
+        return store  # a batch source: the user's own files, read as they are
+    keyring = load_keyring(
+        settings.encryption_key_file,
+        settings.encryption_keys.get_secret_value() if settings.encryption_keys else None,
+    )
+    return EncryptedStore(store, keyring) if keyring is not None else store
 
 
 def open_store(

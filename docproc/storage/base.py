@@ -191,6 +191,22 @@ class ObjectStore(Protocol):
         """Delete a derived artefact (missing keys are fine); originals cannot be deleted."""
         ...
 
+    def rewrite(
+        self, key: str, data: bytes, content_type: str, content_sha256: str
+    ) -> StoredObject:
+        """Replace an object's bytes, atomically, with another encoding of the same content
+        (sealing, re-wrapping its data key); ``content_sha256`` is the content's digest, which
+        for an original must match its key. The one way an original's bytes change."""
+        ...
+
+    def erase(self, key: str) -> None:
+        """Delete any object, originals included (missing keys are fine).
+
+        The erasure path only: :mod:`docproc.casework.erasure` calls it after checking legal
+        holds, and records a tombstone event. Everything else uses :meth:`delete`.
+        """
+        ...
+
     def presigned_get_url(self, key: str, expires: timedelta | None = None) -> str | None:
         """A time-limited download URL (``expires`` defaults to the store's
         ``DOCPROC_PRESIGN_EXPIRY``), or ``None`` if the store cannot make one."""

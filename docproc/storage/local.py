@@ -167,6 +167,35 @@ class LocalStore:
         with _local_errors(key):
             self._path(key).unlink(missing_ok=True)
 
+    def rewrite(
+        self, key: str, data: bytes, content_type: str, content_sha256: str
+    ) -> StoredObject:
+        if _is_original(key):
+            _check_original_content(key, content_sha256)
+        path = self._path(key)
+        with _local_errors(key):
+            tmp = self._write_temp(path, data)
+            try:
+                os.replace(tmp, path)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+            _fsync_dir(path.parent)
+        return StoredObject(key=key, size=len(data), sha256=content_sha256, etag=content_sha256)
+
+    def erase(self, key: str) -> None:
+        path = self._path(key)
+        with _local_errors(key):
+            path.unlink(missing_ok=True)
+            # Folders named after a content hash or a document id go too, once empty.
+            folder = path.parent
+            while folder != self.root:
+                try:
+                    folder.rmdir()
+                except OSError:  # not empty (or gone): stop
+                    break
+                folder = folder.parent
+
     def presigned_get_url(self, key: str, expires: timedelta | None = None) -> str | None:
         """Always ``None``: a folder has no web server, so callers must stream the object."""
         self._path(key)

@@ -129,8 +129,10 @@ class S3Store:
             return self.put_if_absent(key, data, content_type)[0]
         return self._put(key, data, content_type)
 
-    def _put(self, key: str, data: bytes, content_type: str) -> StoredObject:
-        digest = sha256_hex(data)
+    def _put(
+        self, key: str, data: bytes, content_type: str, digest: str | None = None
+    ) -> StoredObject:
+        digest = digest or sha256_hex(data)
         result = self._call(
             key,
             lambda: self._client.put_object(
@@ -203,6 +205,18 @@ class S3Store:
     def delete(self, key: str) -> None:
         validate_key(key)
         _check_deletable(key)
+        self._call(key, lambda: self._client.remove_object(self.bucket, key))
+
+    def rewrite(
+        self, key: str, data: bytes, content_type: str, content_sha256: str
+    ) -> StoredObject:
+        # A PUT replaces the whole object at once: readers see the old or the new bytes.
+        if _is_original(validate_key(key)):
+            _check_original_content(key, content_sha256)
+        return self._put(key, data, content_type, content_sha256)
+
+    def erase(self, key: str) -> None:
+        validate_key(key)
         self._call(key, lambda: self._client.remove_object(self.bucket, key))
 
     def presigned_get_url(self, key: str, expires: timedelta | None = None) -> str | None:

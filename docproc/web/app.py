@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -24,29 +25,40 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram,
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from docproc import __version__
 from docproc.casework import review
 from docproc.casework.auth import AuthError
 from docproc.config import Settings, get_settings
 from docproc.db.session import session_scope
-from docproc.errors import DocprocError
+from docproc.errors import DocprocError, ExitCode
 from docproc.services import Services, open_services
 from docproc.web.api import documents as documents_api
+from docproc.web.api import erasure as erasure_api
 from docproc.web.api import people as people_api
 from docproc.web.api.hooks import make_hooks_router
 from docproc.web.deps import AppState
+from docproc.web.limits import BodyLimit
 from docproc.web.pages import desk as desk_pages
 from docproc.web.pages import people as people_pages
 from docproc.web.uploads import make_dispatch
 
-__all__ = ["DEFAULT_SAMPLE_RATE", "create_app"]
+__all__ = [
+    "DEFAULT_SAMPLE_RATE",
+    "BadRequest",
+    "MethodNotAllowed",
+    "RouteNotFound",
+    "create_app",
+    "install_error_handlers",
+]
 
 log = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).resolve().parent
 DEFAULT_SAMPLE_RATE = 0.05
 _NO_STORE = "no-store"
+_HSTS = "max-age=31536000; includeSubDomains"
 _CSP = (
     "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
@@ -95,6 +107,75 @@ def _error_response(request: Request, exc: DocprocError) -> Response:
     return response
 
 
+class BadRequest(DocprocError):
+    """A request the API cannot take as sent: a parameter out of range, a body of the wrong
+    shape, an unknown route or method (the status says which)."""
+
+    reason = "bad_request"
+    fix = "Check the request against the API's documentation (/api/v1/openapi.json)."
+    http_status = 422
+    exit_code = ExitCode.bad_arguments
+
+
+class RouteNotFound(DocprocError):
+    reason = "route_not_found"
+    fix = "Check the URL; the API's routes are listed in /api/v1/openapi.json."
+    http_status = 404
+    exit_code = ExitCode.bad_arguments
+
+
+class MethodNotAllowed(DocprocError):
+    reason = "method_not_allowed"
+    fix = "Check the HTTP method; the API's routes are listed in /api/v1/openapi.json."
+    http_status = 405
+    exit_code = ExitCode.bad_arguments
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(p) for p in error.get("loc", ()))
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error, ours or the framework's, in the documented ``{reason, message, fix}``
+    shape (a page for browsers outside the API): the one place errors become responses."""
+
+    @app.exception_handler(DocprocError)
+    async def docproc_error(request: Request, exc: DocprocError) -> Response:
+        if exc.http_status >= 500:
+            log.warning("%s %s -> %s", request.method, request.url.path, exc.reason)
+        return _error_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return _error_response(request, BadRequest(_validation_message(exc)))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = str(exc.detail)
+        error: DocprocError
+        if exc.status_code == 404:
+            error = RouteNotFound(message)
+        elif exc.status_code == 405:
+            error = MethodNotAllowed(message)
+        else:
+            error = BadRequest(message)
+        response = _error_response(request, error)
+        response.status_code = exc.status_code
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+
+def _served_over_https(request: Request) -> bool:
+    # ``docproc serve`` trusts X-Forwarded-Proto only from the proxies uvicorn is told about
+    # (--forwarded-allow-ips), which rewrites the scheme before it gets here.
+    return request.url.scheme == "https"
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -122,7 +203,8 @@ def create_app(
             "exports, audit."
         ),
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        # Swagger UI loads its scripts from a CDN: off unless asked for (DOCPROC_API_DOCS).
+        docs_url="/api/v1/docs" if settings.api_docs else None,
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -147,11 +229,8 @@ def create_app(
         buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
     )
 
-    @app.exception_handler(DocprocError)
-    async def docproc_error(request: Request, exc: DocprocError) -> Response:
-        if exc.http_status >= 500:
-            log.warning("%s %s -> %s", request.method, request.url.path, exc.reason)
-        return _error_response(request, exc)
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit, settings=settings)
 
     @app.middleware("http")
     async def measure_and_harden(
@@ -170,6 +249,8 @@ def create_app(
         headers["Referrer-Policy"] = "no-referrer"
         if not request.url.path.startswith("/api/v1/docs"):
             headers.setdefault("Content-Security-Policy", _CSP)
+        if _served_over_https(request):
+            headers["Strict-Transport-Security"] = _HSTS
         return response
 
     @app.get("/healthz", include_in_schema=False)
@@ -200,6 +281,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     app.include_router(documents_api.router)
     app.include_router(people_api.router)
+    app.include_router(erasure_api.router)
     app.include_router(desk_pages.router)
     app.include_router(people_pages.router)
     app.include_router(
@@ -208,6 +290,7 @@ def create_app(
             lambda: services.session_factory,
             lambda: dispatch,
             token=settings.webhook_token,
+            open_without_token=settings.webhook_open,
         )
     )
     return app

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -30,8 +30,13 @@ from docproc.processing.submit import Dispatch
 from docproc.services import Services
 
 __all__ = [
+    "MAX_ROW_NUMBER",
     "SESSION_COOKIE",
+    "Admin",
     "AppState",
+    "Offset",
+    "PageNumber",
+    "RowId",
     "State",
     "current_principal",
     "require",
@@ -136,3 +141,15 @@ def require(role: Role) -> Callable[[Principal], Principal]:
 DeskUser = Annotated[Principal, Depends(require(Role.desk))]
 Reviewer = Annotated[Principal, Depends(require(Role.reviewer))]
 Supervisor = Annotated[Principal, Depends(require(Role.supervisor))]
+Admin = Annotated[Principal, Depends(require(Role.admin))]
+
+#: The largest row id or offset a route takes: well inside a signed 64-bit integer (and so inside
+#: both databases' integers), so a huge number is a 404 or a 422, never an overflow.
+MAX_ROW_NUMBER = 2**53
+
+#: A numeric id in a path (review tasks, person matches).
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_NUMBER)]
+#: A page number in a path (pages count from 1; no scan has more than DOCPROC_MAX_PAGES).
+PageNumber = Annotated[int, Path(ge=1, le=10_000)]
+#: An offset into a listing.
+Offset = Annotated[int, Query(ge=0, le=MAX_ROW_NUMBER)]

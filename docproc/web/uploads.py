@@ -54,6 +54,11 @@ def accept_upload(
         actor=actor.username,
     )
     with session_scope(state.services.session_factory) as session:
+        if created and actor.home_site is not None:
+            # the desk that uploaded it (need-to-know), set before anyone reads it
+            stored = repo.get_document(session, document.id)
+            if stored is not None:
+                stored.site_id = actor.home_site
         repo.record_event(
             session,
             entity_type="document",

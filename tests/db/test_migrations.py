@@ -12,7 +12,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 import docproc.db.models  # noqa: F401  (the web app's tables share the metadata)
 from docproc.db.models import Base
@@ -34,12 +34,16 @@ TABLES = {
     "case_persons",
     "cases",
     "documents",
+    "event_seals",
     "events",
     "extraction_fields",
     "extractions",
     "person_matches",
     "persons",
+    "review_history",
     "review_tasks",
+    "sites",
+    "user_sites",
     "users",
     "web_sessions",
 }
@@ -70,7 +74,7 @@ def test_migrate_from_empty_is_idempotent_and_reversible(empty_url: str) -> None
     engine = make_engine(empty_url)
     try:
         with engine.connect() as conn:
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0004"
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0006"
         with engine.begin() as conn:
             config = alembic_config(empty_url)
             config.attributes["connection"] = conn
@@ -231,3 +235,68 @@ def test_upgrade_to_0004_keeps_fields_and_accepts_form_fields_and_long_reasons(
 def _uuid_param(url: str, value: uuid.UUID) -> object:
     # sa.Uuid stores 32 hex digits on SQLite and a native uuid on PostgreSQL.
     return value.hex if url.startswith("sqlite") else value
+
+
+def test_upgrade_to_0006_moves_reviewers_values_out_of_the_audit_trail(empty_url: str) -> None:
+    """0006 copies the old and new values of ``field_corrected`` events into the erasable
+    review history and clears them (and match notes) from the append-only events, which stay
+    append-only afterwards; legal holds default to off."""
+    engine = make_engine(empty_url)
+    document_id = uuid.uuid4()
+    now = datetime.now(UTC)
+    try:
+        with engine.begin() as conn:
+            config = alembic_config(empty_url)
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0004")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO documents (id, sha256, source_key, media_type, status, attempts,"
+                    " created_at, updated_at) VALUES (:id, :sha, 'originals/x', 'image/png',"
+                    " 'done', 0, :now, :now)"
+                ),
+                {"id": _uuid_param(empty_url, document_id), "sha": "b" * 64, "now": now},
+            )
+            insert = text(
+                "INSERT INTO events (entity_type, entity_id, kind, old, new, actor, at, detail)"
+                " VALUES (:type, :id, :kind, :old, :new, 'reviewer', :now, :detail)"
+            )
+            conn.execute(
+                insert,
+                {
+                    "type": "document",
+                    "id": str(document_id),
+                    "kind": "field_corrected",
+                    "old": "RAHMI",
+                    "new": "RAHIMI",
+                    "now": now,
+                    "detail": '{"field": "surname", "version": 2, "task_id": 7}',
+                },
+            )
+            conn.execute(
+                insert,
+                {
+                    "type": "person_match",
+                    "id": "3",
+                    "kind": "merged",
+                    "old": "pending",
+                    "new": "merged",
+                    "now": now,
+                    "detail": '{"person_a": "x", "note": "Rahimi twins?"}',
+                },
+            )
+        migrate(empty_url)
+        with engine.begin() as conn:
+            history = conn.execute(
+                text("SELECT field, old_value, new_value, task_id, version FROM review_history")
+            ).one()
+            assert tuple(history) == ("surname", "RAHMI", "RAHIMI", 7, 2)
+            events = conn.execute(text("SELECT old, new, detail FROM events ORDER BY id")).all()
+            assert (events[0][0], events[0][1]) == (None, None)
+            assert "Rahimi" not in str(events[1][2]) and "RAHIMI" not in str(events)
+            assert conn.scalar(text("SELECT legal_hold FROM documents")) in (False, 0)
+        with pytest.raises(DBAPIError), engine.begin() as conn:
+            conn.execute(text("UPDATE events SET actor = 'x'"))
+    finally:
+        engine.dispose()

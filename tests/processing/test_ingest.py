@@ -22,6 +22,7 @@ from docproc.processing.ingest import (
 from docproc.processing.process import process_document
 from docproc.storage import original_key, sha256_hex
 from docproc.web.api.hooks import make_hooks_router
+from docproc.web.app import install_error_handlers
 from tests.processing.conftest import Services, assert_processed_once, sample_bytes
 
 
@@ -123,10 +124,14 @@ def test_same_object_uploaded_twice_is_one_document(services: Services) -> None:
 def test_event_for_missing_object_is_harmless(services: Services) -> None:
     bucket = services.store_url.split("//", 1)[1].split("?", 1)[0]
     app = FastAPI()
+    install_error_handlers(app)
     sent: list[uuid.UUID] = []
     app.include_router(
         make_hooks_router(
-            lambda: services.store, lambda: services.session_factory, lambda: sent.append
+            lambda: services.store,
+            lambda: services.session_factory,
+            lambda: sent.append,
+            open_without_token=True,
         )
     )
     client = TestClient(app)

@@ -12,6 +12,7 @@ from docproc.db.models.documents import (
     Document,
     DocumentStatus,
     Event,
+    EventSeal,
     Extraction,
     ExtractionField,
     FieldSource,
@@ -25,7 +26,8 @@ from docproc.db.models.people import (
     Person,
     PersonMatch,
 )
-from docproc.db.models.review import ReviewState, ReviewTask
+from docproc.db.models.review import ReviewHistory, ReviewState, ReviewTask
+from docproc.db.models.sites import Site, UserSite
 
 __all__ = [
     "MRZ_FIELDS",
@@ -41,17 +43,21 @@ __all__ = [
     "Document",
     "DocumentStatus",
     "Event",
+    "EventSeal",
     "Extraction",
     "ExtractionField",
     "FieldSource",
     "MatchStatus",
     "Person",
     "PersonMatch",
+    "ReviewHistory",
     "ReviewState",
     "ReviewTask",
     "Role",
+    "Site",
     "UTCDateTime",
     "User",
+    "UserSite",
     "WebSession",
     "utcnow",
 ]

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -120,6 +121,10 @@ class Document(Base):
     document_number: Mapped[str | None] = mapped_column(String(64))
     issuing_country: Mapped[str | None] = mapped_column(String(3))
     attempts: Mapped[int] = mapped_column(default=0)
+    # The desk or office that created it (docproc/db/models/sites.py); no foreign key.
+    site_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    # While set, the document cannot be erased, by request or by the retention purge.
+    legal_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     claimed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -183,7 +188,9 @@ class ExtractionField(Base):
 class Event(Base):
     """The audit trail: append-only (no update/delete in code; a trigger refuses them in SQL).
 
-    Keep personal data out of ``detail``: record ids, statuses and reason codes, not names.
+    Events hold references, never personal values: ids, statuses, reason codes and counts, not
+    names, numbers or dates. What a reviewer changed lives in the erasable
+    :class:`~docproc.db.models.review.ReviewHistory`, so erasing a person never rewrites history.
     """
 
     __tablename__ = "events"
@@ -198,3 +205,19 @@ class Event(Base):
     actor: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class EventSeal(Base):
+    """The hash chain over the audit trail: one seal per event, in event id order.
+
+    ``hash`` is SHA-256 over the previous seal's hash and the event's canonical form
+    (:func:`docproc.db.audit.event_digest`). Append-only like ``events``. Events are sealed
+    after they are written (``docproc audit seal``, the beat worker), never in the transaction
+    that writes them, so writers do not queue on one lock.
+    """
+
+    __tablename__ = "event_seals"
+
+    event_id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))
+    sealed_at: Mapped[datetime] = mapped_column(default=utcnow)

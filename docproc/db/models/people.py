@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -73,6 +74,10 @@ class Person(Base):
     # added or dropped by rebuilding the table, whose DROP would cascade into case_persons.
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     merged_at: Mapped[datetime | None]
+    # The desk or office that created it (docproc/db/models/sites.py); no foreign key.
+    site_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    # While set, neither the person nor their documents can be erased or purged.
+    legal_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -90,6 +95,8 @@ class Case(Base):
     status: Mapped[CaseStatus] = mapped_column(
         _enum(CaseStatus, "case_status"), default=CaseStatus.open
     )
+    # The desk or office that created it (docproc/db/models/sites.py); no foreign key.
+    site_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

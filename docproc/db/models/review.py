@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from docproc.db.models.base import Base, BigIntId, _enum, utcnow
@@ -16,7 +16,7 @@ from docproc.db.models.base import Base, BigIntId, _enum, utcnow
 if TYPE_CHECKING:
     from docproc.db.models.documents import Document
 
-__all__ = ["ReviewState", "ReviewTask"]
+__all__ = ["ReviewHistory", "ReviewState", "ReviewTask"]
 
 
 class ReviewState(StrEnum):
@@ -50,3 +50,25 @@ class ReviewTask(Base):
     resolved_at: Mapped[datetime | None]
 
     document: Mapped[Document] = relationship()
+
+
+class ReviewHistory(Base):
+    """What a reviewer changed: one row per corrected field, with the old and the new value.
+
+    Personal data, kept apart from the append-only audit trail (whose ``field_corrected`` event
+    names only the field and the version) so that erasing the document removes it.
+    """
+
+    __tablename__ = "review_history"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    task_id: Mapped[int | None]
+    version: Mapped[int | None]
+    field: Mapped[str] = mapped_column(String(64))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

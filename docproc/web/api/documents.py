@@ -12,20 +12,24 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from docproc.casework import review
 from docproc.casework.auth import Principal
 from docproc.casework.export import safe_cell
 from docproc.db.models import TERMINAL_STATUSES, Event
-from docproc.web.deps import DeskUser, Reviewer, State, Supervisor
+from docproc.errors import DocprocError, ExitCode
+from docproc.reading.intake import detect_format
+from docproc.web.deps import DeskUser, Offset, PageNumber, Reviewer, RowId, State, Supervisor
 from docproc.web.imaging import highlighted_page, load_mrz_info, mrz_crop, page_image
 from docproc.web.uploads import accept_upload
 
-__all__ = ["AUDIT_COLUMNS", "audit_csv", "router"]
+__all__ = ["AUDIT_COLUMNS", "audit_csv", "detected_media_type", "router"]
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -46,15 +50,48 @@ def whoami(principal: DeskUser) -> dict[str, str]:
     return {"username": principal.username, "role": principal.role.value, "via": principal.via}
 
 
-@router.post("/documents", status_code=202)
-def upload_document(
-    state: State,
-    principal: DeskUser,
-    file: UploadFile = File(...),  # noqa: B008
-) -> dict[str, Any]:
-    """Upload one scan; it is checked (format, size, pixels), stored and queued for reading."""
-    data = file.file.read(state.settings.max_file_bytes + 1)
-    document, created = accept_upload(state, data, file.filename, principal)
+_UPLOAD_SCHEMA: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+
+
+class MissingFile(DocprocError):
+    reason = "missing_file"
+    fix = "Send the scan as multipart/form-data in a field named 'file'."
+    http_status = 422
+    exit_code = ExitCode.bad_arguments
+
+
+@router.post("/documents", status_code=202, openapi_extra=_UPLOAD_SCHEMA)
+async def upload_document(request: Request, state: State, principal: DeskUser) -> dict[str, Any]:
+    """Upload one scan; it is checked (format, size, pixels), stored and queued for reading.
+
+    The caller is authenticated before the body is read (the form is read here, after the
+    dependencies, not by FastAPI before them), and the body is capped by ``BodyLimit``.
+    """
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise MissingFile("the upload is not multipart/form-data")
+    form = await request.form(max_files=1, max_fields=4)
+    try:
+        file = form.get("file")
+        if not isinstance(file, StarletteUploadFile):
+            raise MissingFile("no file in the form field 'file'")
+        data = await file.read(state.settings.max_file_bytes + 1)
+        filename = file.filename
+    finally:
+        await form.close()
+    document, created = await run_in_threadpool(accept_upload, state, data, filename, principal)
     return {
         "id": str(document.id),
         "status": document.status.value,
@@ -81,7 +118,7 @@ def record_of(
 def get_document(document_id: uuid.UUID, state: State, principal: DeskUser) -> dict[str, Any]:
     """Status while the document is read; the record (an audited read) once it is finished."""
     with state.transaction() as session:
-        document = review.document_status(session, document_id)
+        document = review.document_status(session, document_id, principal)
         if document.status not in TERMINAL_STATUSES:
             return {"id": str(document.id), "status": document.status.value, "finished": False}
         record = record_of(state, session, document_id, principal)
@@ -97,13 +134,35 @@ def _original(
     return state.services.store.get(key), media, name or ""
 
 
+_MEDIA_TYPES = {
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "tiff": "image/tiff",
+    "webp": "image/webp",
+    "bmp": "image/bmp",
+    "pdf": "application/pdf",
+}
+
+
+def detected_media_type(data: bytes) -> str:
+    """The media type of a scan from its magic bytes (``application/octet-stream`` if none)."""
+    try:
+        return _MEDIA_TYPES.get(detect_format(data), "application/octet-stream")
+    except DocprocError:
+        return "application/octet-stream"
+
+
 @router.get("/documents/{document_id}/original")
 def get_original(document_id: uuid.UUID, state: State, principal: DeskUser) -> Response:
-    """The original file, streamed from the store (never a public or presigned URL)."""
-    data, media, _ = _original(state, document_id, principal, "original_downloaded")
+    """The original file, streamed from the store (never a public or presigned URL).
+
+    Its type comes from its bytes, never from the uploaded file's name: ``poly.html`` holding
+    a JPEG is served as ``image/jpeg``, and anything unrecognised as an opaque download.
+    """
+    data, _, _ = _original(state, document_id, principal, "original_downloaded")
     return Response(
         data,
-        media_type=media,
+        media_type=detected_media_type(data),
         headers={"Content-Disposition": f'attachment; filename="{document_id}"'},
     )
 
@@ -118,7 +177,9 @@ def get_mrz_crop(document_id: uuid.UUID, state: State, principal: DeskUser) -> R
 
 
 @router.get("/documents/{document_id}/pages/{page}.jpg")
-def get_page(document_id: uuid.UUID, page: int, state: State, principal: DeskUser) -> Response:
+def get_page(
+    document_id: uuid.UUID, page: PageNumber, state: State, principal: DeskUser
+) -> Response:
     """A page of the scan with the MRZ outlined (pages count from 1)."""
     data, _, name = _original(state, document_id, principal, "page_image_viewed")
     info = load_mrz_info(state.services.store, document_id)
@@ -135,15 +196,15 @@ def list_tasks(state: State, principal: Reviewer, reason: str | None = None) -> 
     """Open and claimed review tasks, by priority then age."""
     with state.transaction() as session:
         review.sync_queue(session, state.sample_rate)
-        items = review.queue(session, reason=reason)
+        items = review.queue(session, reason=reason, actor=principal)
         reasons = review.queue_reasons(session)
     return {"tasks": [i.to_json() for i in items], "reasons": reasons}
 
 
 @router.get("/review/tasks/{task_id}")
-def get_task(task_id: int, state: State, principal: Reviewer) -> dict[str, Any]:
+def get_task(task_id: RowId, state: State, principal: Reviewer) -> dict[str, Any]:
     with state.transaction() as session:
-        task = review.get_task(session, task_id)
+        task = review.get_task(session, task_id, principal)
         record = record_of(state, session, task.document_id, principal)
         return {
             "task_id": task.id,
@@ -155,7 +216,7 @@ def get_task(task_id: int, state: State, principal: Reviewer) -> dict[str, Any]:
 
 
 @router.post("/review/tasks/{task_id}/claim")
-def claim_task(task_id: int, state: State, principal: Reviewer) -> dict[str, Any]:
+def claim_task(task_id: RowId, state: State, principal: Reviewer) -> dict[str, Any]:
     """Take a task (409 ``task_taken`` if another reviewer has it)."""
     with state.transaction() as session:
         task = review.claim(session, task_id, principal)
@@ -163,14 +224,14 @@ def claim_task(task_id: int, state: State, principal: Reviewer) -> dict[str, Any
 
 
 @router.post("/review/tasks/{task_id}/accept")
-def accept_task(task_id: int, state: State, principal: Reviewer) -> dict[str, Any]:
+def accept_task(task_id: RowId, state: State, principal: Reviewer) -> dict[str, Any]:
     with state.transaction() as session:
         task = review.accept(session, task_id, principal)
         return {"task_id": task.id, "state": task.state.value}
 
 
 @router.post("/review/tasks/{task_id}/fix")
-def fix_task(task_id: int, body: FixRequest, state: State, principal: Reviewer) -> dict[str, Any]:
+def fix_task(task_id: RowId, body: FixRequest, state: State, principal: Reviewer) -> dict[str, Any]:
     """Save corrections as a new extraction version (source ``reviewer``)."""
     with state.transaction() as session:
         task, version = review.fix(session, task_id, body.fields, principal)
@@ -179,7 +240,7 @@ def fix_task(task_id: int, body: FixRequest, state: State, principal: Reviewer) 
 
 @router.post("/review/tasks/{task_id}/reject")
 def reject_task(
-    task_id: int, body: RejectRequest, state: State, principal: Reviewer
+    task_id: RowId, body: RejectRequest, state: State, principal: Reviewer
 ) -> dict[str, Any]:
     with state.transaction() as session:
         task = review.reject(session, task_id, body.reason, principal)
@@ -222,7 +283,7 @@ def list_events(
     actor: str | None = None,
     kind: list[str] = Query(default=[]),  # noqa: B008
     limit: int = Query(default=100, ge=1, le=10_000),
-    offset: int = Query(default=0, ge=0),
+    offset: Offset = 0,
     format: str = Query(default="json", pattern="^(json|csv)$"),
 ) -> dict[str, Any] | StreamingResponse:
     """The audit trail, newest first; ``format=csv`` downloads it (the export is audited too)."""

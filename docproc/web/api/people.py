@@ -18,7 +18,7 @@ from docproc.casework import cases, export
 from docproc.casework import merges as merge_review
 from docproc.casework.auth import Principal
 from docproc.db.models import MatchStatus
-from docproc.web.deps import DeskUser, Reviewer, State, Supervisor
+from docproc.web.deps import DeskUser, Offset, Reviewer, RowId, State, Supervisor
 
 __all__ = ["export_response", "router"]
 
@@ -83,12 +83,12 @@ def list_matches(
 ) -> dict[str, Any]:
     """Possible duplicates in ``status`` (no personal data: ids and scores)."""
     with state.transaction() as session:
-        items = merge_review.match_queue(session, status=status)
+        items = merge_review.match_queue(session, status=status, actor=principal)
     return {"matches": [m.to_json() for m in items]}
 
 
 @router.get("/person-matches/{match_id}")
-def get_match(match_id: int, state: State, principal: Reviewer) -> dict[str, Any]:
+def get_match(match_id: RowId, state: State, principal: Reviewer) -> dict[str, Any]:
     """A possible duplicate with both persons' records (an audited read of both)."""
     with state.transaction() as session:
         return merge_review.match_detail(session, match_id, principal).to_json()
@@ -96,7 +96,7 @@ def get_match(match_id: int, state: State, principal: Reviewer) -> dict[str, Any
 
 @router.post("/person-matches/{match_id}/merge")
 def merge_match(
-    match_id: int, body: MergeRequest, state: State, principal: Reviewer
+    match_id: RowId, body: MergeRequest, state: State, principal: Reviewer
 ) -> dict[str, Any]:
     """Merge the two persons: documents and case links move to the survivor."""
     with state.transaction() as session:
@@ -106,7 +106,7 @@ def merge_match(
 
 @router.post("/person-matches/{match_id}/keep-apart")
 def keep_apart_match(
-    match_id: int, body: KeepApartRequest, state: State, principal: Reviewer
+    match_id: RowId, body: KeepApartRequest, state: State, principal: Reviewer
 ) -> dict[str, Any]:
     """Two different persons: recorded, and the pair is never proposed again."""
     with state.transaction() as session:
@@ -122,11 +122,14 @@ def list_cases(
     state: State,
     principal: DeskUser,
     limit: int = Query(default=200, ge=1, le=1000),
-    offset: int = Query(default=0, ge=0),
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     with state.transaction() as session:
         return {
-            "cases": [c.to_json() for c in cases.list_cases(session, limit=limit, offset=offset)]
+            "cases": [
+                c.to_json()
+                for c in cases.list_cases(session, limit=limit, offset=offset, actor=principal)
+            ]
         }
 
 

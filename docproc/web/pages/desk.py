@@ -16,7 +16,9 @@ from docproc.db.session import session_scope
 from docproc.web.deps import (
     SESSION_COOKIE,
     DeskUser,
+    Offset,
     Reviewer,
+    RowId,
     State,
     Supervisor,
 )
@@ -95,22 +97,23 @@ def login_page(request: Request, state: State, next: str = "/desk") -> HTMLRespo
 def login(
     request: Request,
     state: State,
-    username: str = Form(...),
-    password: str = Form(...),
-    csrf_token: str = Form(...),
-    next: str = Form("/desk"),
+    username: str = Form(..., max_length=64),
+    password: str = Form(..., max_length=1024),
+    csrf_token: str = Form(..., max_length=200),
+    next: str = Form("/desk", max_length=2000),
 ) -> Response:
     expected = request.cookies.get(PRELOGIN_COOKIE)
     if not expected or not secrets.compare_digest(expected, csrf_token):
         raise auth.CsrfFailed("the login form was stale; reload it")
     username = username.strip()
-    state.login_throttle.check(username)
+    address = request.client.host if request.client else ""
+    state.login_throttle.check(username, address)
     try:
         with state.transaction() as session:
             user = auth.authenticate(session, username, password)
             token = auth.create_session(session, user)
     except auth.BadCredentials:
-        state.login_throttle.failed(username)
+        state.login_throttle.failed(username, address)
         with state.transaction() as session:
             auth.record_failed_login(session, username)
         response = render(
@@ -124,7 +127,7 @@ def login(
         )
         response.status_code = 401
         return response
-    state.login_throttle.succeeded(username)
+    state.login_throttle.succeeded(username, address)
     redirect = RedirectResponse(_safe_next(next), status_code=303)
     redirect.set_cookie(
         SESSION_COOKIE,
@@ -165,7 +168,7 @@ def queue_page(
 ) -> HTMLResponse:
     with state.transaction() as session:
         review.sync_queue(session, state.sample_rate)
-        tasks = review.queue(session, reason=reason or None)
+        tasks = review.queue(session, reason=reason or None, actor=principal)
         reasons = review.queue_reasons(session)
     return render(
         state, request, "queue.html", principal, tasks=tasks, reasons=reasons, reason=reason or ""
@@ -173,16 +176,16 @@ def queue_page(
 
 
 @router.post("/review/{task_id}/claim")
-def claim_page(task_id: int, state: State, principal: Reviewer) -> RedirectResponse:
+def claim_page(task_id: RowId, state: State, principal: Reviewer) -> RedirectResponse:
     with state.transaction() as session:
         review.claim(session, task_id, principal)
     return RedirectResponse(f"/review/{task_id}", status_code=303)
 
 
 @router.get("/review/{task_id}")
-def task_page(task_id: int, request: Request, state: State, principal: Reviewer) -> HTMLResponse:
+def task_page(task_id: RowId, request: Request, state: State, principal: Reviewer) -> HTMLResponse:
     with state.transaction() as session:
-        task = review.get_task(session, task_id)
+        task = review.get_task(session, task_id, principal)
         info = load_mrz_info(state.services.store, task.document_id)
         record = review.document_record(
             session,
@@ -211,7 +214,7 @@ def task_page(task_id: int, request: Request, state: State, principal: Reviewer)
 
 
 @router.post("/review/{task_id}/accept")
-def accept_page(task_id: int, state: State, principal: Reviewer) -> RedirectResponse:
+def accept_page(task_id: RowId, state: State, principal: Reviewer) -> RedirectResponse:
     with state.transaction() as session:
         review.accept(session, task_id, principal)
     return RedirectResponse(f"/review?done={task_id}", status_code=303)
@@ -219,7 +222,7 @@ def accept_page(task_id: int, state: State, principal: Reviewer) -> RedirectResp
 
 @router.post("/review/{task_id}/fix")
 async def fix_page(
-    task_id: int, request: Request, state: State, principal: Reviewer
+    task_id: RowId, request: Request, state: State, principal: Reviewer
 ) -> RedirectResponse:
     form = await request.form()
     edits = {
@@ -238,7 +241,7 @@ async def fix_page(
 
 @router.post("/review/{task_id}/reject")
 def reject_page(
-    task_id: int, state: State, principal: Reviewer, reason: str = Form(...)
+    task_id: RowId, state: State, principal: Reviewer, reason: str = Form(...)
 ) -> RedirectResponse:
     with state.transaction() as session:
         review.reject(session, task_id, reason, principal)
@@ -253,7 +256,7 @@ def audit_page(
     entity_id: str | None = None,
     actor: str | None = None,
     kind: str | None = None,
-    offset: int = 0,
+    offset: Offset = 0,
 ) -> HTMLResponse:
     with state.transaction() as session:
         page = review.audit_events(

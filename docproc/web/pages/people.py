@@ -9,13 +9,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from docproc.casework import cases
 from docproc.casework import merges as merge_review
 from docproc.db.models import MatchStatus
-from docproc.web.deps import DeskUser, Reviewer, State
+from docproc.web.deps import DeskUser, Reviewer, RowId, State
 from docproc.web.pages.desk import FIELD_LABELS, render
 
 __all__ = ["router"]
@@ -34,7 +34,10 @@ def _see_other(url: str) -> RedirectResponse:
 
 @router.get("/people")
 def people_page(
-    request: Request, state: State, principal: DeskUser, name: str | None = None
+    request: Request,
+    state: State,
+    principal: DeskUser,
+    name: Annotated[str | None, Query(max_length=200)] = None,
 ) -> HTMLResponse:
     with state.transaction() as session:
         found = cases.find_persons(session, principal, name=name)
@@ -49,7 +52,7 @@ def matches_page(
     status: MatchStatus = MatchStatus.pending,
 ) -> HTMLResponse:
     with state.transaction() as session:
-        items = merge_review.match_queue(session, status=status)
+        items = merge_review.match_queue(session, status=status, actor=principal)
     return render(
         state,
         request,
@@ -62,7 +65,9 @@ def matches_page(
 
 
 @router.get("/people/matches/{match_id}")
-def match_page(match_id: int, request: Request, state: State, principal: Reviewer) -> HTMLResponse:
+def match_page(
+    match_id: RowId, request: Request, state: State, principal: Reviewer
+) -> HTMLResponse:
     with state.transaction() as session:
         detail = merge_review.match_detail(session, match_id, principal)
     return render(state, request, "match.html", principal, detail=detail, labels=_LABELS)
@@ -70,7 +75,7 @@ def match_page(match_id: int, request: Request, state: State, principal: Reviewe
 
 @router.post("/people/matches/{match_id}/merge")
 def merge_page(
-    match_id: int,
+    match_id: RowId,
     state: State,
     principal: Reviewer,
     keep: Annotated[uuid.UUID | None, Form()] = None,
@@ -84,7 +89,7 @@ def merge_page(
 
 @router.post("/people/matches/{match_id}/keep-apart")
 def keep_apart_page(
-    match_id: int, state: State, principal: Reviewer, note: str = Form("")
+    match_id: RowId, state: State, principal: Reviewer, note: str = Form("")
 ) -> RedirectResponse:
     with state.transaction() as session:
         merge_review.keep_apart(session, match_id, principal, note)
@@ -106,7 +111,7 @@ def person_page(
 @router.get("/cases")
 def cases_page(request: Request, state: State, principal: DeskUser) -> HTMLResponse:
     with state.transaction() as session:
-        listed = cases.list_cases(session)
+        listed = cases.list_cases(session, actor=principal)
     return render(state, request, "cases.html", principal, cases=listed)
 
 

@@ -121,7 +121,8 @@ def test_a_reviewer_merges_a_duplicate_and_everything_moves(
     decided = _events(web, "person_match", match["id"])
     assert [e.kind for e in decided] == ["proposed", "merged"]
     assert decided[-1].actor == "reviewer" and decided[-1].detail is not None
-    assert decided[-1].detail["note"] == "same photo on both"
+    # that there is a note, not the note (free text may name people); the match keeps it
+    assert decided[-1].detail["note"] is True
     (merged_into,) = [e for e in _events(web, "person", b) if e.kind == "merged_into"]
     assert merged_into.new == a and merged_into.actor == "reviewer"
     moved = [e for e in _events(web, "document", id_card) if e.kind == "person_linked"]
@@ -328,15 +329,25 @@ def test_case_and_batch_exports_carry_reviewer_corrections_and_are_formula_safe(
     assert "document_number_confidence" in rows[str(hostile)]
 
     exported = [e for e in _events(web, "case", case_id) if e.kind == "exported"]
+    persons = sorted({r["person_id"] for r in records.values() if r["person_id"]})
     assert [(e.actor, e.detail) for e in exported] == [
-        ("supervisor", {"via": "token", "format": "json", "rows": 2})
+        (
+            "supervisor",
+            {
+                "via": "token",
+                "format": "json",
+                "rows": 2,
+                "persons": persons,
+                "documents": exported[0].detail["documents"],  # type: ignore[index]
+            },
+        )
     ]
+    # which person records left the system: references, so erasure can follow them
+    assert sorted(exported[0].detail["documents"]) == sorted(records)  # type: ignore[index]
     (batch_event,) = [e for e in _events(web, "batch", batch_id) if e.kind == "exported"]
-    assert batch_event.actor == "admin" and batch_event.detail == {
-        "via": "token",
-        "format": "csv",
-        "rows": 2,
-    }
+    assert batch_event.actor == "admin" and batch_event.detail is not None
+    assert batch_event.detail["rows"] == 2 and batch_event.detail["format"] == "csv"
+    assert sorted(batch_event.detail["documents"]) == sorted([str(corrected), str(hostile)])
     missing = api.get(f"/api/v1/batches/{uuid.uuid4()}/export", headers=web.auth("admin"))
     assert missing.status_code == 404
 

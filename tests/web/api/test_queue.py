@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from docproc.casework import review
 from docproc.casework.auth import Principal
@@ -16,6 +17,7 @@ from docproc.config import Settings
 from docproc.db import repo
 from docproc.db.models import DocumentStatus, Role
 from docproc.db.session import session_scope
+from docproc.web.app import create_app
 from docproc.web.uploads import make_dispatch
 from tests.web.conftest import WebApp, build_app
 
@@ -106,10 +108,24 @@ def test_celery_dispatch_is_chosen_by_the_environment(
     executor.shutdown()
 
 
-def test_the_bucket_hook_is_mounted(web: WebApp) -> None:
+def test_the_bucket_hook_is_mounted_and_off_without_a_token(web: WebApp) -> None:
     from fastapi.testclient import TestClient
 
     with TestClient(web.app) as client:
         response = client.post("/hooks/s3", json={"Records": []})
-    assert response.status_code == 200
-    assert response.json()["objects"] == 0
+    assert response.status_code == 403
+    assert response.json()["reason"] == "webhook_disabled"
+
+    state = web.app.state.docproc
+    settings = state.settings.model_copy(update={"webhook_token": SecretStr("s3cret-token")})
+    app = create_app(settings, services=web.services, worker_name="hook-test")
+    with TestClient(app) as client:
+        assert client.post("/hooks/s3", json={"Records": []}).status_code == 401
+        good = {"Authorization": "Bearer s3cret-token"}
+        response = client.post("/hooks/s3", json={"Records": []}, headers=good)
+        assert response.status_code == 200 and response.json()["objects"] == 0
+        for malformed in ({"Records": 5}, {"Records": "x"}, [1, 2], "x"):
+            bad = client.post("/hooks/s3", json=malformed, headers=good)
+            assert bad.status_code == 400, (malformed, bad.text)
+            assert bad.json()["reason"] == "bad_event"
+        assert client.post("/hooks/s3", content=b"{", headers=good).status_code == 400

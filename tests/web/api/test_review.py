@@ -6,6 +6,7 @@ import uuid
 
 from fastapi.testclient import TestClient
 
+from docproc.casework import review
 from docproc.db import repo
 from docproc.db.session import session_scope
 from tests.web.conftest import WebApp, upload_sample, wait_until_finished
@@ -59,12 +60,17 @@ def test_review_fix_makes_a_new_version_and_audits_old_and_new(
         headers=web.auth("supervisor"),
     ).json()["events"]
     (event,) = events
-    assert (event["actor"], event["old"], event["new"]) == (
-        "reviewer",
-        before["given_names"],
-        "PUTRI AYU",
-    )
+    # The audit trail holds references, not values; the values are in the review history.
+    assert (event["actor"], event["old"], event["new"]) == ("reviewer", None, None)
     assert event["detail"]["field"] == "given_names"
+    with session_scope(web.services.session_factory) as session:
+        (change,) = review.corrections(session, uuid.UUID(document_id))
+        assert (change.field, change.old_value, change.new_value, change.actor) == (
+            "given_names",
+            before["given_names"],
+            "PUTRI AYU",
+            "reviewer",
+        )
 
     csv_text = client.get(
         "/api/v1/audit/events", params={"format": "csv"}, headers=web.auth("supervisor")

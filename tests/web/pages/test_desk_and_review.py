@@ -99,7 +99,7 @@ def test_a_reviewer_fixes_a_given_name_with_the_keyboard_and_the_audit_shows_it(
     expect(reviewer.locator("#other-fields")).to_contain_text("viz")
 
     given = reviewer.locator("#f-given_names")
-    old_value = given.input_value()
+    assert given.input_value() != "NUR HALIZA"
     reviewer.locator("body").focus()
     for _ in range(4):  # document code, issuing country, surname, given names
         reviewer.keyboard.press("j")
@@ -117,9 +117,8 @@ def test_a_reviewer_fixes_a_given_name_with_the_keyboard_and_the_audit_shows_it(
     row = supervisor.locator("table.audit tbody tr").first
     expect(row).to_contain_text("reviewer")
     expect(row).to_contain_text("field_corrected")
-    expect(row).to_contain_text("NUR HALIZA")
-    if old_value:
-        expect(row).to_contain_text(old_value)
+    # the audit trail names the field, not its values (those are in the erasable history)
+    expect(row).not_to_contain_text("NUR HALIZA")
     expect(row).to_contain_text("field=given_names")
     supervisor.context.close()
 
