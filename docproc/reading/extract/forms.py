@@ -74,10 +74,18 @@ def extract_form(
             )
             continue
         if spec.type == "sex":
-            ticked = ticked_option(page, list(pair.words), SEX_OPTIONS)
-            if ticked is not None:
+            options, ticked = ticked_option(page, list(pair.rest or pair.words), SEX_OPTIONS)
+            if options >= 2:  # boxes to tick: the ticked one, never a guess from the words
                 fields[pair.key] = Field(
-                    pair.key, ticked, text, pair.conf, "form", page.page, box, True, "ticked_box"
+                    pair.key,
+                    ticked or text,
+                    text,
+                    pair.conf if ticked else pair.conf * 0.5,
+                    "form",
+                    page.page,
+                    box,
+                    ticked is not None,
+                    "ticked_box" if ticked else "no_box_ticked",
                 )
                 continue
         norm = normalise_value(spec.type, text)

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from docproc.reading.extract.layout import Label, LabelTable, normalise_token, spot_labels
 from docproc.reading.extract.page import OcrWord, PageText, group_lines, reread_many, union
@@ -32,6 +33,30 @@ _WORD_GAP = 1.0
 _VALUE_GAP = 4.0
 #: Label words may run on for this many words to a colon (``Phone number :``).
 _TO_COLON = 3
+#: Words that may follow a known label before its colon without changing what it asks for.
+_QUALIFIERS = frozenset(
+    {
+        "",
+        *[
+            "number",
+            "no",
+            "nr",
+            "nomor",
+            "num",
+            "of",
+            "the",
+            "full",
+            "lengkap",
+            "if",
+            "any",
+            "ada",
+            "jika",
+            "bila",
+            "sesuai",
+        ],
+        *["as", "in", "passport", "paspor", "yang", "di", "mobile", "hp", "contact", "kontak"],
+    }
+)
 _FILLER = re.compile(r"^[\s.:_…|\-–—=·•,]*$")
 
 
@@ -42,6 +67,7 @@ class Pair:
     words: tuple[OcrWord, ...]
     text: str
     conf: float
+    rest: tuple[OcrWord, ...] = ()  # every free word right of the label up to the next label
 
 
 @dataclass(frozen=True)
@@ -94,11 +120,16 @@ def _clean_labels(rows: list[list[OcrWord]], labels: list[Label]) -> list[Label]
         if (r, lab.key) in seen:
             continue
         seen.add((r, lab.key))
-        kept.append(_to_colon(lab, row, in_label))
+        whole = _to_colon(lab, row, in_label)
+        if whole is not None:
+            kept.append(whole)
     return kept
 
 
-def _to_colon(lab: Label, row: list[OcrWord], in_label: set[int]) -> Label:
+def _to_colon(lab: Label, row: list[OcrWord], in_label: set[int]) -> Label | None:
+    """The label run on to its colon over words that only qualify it (``Phone number:``);
+    ``None`` when the words before the colon make it another label (``Religion of father:``:
+    not the applicant's religion, a label the lexicon does not know)."""
     last = row.index(lab.words[-1])
     if _ends_label(lab.words[-1]):
         return lab
@@ -111,6 +142,8 @@ def _to_colon(lab: Label, row: list[OcrWord], in_label: set[int]) -> Label:
         extra.append(w)
         edge = w.frame_box[2]
         if _ends_label(w) or w.text.strip() == ":":
+            if any(normalise_token(x.text) not in _QUALIFIERS for x in extra):
+                return None
             return Label(lab.key, (*lab.words, *extra), lab.score)
     return lab
 
@@ -134,6 +167,17 @@ def _right(lab: Label, row: list[OcrWord], stops: set[int], used: set[int]) -> l
         out.append(w)
         edge = w.frame_box[2]
     return out
+
+
+def _rest_of_row(lab: Label, row: list[OcrWord], stops: set[int]) -> tuple[OcrWord, ...]:
+    """Free words right of ``lab`` up to the next label, whatever the gaps (ticked boxes)."""
+    i = row.index(lab.words[-1]) + 1
+    out: list[OcrWord] = []
+    for w in row[i:]:
+        if id(w) in stops:
+            break
+        out.append(w)
+    return tuple(out)
 
 
 def _below(
@@ -193,7 +237,8 @@ def read_pairs(page: PageText, table: LabelTable) -> tuple[list[Pair], list[RawP
         done.add(lab.key)
         used.update(id(w) for w in words)
         conf = float(np.mean([w.conf for w in words]))
-        pairs.append(Pair(lab.key, lab, tuple(words), _pair_text(words), conf))
+        rest = _rest_of_row(lab, rows[r], stops)
+        pairs.append(Pair(lab.key, lab, tuple(words), _pair_text(words), conf, rest))
     pairs = _reread_at_edge(page, pairs)
     return pairs, _raw_pairs(rows, used, stops)
 
@@ -224,7 +269,9 @@ def _raw_pairs(rows: list[list[OcrWord]], used: set[int], stops: set[int]) -> li
             value: list[OcrWord] = []
             edge = row[i].frame_box[2]
             for w in row[i + 1 :]:
-                if id(w) in used or _ends_label(w) or w.frame_box[0] - edge > _VALUE_GAP * h:
+                if id(w) in used or _ends_label(w):
+                    break
+                if value and w.frame_box[0] - edge > _VALUE_GAP * h:
                     break
                 if not _is_filler(w):
                     value.append(w)
@@ -290,33 +337,58 @@ SEX_OPTIONS: dict[str, str] = {
 _TICKS = {"x", "v", "✓", "✔", "☒", "☑", "[x]", "[v]", "(x)"}
 
 
-def ticked_option(page: PageText, words: list[OcrWord], options: dict[str, str]) -> str | None:
+def ticked_option(
+    page: PageText, words: list[OcrWord], options: dict[str, str]
+) -> tuple[int, str | None]:
     """The option ticked among ``words`` (``[ ] Male [x] Female``): each option word's box just
     left of it is measured for ink; the clearly darkest wins. A tick read as text (``X``, ``✓``)
     right before an option counts too. ``None`` when fewer than two options are printed or no
-    box is clearly ticked."""
+    box is clearly ticked. Returns the number of distinct options printed and the ticked one."""
     found: list[tuple[int, str]] = []
     for i, w in enumerate(words):
         tok = normalise_token(w.text)
         if tok in options:
             found.append((i, options[tok]))
-    if len({v for _, v in found}) < 2:
-        return None
+    distinct = len({v for _, v in found})
+    if distinct < 2:
+        return distinct, None
     for i, value in found:
         if i > 0 and words[i - 1].text.strip().lower() in _TICKS:
-            return value
+            return distinct, value
     img = page.frame_image
     if img is None:
-        return None
+        return distinct, None
     ink: list[tuple[float, str]] = []
     for i, value in found:
-        x0, y0, _x1, y1 = words[i].frame_box
-        h = y1 - y0
-        a, b = int(max(0, x0 - 2.4 * h)), int(max(0, x0 - 0.15 * h))
-        top, bottom = int(max(0, y0 - 0.3 * h)), int(min(img.shape[0], y1 + 0.3 * h))
-        crop = img[top:bottom, a:b]
-        ink.append((float(np.mean(crop < 128)) if crop.size else 0.0, value))
+        ink.append((_box_fill(img, words[i]), value))
     ink.sort(reverse=True)
-    if ink[0][0] > 0.12 and ink[0][0] > 1.6 * ink[1][0]:
-        return ink[0][1]
-    return None
+    if ink[0][0] > 0.08 and ink[0][0] > 2.0 * ink[1][0]:
+        return distinct, ink[0][1]
+    return distinct, None
+
+
+def _box_fill(img: npt.NDArray[np.uint8], word: OcrWord) -> float:
+    """Ink inside the box printed just left of ``word`` (its inner half: the border is not
+    counted), 0 when there is no box-shaped mark there."""
+    x0, y0, _x1, y1 = word.frame_box
+    h = y1 - y0
+    a, b = int(max(0, x0 - 2.6 * h)), int(max(0, x0 - 0.1 * h))
+    top, bottom = int(max(0, y0 - 0.4 * h)), int(min(img.shape[0], y1 + 0.4 * h))
+    dark = img[top:bottom, a:b] < 128
+    if dark.size == 0 or not dark.any():
+        return 0.0
+    cols = np.flatnonzero(dark.any(axis=0))
+    # the mark nearest the word: columns from the right up to the first blank gap
+    right = cols[-1]
+    left = right
+    for c in cols[::-1]:
+        if left - c > 2:
+            break
+        left = c
+    mark = dark[:, left : right + 1]
+    rows = np.flatnonzero(mark.any(axis=1))
+    bw, bh = right - left + 1, rows[-1] - rows[0] + 1
+    if not (0.5 < bw / max(bh, 1) < 2.0) or bh < 0.3 * h:
+        return 0.0
+    inner = mark[rows[0] + bh // 4 : rows[-1] + 1 - bh // 4, bw // 4 : bw - bw // 4]
+    return float(inner.mean()) if inner.size else 0.0

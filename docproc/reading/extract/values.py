@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from docproc.reading.extract.layout import similarity
 from docproc.reading.extract.normalise import (
+    COUNTRY_CODES,
     clean_document_number,
     clean_text,
     country_code,
@@ -74,11 +76,29 @@ def normalise_nationality(text: str) -> Normalised:
         for n in (2, 1):
             for i in range(len(rest) - n + 1):
                 code = code or country_code(" ".join(rest[i : i + n]))
+    if code is None:
+        code = _nearest_country(" ".join(w for w in words if w not in ETHNIC_GROUPS))
     if code is None and ethnic:
         return Normalised("XXX", True, "ethnicity_not_nationality", extra)
     if code is None:
         return Normalised(up, False, "unknown_nationality", extra)
     return Normalised(code, True, "", extra)
+
+
+def _nearest_country(name: str) -> str | None:
+    """The code of the one country name within an OCR slip of ``name`` (``IRAO`` -> IRQ):
+    edit-similarity >= 0.75 for names of five letters or more, clearly nearer than any other."""
+    if len(name) < 4:
+        return None
+    fold = str.maketrans("Q0D15", "OOOIS")  # letters OCR confuses count as one
+    name = name.translate(fold)
+    scored = sorted(
+        ((similarity(name, known.translate(fold)), code) for known, code in COUNTRY_CODES.items()),
+        reverse=True,
+    )
+    best, code = scored[0]
+    runner = next((s for s, c in scored[1:] if c != code), 0.0)
+    return code if best >= 0.75 and best - runner >= 0.1 else None
 
 
 def normalise_value(ftype: str, text: str) -> Normalised:
