@@ -28,9 +28,12 @@ from docproc.reading.extract.normalise import clean_document_number, country_cod
 from docproc.reading.extract.record import extract_file
 from docproc.reading.extract.values import normalise_phone
 from docproc.reading.nlp import load_pipeline
+from docproc.synth.form_devset import DEV_LAYOUTS, render_dev_form
 from docproc.synth.form_layouts import FAMILIES, render_random_form
 from docproc.synth.forms import FORM_FIELDS, degrade_form, render_form
 from docproc.synth.generate import generate
+
+DEV_NAMES = tuple(DEV_LAYOUTS)
 
 # viz_text key -> field names it is scored as
 _VIZ_KEYS = (
@@ -172,7 +175,9 @@ def run_forms(
     return seconds, known_seconds
 
 
-def run_layouts(count: int, seed: int, tmp: Path, report: dict[str, Any]) -> list[float]:
+def run_layouts(
+    count: int, seed: int, tmp: Path, report: dict[str, Any], *, devset: bool = False
+) -> list[float]:
     """Randomised layouts (``docproc.synth.form_layouts``): accuracy per field and per family;
     wall seconds per page (returned) and CPU seconds per page (in the report: the work one
     core does, whatever else the machine runs)."""
@@ -185,7 +190,11 @@ def run_layouts(count: int, seed: int, tmp: Path, report: dict[str, Any]) -> lis
     examples: list[dict[str, str]] = []
     for i in range(count):
         form_seed = seed * 1000 + i
-        rendered = render_random_form(form_seed, FAMILIES[i % len(FAMILIES)])
+        rendered = (
+            render_dev_form(DEV_NAMES[i % len(DEV_NAMES)], form_seed)
+            if devset
+            else render_random_form(form_seed, FAMILIES[i % len(FAMILIES)])
+        )
         image, quality = degrade_form(rendered.image, form_seed)
         path = tmp / f"layout_{i:03d}.jpg"
         cv2.imwrite(
@@ -217,13 +226,14 @@ def run_layouts(count: int, seed: int, tmp: Path, report: dict[str, Any]) -> lis
                     }
                 )
     total, right = sum(fam_total.values()), sum(fam_right.values())
-    report["layouts"] = {
+    families = DEV_NAMES if devset else FAMILIES
+    report["devset" if devset else "layouts"] = {
         "forms": count,
         "fields": total,
         "right": right,
         "accuracy": round(right / max(1, total), 4),
         "per_family_accuracy": {
-            f: round(fam_right[f] / fam_total[f], 3) for f in FAMILIES if fam_total[f]
+            f: round(fam_right[f] / fam_total[f], 3) for f in families if fam_total[f]
         },
         "per_field_accuracy": {k: round(1 - wrong[k] / n, 3) for k, n in sorted(per_field.items())},
         "wrong_examples": examples,
@@ -237,6 +247,7 @@ def main() -> int:
     ap.add_argument("--count", type=int, default=40, help="synthetic degraded documents")
     ap.add_argument("--forms", type=int, default=20, help="synthetic forms per language")
     ap.add_argument("--layouts", type=int, default=0, help="randomised-layout forms")
+    ap.add_argument("--devset", type=int, default=0, help="forms of the development layouts")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", type=Path, default=None, help="write the report as JSON here")
     args = ap.parse_args()
@@ -251,6 +262,8 @@ def main() -> int:
         layout_seconds = (
             run_layouts(args.layouts, args.seed, Path(tmp), report) if args.layouts else []
         )
+        if args.devset:
+            run_layouts(args.devset, args.seed, Path(tmp), report, devset=True)
     report["median_seconds_per_page_layouts"] = (
         round(statistics.median(layout_seconds), 3) if layout_seconds else None
     )

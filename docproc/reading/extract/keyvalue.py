@@ -32,31 +32,44 @@ _WORD_GAP = 1.0
 #: Words of one value stand closer than this many text heights.
 _VALUE_GAP = 4.0
 #: Label words may run on for this many words to a colon (``Phone number :``).
-_TO_COLON = 3
+_TO_COLON = 5
 #: Words that may follow a known label before its colon without changing what it asks for.
 _QUALIFIERS = frozenset(
-    {
-        "",
-        *[
-            "number",
-            "no",
-            "nr",
-            "nomor",
-            "num",
-            "of",
-            "the",
-            "full",
-            "lengkap",
-            "if",
-            "any",
-            "ada",
-            "jika",
-            "bila",
-            "sesuai",
-        ],
-        *["as", "in", "passport", "paspor", "yang", "di", "mobile", "hp", "contact", "kontak"],
-    }
-)
+    [
+        "number",
+        "no",
+        "nr",
+        "nomor",
+        "num",
+        "of",
+        "the",
+        "full",
+        "lengkap",
+        "if",
+        "any",
+        "ada",
+        "jika",
+        "bila",
+        "sesuai",
+        "as",
+        "in",
+        "passport",
+        "paspor",
+        "yang",
+        "di",
+        "mobile",
+        "hp",
+        "contact",
+        "kontak",
+        "first",
+        "and",
+        "family",
+        "given",
+        "dan",
+    ]
+) | {""}
+#: An item number before a label: ``1.``, ``12)``, ``(3)``, ``a.``, ``7``.
+_NUMBERING = re.compile(r"^\(?(\d{1,2}|[a-zA-Z])[.)]?$")
 _FILLER = re.compile(r"^[\s.:_…|\-–—=·•,]*$")
 
 
@@ -114,6 +127,7 @@ def _clean_labels(rows: list[list[OcrWord]], labels: list[Label]) -> list[Label]
                 id(prev) not in in_label
                 and not _ends_label(prev)
                 and not _is_filler(prev)
+                and not _NUMBERING.match(prev.text)
                 and gap < _WORD_GAP * h
             ):
                 continue  # "Tanpa kewarganegaraan": a value's word, not a label
@@ -166,6 +180,10 @@ def _right(lab: Label, row: list[OcrWord], stops: set[int], used: set[int]) -> l
             break  # an unknown label of the next column
         out.append(w)
         edge = w.frame_box[2]
+    # the rest of a long label ("Name - first and family:") is never its value
+    ends = [k for k, w in enumerate(out[:_TO_COLON]) if _ends_label(w)]
+    if ends and ends[-1] + 1 < len(out):
+        out = out[ends[-1] + 1 :]
     return out
 
 
@@ -276,7 +294,9 @@ def _raw_pairs(rows: list[list[OcrWord]], used: set[int], stops: set[int]) -> li
                 if not _is_filler(w):
                     value.append(w)
                 edge = w.frame_box[2]
-            label = " ".join(w.text for w in label_words).rstrip(": ").strip()
+            if len(label_words) > 1 and _NUMBERING.match(label_words[0].text):
+                label_words = label_words[1:]  # the item number is not part of the label
+            label = " ".join(w.text for w in label_words).rstrip(": *").strip()
             if value and normalise_token(label):
                 words = tuple(value)
                 out.append(
