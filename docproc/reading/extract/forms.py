@@ -15,6 +15,7 @@ from docproc.reading.extract.normalise import clean_text, split_place_date
 from docproc.reading.extract.page import PageText, union
 from docproc.reading.extract.schema import FormSchema, shipped_schema
 from docproc.reading.extract.values import normalise_value
+from docproc.reading.extract.viz import VIZ_LABELS
 
 #: Values read with a lower mean word confidence than this go to review.
 LOW_CONFIDENCE = 0.75
@@ -30,9 +31,19 @@ def form_schema() -> FormSchema:
     return shipped_schema(get_settings().form_definitions_dir)
 
 
+#: Visual-zone labels no registration form prints: two of them make a page an identity document
+#: (a passport page shows name, nationality, birth date ... too).
+_IDENTITY_ONLY = {
+    k: VIZ_LABELS[k] for k in ("issue_date", "expiry_date", "issuing_authority")
+}
+
+
 def looks_like_form(page: PageText, schema: FormSchema | None = None) -> bool:
+    """At least :data:`MIN_FORM_LABELS` form labels, and not the labels of an identity page."""
     table = (schema or form_schema()).label_table()
-    return len({lab.key for lab in spot_labels(page, table)}) >= MIN_FORM_LABELS
+    if len({lab.key for lab in spot_labels(page, table)}) < MIN_FORM_LABELS:
+        return False
+    return len({lab.key for lab in spot_labels(page, _IDENTITY_ONLY)}) < 2
 
 
 def _raw_key(label: str) -> str:
