@@ -33,9 +33,7 @@ def form_schema() -> FormSchema:
 
 #: Visual-zone labels no registration form prints: two of them make a page an identity document
 #: (a passport page shows name, nationality, birth date ... too).
-_IDENTITY_ONLY = {
-    k: VIZ_LABELS[k] for k in ("issue_date", "expiry_date", "issuing_authority")
-}
+_IDENTITY_ONLY = {k: VIZ_LABELS[k] for k in ("issue_date", "expiry_date", "issuing_authority")}
 
 
 def looks_like_form(page: PageText, schema: FormSchema | None = None) -> bool:
