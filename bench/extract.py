@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
 import sys
@@ -23,11 +24,16 @@ from typing import Any
 
 import cv2
 
-from docproc.reading.extract.normalise import clean_document_number
+from docproc.reading.extract.normalise import clean_document_number, country_code
 from docproc.reading.extract.record import extract_file
+from docproc.reading.extract.values import normalise_phone
 from docproc.reading.nlp import load_pipeline
+from docproc.synth.form_devset import DEV_LAYOUTS, render_dev_form
+from docproc.synth.form_layouts import FAMILIES, render_random_form
 from docproc.synth.forms import FORM_FIELDS, degrade_form, render_form
 from docproc.synth.generate import generate
+
+DEV_NAMES = tuple(DEV_LAYOUTS)
 
 # viz_text key -> field names it is scored as
 _VIZ_KEYS = (
@@ -80,6 +86,8 @@ def form_truth(rendered: Any) -> dict[str, str]:
     truth["place_of_birth"] = norm(rendered.iso_dates["place_of_birth"])
     truth["birth_date"] = rendered.iso_dates["birth_date"]
     truth["arrival_date"] = rendered.iso_dates["arrival_date"]
+    truth["nationality"] = country_code(truth["nationality"]) or truth["nationality"]
+    truth["phone"] = normalise_phone(truth["phone"]) or truth["phone"]
     return truth
 
 
@@ -167,10 +175,79 @@ def run_forms(
     return seconds, known_seconds
 
 
+def run_layouts(
+    count: int, seed: int, tmp: Path, report: dict[str, Any], *, devset: bool = False
+) -> list[float]:
+    """Randomised layouts (``docproc.synth.form_layouts``): accuracy per field and per family;
+    wall seconds per page (returned) and CPU seconds per page (in the report: the work one
+    core does, whatever else the machine runs)."""
+    seconds: list[float] = []
+    cpu: list[float] = []
+    per_field: Counter[str] = Counter()
+    wrong: Counter[str] = Counter()
+    fam_total: Counter[str] = Counter()
+    fam_right: Counter[str] = Counter()
+    examples: list[dict[str, str]] = []
+    for i in range(count):
+        form_seed = seed * 1000 + i
+        rendered = (
+            render_dev_form(DEV_NAMES[i % len(DEV_NAMES)], form_seed)
+            if devset
+            else render_random_form(form_seed, FAMILIES[i % len(FAMILIES)])
+        )
+        image, quality = degrade_form(rendered.image, form_seed)
+        path = tmp / f"layout_{i:03d}.jpg"
+        cv2.imwrite(
+            str(path),
+            cv2.cvtColor(image, cv2.COLOR_RGB2BGR),
+            [cv2.IMWRITE_JPEG_QUALITY, quality],
+        )
+        before = os.times()
+        rec = extract_file(path).to_json()
+        after = os.times()
+        seconds.append(rec["seconds"] / max(1, rec["pages"]))
+        cpu.append(
+            sum(after[:4]) - sum(before[:4])  # this process and its tesseract children
+        )
+        truth = {k: norm(v) for k, v in rendered.expected.items()}
+        r, t = score(truth, rec["fields"], per_field, wrong)
+        fam_total[rendered.family] += t
+        fam_right[rendered.family] += r
+        for key, want in truth.items():
+            got = rec["fields"].get(key, {}).get("value", "")
+            if norm(got) != want and len(examples) < 60:
+                examples.append(
+                    {
+                        "seed": str(form_seed),
+                        "family": rendered.family,
+                        "field": key,
+                        "want": want,
+                        "got": got,
+                    }
+                )
+    total, right = sum(fam_total.values()), sum(fam_right.values())
+    families = DEV_NAMES if devset else FAMILIES
+    report["devset" if devset else "layouts"] = {
+        "forms": count,
+        "fields": total,
+        "right": right,
+        "accuracy": round(right / max(1, total), 4),
+        "per_family_accuracy": {
+            f: round(fam_right[f] / fam_total[f], 3) for f in families if fam_total[f]
+        },
+        "per_field_accuracy": {k: round(1 - wrong[k] / n, 3) for k, n in sorted(per_field.items())},
+        "wrong_examples": examples,
+        "median_cpu_seconds_per_page": round(statistics.median(cpu), 3) if cpu else None,
+    }
+    return seconds
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--count", type=int, default=40, help="synthetic degraded documents")
     ap.add_argument("--forms", type=int, default=20, help="synthetic forms per language")
+    ap.add_argument("--layouts", type=int, default=0, help="randomised-layout forms")
+    ap.add_argument("--devset", type=int, default=0, help="forms of the development layouts")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", type=Path, default=None, help="write the report as JSON here")
     args = ap.parse_args()
@@ -182,6 +259,14 @@ def main() -> int:
         form_seconds, known = (
             run_forms(args.forms, args.seed, Path(tmp), report) if args.forms else ([], [])
         )
+        layout_seconds = (
+            run_layouts(args.layouts, args.seed, Path(tmp), report) if args.layouts else []
+        )
+        if args.devset:
+            run_layouts(args.devset, args.seed, Path(tmp), report, devset=True)
+    report["median_seconds_per_page_layouts"] = (
+        round(statistics.median(layout_seconds), 3) if layout_seconds else None
+    )
     report["median_seconds_per_page_documents"] = (
         round(statistics.median(seconds), 3) if seconds else None
     )

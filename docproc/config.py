@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # What the pipeline reads of each document: ``full`` (MRZ, visual-zone or form fields,
     # cross-checks, entities) or ``mrz`` (the MRZ only: the fast batch mode).
     extract: Literal["full", "mrz"] = "full"
+    # Registration forms: a folder of *.json files adding label variants (any language) or
+    # fields to the shipped form field schema (docs/extraction.md); checked at start.
+    form_definitions_dir: Path | None = None
 
     # Embedded defaults: everything under one folder, no services needed.
     data_dir: Path = Path("docproc-data")

@@ -115,6 +115,18 @@ class EngineFailed(DocprocError):
     http_status = 503
 
 
+class FormDefinitionInvalid(DocprocError):
+    """A form field definition (shipped, or in ``DOCPROC_FORM_DEFINITIONS_DIR``) is malformed."""
+
+    reason = "form_definition_invalid"
+    fix = (
+        "Correct or remove the named file in DOCPROC_FORM_DEFINITIONS_DIR (docs/extraction.md "
+        "describes the format: fields with a known type and label lists per language); "
+        "nothing is read until it loads."
+    )
+    exit_code = ExitCode.bad_arguments
+
+
 def as_docproc_error(exc: BaseException) -> DocprocError:
     """Wrap any exception so it can be reported with a reason code (never a traceback)."""
     if isinstance(exc, DocprocError):

@@ -32,12 +32,18 @@ class Services:
 
 
 def open_services(settings: Settings | None = None, *, migrate: bool = False) -> Services:
-    """Open the configured store and database (migrating it to head first if asked)."""
+    """Open the configured store and database (migrating it to head first if asked).
+
+    The installation's form definitions are checked first: a malformed one refuses the start
+    (``FormDefinitionInvalid``) before the store or the database is touched."""
     from docproc.db.session import make_engine, make_session_factory
     from docproc.db.session import migrate as migrate_database
+    from docproc.reading.extract.schema import shipped_schema
     from docproc.storage import store_from_settings
 
     settings = settings or get_settings()
+    if settings.extract == "full":
+        shipped_schema(settings.form_definitions_dir)
     store_url = settings.resolved_storage_url()
     database_url = settings.resolved_database_url()
     if migrate:

@@ -191,12 +191,16 @@ def _iso_date(value: str | None) -> date | None:
 
 
 def identity_from_fields(fields: Iterable[_NamedValue]) -> Identity | None:
-    """The holder's identity from extraction fields (MRZ names), or None when there is no name
-    and no document number to go by."""
+    """The holder's identity from extraction fields (MRZ names; without an MRZ, a registration
+    form's ``form.*`` fields), or None when there is no name and no document number to go by."""
     values = {f.name: (f.value or "").strip() for f in fields}
     surname = values.get("surname", "").replace("<", " ").strip()
     given = values.get("given_names", "").replace("<", " ").strip()
     number = _code(values.get("document_number"), 64)
+    if not (surname or given or number):
+        values = _form_values(values)
+        surname, given = values.get("surname", ""), values.get("given_names", "")
+        number = _code(values.get("document_number"), 64)
     if not (surname or given or number):
         return None
     sex = (values.get("sex") or "")[:1].upper()
@@ -209,6 +213,24 @@ def identity_from_fields(fields: Iterable[_NamedValue]) -> Identity | None:
         document_number=number,
         issuing_country=_code(values.get("issuing_country"), 3),
     )
+
+
+def _form_values(values: dict[str, str]) -> dict[str, str]:
+    """A registration form's fields under the MRZ's names. A form's single full name goes to
+    ``given_names`` (the name key sorts the words, so it matches a passport's surname + given
+    names in any order); its travel document number is the document number, the nationality
+    standing in for the issuing country."""
+    out = {
+        "surname": values.get("form.surname", ""),
+        "given_names": values.get("form.given_names", ""),
+        "birth_date": values.get("form.birth_date", ""),
+        "sex": values.get("form.sex", ""),
+        "nationality": values.get("form.nationality", ""),
+        "document_number": values.get("form.travel_document_number", ""),
+    }
+    if not (out["surname"] or out["given_names"]):
+        out["given_names"] = values.get("form.name", "")
+    return {k: v.strip() for k, v in out.items()}
 
 
 def possible_duplicate(

@@ -134,6 +134,21 @@ def check_models(settings: Settings) -> list[Check]:
     return checks
 
 
+def check_form_definitions(settings: Settings) -> Check:
+    """The form field schema, with the installation's definitions merged, loads."""
+    from docproc.errors import FormDefinitionInvalid
+    from docproc.reading.extract.schema import load_schema
+
+    try:
+        schema = load_schema(settings.form_definitions_dir)
+    except FormDefinitionInvalid as exc:
+        return Check("form definitions", False, exc.message, FormDefinitionInvalid.fix)
+    extra = len(schema.sources) - 1
+    return Check(
+        "form definitions", True, f"{len(schema.fields)} fields ({extra} installation file(s))"
+    )
+
+
 def check_storage(settings: Settings) -> Check:
     from docproc.storage import derived_key, store_from_settings
 
@@ -209,6 +224,7 @@ def run_checks(settings: Settings, require_broker: bool = False) -> list[Check]:
         lambda: check_tesseract(settings),
         lambda: [check_ppocr(settings)],
         lambda: check_models(settings),
+        lambda: [check_form_definitions(settings)],
         lambda: [check_storage(settings)],
         lambda: [check_database(settings)],
         lambda: [check_broker(settings, require_broker)],

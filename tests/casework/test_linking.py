@@ -3,6 +3,7 @@ PostgreSQL: the same document number links, a near-duplicate is proposed and nev
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import date
 
@@ -11,8 +12,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from docproc.casework.people import LinkKind, link_person
 from docproc.db import repo
-from docproc.db.models import Document, DocumentStatus, MatchStatus, Person, PersonMatch
+from docproc.db.models import (
+    Document,
+    DocumentStatus,
+    FieldSource,
+    MatchStatus,
+    Person,
+    PersonMatch,
+)
+from docproc.db.repo import FieldValue
 from docproc.db.session import session_scope
+from docproc.processing.outcome import ReadOutcome
+from docproc.processing.process import record_outcome
 from tests.casework.conftest import new_birth_date, new_number, record_read
 
 
@@ -142,3 +153,48 @@ def test_each_pair_is_proposed_once(factory: sessionmaker[Session]) -> None:
         # The second person is paired with the first, the third with each of the first two.
         assert len(persons) == 3
         assert len(matches) == len(pairs) == 3
+
+
+def _record_form(factory: sessionmaker[Session], values: dict[str, str]) -> uuid.UUID:
+    """A registration form (no MRZ) recorded through the pipeline's record_outcome."""
+    sha = hashlib.sha256(uuid.uuid4().bytes).hexdigest()
+    fields = tuple(
+        FieldValue(f"form.{name}", value, 0.9, FieldSource.form, 0, (10, 10, 300, 40))
+        for name, value in values.items()
+    )
+    outcome = ReadOutcome(DocumentStatus.done, None, pages=1, fields=fields, engine="test")
+    with session_scope(factory) as session:
+        document, _ = repo.get_or_create_document(
+            session, sha256=sha, source_key=f"originals/{sha[:2]}/{sha}"
+        )
+        document_id = document.id
+    with session_scope(factory) as session:
+        assert repo.claim_for_processing(session, document_id, "test-worker")
+    with session_scope(factory) as session:
+        stored = repo.get_document(session, document_id)
+        assert stored is not None
+        record_outcome(session, stored, outcome, actor="test-worker")
+    return document_id
+
+
+def test_a_form_creates_a_person_that_a_later_passport_matches(
+    factory: sessionmaker[Session],
+) -> None:
+    born = new_birth_date()
+    form = _record_form(
+        factory,
+        {"name": "MOHAMMAD ALI RAHIMI", "birth_date": born, "sex": "M", "nationality": "AFG"},
+    )
+    passport = record_read(factory, birth_date=born)
+    with session_scope(factory) as session:
+        from_form = _person_of(session, form)
+        assert from_form.date_of_birth == date.fromisoformat(born)
+        assert from_form.name_key == "ali mohammad rahimi" and from_form.nationality == "AFG"
+        from_passport = _person_of(session, passport)
+        proposals = _matches_of(session, from_form.id)
+        # the same matching as two MRZ documents: a proposal for a reviewer, never a merge
+        assert [m.status for m in proposals] == [MatchStatus.pending]
+        assert {proposals[0].person_a_id, proposals[0].person_b_id} == {
+            from_form.id,
+            from_passport.id,
+        }

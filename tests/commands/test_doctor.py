@@ -39,3 +39,13 @@ def test_doctor_passes_on_a_migrated_embedded_install(tmp_path: Path) -> None:
     assert "[warn] broker" in result.stdout  # optional without --require-broker
     tesseract_ok = "[ok  ] tesseract:" in result.stdout
     assert (result.returncode == 0) == tesseract_ok, result.stdout
+
+
+def test_doctor_refuses_a_malformed_form_definition(tmp_path: Path) -> None:
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    (folder / "office.json").write_text('{"fields": {"camp": {"labels": {"en": ["Camp"]}}}}')
+    result = _doctor(tmp_path, DOCPROC_FORM_DEFINITIONS_DIR=str(folder))
+    assert result.returncode == 4
+    assert "[FAIL] form definitions" in result.stdout
+    assert "office.json" in result.stdout and 'needs a "type"' in result.stdout

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 
 from docproc.reading.extract.fields import Field
-from docproc.reading.extract.forms import FORM_LABELS
+from docproc.reading.extract.forms import form_schema
 from docproc.reading.extract.layout import spot_labels
 from docproc.reading.extract.page import Box, PageText
 from docproc.reading.extract.viz import VIZ_LABELS
@@ -33,6 +33,9 @@ from docproc.reading.nlp import Entity, TagResult
 MIN_PROSE_WORDS = 4
 #: ... and at most this share of its alphabetic words fully upper case.
 MAX_UPPER_SHARE = 0.5
+#: Form fields whose values are prose for the tagger (a remarks box): their labels do not make a
+#: line a label line, and their values are read as free text.
+PROSE_FIELDS = frozenset({"remarks"})
 #: Fields whose words together make up the holder's name.
 NAME_FIELDS = ("name", "surname", "given_names", "aliases")
 
@@ -56,17 +59,25 @@ def is_prose(text: str) -> bool:
     return upper <= MAX_UPPER_SHARE * len(words)
 
 
+def _structured_labels() -> dict[str, tuple[str, ...]]:
+    """The form labels of every field but the prose ones."""
+    table = form_schema().label_table()
+    return {k: v for k, v in table.items() if k not in PROSE_FIELDS}
+
+
 def free_lines(page: PageText, fields: Mapping[str, Field]) -> list[int]:
     """Indices of the page's lines that are free text (see the module docstring)."""
     if not fields:  # nothing structured was read: a letter, a case note, a text page
         return [i for i, line in enumerate(page.lines) if not _MRZ_LINE.search(line.text)]
     labelled = {
         id(w)
-        for table in (VIZ_LABELS, FORM_LABELS)
+        for table in (VIZ_LABELS, _structured_labels())
         for label in spot_labels(page, table)
         for w in label.words
     }
-    value_boxes = [f.box for f in fields.values() if f.page == page.page]
+    value_boxes = [
+        f.box for key, f in fields.items() if f.page == page.page and key not in PROSE_FIELDS
+    ]
     keep = []
     for i, line in enumerate(page.lines):
         if any(id(w) in labelled for w in line.words):

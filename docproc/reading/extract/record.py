@@ -22,7 +22,7 @@ from docproc.errors import DocprocError, as_docproc_error
 from docproc.reading.extract.crosscheck import crosscheck, reconcile_with_mrz
 from docproc.reading.extract.fields import Field
 from docproc.reading.extract.forms import extract_form, looks_like_form
-from docproc.reading.extract.freetext import page_entities
+from docproc.reading.extract.freetext import drop_repeats, page_entities
 from docproc.reading.extract.layout import spot_labels
 from docproc.reading.extract.page import PageText, frame_from_mrz, ocr_page, text_is_vertical
 from docproc.reading.extract.viz import VIZ_LABELS, extract_viz
@@ -35,6 +35,8 @@ from docproc.reading.nlp import Entity, guess_language, tag
 MIN_VIZ_FIELDS = 6
 #: A page without an MRZ on which this many distinct visual-zone labels read is upright.
 UPRIGHT_LABELS = 4
+#: A page with this many words (not a form, no MRZ) is free text: a letter, a statement.
+MIN_TEXT_WORDS = 25
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class ExtractRecord:
     error: DocprocError | None = None
     pages: int = 0
     seconds: float = 0.0
+    page_kinds: tuple[str, ...] = ()  # per page: mrz | form | text | other
 
     @property
     def needs_review(self) -> bool:
@@ -70,6 +73,7 @@ class ExtractRecord:
             "review_reasons": list(self.review_reasons),
             "needs_review": self.needs_review,
             "pages": self.pages,
+            "page_kinds": list(self.page_kinds),
             "seconds": round(self.seconds, 3),
         }
 
@@ -103,7 +107,7 @@ def upright_page(page_image: PageImage, *, lang: str | None, forms: bool) -> Pag
     turns = (90, 270) if text_is_vertical(gray) else (0, 180)
     best: tuple[int, PageText] | None = None
     for turn in turns:
-        text = ocr_page(page_image.image, page=page_image.index, lang=lang, turn=turn)
+        text = ocr_page(page_image.image, page=page_image.index, lang=lang, turn=turn, rules=forms)
         if forms and looks_like_form(text):
             return text
         found = len({lab.key for lab in spot_labels(text, VIZ_LABELS)})
@@ -115,14 +119,15 @@ def upright_page(page_image: PageImage, *, lang: str | None, forms: bool) -> Pag
     return best[1]
 
 
-def extract_pages(
+def _read_first(
     pages: list[PageImage],
     *,
     lang: str | None = None,
     today: date | None = None,
     kind: str = "auto",
 ) -> tuple[str, MRZRead | None, dict[str, Field], PageText | None, list[str]]:
-    """Kind, MRZ, fields, the OCR'd page and review reasons of one document's pages.
+    """Kind, MRZ, fields, the OCR'd page and review reasons of the document's main page: the
+    first form page, or the page the MRZ is on.
 
     ``kind`` is ``auto`` (look for an MRZ first, then for a form), ``identity`` or ``form``
     (a registration form: no MRZ search, which saves its cost).
@@ -130,13 +135,13 @@ def extract_pages(
     if not pages:
         return "unknown", None, {}, None, []
     if kind == "form":
-        page = ocr_page(pages[0].image, page=pages[0].index, lang=lang)
+        page = ocr_page(pages[0].image, page=pages[0].index, lang=lang, rules=True)
         fields, form_reasons = extract_form(page)
         return "form", None, fields, page, form_reasons
     if kind == "auto" and may_be_form(pages[0]):
         # the cheap path first: a page full of form labels needs no MRZ search (seconds on A4)
-        plain = ocr_page(pages[0].image, page=pages[0].index, lang=lang)
-        if looks_like_form(plain):
+        plain = ocr_page(pages[0].image, page=pages[0].index, lang=lang, rules=True)
+        if looks_like_form(plain) and not has_mrz_text(plain):
             fields, form_reasons = extract_form(plain)
             return "form", None, fields, plain, form_reasons
     mrz, _ = read_pages(pages)
@@ -176,6 +181,99 @@ def extract_pages(
     return "identity", mrz, fields, text, list(dict.fromkeys(reasons))
 
 
+def has_mrz_text(page: PageText) -> bool:
+    """Tesseract read an MRZ line on the page (``P<IDN...<<``): a passport page among form
+    labels (its visual zone has name, nationality, birth date ...) is not a form."""
+    return any(w.text.count("<") >= 3 for w in page.words)
+
+
+def page_kind(page: PageText) -> str:
+    """``form`` (form labels), ``mrz`` (an MRZ line was read), ``text`` (a letter: some lines
+    of words) or ``other`` (photos, stamps, blank pages)."""
+    if has_mrz_text(page):
+        return "mrz"
+    if looks_like_form(page):
+        return "form"
+    words = [w for w in page.words if sum(ch.isalpha() for ch in w.text) >= 2 and w.conf > 0.5]
+    return "text" if len(words) >= MIN_TEXT_WORDS else "other"
+
+
+@dataclass(frozen=True)
+class DocumentRead:
+    """Every page of one document read with the reader its kind needs."""
+
+    kind: str  # of the main page: identity | form | unknown
+    mrz: MRZRead | None
+    fields: dict[str, Field]
+    page: PageText | None  # the main page's OCR
+    reasons: list[str]
+    page_kinds: tuple[str, ...]
+    texts: tuple[PageText, ...] = ()  # OCR of the free-text pages
+
+
+def _add_fields(fields: dict[str, Field], more: dict[str, Field]) -> None:
+    """Fields of another page: a name already taken gets ``@<page number>`` (1-based)."""
+    for name, f in more.items():
+        fields[name if name not in fields else f"{name}@{f.page + 1}"] = f
+
+
+def read_document(
+    pages: list[PageImage],
+    *,
+    lang: str | None = None,
+    today: date | None = None,
+    kind: str = "auto",
+) -> DocumentRead:
+    """The main page (:func:`_read_first`), then every other page classified (MRZ document
+    page, form, free text, other) and read: form fields keep their page number; an MRZ on a
+    later page is read when the main page had none."""
+    found, mrz, fields, page, reasons = _read_first(pages, lang=lang, today=today, kind=kind)
+    main = page.page if page is not None else (mrz.page if mrz is not None else 0)
+    kinds = {main: "mrz" if mrz is not None else ("form" if found == "form" else "other")}
+    texts: list[PageText] = []
+    for other in pages:
+        if other.index == main:
+            continue
+        if kind != "auto":  # the caller said what the document is: its main page only
+            kinds[other.index] = "other"
+            continue
+        text = upright_page(other, lang=lang, forms=True)
+        what = page_kind(text)
+        if what == "form":
+            more, more_reasons = extract_form(text)
+            _add_fields(fields, more)
+            reasons += [f"{r}@{other.index + 1}" for r in more_reasons]
+        elif mrz is None and what != "form":
+            mrz_here, _ = read_pages([other])
+            if mrz_here is not None and not implausible_mrz(mrz_here):
+                mrz, what = mrz_here, "mrz"
+                reasons += list(mrz_here.review_reasons)
+        if what == "text":
+            texts.append(text)
+        kinds[other.index] = what
+    page_kinds = tuple(kinds.get(p.index, "other") for p in pages)
+    return DocumentRead(
+        found, mrz, fields, page, list(dict.fromkeys(reasons)), page_kinds, tuple(texts)
+    )
+
+
+def extract_pages(
+    pages: list[PageImage],
+    *,
+    lang: str | None = None,
+    today: date | None = None,
+    kind: str = "auto",
+) -> tuple[str, MRZRead | None, dict[str, Field], PageText | None, list[str]]:
+    """Kind, MRZ, fields, the main page's OCR and review reasons of every page of a document
+    (:func:`read_document`).
+
+    ``kind`` is ``auto`` (look for an MRZ first, then for a form), ``identity`` or ``form``
+    (a registration form: no MRZ search, which saves its cost).
+    """
+    doc = read_document(pages, lang=lang, today=today, kind=kind)
+    return doc.kind, doc.mrz, doc.fields, doc.page, doc.reasons
+
+
 def record_from_pages(
     name: str,
     pages: list[PageImage],
@@ -187,10 +285,22 @@ def record_from_pages(
 ) -> tuple[ExtractRecord, PageText | None]:
     """The record of already-decoded pages (``start``: ``time.perf_counter()`` when the file's
     work began) and the OCR'd page it was read from; raises what the stages raise."""
-    found, mrz, fields, page, reasons = extract_pages(pages, lang=lang, today=today, kind=kind)
-    text = page.text if page else ""
-    # the tagger reads the page's free text only, never its labels and printed values
+    doc = read_document(pages, lang=lang, today=today, kind=kind)
+    found, mrz, fields, page, reasons = doc.kind, doc.mrz, doc.fields, doc.page, doc.reasons
+    # the main page's text, then every free-text page's (pages apart by a form feed)
+    parts = ((page,) if page else ()) + doc.texts
+    text = "\n\f\n".join(t.text for t in parts)
+    # the tagger reads the main page's free lines only, never its labels and printed values;
+    # a free-text page (a letter, a case note) is read whole
     entities = page_entities(page, fields, tag) if page is not None else []
+    offset = len(page.text) + 3 if page is not None else 0
+    for free in doc.texts:
+        shifted: list[Entity] = [
+            {**e, "start": e["start"] + offset, "end": e["end"] + offset}
+            for e in tag(free.text)["entities"]
+        ]
+        entities += drop_repeats(shifted, fields)
+        offset += len(free.text) + 3
     record = ExtractRecord(
         name,
         "ok",
@@ -203,6 +313,7 @@ def record_from_pages(
         review_reasons=tuple(reasons),
         pages=len(pages),
         seconds=time.perf_counter() - start,
+        page_kinds=doc.page_kinds,
     )
     return record, page
 

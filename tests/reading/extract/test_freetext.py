@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from docproc.reading.extract.fields import Field
-from docproc.reading.extract.forms import FORM_LABELS
+from docproc.reading.extract.forms import form_schema
 from docproc.reading.extract.freetext import drop_repeats, free_lines, is_prose
 from docproc.reading.extract.layout import normalise_token
 from docproc.reading.extract.page import ocr_page
@@ -31,7 +31,12 @@ def _words(text: str) -> tuple[str, ...]:
 
 
 #: Every label of both tables as normalised words ("Jenis Kelamin" -> ("jenis", "kelamin")).
-LABELS = [_words(v) for table in (VIZ_LABELS, FORM_LABELS) for vs in table.values() for v in vs]
+LABELS = [
+    _words(v)
+    for table in (VIZ_LABELS, form_schema().label_table())
+    for vs in table.values()
+    for v in vs
+]
 
 
 def _u8(a: object) -> npt.NDArray[np.uint8]:
