@@ -19,7 +19,7 @@ import numpy as np
 
 from docproc.config import Settings, get_settings
 from docproc.errors import DocprocError, as_docproc_error
-from docproc.reading.extract.crosscheck import crosscheck, reconcile_with_mrz
+from docproc.reading.extract.crosscheck import crosscheck, reconcile_with_mrz, split_warnings
 from docproc.reading.extract.fields import Field
 from docproc.reading.extract.forms import extract_form, looks_like_form
 from docproc.reading.extract.layout import spot_labels
@@ -47,6 +47,8 @@ class ExtractRecord:
     language: str = ""
     text: str = ""
     review_reasons: tuple[str, ...] = ()
+    #: Facts about the document (expired, minor, ...): routed by ``DOCPROC_REVIEW_WARNINGS``.
+    warnings: tuple[str, ...] = ()
     error: DocprocError | None = None
     pages: int = 0
     seconds: float = 0.0
@@ -67,6 +69,7 @@ class ExtractRecord:
             "entities": list(self.entities),
             "text": self.text,
             "review_reasons": list(self.review_reasons),
+            "warnings": list(self.warnings),
             "needs_review": self.needs_review,
             "pages": self.pages,
             "seconds": round(self.seconds, 3),
@@ -186,7 +189,8 @@ def record_from_pages(
 ) -> tuple[ExtractRecord, PageText | None]:
     """The record of already-decoded pages (``start``: ``time.perf_counter()`` when the file's
     work began) and the OCR'd page it was read from; raises what the stages raise."""
-    found, mrz, fields, page, reasons = extract_pages(pages, lang=lang, today=today, kind=kind)
+    found, mrz, fields, page, findings = extract_pages(pages, lang=lang, today=today, kind=kind)
+    reasons, warnings = split_warnings(findings)
     text = page.text if page else ""
     tagged = tag(text)
     record = ExtractRecord(
@@ -199,6 +203,7 @@ def record_from_pages(
         language=tagged["language"],
         text=text,
         review_reasons=tuple(reasons),
+        warnings=tuple(warnings),
         pages=len(pages),
         seconds=time.perf_counter() - start,
     )
