@@ -85,11 +85,16 @@ def parse_tuning(pairs: list[str]) -> ReaderTuning:
     return dataclasses.replace(DEFAULT_TUNING, **changes)
 
 
+REASONS: dict[str, list[str]] = {}  # docproc's review reasons per file, for the tally
+
+
 def docproc_read(path: Path) -> tuple[dict[str, str] | None, bool]:
     """(fields, accepted) from docproc; fields None when it found no MRZ."""
     r = read_file(path, tuning=TUNING)
     if r.mrz is None:
+        REASONS[path.name] = ["no_mrz"]
         return None, False
+    REASONS[path.name] = list(r.mrz.review_reasons)
     return mrz_fields(r.mrz.parsed), not r.mrz.needs_review
 
 
@@ -176,6 +181,11 @@ def report(label: str, tallies: dict[str, Tally]) -> dict[str, Any]:
     med = {k: statistics.median(t.seconds) if t.seconds else 0.0 for k, t in tallies.items()}
     total = {k: sum(t.seconds) for k, t in tallies.items()}
     print(f"\n## {label}")
+    tally: dict[str, int] = {}
+    for reasons in REASONS.values():
+        for reason in set(reasons):
+            tally[reason] = tally.get(reason, 0) + 1
+    REASONS.clear()
     print(
         "| reader | fully right | field accuracy | auto-accepted | accepted but wrong | "
         "negatives as no MRZ | median s/image | p95 s/image | total s | median s/negative |"
@@ -213,6 +223,11 @@ def report(label: str, tallies: dict[str, Tally]) -> dict[str, Any]:
         share = total["docproc"] / max(1e-9, total["passporteye"])
         print(f"total time: docproc took {share:.2f}x PassportEye's")
         out["total_time_share"] = share
+    print(
+        "docproc review reasons (documents): "
+        + ", ".join(f"{k} {v}" for k, v in sorted(tally.items(), key=lambda kv: -kv[1]))
+    )
+    out["review_reasons"] = tally
     return out
 
 

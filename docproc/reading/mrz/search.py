@@ -83,17 +83,21 @@ def _search(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | N
     """Every candidate zone of a full-size detection gets one cheap reading (:func:`_first_pass`):
     the first settled zone, else the most MRZ-like one (None when nothing read like an MRZ). A
     large page is detected again at a larger size only when nothing MRZ-like was seen. Once
-    the budget is spent, no zone is read after the first that read like an MRZ."""
+    the budget is spent, no further zone is read (the first one always is)."""
     image = work.image
     attempts: list[_Attempt] = []
     sides = [tuning.detect_side]
     if max(image.shape[:2]) > tuning.detect_side * tuning.large_over:
         sides.append(tuning.detect_side_large)
+    tried = 0
     for side in sides:
+        if tried and work.out_of_time():
+            break  # a page that has not shown an MRZ-like zone within the budget has none
         zones = find_zones(work.detect(engine, side), max_candidates=tuning.zones_per_detection)
         for zone in zones:
-            if attempts and work.out_of_time():
+            if tried and work.out_of_time():
                 break
+            tried += 1
             attempt = _first_pass(image, zone, engine, tuning)
             if attempt is None:
                 continue
