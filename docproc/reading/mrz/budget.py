@@ -25,7 +25,7 @@ class PageWork:
 
     image: Image
     budget: float | None = None  # CPU seconds; None or 0: no budget
-    turned: bool = False  # the image was turned a quarter (90 degrees counter-clockwise)
+    turns: int = 0  # quarter turns counter-clockwise applied to the page (np.rot90's k)
     pad: int = 0  # paper added round a crop of the zone alone (pixels each side)
     detections: dict[int, list[Quad]] = field(default_factory=dict)
     started: float = field(default_factory=time.process_time)
@@ -46,7 +46,11 @@ class PageWork:
         """A point of the (padded, turned) work image in the page as given (``width``: its
         width)."""
         x, y = x - self.pad, y - self.pad
-        return (width - y, x) if self.turned else (x, y)
+        if self.turns == 1:  # np.rot90 put (x, y) of the page at (y, width - x)
+            return width - y, x
+        if self.turns == 3:  # and with k=3 at (height - y, x): x' = height - y, y' = x
+            return y, self.image.shape[1] - 2 * self.pad - x
+        return x, y
 
 
 # A picture this many times as long as it is wide is a crop of the zone (no page is so narrow).
@@ -56,6 +60,18 @@ _CROP_PAD = 0.04
 
 # A page whose long detected lines run this much more up-and-down than across is turned.
 _DOWN_OVER_ACROSS = 1.5
+
+
+def quarter_turns(quads: list[Quad], width: int) -> int:
+    """How many quarter turns counter-clockwise (``np.rot90``'s ``k``) bring a page whose lines
+    run up or down upright, guessed from where its longest line is: an MRZ runs along the foot of
+    its page, and a page turned counter-clockwise has its foot on the right. A wrong guess costs
+    only the 0/180 degree test that follows."""
+    lines = [line_from_quad(q) for q in quads]
+    longest = max(lines, key=lambda ln: ln.length, default=None)
+    if longest is None:
+        return 1
+    return 3 if float(longest.center[0]) > width / 2 else 1
 
 
 def lines_run_down(quads: list[Quad]) -> bool:
@@ -84,17 +100,19 @@ def upright_work(image: Image, engine: PPOCR, first_side: int, budget: float | N
     touch the picture's edges."""
     started = time.process_time()
     h, w = image.shape[:2]
-    turned = False
+    turned, turns = False, 1
     if max(h, w) >= _CROP_ASPECT * min(h, w):
         # a crop of the zone alone: lines that touch the edges are missed by the detector;
         # the crop's long side tells how it is turned
         turned = h > w
     else:
         probe = PageWork(image, budget, started=started)
-        if not lines_run_down(probe.detect(engine, first_side)):
+        quads = probe.detect(engine, first_side)
+        if not lines_run_down(quads):
             return probe
         turned = True
-    work_image = np.ascontiguousarray(np.rot90(image)) if turned else image
+        turns = quarter_turns(quads, w)
+    work_image = np.ascontiguousarray(np.rot90(image, turns)) if turned else image
     pad = 0
     if max(h, w) >= _CROP_ASPECT * min(h, w):
         pad = round(_CROP_PAD * max(h, w))
@@ -104,4 +122,4 @@ def upright_work(image: Image, engine: PPOCR, first_side: int, budget: float | N
             cv2.copyMakeBorder(work_image, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=paper),
             np.uint8,
         )
-    return PageWork(work_image, budget, turned=turned, pad=pad, started=started)
+    return PageWork(work_image, budget, turns=turns if turned else 0, pad=pad, started=started)
