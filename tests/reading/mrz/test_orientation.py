@@ -80,3 +80,15 @@ def test_the_budget_ends_a_hard_page_with_its_best_reading() -> None:
     assert read is not None and read.needs_review
     assert "time_budget" in read.review_reasons
     assert "check_failed:document_number" in read.review_reasons
+
+
+def test_a_turned_page_is_turned_back_by_where_its_longest_line_is() -> None:
+    """An MRZ runs along the foot of its page: on the right of a page turned counter-clockwise
+    (three more quarter turns bring it upright), on the left of one turned clockwise."""
+    from docproc.reading.mrz.budget import quarter_turns
+
+    def vertical(x: float, length: float) -> Any:
+        return np.array([[x, 100], [x, 100 + length], [x + 20, 100 + length], [x + 20, 100]], float)
+
+    assert quarter_turns([vertical(900, 800), vertical(300, 200)], width=1000) == 3
+    assert quarter_turns([vertical(80, 800), vertical(600, 200)], width=1000) == 1
