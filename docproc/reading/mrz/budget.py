@@ -1,4 +1,7 @@
-"""What the reader may spend on a page: a CPU-time budget, and the detections already made.
+"""One page's reading: which way up it is read, what it may spend, the detections made of it.
+
+A page whose text lines run up or down is turned a quarter before the full search; a picture of the
+zone alone gets a margin of paper (:func:`upright_work`).
 
 The budget counts CPU seconds of this process (``time.process_time``): on a busy machine a
 document is not cut short because others took the cores. It never stops the reader before the
@@ -68,7 +71,8 @@ def quarter_turns(quads: list[Quad], width: int) -> int:
     its page, and a page turned counter-clockwise has its foot on the right. A wrong guess costs
     only the 0/180 degree test that follows."""
     lines = [line_from_quad(q) for q in quads]
-    longest = max(lines, key=lambda ln: ln.length, default=None)
+    down = [ln for ln in lines if abs(float(ln.u[1])) > np.sin(np.radians(45))]
+    longest = max(down, key=lambda ln: ln.length, default=None)
     if longest is None:
         return 1
     return 3 if float(longest.center[0]) > width / 2 else 1
