@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/mrz.py                       # samples + ../shared/specimens if present
     .venv/bin/python bench/mrz.py --synthetic 200 --seed 11   # plus a fresh degraded synthetic set
+    .venv/bin/python bench/mrz.py --rotate 90,180,270 --tilt 30   # every image turned and tilted
 
 Per reader and data set it prints: documents fully right (every field), field accuracy, documents
 auto-accepted while wrong (docproc: needs_review false; PassportEye: valid true, its only signal),
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+os.environ.setdefault("DOCPROC_ONNX_THREADS", "1")  # one core each, like PassportEye
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -83,11 +85,16 @@ def parse_tuning(pairs: list[str]) -> ReaderTuning:
     return dataclasses.replace(DEFAULT_TUNING, **changes)
 
 
+REASONS: dict[str, list[str]] = {}  # docproc's review reasons per file, for the tally
+
+
 def docproc_read(path: Path) -> tuple[dict[str, str] | None, bool]:
     """(fields, accepted) from docproc; fields None when it found no MRZ."""
     r = read_file(path, tuning=TUNING)
     if r.mrz is None:
+        REASONS[path.name] = ["no_mrz"]
         return None, False
+    REASONS[path.name] = list(r.mrz.review_reasons)
     return mrz_fields(r.mrz.parsed), not r.mrz.needs_review
 
 
@@ -125,20 +132,35 @@ class Tally:
     negatives: int = 0
     negatives_right: int = 0
     seconds: list[float] = field(default_factory=list)
+    negative_seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # CPU seconds, the reader's subprocesses too
     wrong_files: list[str] = field(default_factory=list)
 
 
-def run(items: list[tuple[Path, list[str] | None]], label: str) -> dict[str, Tally]:
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (PassportEye's tesseract): a
+    measure a busy machine does not inflate, unlike the wall clock."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def run(
+    items: list[tuple[Path, list[str] | None]], label: str, passporteye: bool = True
+) -> dict[str, Tally]:
     readers = {"docproc": docproc_read, "passporteye": passporteye_read}
+    if not passporteye:
+        del readers["passporteye"]
     tallies = {name: Tally() for name in readers}
     for n, (path, lines) in enumerate(items, 1):
         truth = truth_fields(lines) if lines else None
         for name, reader in readers.items():
             t = tallies[name]
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), _cpu()
             got, accepted = reader(path)
             t.seconds.append(time.perf_counter() - start)
+            t.cpu.append(_cpu() - cpu)
             if truth is None:
+                t.negative_seconds.append(t.seconds[-1])
                 t.negatives += 1
                 t.negatives_right += got is None
                 continue
@@ -151,6 +173,7 @@ def run(items: list[tuple[Path, list[str] | None]], label: str) -> dict[str, Tal
             t.accepted += accepted
             if accepted and not ok:
                 t.accepted_wrong += 1
+                t.wrong_files.append(f"ACCEPTED:{path.name}")
             if not ok:
                 t.wrong_files.append(path.name)
         print(f"\r{label}: {n}/{len(items)}", end="", file=sys.stderr, flush=True)
@@ -158,20 +181,36 @@ def run(items: list[tuple[Path, list[str] | None]], label: str) -> dict[str, Tal
     return tallies
 
 
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] if ordered else 0.0
+
+
 def report(label: str, tallies: dict[str, Tally]) -> dict[str, Any]:
     med = {k: statistics.median(t.seconds) if t.seconds else 0.0 for k, t in tallies.items()}
+    total = {k: sum(t.seconds) for k, t in tallies.items()}
     print(f"\n## {label}")
+    tally: dict[str, int] = {}
+    for reasons in REASONS.values():
+        for reason in set(reasons):
+            tally[reason] = tally.get(reason, 0) + 1
+    REASONS.clear()
     print(
         "| reader | fully right | field accuracy | auto-accepted | accepted but wrong | "
-        "negatives as no MRZ | median s/image |"
+        "negatives as no MRZ | median s/image | p95 s/image | total s | median s/negative | "
+        "CPU s: median | p95 | total |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     out: dict[str, Any] = {}
     for name, t in tallies.items():
         acc = t.fields_right / t.fields_total if t.fields_total else 0.0
         print(
             f"| {name} | {t.full}/{t.docs} | {acc:.1%} | {t.accepted} | {t.accepted_wrong} | "
-            f"{t.negatives_right}/{t.negatives} | {med[name]:.2f} |"
+            f"{t.negatives_right}/{t.negatives} | {med[name]:.2f} | {_p95(t.seconds):.2f} | "
+            f"{total[name]:.1f} | "
+            f"{statistics.median(t.negative_seconds) if t.negative_seconds else 0.0:.2f} | "
+            f"{statistics.median(t.cpu) if t.cpu else 0.0:.2f} | {_p95(t.cpu):.2f} | "
+            f"{sum(t.cpu):.1f} |"
         )
         out[name] = {
             "full": t.full,
@@ -182,15 +221,31 @@ def report(label: str, tallies: dict[str, Tally]) -> dict[str, Any]:
             "negatives_right": t.negatives_right,
             "negatives": t.negatives,
             "median_seconds": med[name],
+            "p95_seconds": _p95(t.seconds),
+            "total_seconds": total[name],
+            "median_cpu": statistics.median(t.cpu) if t.cpu else 0.0,
+            "p95_cpu": _p95(t.cpu),
+            "total_cpu": sum(t.cpu),
             "wrong": t.wrong_files,
         }
-    if med["docproc"] > 0:
+    if med.get("passporteye") and med["docproc"] > 0:
         ratio = med["passporteye"] / med["docproc"]
         print(
             f"\nspeed: docproc median is {1 / ratio:.2f}x PassportEye's "
             f"(PassportEye takes {ratio:.1f}x as long)"
         )
         out["speed_ratio"] = ratio
+        share = total["docproc"] / max(1e-9, total["passporteye"])
+        print(f"total time: docproc took {share:.2f}x PassportEye's")
+        out["total_time_share"] = share
+        cpu_share = sum(tallies["docproc"].cpu) / max(1e-9, sum(tallies["passporteye"].cpu))
+        print(f"total CPU time: docproc took {cpu_share:.2f}x PassportEye's")
+        out["total_cpu_share"] = cpu_share
+    print(
+        "docproc review reasons (documents): "
+        + ", ".join(f"{k} {v}" for k, v in sorted(tally.items(), key=lambda kv: -kv[1]))
+    )
+    out["review_reasons"] = tally
     return out
 
 
@@ -206,6 +261,36 @@ def load_set(folder: Path) -> list[tuple[Path, list[str] | None]]:
     return items
 
 
+def turned(
+    items: list[tuple[Path, list[str] | None]],
+    rotations: list[int],
+    tilt: float,
+    seed: int,
+    folder: Path,
+) -> list[tuple[Path, list[str] | None]]:
+    """Every image upright (its EXIF orientation applied), then turned by each of ``rotations``
+    (degrees counter-clockwise, ``PIL.Image.rotate(..., expand=True)``) and, with ``tilt``, by a
+    further random angle in [-tilt, tilt] (white fill); written losslessly as PNG."""
+    import random
+
+    from PIL import Image, ImageOps
+
+    rng = random.Random(seed)
+    out: list[tuple[Path, list[str] | None]] = []
+    for path, lines in items:
+        with Image.open(path) as raw:
+            upright = ImageOps.exif_transpose(raw).convert("RGB")
+        for turn in rotations:
+            angle = turn + (rng.uniform(-tilt, tilt) if tilt else 0.0)
+            image = upright.rotate(
+                angle, expand=True, resample=Image.Resampling.BICUBIC, fillcolor=(255, 255, 255)
+            )
+            target = folder / f"{path.stem}_r{turn}_{angle:+.1f}.png"
+            image.save(target)
+            out.append((target, lines))
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--specimens", type=Path, default=ROOT.parent / "shared" / "specimens")
@@ -213,6 +298,15 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--only", choices=["samples", "specimens", "synthetic"], action="append")
     ap.add_argument("--json", type=Path, help="write the figures here")
+    ap.add_argument("--docproc-only", action="store_true", help="skip PassportEye (no speed ratio)")
+    ap.add_argument(
+        "--rotate",
+        default="",
+        help="turn every image by each of these degrees (e.g. 90,180,270; 0 keeps it upright)",
+    )
+    ap.add_argument(
+        "--tilt", type=float, default=0.0, help="and tilt it by a random angle up to this (deg)"
+    )
     ap.add_argument(
         "--tune",
         action="append",
@@ -243,7 +337,19 @@ def main() -> int:
                 load_set(Path(tmp.name)),
             )
         )
-    results = {label: report(label, run(items, label)) for label, items in sets}
+    if args.rotate or args.tilt:
+        rotations = [int(r) for r in args.rotate.split(",") if r.strip()] or [0]
+        turn_dir = tempfile.TemporaryDirectory()
+        sets = [
+            (
+                f"{label}, turned {args.rotate or 0} tilt <= {args.tilt:g}",
+                turned(items, rotations, args.tilt, args.seed, Path(turn_dir.name)),
+            )
+            for label, items in sets
+        ]
+    results = {
+        label: report(label, run(items, label, not args.docproc_only)) for label, items in sets
+    }
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     return 0

@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     # fields to the shipped form field schema (docs/extraction.md); checked at start.
     form_definitions_dir: Path | None = None
 
+    # MRZ reading: CPU seconds (one core) one document's MRZ reading may take; past it the best
+    # reading so far goes to review with the reason ``time_budget`` (0: no budget).
+    mrz_time_budget: float = 2.0
+    # Document warnings (expired, not_yet_valid, minor, mrz_viz_mismatch) that also send a record
+    # to review, comma-separated; the others are shown on the record and accepted.
+    review_warnings: str = "mrz_viz_mismatch"
+
     # Embedded defaults: everything under one folder, no services needed.
     data_dir: Path = Path("docproc-data")
 

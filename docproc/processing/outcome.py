@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from docproc.config import Settings, get_settings
@@ -48,6 +49,9 @@ class ReadOutcome:
     #: Further derived artefacts as (name under the document's derived prefix, JSON body).
     artefacts: tuple[tuple[str, dict[str, Any]], ...] = ()
     kind: str = ""  # of the full extraction: identity | form | unknown ("" for MRZ only)
+    #: Facts about the document (``expired``, ``minor``, ...), apart from the review reasons;
+    #: also in the stored ``mrz.json`` (``document_warnings``) and ``extract.json``.
+    warnings: tuple[str, ...] = ()
 
     @classmethod
     def failure(cls, error: DocprocError, seconds: float = 0.0) -> ReadOutcome:
@@ -102,8 +106,32 @@ def _mrz_fields(mrz: MRZRead) -> tuple[FieldValue, ...]:
     )
 
 
-def summarise(result: ReadResult) -> ReadOutcome:
-    """Route a read result: ``done``, ``needs_review`` (with reasons) or ``failed``."""
+def routed_warnings(settings: Settings | None = None) -> frozenset[str]:
+    """The warning kinds that also send a record to review (``DOCPROC_REVIEW_WARNINGS``)."""
+    value = (settings or get_settings()).review_warnings
+    return frozenset(w.strip() for w in value.split(",") if w.strip())
+
+
+def _routed(warnings: tuple[str, ...] | list[str], routed: frozenset[str]) -> list[str]:
+    from docproc.reading.extract.crosscheck import warning_kind
+
+    return [w for w in warnings if warning_kind(w) in routed]
+
+
+def _mrz_warnings(mrz: MRZRead, today: date | None = None) -> tuple[str, ...]:
+    """Document warnings the MRZ alone shows (its dates: expired, minor)."""
+    from docproc.reading.extract.crosscheck import crosscheck, split_warnings
+
+    return tuple(split_warnings(crosscheck(mrz.to_json(), {}, today))[1])
+
+
+def summarise(
+    result: ReadResult, routed: frozenset[str] | None = None, today: date | None = None
+) -> ReadOutcome:
+    """Route a read result: ``done``, ``needs_review`` (with reasons) or ``failed``. Document
+    warnings (as of ``today``, the day of registration) ride along; only those of a kind in
+    ``routed`` (default ``DOCPROC_REVIEW_WARNINGS``) send it to review."""
+    routed = routed_warnings() if routed is None else routed
     if result.status is ReadStatus.error:
         error = result.error or DocprocError("reading failed without an error")
         return ReadOutcome.failure(error, result.seconds)
@@ -112,9 +140,11 @@ def summarise(result: ReadResult) -> ReadOutcome:
             DocumentStatus.needs_review, "no_mrz", pages=result.pages, seconds=result.seconds
         )
     mrz = result.mrz
-    if mrz.needs_review:
+    warnings = _mrz_warnings(mrz, today)
+    reasons = [*mrz.review_reasons, *_routed(warnings, routed)]
+    if reasons:
         status = DocumentStatus.needs_review
-        reason: str | None = _join_reasons(tuple(mrz.review_reasons), "mrz_review")
+        reason: str | None = _join_reasons(reasons, "mrz_review")
     else:
         status, reason = DocumentStatus.done, None
     return ReadOutcome(
@@ -123,17 +153,22 @@ def summarise(result: ReadResult) -> ReadOutcome:
         doc_type=mrz.parsed.type.value,
         pages=result.pages,
         fields=_mrz_fields(mrz),
-        mrz_json=mrz.to_json(),
+        mrz_json={**mrz.to_json(), "document_warnings": list(warnings)},
         seconds=result.seconds,
         engine=mrz.engine,
+        warnings=warnings,
     )
 
 
-def summarise_extraction(record: ExtractRecord, page: PageText | None) -> ReadOutcome:
+def summarise_extraction(
+    record: ExtractRecord, page: PageText | None, routed: frozenset[str] | None = None
+) -> ReadOutcome:
     """Route a full extraction: its MRZ, page and entity fields, its review reasons (the MRZ's
-    own and the cross-checks'), and the record and page OCR as artefacts."""
+    own and the cross-checks'), the document warnings of a kind in ``routed`` (default
+    ``DOCPROC_REVIEW_WARNINGS``), and the record and page OCR as artefacts."""
     from docproc.processing.fields import entity_fields, page_fields, page_ocr_json
 
+    routed = routed_warnings() if routed is None else routed
     if record.status != "ok":
         error = record.error or DocprocError("extraction failed without an error")
         return ReadOutcome.failure(error, record.seconds)
@@ -143,9 +178,10 @@ def summarise_extraction(record: ExtractRecord, page: PageText | None) -> ReadOu
         + page_fields(record.fields)
         + entity_fields(record.entities, page)
     )
-    if record.review_reasons or (mrz is not None and mrz.needs_review):
+    reasons = [*record.review_reasons, *_routed(record.warnings, routed)]
+    if reasons or (mrz is not None and mrz.needs_review):
         status = DocumentStatus.needs_review
-        reason: str | None = _join_reasons(record.review_reasons, "mrz_review")
+        reason: str | None = _join_reasons(reasons, "mrz_review")
     else:
         status, reason = DocumentStatus.done, None
     artefacts: list[tuple[str, dict[str, Any]]] = [("extract.json", record.to_json())]
@@ -157,11 +193,16 @@ def summarise_extraction(record: ExtractRecord, page: PageText | None) -> ReadOu
         doc_type=mrz.parsed.type.value if mrz is not None else None,
         pages=record.pages,
         fields=fields,
-        mrz_json=mrz.to_json() if mrz is not None else None,
+        mrz_json=(
+            {**mrz.to_json(), "document_warnings": list(record.warnings)}
+            if mrz is not None
+            else None
+        ),
         seconds=record.seconds,
         engine=mrz.engine if mrz is not None else "",
         artefacts=tuple(artefacts),
         kind=record.kind,
+        warnings=record.warnings,
     )
 
 
@@ -177,7 +218,7 @@ def extract_bytes(data: bytes, name: str, settings: Settings) -> ReadOutcome:
         record, page = record_from_pages(name, pages, start, lang=settings.ocr_languages)
     except Exception as exc:  # every failure becomes an outcome with a reason code
         return ReadOutcome.failure(as_docproc_error(exc), time.perf_counter() - start)
-    return summarise_extraction(record, page)
+    return summarise_extraction(record, page, routed_warnings(settings))
 
 
 def read_outcome(data: bytes, name: str, settings: Settings | None = None) -> ReadOutcome:
@@ -188,7 +229,7 @@ def read_outcome(data: bytes, name: str, settings: Settings | None = None) -> Re
     settings = settings or get_settings()
     try:
         if settings.extract == "mrz":
-            return summarise(read_bytes(data, name, settings))
+            return summarise(read_bytes(data, name, settings), routed_warnings(settings))
         return extract_bytes(data, name, settings)
     except Exception as exc:  # a bug in a stage must not stop a batch
         return ReadOutcome.failure(as_docproc_error(exc))

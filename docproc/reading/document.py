@@ -51,11 +51,13 @@ class ReadResult:
         }
 
 
-def _read(name: str, load: Callable[[], Iterable[PageImage]], tuning: ReaderTuning) -> ReadResult:
+def _read(
+    name: str, load: Callable[[], Iterable[PageImage]], tuning: ReaderTuning, budget: float
+) -> ReadResult:
     """Run ``load`` and read its pages; every failure becomes a result with a reason code."""
     start = time.perf_counter()
     try:
-        mrz, count = read_pages(load(), tuning=tuning)
+        mrz, count = read_pages(load(), tuning=tuning, budget=budget)
     except Exception as exc:
         return ReadResult(
             name, ReadStatus.error, error=as_docproc_error(exc), seconds=time.perf_counter() - start
@@ -72,11 +74,17 @@ def read_bytes(
     tuning: ReaderTuning = DEFAULT_TUNING,
 ) -> ReadResult:
     settings = settings or get_settings()
-    return _read(name, lambda: iter_pages(data, filename=name, settings=settings), tuning)
+    return _read(
+        name,
+        lambda: iter_pages(data, filename=name, settings=settings),
+        tuning,
+        settings.mrz_time_budget,
+    )
 
 
 def read_file(
     path: str | Path, settings: Settings | None = None, *, tuning: ReaderTuning = DEFAULT_TUNING
 ) -> ReadResult:
     """One file's MRZ; ``tuning`` sets the reader's thresholds (benchmarks sweep it)."""
-    return _read(str(path), lambda: load_path(path, settings or get_settings()), tuning)
+    settings = settings or get_settings()
+    return _read(str(path), lambda: load_path(path, settings), tuning, settings.mrz_time_budget)

@@ -76,7 +76,8 @@ def test_extract_gives_one_record_per_document(tmp_path: Path) -> None:
         assert f["source"] == "viz" and f["page"] == 0 and len(f["box"]) == 4
     assert "PUTRI LESTARI" in rec["text"]
     assert all(set(e) == {"start", "end", "label", "text"} for e in rec["entities"])
-    assert "expired" in rec["review_reasons"] and rec["needs_review"] is True
+    # a fact about the document, not a doubt about the reading: a warning, not a review reason
+    assert "expired" in rec["warnings"] and "expired" not in rec["review_reasons"]
     assert records[1]["status"] == "error"
     assert records[1]["error"]["reason"] == "unsupported_format"
     assert records[1]["needs_review"] is True

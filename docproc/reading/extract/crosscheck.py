@@ -1,12 +1,19 @@
 """Cross-checks between the MRZ and the visual zone, and of the dates themselves.
 
-Every disagreement is a named reason that sends the record to review:
+Each finding is a named code. Doubts about the reading send the record to review:
+
+* ``date_order`` -- birth < issue < expiry does not hold;
+* ``implausible_age`` -- the holder would be under 0 or over 120 years old today.
+
+Facts about the document are *warnings* (:data:`DOCUMENT_WARNINGS`, split off by
+:func:`split_warnings`); which of them also send a record to review is an installation setting
+(``DOCPROC_REVIEW_WARNINGS``, default: a mismatch only):
 
 * ``mrz_viz_mismatch:<field>`` -- surname, given_names, name, birth_date, expiry_date,
   document_number, sex, nationality disagree between MRZ and visual zone;
 * ``expired`` -- the expiry date is before today;
-* ``date_order`` -- birth < issue < expiry does not hold;
-* ``implausible_age`` -- the holder would be under 0 or over 120 years old today.
+* ``not_yet_valid`` -- the issue date is after today;
+* ``minor`` -- the holder is under 18 on the day of registration (a protection flag).
 
 Pure code over plain field mappings (MRZ fields as in ``MRZRead.to_json()``, visual-zone
 values as normalised by :mod:`docproc.reading.extract.viz`), so each rule can be tested alone.
@@ -30,6 +37,21 @@ from docproc.reading.extract.normalise import (
 from docproc.reading.mrz.model import ParsedMRZ
 
 MAX_AGE = 120
+ADULT_AGE = 18
+
+#: Kinds of finding that are facts about the document, not doubts about the reading.
+DOCUMENT_WARNINGS = ("expired", "not_yet_valid", "minor", "mrz_viz_mismatch")
+
+
+def warning_kind(code: str) -> str:
+    """``mrz_viz_mismatch:surname`` -> ``mrz_viz_mismatch``."""
+    return code.partition(":")[0]
+
+
+def split_warnings(codes: list[str] | tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """(review reasons, document warnings) of a list of finding codes, order kept."""
+    warnings = [c for c in codes if warning_kind(c) in DOCUMENT_WARNINGS]
+    return [c for c in codes if warning_kind(c) not in DOCUMENT_WARNINGS], warnings
 
 
 def _names(text: str) -> list[tuple[str, ...]]:
@@ -128,11 +150,16 @@ def mrz_vs_viz(mrz: Mapping[str, object], viz: Mapping[str, str]) -> list[str]:
 def date_rules(
     birth: date | None, issue: date | None, expiry: date | None, today: date | None = None
 ) -> list[str]:
-    """``expired``, ``date_order`` and ``implausible_age`` for one document's dates."""
+    """``expired``, ``not_yet_valid``, ``minor``, ``date_order`` and ``implausible_age`` for one
+    document's dates (``today``: the day of registration)."""
     now = today or date.today()
     reasons: list[str] = []
     if expiry is not None and expiry < now:
         reasons.append("expired")
+    if issue is not None and issue > now:
+        reasons.append("not_yet_valid")
+    if birth is not None and 0 <= _age(birth, now) < ADULT_AGE:
+        reasons.append("minor")
     ordered = [d for d in (birth, issue, expiry) if d is not None]
     if any(a >= b for a, b in itertools.pairwise(ordered)):
         reasons.append("date_order")

@@ -19,7 +19,7 @@ import numpy as np
 
 from docproc.config import Settings, get_settings
 from docproc.errors import DocprocError, as_docproc_error
-from docproc.reading.extract.crosscheck import crosscheck, reconcile_with_mrz
+from docproc.reading.extract.crosscheck import crosscheck, reconcile_with_mrz, split_warnings
 from docproc.reading.extract.fields import Field
 from docproc.reading.extract.forms import extract_form, looks_like_form
 from docproc.reading.extract.freetext import drop_repeats, page_entities
@@ -50,6 +50,8 @@ class ExtractRecord:
     language: str = ""
     text: str = ""
     review_reasons: tuple[str, ...] = ()
+    #: Facts about the document (expired, minor, ...): routed by ``DOCPROC_REVIEW_WARNINGS``.
+    warnings: tuple[str, ...] = ()
     error: DocprocError | None = None
     pages: int = 0
     seconds: float = 0.0
@@ -71,6 +73,7 @@ class ExtractRecord:
             "entities": list(self.entities),
             "text": self.text,
             "review_reasons": list(self.review_reasons),
+            "warnings": list(self.warnings),
             "needs_review": self.needs_review,
             "pages": self.pages,
             "page_kinds": list(self.page_kinds),
@@ -286,7 +289,8 @@ def record_from_pages(
     """The record of already-decoded pages (``start``: ``time.perf_counter()`` when the file's
     work began) and the OCR'd page it was read from; raises what the stages raise."""
     doc = read_document(pages, lang=lang, today=today, kind=kind)
-    found, mrz, fields, page, reasons = doc.kind, doc.mrz, doc.fields, doc.page, doc.reasons
+    found, mrz, fields, page, findings = doc.kind, doc.mrz, doc.fields, doc.page, doc.reasons
+    reasons, warnings = split_warnings(findings)
     # the main page's text, then every free-text page's (pages apart by a form feed)
     parts = ((page,) if page else ()) + doc.texts
     text = "\n\f\n".join(t.text for t in parts)
@@ -311,6 +315,7 @@ def record_from_pages(
         language=guess_language(text),
         text=text,
         review_reasons=tuple(reasons),
+        warnings=tuple(warnings),
         pages=len(pages),
         seconds=time.perf_counter() - start,
         page_kinds=doc.page_kinds,

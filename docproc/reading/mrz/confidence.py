@@ -33,6 +33,21 @@ _CORRECTION_CAP = {
 }
 _SWAP = LOOKALIKE  # a glyph and the one the recogniser confuses it with
 
+# Letters a recogniser mistakes for one another in a code no check digit covers (P/M, O/D/Q,
+# I/L, C/G): one such slip can land on another valid code (PHL -> MHL).
+_CODE_LOOKALIKES = {
+    "P": "M",
+    "M": "P",
+    "O": "DQ",
+    "D": "OQ",
+    "Q": "OD",
+    "I": "L",
+    "L": "I",
+    "C": "G",
+    "G": "C",
+}
+CODE_FIELDS = ("document_code", "issuing_country", "nationality", "sex")
+
 
 def _name_agreement(zr: _ZoneRead, line: int) -> float:
     """Share of this line's readings that, parsed with the other chosen lines, give the same
@@ -193,6 +208,73 @@ def _has_blind_swap(parsed: ParsedMRZ, name: str, positions: list[tuple[int, int
     return False
 
 
+def _family(source: str) -> str:
+    """The recogniser behind a reading: PP-OCR's renderings are one recogniser, not several."""
+    return "ppocr" if source.startswith("ppocr") else source
+
+
+def _valid_code(name: str, value: str) -> bool:
+    if name in ("issuing_country", "nationality"):
+        return is_known_code(value.ljust(3, "<"))
+    if name == "sex":
+        return value in ("M", "F", "<", "X")
+    # a document code: its first letter says the kind (P, I, A, C, V), the second is free
+    return len(value) == 2 and value[0] in "PIACV" and (value[1].isalpha() or value[1] == "<")
+
+
+def _agreeing_families(zr: _ZoneRead, line: int, col: int) -> set[str]:
+    """Recognisers every one of whose readings of this line has the final character at ``col``."""
+    final = zr.parsed.lines[line]
+    said: dict[str, set[str]] = {}
+    for r in zr.readings[line]:
+        if r.source == "vote":
+            continue
+        got = "?"
+        matcher = difflib.SequenceMatcher(None, r.text, final, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag in ("equal", "replace") and j1 <= col < j2 and i2 - i1 == j2 - j1:
+                got = r.text[i1 + col - j1]
+        said.setdefault(_family(r.source), set()).add(got)
+    return {fam for fam, chars in said.items() if chars == {final[col]}}
+
+
+def lookalike_codes(zr: _ZoneRead, tuning: ReaderTuning) -> list[str]:
+    """Check-blind codes (document code, countries, sex) that a single look-alike slip would turn
+    into another valid code, and that neither two independent recognisers (PP-OCR, the glyph
+    reader, tesseract) agree on nor the glyph reader is sure of (``code_glyph_sure``)."""
+    p = zr.parsed
+    out: list[str] = []
+    for name, spans in field_spans(p).items():
+        if name not in CODE_FIELDS:
+            continue
+        for line, start, end in spans:
+            text = p.lines[line]
+            glyph = _glyph_of(zr.readings[line]) if line < len(zr.readings) else None
+            doubtful = False
+            for col in range(start, min(end, len(text))):
+                ch = text[col]
+                value = text[start:end]
+                alternatives = [
+                    value[: col - start] + alt + value[col - start + 1 :]
+                    for alt in _CODE_LOOKALIKES.get(ch, "")
+                ]
+                if not any(_valid_code(name, alt) for alt in alternatives):
+                    continue
+                if (
+                    glyph is not None
+                    and len(glyph.text) == len(text)
+                    and glyph.text[col] == ch
+                    and glyph.probs[col] >= tuning.code_glyph_sure
+                ):
+                    continue
+                if len(_agreeing_families(zr, line, col)) >= 2:
+                    continue
+                doubtful = True
+            if doubtful and name not in out:
+                out.append(name)
+    return out
+
+
 def review_reasons(
     parsed: ParsedMRZ,
     conf: dict[str, float],
@@ -200,7 +282,10 @@ def review_reasons(
     sure: set[tuple[int, int]] | None = None,
     *,
     tuning: ReaderTuning,
+    lookalike: Sequence[str] = (),
 ) -> list[str]:
+    """Why a person must look at this reading (empty: it may be accepted). ``lookalike`` names
+    the codes :func:`lookalike_codes` found resting on one reading of a look-alike letter."""
     reasons = [f"check_failed:{name}" for name, ok in parsed.checks.items() if not ok]
     if not parsed.valid and not reasons:
         reasons.append("invalid_mrz")
@@ -209,6 +294,7 @@ def review_reasons(
     if parsed.valid:
         blind = check_blind_fields(parsed, doubtful, sure)
         reasons += [f"check_blind:{name}" for name in blind]
+    reasons += [f"lookalike_code:{name}" for name in lookalike]
     return reasons
 
 
@@ -216,4 +302,4 @@ def _good_enough(zr: _ZoneRead, tuning: ReaderTuning) -> bool:
     if not zr.parsed.valid:
         return False
     conf = field_confidence(zr)
-    return not review_reasons(zr.parsed, conf, tuning=tuning)
+    return not review_reasons(zr.parsed, conf, tuning=tuning, lookalike=lookalike_codes(zr, tuning))

@@ -193,10 +193,21 @@ def find_zones(quads: Sequence[Quad], max_candidates: int = 4) -> list[ZoneCandi
     return candidates[:max_candidates]
 
 
+# A line of a group shorter than this share of its longest line may be other text beside the
+# MRZ (a visual-zone line just above it): its group is offered without it too.
+SHORT_LINE = 0.7
+
+
 def _windows(members: list[LineBox]) -> list[list[LineBox]]:
-    """Runs of 1-3 consecutive lines; an MRZ has 2 or 3 lines but one may be missed."""
+    """Runs of 1-3 consecutive lines; an MRZ has 2 or 3 lines but one may be missed. Three lines
+    one of which is short are also offered as the two long ones (a TD3 zone under a line of the
+    visual zone would otherwise be read only as a three-line TD1)."""
     if len(members) <= 3:
-        return [members]
+        out = [members]
+        longest = max(ln.length for ln in members)
+        if len(members) == 3 and min(ln.length for ln in members) < SHORT_LINE * longest:
+            out += [members[:2], members[1:]]
+        return out
     out = [members[i : i + 3] for i in range(len(members) - 2)]
     out += [members[i : i + 2] for i in range(len(members) - 1)]
     return out

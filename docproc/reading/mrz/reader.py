@@ -9,15 +9,24 @@ reasons) <- ``search`` (detection, the glance, the glyph-first path, reading har
 from __future__ import annotations
 
 from docproc.config import get_settings
+from docproc.reading.mrz.budget import upright_work
 from docproc.reading.mrz.confidence import (
     _glyph_sure,
     _lookalike_evidence,
     field_confidence,
+    lookalike_codes,
     review_reasons,
 )
 from docproc.reading.mrz.lines import Image
 from docproc.reading.mrz.model import MRZRead
-from docproc.reading.mrz.search import _confirmed, _glance, _read_harder, _search, _settled
+from docproc.reading.mrz.search import (
+    _confirmed,
+    _glance,
+    _read_harder,
+    _search,
+    _settled,
+    first_side,
+)
 from docproc.reading.mrz.tuning import DEFAULT_TUNING, ReaderTuning
 from docproc.reading.ocr.ppocr import PPOCR, get_engine
 
@@ -29,9 +38,13 @@ def read_page(
     deep: bool = True,
     engine: PPOCR | None = None,
     tuning: ReaderTuning = DEFAULT_TUNING,
+    budget: float | None = None,
 ) -> MRZRead | None:
     """The MRZ on one page image (BGR), or None when there is none. The reading path:
 
+    0. The page is detected once at the first side the path needs; when its text lines run up
+       or down, it is turned a quarter so that they run across (the detector finds lines on their
+       side far worse), and every later step works on the turned page.
     1. Glance, on pages longer than ``glance_side * glance_over`` only: text lines detected at
        ``glance_side``, each candidate zone read glyph-first (the OCR-B glyph reader on a
        fixed-pitch cell grid, the zone turned round when that reads like noise; PP-OCR reads only
@@ -51,31 +64,39 @@ def read_page(
     5. Per-field confidence, and the review reasons that route the record to a person (failed
        checks, low confidence, fields the check digits cannot tell from a look-alike).
 
-    The sizes and thresholds of every step come from ``tuning`` (:class:`ReaderTuning`).
+    The sizes and thresholds of every step come from ``tuning`` (:class:`ReaderTuning`). With a
+    ``budget`` (CPU seconds), no further zone is read and no reading is added once it is spent:
+    the best reading so far is returned with the review reason ``time_budget``.
     """
     engine = engine or get_engine(get_settings().onnx_threads)
-    attempt = _glance(image, engine, tuning)
+    work = upright_work(image, engine, first_side(image, tuning), budget)
+    attempt = _glance(work, engine, tuning)
     if attempt is None:
-        attempt = _search(image, engine, tuning)
+        attempt = _search(work, engine, tuning)
     if attempt is None:
         return None
     if _settled(attempt):
-        best = _confirmed(image, attempt, engine, tuning)
+        best = _confirmed(work.image, attempt, engine, tuning)
     else:
-        best = _read_harder(image, attempt, engine, deep, tuning)
+        best = _read_harder(work, attempt, engine, deep, tuning)
     if best is None:
         return None
     conf = field_confidence(best)
     doubtful, sure = _lookalike_evidence(best, tuning), _glyph_sure(best, tuning)
-    reasons = review_reasons(best.parsed, conf, doubtful, sure, tuning=tuning)
-    quad = best.zone.quad()
+    reasons = review_reasons(
+        best.parsed, conf, doubtful, sure, tuning=tuning, lookalike=lookalike_codes(best, tuning)
+    )
+    if work.ran_out:
+        reasons.append("time_budget")
+    width = image.shape[1]
+    quad = [work.original_point(float(x), float(y), width) for x, y in best.zone.quad()]
     return MRZRead(
         parsed=best.parsed,
         confidence=min(conf.values()) if conf else 0.0,
         field_confidence=conf,
         needs_review=bool(reasons),
         review_reasons=tuple(reasons),
-        quad=tuple((float(x), float(y)) for x, y in quad),  # type: ignore[arg-type]
+        quad=tuple(quad),  # type: ignore[arg-type]
         page=page,
         engine="+".join(sorted({r.source.rstrip("0123L") for r in best.chosen})),
     )

@@ -4,6 +4,7 @@ path's readings (glyphs for the whole zone, PP-OCR for a line's head only)."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -146,18 +147,24 @@ def _aligned_cells(gray: Image, grid: CellGrid) -> npt.NDArray[np.float32]:
     """Cells of the grid, or of the grid one pitch left or right when that one has a glyph in
     both end cells and this one does not (every MRZ position holds a glyph, fillers included;
     anchors from a reading that put a character in the wrong place shift the whole grid)."""
-    best: tuple[float, npt.NDArray[np.float32]] | None = None
+    return _aligned(gray, grid)[1]
+
+
+def _aligned(gray: Image, grid: CellGrid) -> tuple[CellGrid, npt.NDArray[np.float32]]:
+    """:func:`_aligned_cells`, with the grid the cells were cut from."""
+    best: tuple[float, CellGrid, npt.NDArray[np.float32]] | None = None
     for k in (0, -1, 1):
-        cells = cut_cells(gray, replace(grid, x0=grid.x0 + k * grid.pitch))
+        moved = replace(grid, x0=grid.x0 + k * grid.pitch)
+        cells = cut_cells(gray, moved)
         ink = cells.reshape(len(cells), -1).sum(axis=1)
         typical = float(np.median(ink)) or 1.0
         ends = min(float(ink[0]), float(ink[-1])) / typical
         if ends >= 0.3:
-            return cells
+            return moved, cells
         if best is None or ends > best[0]:
-            best = (ends, cells)
+            best = (ends, moved, cells)
     assert best is not None
-    return best[1]
+    return best[1], best[2]
 
 
 def _glyph_reading(d: npt.NDArray[np.float32], alphabet: str) -> _Reading:
@@ -240,10 +247,49 @@ class _GlyphZone:
     readings: list[_Reading]
     grids: list[CellGrid]
     crop_widths: list[int]
+    grays: list[Image] = field(default_factory=list)
 
     @property
     def mean(self) -> float:
         return min(float(np.mean(r.probs)) for r in self.readings)
+
+    def shifted(self) -> list[_GlyphZone]:
+        """The zone read again with each line's grid moved one cell left or right, every
+        combination but the one already read: a stray mark beside a line (a guilloche stroke,
+        the card's edge) can pull the grid off by a cell, which no later step repairs."""
+        if not self.grays:
+            return []
+        clf = get_classifier()
+        options: list[list[tuple[CellGrid, _Reading | None]]] = []
+        moved_cells: list[npt.NDArray[np.float32]] = []
+        for gray, grid in zip(self.grays, self.grids, strict=True):
+            per: list[tuple[CellGrid, _Reading | None]] = [(grid, None)]
+            for k in (-1, 1):
+                moved = replace(grid, x0=grid.x0 + k * grid.pitch)
+                moved_cells.append(cut_cells(gray, moved))
+                per.append((moved, None))
+            options.append(per)
+        dist = clf.classify(np.concatenate(moved_cells))
+        n, at = self.grids[0].n, 0
+        for per in options:
+            for j in (1, 2):
+                per[j] = (per[j][0], _glyph_reading(dist[at : at + n], clf.alphabet))
+                at += n
+        out: list[_GlyphZone] = []
+        for choice in itertools.product(range(3), repeat=len(options)):
+            if not any(choice):
+                continue
+            out.append(
+                _GlyphZone(
+                    [
+                        per[c][1] or self.readings[i]
+                        for i, (per, c) in enumerate(zip(options, choice, strict=True))
+                    ],
+                    [per[c][0] for per, c in zip(options, choice, strict=True)],
+                    self.crop_widths,
+                )
+            )
+        return out
 
 
 def _glyph_zone(image: Image, lines: Sequence[LineBox], width: int) -> _GlyphZone | None:
@@ -256,15 +302,16 @@ def _glyph_zone(image: Image, lines: Sequence[LineBox], width: int) -> _GlyphZon
     fitted = [g for g in grids if g is not None]
     if len(fitted) != len(grids):
         return None
-    cells = [_aligned_cells(g, grid) for g, grid in zip(grays, fitted, strict=True)]
-    dist = clf.classify(np.concatenate(cells))
+    aligned = [_aligned(g, grid) for g, grid in zip(grays, fitted, strict=True)]
+    dist = clf.classify(np.concatenate([cells for _, cells in aligned]))
     return _GlyphZone(
         [
             _glyph_reading(dist[i * width : (i + 1) * width], clf.alphabet)
             for i in range(len(lines))
         ],
-        fitted,
+        [grid for grid, _ in aligned],
         [g.shape[1] for g in grays],
+        grays,
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from docproc.reading.mrz.budget import PageWork
 from docproc.reading.mrz.confidence import (
     _CORRECTION_CAP,
     _doubtful_code,
@@ -16,6 +17,7 @@ from docproc.reading.mrz.confidence import (
 )
 from docproc.reading.mrz.detect import LineBox, ZoneCandidate, find_zones
 from docproc.reading.mrz.lines import Image, _complete_lines, _crop, _neighbour_lines
+from docproc.reading.mrz.model import ParsedMRZ
 from docproc.reading.mrz.parse import RULE_COUNTRY, field_spans, mrz_likelihood, parse_mrz
 from docproc.reading.mrz.readings import (
     _MRZ_WIDTHS,
@@ -23,6 +25,7 @@ from docproc.reading.mrz.readings import (
     _decode_lines,
     _from_ppocr,
     _glyph_zone,
+    _GlyphZone,
     _greedy,
     _looks_like_mrz,
     _orient,
@@ -50,32 +53,51 @@ class _Attempt:
 # Finding the zone: the glance and the full search
 
 
-def _glance(image: Image, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | None:
+def first_side(image: Image, tuning: ReaderTuning) -> int:
+    """The side the reader detects a page at first: the glance's on a large page, else the full
+    search's (a small page is detected at its own size)."""
+    if max(image.shape[:2]) > tuning.glance_side * tuning.glance_over:
+        return tuning.glance_side
+    return tuning.detect_side
+
+
+def _glance(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | None:
     """The quickest look at a large page: text lines detected at a small size, zones read by the
     glyph reader alone (:func:`_glyph_first`). The first settled zone, else None."""
-    if max(image.shape[:2]) <= tuning.glance_side * tuning.glance_over:
+    image = work.image
+    if first_side(image, tuning) != tuning.glance_side:
         return None  # small pages are detected at their own size anyway
     zones = find_zones(
-        engine.detect(image, tuning.glance_side), max_candidates=tuning.zones_per_detection
+        work.detect(engine, tuning.glance_side), max_candidates=tuning.zones_per_detection
     )
-    for zone in zones:
+    for n, zone in enumerate(zones):
+        if n and work.out_of_time():
+            break
         attempt = _glyph_first(image, zone, engine, tuning)
         if attempt is not None and _settled(attempt):
             return attempt
     return None
 
 
-def _search(image: Image, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | None:
+def _search(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | None:
     """Every candidate zone of a full-size detection gets one cheap reading (:func:`_first_pass`):
     the first settled zone, else the most MRZ-like one (None when nothing read like an MRZ). A
-    large page is detected again at a larger size only when nothing MRZ-like was seen."""
+    large page is detected again at a larger size only when nothing MRZ-like was seen. Once
+    the budget is spent, no further zone is read (the first one always is)."""
+    image = work.image
     attempts: list[_Attempt] = []
     sides = [tuning.detect_side]
     if max(image.shape[:2]) > tuning.detect_side * tuning.large_over:
         sides.append(tuning.detect_side_large)
+    tried = 0
     for side in sides:
-        zones = find_zones(engine.detect(image, side), max_candidates=tuning.zones_per_detection)
+        if tried and work.out_of_time():
+            break  # a page that has not shown an MRZ-like zone within the budget has none
+        zones = find_zones(work.detect(engine, side), max_candidates=tuning.zones_per_detection)
         for zone in zones:
+            if tried and work.out_of_time():
+                break
+            tried += 1
             attempt = _first_pass(image, zone, engine, tuning)
             if attempt is None:
                 continue
@@ -127,21 +149,55 @@ def _glyph_first(
         if gz is None or gz.mean < tuning.glyph_first_mean:
             continue
         parsed = parse_mrz([r.text for r in gz.readings])
+        realigned = False
         if parsed is None or not parsed.valid:
-            continue
+            found = _realigned(gz)
+            if found is None:
+                continue
+            (gz, parsed), realigned = found, True
         capped = [c for c in parsed.corrections if c.rule in _CORRECTION_CAP]
         if any(c.rule != RULE_COUNTRY for c in capped):
             continue  # a check-digit choice or a length repair: the full path reads it better
         name_line = field_spans(parsed)["surname"][0][0]
         again = sorted({name_line} | {c.line for c in capped})
+        if realigned:
+            again = list(range(len(lines)))  # a grid moved by a cell: PP-OCR reads every line
         readings = _reread(image, lines, gz, again, engine, tuning)
         zr = _choose(readings, placed, lines, tuning)
         if zr is None or not zr.parsed.valid or _doubtful_code(zr.parsed):
+            continue
+        if realigned and not _recognisers_agree(zr):
             continue
         if gz.mean < tuning.glyph_sure_mean and _name_agreement(zr, name_line) < 1.0:
             continue  # a less sure reading whose names PP-OCR disputes: read it all again
         return _Attempt(placed, lines, readings, zr, 1.0)
     return None
+
+
+def _recognisers_agree(zr: _ZoneRead) -> bool:
+    """Every reading of every line, parsed with the other lines chosen, gives the same record:
+    a zone read on a grid moved by a cell is taken on the glyph-first path only then (the moved
+    cells can read 1 as L, which no check digit sees: both count 1)."""
+    want = zr.parsed
+    for line, per in enumerate(zr.readings):
+        for r in per:
+            texts = [c.text for c in zr.chosen]
+            texts[line] = r.text
+            alt = parse_mrz(texts)
+            if alt is None or (alt.lines, alt.valid) != (want.lines, want.valid):
+                return False
+    return True
+
+
+def _realigned(gz: _GlyphZone) -> tuple[_GlyphZone, ParsedMRZ] | None:
+    """The zone with its line grids moved by a cell where that makes it parse valid (the
+    combination with the most check digits passing), else None."""
+    best: tuple[int, _GlyphZone, ParsedMRZ] | None = None
+    for other in gz.shifted():
+        parsed = parse_mrz([r.text for r in other.readings])
+        if parsed is not None and parsed.valid and (best is None or parsed.check_score > best[0]):
+            best = (parsed.check_score, other, parsed)
+    return (best[1], best[2]) if best else None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -191,20 +247,25 @@ def _confirm_names(
 
 
 def _read_harder(
-    image: Image, attempt: _Attempt, engine: PPOCR, deep: bool, tuning: ReaderTuning
+    work: PageWork, attempt: _Attempt, engine: PPOCR, deep: bool, tuning: ReaderTuning
 ) -> _ZoneRead | None:
     """More readings of a zone whose checks do not pass yet: a missed line, other renderings,
-    and (``deep``) a second engine."""
+    and (``deep``) a second engine; each step only while the budget lasts."""
+    image = work.image
+    if work.out_of_time():
+        return attempt.result
     attempt = _stretch_truncated(image, attempt, engine, tuning) or attempt
     lines, readings, zone = attempt.lines, attempt.readings, attempt.zone
-    if len(lines) < 3:
+    if len(lines) < 3 and not work.out_of_time():
         lines, readings = _add_missed_line(image, lines, readings, engine)
     for v in (1, 2, 3):
+        if work.out_of_time():
+            break
         mats, chars = engine.recognise_matrices([_crop(image, ln, v) for ln in lines])
         for i, per in enumerate(_decode_lines(mats, chars, f"ppocr{v}")):
             readings[i].extend(per)
     zr = _choose(readings, zone, lines, tuning)
-    if not deep or (zr is not None and _good_enough(zr, tuning)):
+    if not deep or work.out_of_time() or (zr is not None and _good_enough(zr, tuning)):
         return zr
     for i, ln in enumerate(lines):
         readings[i].append(_tesseract_line(_crop(image, ln, 0)))

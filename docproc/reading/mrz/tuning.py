@@ -42,6 +42,9 @@ class ReaderTuning:
     glyph_sure: float = 0.995
     # A look-alike with at least this probability in some reading makes a position doubtful.
     lookalike_evidence: float = 0.02
+    # A code no check digit covers (country, sex, document code) whose letter has a look-alike
+    # giving another valid code is accepted on the glyph reader alone when it is this sure.
+    code_glyph_sure: float = 0.995
     # A field below this confidence sends the record to review.
     review_threshold: float = 0.85
 

@@ -11,6 +11,7 @@ from docproc.reading.extract.crosscheck import (
     date_rules,
     mrz_vs_viz,
     same_but_confusables,
+    split_warnings,
 )
 
 TODAY = date(2026, 1, 1)
@@ -81,6 +82,33 @@ def test_expired() -> None:
     assert date_rules(date(1990, 1, 1), date(2010, 1, 1), date(2020, 1, 1), TODAY) == ["expired"]
 
 
+def test_an_issue_date_after_today_is_not_yet_valid() -> None:
+    assert date_rules(date(1990, 1, 1), date(2026, 3, 1), date(2036, 3, 1), TODAY) == [
+        "not_yet_valid"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("born", "minor"),
+    [(date(2008, 1, 2), True), (date(2008, 1, 1), False), (date(2025, 6, 1), True)],
+)
+def test_a_holder_under_18_on_the_day_of_registration_is_a_minor(born: date, minor: bool) -> None:
+    assert ("minor" in date_rules(born, None, None, TODAY)) is minor
+
+
+def test_document_facts_are_warnings_and_reading_doubts_review_reasons() -> None:
+    found = [
+        "check_failed:birth_date",
+        "expired",
+        "minor",
+        "mrz_viz_mismatch:surname",
+        "date_order",
+    ]
+    reasons, warnings = split_warnings(found)
+    assert reasons == ["check_failed:birth_date", "date_order"]
+    assert warnings == ["expired", "minor", "mrz_viz_mismatch:surname"]
+
+
 def test_date_order() -> None:
     # issued before birth
     assert date_rules(date(1990, 1, 1), date(1989, 1, 1), date(2030, 1, 1), TODAY) == ["date_order"]
@@ -95,7 +123,7 @@ def test_implausible_age(born: date) -> None:
 
 def test_crosscheck_uses_viz_dates_when_the_mrz_has_none() -> None:
     viz = {**VIZ, "issue_date": "2031-01-01"}
-    assert crosscheck(None, viz, TODAY) == ["date_order"]
+    assert crosscheck(None, viz, TODAY) == ["not_yet_valid", "date_order"]
 
 
 def test_confusables() -> None:

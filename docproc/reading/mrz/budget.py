@@ -1,0 +1,129 @@
+"""One page's reading: which way up it is read, what it may spend, the detections made of it.
+
+A page whose text lines run up or down is turned a quarter before the full search; a picture of the
+zone alone gets a margin of paper (:func:`upright_work`).
+
+The budget counts CPU seconds of this process (``time.process_time``): on a busy machine a
+document is not cut short because others took the cores. It never stops the reader before the
+first reading of a candidate zone, so a page with an MRZ always yields its best reading so far.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from docproc.reading.mrz.detect import line_from_quad
+from docproc.reading.mrz.lines import Image
+from docproc.reading.ocr.ppocr import PPOCR, Quad
+
+
+@dataclass
+class PageWork:
+    """One page's reading: its image (turned so that text lines run across), the detections made
+    of it so far by side, the CPU budget and whether it ran out."""
+
+    image: Image
+    budget: float | None = None  # CPU seconds; None or 0: no budget
+    turns: int = 0  # quarter turns counter-clockwise applied to the page (np.rot90's k)
+    pad: int = 0  # paper added round a crop of the zone alone (pixels each side)
+    detections: dict[int, list[Quad]] = field(default_factory=dict)
+    started: float = field(default_factory=time.process_time)
+    ran_out: bool = False
+
+    def detect(self, engine: PPOCR, side: int) -> list[Quad]:
+        if side not in self.detections:
+            self.detections[side] = engine.detect(self.image, side)
+        return self.detections[side]
+
+    def out_of_time(self) -> bool:
+        """True (and remembered) once the budget is spent."""
+        if self.budget and time.process_time() - self.started > self.budget:
+            self.ran_out = True
+        return self.ran_out
+
+    def original_point(self, x: float, y: float, width: int) -> tuple[float, float]:
+        """A point of the (padded, turned) work image in the page as given (``width``: its
+        width)."""
+        x, y = x - self.pad, y - self.pad
+        if self.turns == 1:  # np.rot90 put (x, y) of the page at (y, width - x)
+            return width - y, x
+        if self.turns == 3:  # and with k=3 at (height - y, x): x' = height - y, y' = x
+            return y, self.image.shape[1] - 2 * self.pad - x
+        return x, y
+
+
+# A picture this many times as long as it is wide is a crop of the zone (no page is so narrow).
+_CROP_ASPECT = 3.0
+# Paper added round such a crop, as a share of its longer side.
+_CROP_PAD = 0.04
+
+# A page whose long detected lines run this much more up-and-down than across is turned.
+_DOWN_OVER_ACROSS = 1.5
+
+
+def quarter_turns(quads: list[Quad], width: int) -> int:
+    """How many quarter turns counter-clockwise (``np.rot90``'s ``k``) bring a page whose lines
+    run up or down upright, guessed from where its longest line is: an MRZ runs along the foot of
+    its page, and a page turned counter-clockwise has its foot on the right. A wrong guess costs
+    only the 0/180 degree test that follows."""
+    lines = [line_from_quad(q) for q in quads]
+    down = [ln for ln in lines if abs(float(ln.u[1])) > np.sin(np.radians(45))]
+    longest = max(down, key=lambda ln: ln.length, default=None)
+    if longest is None:
+        return 1
+    return 3 if float(longest.center[0]) > width / 2 else 1
+
+
+def lines_run_down(quads: list[Quad]) -> bool:
+    """Whether the text lines the detector found mostly run up or down the page (a page turned
+    a quarter), weighing each line by its length."""
+    across = down = 0.0
+    for quad in quads:
+        line = line_from_quad(quad)
+        if line.aspect < 4:
+            continue
+        if abs(float(line.u[1])) > np.sin(np.radians(45)):
+            down += line.length
+        else:
+            across += line.length
+    return down > _DOWN_OVER_ACROSS * across
+
+
+def upright_work(image: Image, engine: PPOCR, first_side: int, budget: float | None) -> PageWork:
+    """The page made ready: detected once at ``first_side`` (the reader's first detection, kept
+    for it); a page whose lines run up or down is turned a quarter so that they run across.
+
+    The text detector finds lines of characters turned on their side far worse than upright
+    ones (two MRZ lines fused into one box, or one of them missed); the recogniser's 0/180
+    degree test then settles the reading direction. A picture of the zone alone (far longer than
+    wide) is turned by its shape and given a margin of paper: the detector misses lines that
+    touch the picture's edges."""
+    started = time.process_time()
+    h, w = image.shape[:2]
+    turned, turns = False, 1
+    if max(h, w) >= _CROP_ASPECT * min(h, w):
+        # a crop of the zone alone: lines that touch the edges are missed by the detector;
+        # the crop's long side tells how it is turned
+        turned = h > w
+    else:
+        probe = PageWork(image, budget, started=started)
+        quads = probe.detect(engine, first_side)
+        if not lines_run_down(quads):
+            return probe
+        turned = True
+        turns = quarter_turns(quads, w)
+    work_image = np.ascontiguousarray(np.rot90(image, turns)) if turned else image
+    pad = 0
+    if max(h, w) >= _CROP_ASPECT * min(h, w):
+        pad = round(_CROP_PAD * max(h, w))
+        edge = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+        paper = [int(v) for v in np.median(edge, axis=0)]
+        work_image = np.asarray(
+            cv2.copyMakeBorder(work_image, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=paper),
+            np.uint8,
+        )
+    return PageWork(work_image, budget, turns=turns if turned else 0, pad=pad, started=started)
