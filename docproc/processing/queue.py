@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import socket
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -39,8 +38,23 @@ from docproc.db.session import (
     make_session_factory,
     session_scope,
 )
-from docproc.errors import DocprocError, EngineFailed, EngineTimeout, ExitCode
-from docproc.processing.process import process_document, release_claim
+from docproc.errors import (
+    SYSTEM_REASONS,
+    DocprocError,
+    EngineFailed,
+    EngineTimeout,
+    ExitCode,
+    FailureClass,
+    TimeLimitReached,
+    failure_class,
+)
+from docproc.processing.claims import owner_gone, owner_name
+from docproc.processing.process import (
+    TIME_LIMIT,
+    TIME_LIMIT_TRIES,
+    fail_or_release,
+    process_document,
+)
 from docproc.processing.submit import Dispatch
 from docproc.storage import ObjectStore, StorageUnavailable, store_from_settings
 
@@ -100,18 +114,22 @@ class BrokerUnavailable(DocprocError):
     http_status = 503
 
 
-#: Faults that may pass: the task is retried with exponential backoff.
+#: Faults that may pass: the task is retried with exponential backoff (at most 60 s apart),
+#: for as long as they last. System faults give the attempt back (the circuit: workers keep
+#: re-checking instead of using documents up); read faults count attempts, and the claim's
+#: ``DOCPROC_MAX_ATTEMPTS`` ends them with their reason.
 RETRYABLE_ERRORS: tuple[type[DocprocError], ...] = (
     StorageUnavailable,
     DatabaseUnavailable,
     EngineTimeout,
     EngineFailed,
+    TimeLimitReached,
 )
 
 
 def worker_name() -> str:
-    """Who holds a claim: host and process id (one claim per worker process)."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """Who holds a claim: ``worker:<host>:<pid>`` (one claim per worker process)."""
+    return owner_name("worker")
 
 
 # ----------------------------------------------------------------------- per-process resources
@@ -142,15 +160,20 @@ def _process_task(task: Any, document_id: str) -> dict[str, Any]:
             document_id, store=store, session_factory=factory, worker_name=name, settings=settings
         )
     except SoftTimeLimitExceeded:
-        # If the database does not answer, the sweeper reclaims it once the claim is stale.
+        # Outside the read (fetching, storing, recording): the same rule as a read that ran out
+        # of time. If the database does not answer, the claim's lease ends it.
+        ended: DocumentStatus | None = None
         with contextlib.suppress(DocprocError):
-            release_claim(
+            ended = fail_or_release(
                 uuid.UUID(document_id),
                 session_factory=factory,
                 worker_name=name,
-                reason="task_time_limit",
+                reason=TIME_LIMIT,
+                tries=TIME_LIMIT_TRIES,
             )
-        raise EngineTimeout(f"document {document_id}: task time limit reached") from None
+        if ended is DocumentStatus.failed:
+            return {"document_id": document_id, "status": "failed", "reason": TIME_LIMIT}
+        raise TimeLimitReached(f"document {document_id}: task time limit reached") from None
     return {
         "document_id": str(outcome.document_id),
         "status": outcome.status.value if outcome.status else None,
@@ -166,6 +189,7 @@ def _sweep_task() -> dict[str, int]:
         session_factory=factory,
         dispatch=dispatch,
         stale_after=timedelta(seconds=settings.claim_stale_after),
+        requeue_after=timedelta(seconds=settings.requeue_after),
     )
     return report.counts()
 
@@ -194,10 +218,7 @@ def make_celery(
             "visibility_timeout": int(max(3600.0, 2 * time_limit, 2 * settings.claim_stale_after))
         },
         beat_schedule={
-            "docproc-sweep": {
-                "task": SWEEP_TASK,
-                "schedule": max(5.0, settings.claim_stale_after / 3),
-            }
+            "docproc-sweep": {"task": SWEEP_TASK, "schedule": max(1.0, settings.sweep_interval)}
         },
     )
     celery.task(
@@ -209,7 +230,7 @@ def make_celery(
         retry_backoff=2,
         retry_backoff_max=60,
         retry_jitter=True,
-        max_retries=max(1, settings.max_attempts),
+        max_retries=None,
         time_limit=time_limit,
         soft_time_limit=max(1.0, time_limit * 0.9),
     )(_process_task)
@@ -247,21 +268,31 @@ dispatch: Dispatch = make_dispatcher()
 
 @dataclass(frozen=True)
 class SweepReport:
-    """What one sweep found and re-dispatched (document ids only)."""
+    """What one sweep found, requeued and re-dispatched (document ids only)."""
 
     stale_processing: int
     stale_queued: int
     redispatched: tuple[uuid.UUID, ...] = ()
     dispatch_errors: int = 0
     errors: tuple[str, ...] = field(default_factory=tuple)
+    requeued_failed: int = 0
 
     def counts(self) -> dict[str, int]:
         return {
             "stale_processing": self.stale_processing,
             "stale_queued": self.stale_queued,
+            "requeued_failed": self.requeued_failed,
             "redispatched": len(self.redispatched),
             "dispatch_errors": self.dispatch_errors,
         }
+
+
+def auto_requeue(reason: str | None) -> bool:
+    """Failures the sweeper takes back by itself: the system's (storage, database, broker,
+    install), never the file's, nor reads that used their attempts up (``docproc requeue``)."""
+    return failure_class(reason) is FailureClass.transient and (
+        reason in SYSTEM_REASONS or reason == "too_many_attempts"
+    )
 
 
 def sweep(
@@ -269,25 +300,40 @@ def sweep(
     session_factory: sessionmaker[Session],
     dispatch: Dispatch,
     stale_after: timedelta,
+    requeue_after: timedelta | None = None,
     limit: int = 1000,
 ) -> SweepReport:
-    """Re-dispatch documents stuck ``processing`` (claim older than ``stale_after``: the worker
-    died) or ``queued`` and untouched for that long (the message was lost).
+    """Re-dispatch documents stuck ``processing`` (their claim ended: lease run out, owner dead
+    on this host, or, without a lease, older than ``stale_after``), ``queued`` and untouched for
+    ``stale_after`` (the message was lost), and, with ``requeue_after``, requeue documents
+    ``failed`` for a system fault at least that long ago.
 
     The database, not the broker, is the truth; a re-dispatched document that is in fact still
     queued somewhere is processed once anyway (the claim decides).
     """
     cutoff = utcnow() - stale_after
+    requeued: list[uuid.UUID] = []
     with session_scope(session_factory) as session:
-        stuck = [d.id for d in repo.stuck_documents(session, stale_after, limit=limit)]
+        stuck = [
+            d.id
+            for d in repo.stuck_documents(session, stale_after, limit=limit, owner_gone=owner_gone)
+        ]
         queued = [
             d.id
             for d in repo.documents_by_status(session, DocumentStatus.queued, limit=limit)
             if d.updated_at < cutoff
         ]
+        if requeue_after is not None:
+            requeued = repo.requeue_failed(
+                session,
+                actor="sweeper",
+                accept=auto_requeue,
+                failed_before=utcnow() - requeue_after,
+                limit=limit,
+            )
     sent: list[uuid.UUID] = []
     failures = 0
-    for document_id in [*stuck, *queued]:
+    for document_id in [*stuck, *queued, *requeued]:
         try:
             dispatch(document_id)
         except DocprocError as exc:
@@ -295,11 +341,14 @@ def sweep(
             log.warning("sweep: could not dispatch %s (%s)", document_id, exc.reason)
             continue
         sent.append(document_id)
-    if stuck or queued:
+    if stuck or queued or requeued:
         log.info(
-            "sweep: %d stale processing, %d stale queued, %d re-dispatched",
+            "sweep: %d stale processing, %d stale queued, %d failed requeued, %d re-dispatched",
             len(stuck),
             len(queued),
+            len(requeued),
             len(sent),
         )
-    return SweepReport(len(stuck), len(queued), tuple(sent), failures)
+    return SweepReport(
+        len(stuck), len(queued), tuple(sent), failures, requeued_failed=len(requeued)
+    )

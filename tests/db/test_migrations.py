@@ -70,7 +70,7 @@ def test_migrate_from_empty_is_idempotent_and_reversible(empty_url: str) -> None
     engine = make_engine(empty_url)
     try:
         with engine.connect() as conn:
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0004"
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0005"
         with engine.begin() as conn:
             config = alembic_config(empty_url)
             config.attributes["connection"] = conn
