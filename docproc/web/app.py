@@ -34,6 +34,7 @@ from docproc.errors import DocprocError
 from docproc.services import Services, open_services
 from docproc.web.api import documents as documents_api
 from docproc.web.api import people as people_api
+from docproc.web.api import pipeline as pipeline_api
 from docproc.web.api.hooks import make_hooks_router
 from docproc.web.deps import AppState
 from docproc.web.pages import desk as desk_pages
@@ -200,6 +201,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     app.include_router(documents_api.router)
     app.include_router(people_api.router)
+    app.include_router(pipeline_api.router)
     app.include_router(desk_pages.router)
     app.include_router(people_pages.router)
     app.include_router(
