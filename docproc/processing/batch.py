@@ -181,7 +181,7 @@ def _read_unit(spec: SourceSpec, unit: Unit, settings: Settings) -> bytes:
     return _cached_store(spec.root, settings).get(unit.location)
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """Pool process initializer: end with the orchestrator, even if it is SIGKILLed (Linux
     ``PR_SET_PDEATHSIG``), so that no 700 MB reader outlives its batch."""
     import ctypes
@@ -190,8 +190,8 @@ def _die_with_parent() -> None:
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() == 1:  # the parent died before the call
-            os._exit(1)
+    if os.getppid() != parent:  # the orchestrator died before the call
+        os._exit(1)
 
 
 def work_unit(
@@ -495,7 +495,10 @@ def _pool_map(
 
 def _pool(workers: int, context: Any) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_die_with_parent
+        max_workers=workers,
+        mp_context=context,
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
     )
 
 

@@ -232,7 +232,9 @@ def make_celery(
         retry_jitter=True,
         max_retries=None,
         time_limit=time_limit,
-        soft_time_limit=max(1.0, time_limit * 0.9),
+        # The soft limit leaves the read time to give the claim back before the hard kill: 10 %
+        # of the limit, at least 10 s (short limits are for tests).
+        soft_time_limit=max(1.0, min(time_limit * 0.9, time_limit - 10.0)),
     )(_process_task)
     celery.task(name=SWEEP_TASK, ignore_result=True)(_sweep_task)
     return celery
