@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     requeue_after: float = 300.0
     max_attempts: int = 5
     task_time_limit: float = 300.0
+    # Address space of each reading process (a Celery pool child, a batch pool process), in MB:
+    # a file whose decoding or reading needs more ends ``failed/memory_limit`` instead of taking
+    # the worker (or the machine) down. A normal full read peaks near 1.5 GB of address space
+    # (about 0.5 GB resident). 0: no limit.
+    read_memory_limit: int = 4096
 
     # People: the name similarity (0..1) from which two persons born the same day are proposed
     # to a reviewer as a possible duplicate (docproc/casework/people.py).

@@ -195,6 +195,15 @@ def _error_classes(cls: type[DocprocError]) -> list[type[DocprocError]]:
     return [cls] + [sub for child in cls.__subclasses__() for sub in _error_classes(child)]
 
 
+#: How native libraries (OpenCV, ONNX Runtime, Pillow) say an allocation failed.
+_ALLOCATION_FAILURES = ("insufficient memory", "failed to allocate", "bad_alloc", "out of memory")
+
+
+def _allocation_failed(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(marker in text for marker in _ALLOCATION_FAILURES)
+
+
 def as_docproc_error(exc: BaseException) -> DocprocError:
     """Wrap any exception so it can be reported with a reason code (never a traceback)."""
     if isinstance(exc, DocprocError):
@@ -203,6 +212,7 @@ def as_docproc_error(exc: BaseException) -> DocprocError:
     # limit passes (named, not imported: the reading layer knows nothing of Celery).
     if any(cls.__name__ == "SoftTimeLimitExceeded" for cls in type(exc).__mro__):
         return TimeLimitReached("the task's soft time limit passed while reading")
-    if isinstance(exc, MemoryError):  # decoding or reading hit the process's memory limit
-        return MemoryLimitReached(f"reading ran out of memory ({exc or 'MemoryError'})")
+    if isinstance(exc, MemoryError) or _allocation_failed(exc):
+        # decoding or reading hit the process's memory limit (DOCPROC_READ_MEMORY_LIMIT)
+        return MemoryLimitReached(f"reading ran out of memory ({type(exc).__name__})")
     return DocprocError(f"{type(exc).__name__}: {exc}")

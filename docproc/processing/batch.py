@@ -48,7 +48,7 @@ from docproc.errors import (
     as_docproc_error,
     failure_class,
 )
-from docproc.processing.claims import Heartbeat, owner_name, retry_database
+from docproc.processing.claims import Heartbeat, limit_memory, owner_name, retry_database
 from docproc.processing.outcome import ReadOutcome, read_outcome
 from docproc.processing.process import (
     _lock_document,
@@ -181,9 +181,10 @@ def _read_unit(spec: SourceSpec, unit: Unit, settings: Settings) -> bytes:
     return _cached_store(spec.root, settings).get(unit.location)
 
 
-def _die_with_parent(parent: int) -> None:
-    """Pool process initializer: end with the orchestrator, even if it is SIGKILLed (Linux
-    ``PR_SET_PDEATHSIG``), so that no 700 MB reader outlives its batch."""
+def _init_pool_process(parent: int, memory_limit: int) -> None:
+    """Pool process initializer: cap the reader's memory (``DOCPROC_READ_MEMORY_LIMIT``), and
+    end with the orchestrator, even if it is SIGKILLed (Linux ``PR_SET_PDEATHSIG``), so that no
+    700 MB reader outlives its batch."""
     import ctypes
     import signal
 
@@ -192,6 +193,7 @@ def _die_with_parent(parent: int) -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     if os.getppid() != parent:  # the orchestrator died before the call
         os._exit(1)
+    limit_memory(memory_limit)
 
 
 def work_unit(
@@ -457,7 +459,7 @@ def _pool_map(
 
     context = multiprocessing.get_context("spawn")  # no inherited sockets or engine pools
     queue = list(reversed(pending))
-    executor = _pool(workers, context)
+    executor = _pool(workers, context, runner.settings)
     in_flight: dict[Future[ReadOutcome], tuple[Unit, uuid.UUID]] = {}
     try:
         while queue or in_flight:
@@ -485,7 +487,7 @@ def _pool_map(
                     queue.extend(in_flight.values())  # still claimed: handed out again
                     in_flight.clear()
                     executor.shutdown(wait=False, cancel_futures=True)
-                    executor = _pool(workers, context)
+                    executor = _pool(workers, context, runner.settings)
                 except Exception as exc:
                     outcome = ReadOutcome.failure(as_docproc_error(exc))
                 yield unit, document_id, outcome
@@ -493,12 +495,12 @@ def _pool_map(
         executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _pool(workers: int, context: Any) -> ProcessPoolExecutor:
+def _pool(workers: int, context: Any, settings: Settings) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
-        initializer=_die_with_parent,
-        initargs=(os.getpid(),),
+        initializer=_init_pool_process,
+        initargs=(os.getpid(), settings.read_memory_limit),
     )
 
 

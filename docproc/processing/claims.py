@@ -31,7 +31,7 @@ from docproc.db import repo
 from docproc.db.session import DatabaseUnavailable, session_scope
 from docproc.errors import DocprocError
 
-__all__ = ["Heartbeat", "owner_gone", "owner_name", "retry_database"]
+__all__ = ["Heartbeat", "limit_memory", "owner_gone", "owner_name", "retry_database"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -67,6 +67,26 @@ def _is_zombie(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[-1].split()[0] == "Z"
     except (OSError, IndexError):
         return False
+
+
+def limit_memory(megabytes: int) -> bool:
+    """Cap this process's address space (``RLIMIT_AS``) at ``megabytes`` (a reading process:
+    a Celery pool child or a batch pool process); allocations beyond fail with ``MemoryError``,
+    which the read reports as ``memory_limit``. False when not applied (0, or unsupported)."""
+    if megabytes <= 0:
+        return False
+    try:
+        import resource
+
+        limit = megabytes * 1024 * 1024
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError) as exc:
+        log.warning("memory limit not applied: %s", exc)
+        return False
+    return True
 
 
 def retry_database(

@@ -26,6 +26,7 @@ from typing import Any
 
 from celery import Celery  # type: ignore[import-untyped]
 from celery.exceptions import SoftTimeLimitExceeded  # type: ignore[import-untyped]
+from celery.signals import worker_process_init  # type: ignore[import-untyped]
 from kombu.exceptions import KombuError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,7 +49,7 @@ from docproc.errors import (
     TimeLimitReached,
     failure_class,
 )
-from docproc.processing.claims import owner_gone, owner_name
+from docproc.processing.claims import limit_memory, owner_gone, owner_name
 from docproc.processing.process import (
     TIME_LIMIT,
     TIME_LIMIT_TRIES,
@@ -241,6 +242,12 @@ def make_celery(
 
 
 app = make_celery()
+
+
+@worker_process_init.connect  # type: ignore[untyped-decorator]
+def _limit_child_memory(**_: Any) -> None:
+    """Each pool child reads documents: cap its memory (``DOCPROC_READ_MEMORY_LIMIT``)."""
+    limit_memory(get_settings().read_memory_limit)
 
 
 def make_dispatcher(celery: Any = None, queue: str | None = None) -> Dispatch:

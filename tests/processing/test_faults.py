@@ -389,3 +389,37 @@ def test_embedded_batch_killed_then_rerun_takes_its_claims_back(tmp_path: Path) 
             assert "in_progress" not in rerun.stdout
     finally:
         engine.dispose()
+
+
+def test_memory_bomb_fails_alone_under_the_memory_limit(tmp_path: Path) -> None:
+    """A 79 Mpx PNG of 1-bit noise (9.9 MB, under every intake limit) read in a batch pool
+    process capped by DOCPROC_READ_MEMORY_LIMIT: it ends ``failed/memory_limit`` (permanent),
+    the pool survives and the good file next to it is read. Without the cap the same read took
+    10 GB resident; with the 4 GB default it peaks near 2.6 GB. Bound: the bomb's read ends
+    within the time the reading takes to reach the cap (about 80 s on this loaded machine)."""
+    import numpy as np
+    from PIL import Image
+
+    from docproc.config import Settings
+    from docproc.processing.batch import run_batch
+    from docproc.services import open_services
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    noise = np.random.default_rng(7).integers(0, 2, (8880, 8880), dtype=np.uint8) * 255
+    Image.fromarray(noise).convert("1").save(folder / "bomb.png")
+    shutil.copy(SAMPLES / "01_td3_clean_idn.jpg", folder / "01_td3_clean_idn.jpg")
+    settings = Settings(data_dir=tmp_path / "data", read_memory_limit=2500)
+    services = open_services(settings, migrate=True)
+    summary = run_batch(
+        str(folder),
+        store=services.store,
+        store_url=services.store_url,
+        session_factory=services.session_factory,
+        settings=settings,
+        workers=2,
+    )
+    results = {r.name: (r.status, r.reason) for r in summary.results}
+    assert results["bomb.png"] == ("failed", "memory_limit"), results
+    assert results["01_td3_clean_idn.jpg"][0] in READ_OK, results
+    assert summary.failed_files == 1
