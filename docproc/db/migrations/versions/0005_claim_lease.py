@@ -8,7 +8,7 @@ A claim whose lease has run out (its owner stopped renewing it: the process died
 lost) is taken back by the next claim or sweep within seconds, instead of after
 ``DOCPROC_CLAIM_STALE_AFTER``. Rows claimed before this migration have no lease; for them the
 old rule (a claim older than ``DOCPROC_CLAIM_STALE_AFTER``) still applies. Adding a nullable
-column needs no table rebuild on SQLite.
+column needs no table rebuild on SQLite, and the downgrade drops it in place.
 """
 
 from collections.abc import Sequence
@@ -27,5 +27,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("documents") as batch_op:
-        batch_op.drop_column("lease_until")
+    # In place on SQLite (3.35+): a batch-mode rebuild of ``documents``, which other tables
+    # reference, would cascade (see docs/storage-and-database.md, migrations).
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE documents DROP COLUMN lease_until")
+    else:
+        op.drop_column("documents", "lease_until")
