@@ -252,8 +252,9 @@ def claim_for_processing(
 
     A document can be claimed when it is ``queued``, or ``processing`` under a claim that has
     ended: its lease ran out (``lease_until``; or, for a claim without a lease, it is older than
-    ``stale_after``), ``owner_gone(claimed_by)`` says its owner is dead, or ``worker`` itself holds
-    it (an earlier attempt of this process ended without giving it back). The compare-and-set is
+    ``stale_after``), or ``owner_gone(claimed_by)`` says its owner is dead. A claim ``worker``
+    itself holds is not taken again (threads of one web process share a name): it ends with its
+    lease like any other. The compare-and-set is
     an UPDATE guarded by the status, owner and attempt counter read just before, so of two workers
     exactly one wins. With ``max_attempts``, a document that has used them up is marked
     ``failed`` with its last real reason (``worker_lost``, ``ocr_timeout``, ...) instead, and not
@@ -277,7 +278,7 @@ def claim_for_processing(
     taken_back = None
     if old_status == DocumentStatus.processing:
         taken_back = claim_ended(
-            claimed_by, claimed_at, lease_until, now=now, stale_after=stale_after, worker=worker
+            claimed_by, claimed_at, lease_until, now=now, stale_after=stale_after
         )
         if taken_back is None and owner_gone is not None and claimed_by and owner_gone(claimed_by):
             taken_back = "worker_lost"
@@ -355,12 +356,9 @@ def claim_ended(
     *,
     now: datetime,
     stale_after: timedelta,
-    worker: str | None = None,
 ) -> str | None:
-    """Why a ``processing`` claim may be taken back (``lease_expired``, ``worker_lost``), or None
-    while it holds."""
-    if worker is not None and claimed_by == worker:
-        return "worker_lost"  # this process's own earlier attempt: it is no longer running
+    """Why a ``processing`` claim may be taken back (``lease_expired``), or None while it holds
+    (the owner's liveness is checked by the caller: ``owner_gone``)."""
     if lease_until is not None:
         return "lease_expired" if lease_until < now else None
     if claimed_at is None or claimed_at < now - stale_after:

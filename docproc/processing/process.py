@@ -264,7 +264,7 @@ def process_document(
         recorded, version = _finish(session_factory, document_id, outcome, worker_name)
     except DocprocError as exc:
         # Still unreachable after the retries: give the claim back if the database answers now,
-        # and let the queue retry (the claim is this process's, so the retry takes it back).
+        # and let the queue retry; if it does not, the claim ends with its lease.
         _release_quietly(document_id, session_factory, worker_name, exc.reason)
         raise
     seconds = time.perf_counter() - start

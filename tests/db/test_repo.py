@@ -285,14 +285,16 @@ def test_a_leased_claim_ends_with_its_lease_or_its_owner(factory: sessionmaker[S
         assert last.detail is not None and last.detail["reason"] == "lease_expired"
 
 
-def test_a_process_takes_back_its_own_claim(factory: sessionmaker[Session]) -> None:
-    """A retry in the process whose earlier attempt could not give the claim back."""
+def test_a_live_claim_is_not_taken_again_under_the_same_name(
+    factory: sessionmaker[Session],
+) -> None:
+    """Threads of one web process share a name: the name alone never takes a claim back."""
     with session_scope(factory) as session:
         doc_id = _new_document(session).id
     with session_scope(factory) as session:
-        assert repo.claim_for_processing(session, doc_id, "w1", lease=timedelta(minutes=1))
+        assert repo.claim_for_processing(session, doc_id, "web", lease=timedelta(minutes=1))
     with session_scope(factory) as session:
-        assert repo.claim_for_processing(session, doc_id, "w1", lease=timedelta(minutes=1))
+        assert not repo.claim_for_processing(session, doc_id, "web", lease=timedelta(minutes=1))
 
 
 def test_system_faults_give_the_attempt_back(factory: sessionmaker[Session]) -> None:
