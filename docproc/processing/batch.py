@@ -238,9 +238,10 @@ class BatchSummary:
 
     @property
     def reasons(self) -> Counter[str]:
-        return Counter(
-            f"{r.status}:{r.reason}" for r in self.results if r.reason and r.status != SKIPPED
-        )
+        """``status:reason`` of the files processed; ``skipped:<why>`` of the others (``done``,
+        ``needs_review``, ``failed``: finished before; ``in_progress``: a live claim elsewhere;
+        ``duplicate``: the same content as a file listed before; ``claim_lost``)."""
+        return Counter(f"{r.status}:{r.reason}" for r in self.results if r.reason)
 
     @property
     def failed_files(self) -> int:
