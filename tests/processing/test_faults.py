@@ -121,7 +121,7 @@ def test_store_down_with_documents_queued_loses_no_document(
     ids = _upload(services, 4)
     with seaweed_s3.stopped():
         services.start_worker()
-        time.sleep(30)
+        time.sleep(20)
         assert not {"done", "needs_review", "failed"} & set(
             statuses(services.session_factory, ids).values()
         )
