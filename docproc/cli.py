@@ -18,6 +18,8 @@ _COMMANDS = (
     "batch",
     "worker",
     "sweep",
+    "status",
+    "requeue",
     "doctor",
     "extract",
     "tag",

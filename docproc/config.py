@@ -84,9 +84,23 @@ class Settings(BaseSettings):
     # How ``docproc serve`` reads uploads: ``thread`` (a pool in the web process) or ``celery``.
     dispatch: Literal["thread", "celery"] = "thread"
     workers: int = 1
+    # A claim holds for this long unless its owner renews it (every quarter of it, while
+    # reading); a claim whose lease ran out, or whose owner died, is taken back.
+    claim_lease: float = 60.0
+    # Documents queued and untouched this long are re-dispatched (their message was lost); also
+    # the age of a claim without a lease (claimed before migration 0005) that counts as stale.
     claim_stale_after: float = 900.0
+    # How often ``docproc worker --beat`` sweeps; and how long a document failed for a system
+    # fault (storage, database, broker, install) waits before the sweeper requeues it.
+    sweep_interval: float = 30.0
+    requeue_after: float = 300.0
     max_attempts: int = 5
     task_time_limit: float = 300.0
+    # Address space of each reading process (a Celery pool child, a batch pool process), in MB:
+    # a file whose decoding or reading needs more ends ``failed/memory_limit`` instead of taking
+    # the worker (or the machine) down. A normal full read peaks near 1.5 GB of address space
+    # (about 0.5 GB resident). 0: no limit.
+    read_memory_limit: int = 4096
 
     # Retention in days since upload (docs/security.md); unset keeps data until it is erased.
     # ``docproc purge`` and the beat worker apply them; legal holds are never purged.

@@ -7,7 +7,7 @@ them propagate; the CLI, the HTTP API and the worker each convert them in exactl
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from typing import ClassVar
 
 
@@ -19,7 +19,20 @@ class ExitCode(IntEnum):
     input_file = 3
     missing_dependency = 4
     service_unavailable = 5
+    files_failed = 6  # ``docproc batch``: the run finished, and some files ended ``failed``
     internal = 15
+
+
+class FailureClass(StrEnum):
+    """Whose fault a failed document is: the file's (``permanent``) or the system's (``transient``).
+
+    A permanent failure stays failed until someone asks for it again (``docproc requeue --id``);
+    a transient one is taken back by a rerun of its batch, ``docproc requeue`` and (for the
+    system faults in :data:`SYSTEM_REASONS`) the sweeper.
+    """
+
+    permanent = "permanent"
+    transient = "transient"
 
 
 class DocprocError(Exception):
@@ -29,7 +42,10 @@ class DocprocError(Exception):
     fix: ClassVar[str] = "This is a bug in docproc; please report it with the input that caused it."
     exit_code: ClassVar[ExitCode] = ExitCode.internal
     http_status: ClassVar[int] = 500
+    #: Retried in place (with backoff) by the task that met it: the fault may pass in seconds.
     retryable: ClassVar[bool] = False
+    #: Whose fault a document that fails with this reason is (docs/errors.md, failure classes).
+    failure_class: ClassVar[FailureClass] = FailureClass.transient
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -46,6 +62,7 @@ class InputError(DocprocError):
     fix = "Check the file; scan or export it again as JPEG, PNG, TIFF, WebP or PDF."
     exit_code = ExitCode.input_file
     http_status = 422
+    failure_class = FailureClass.permanent
 
 
 class EmptyFile(InputError):
@@ -127,8 +144,87 @@ class FormDefinitionInvalid(DocprocError):
     exit_code = ExitCode.bad_arguments
 
 
+class TimeLimitReached(DocprocError):
+    reason = "time_limit"
+    fix = (
+        "Reading the document took longer than DOCPROC_TASK_TIME_LIMIT twice; check the "
+        "machine's load, raise the limit, or look at the file (a huge or odd scan)."
+    )
+    retryable = True
+    http_status = 503
+
+
+class MemoryLimitReached(DocprocError):
+    reason = "memory_limit"
+    fix = (
+        "Reading the file needed more memory than DOCPROC_READ_MEMORY_LIMIT; scan it at a lower "
+        "resolution, or raise the limit if such files are expected."
+    )
+    exit_code = ExitCode.input_file
+    http_status = 413
+    failure_class = FailureClass.permanent
+
+
+#: Reasons of failed documents that no exception class carries, and their class.
+OTHER_FAILURE_REASONS: dict[str, FailureClass] = {
+    "worker_lost": FailureClass.transient,  # the process reading it died (killed, hard limit)
+    "worker_crashed": FailureClass.transient,  # a pool process of the embedded batch died
+    "lease_expired": FailureClass.transient,  # the claim's owner stopped renewing it
+    "too_many_attempts": FailureClass.transient,  # before 0005: the real reason was not kept
+}
+
+#: Transient reasons about the services (not the reading): they never count an attempt against
+#: the document, and the sweeper takes documents failed with them back by itself.
+SYSTEM_REASONS = frozenset(
+    {
+        "storage_error",
+        "storage_unavailable",
+        "storage_misconfigured",
+        "object_not_found",
+        "database_error",
+        "database_unavailable",
+        "database_misconfigured",
+        "broker_unavailable",
+        "missing_dependency",
+        "missing_model",
+    }
+)
+
+
+def failure_class(reason: str | None) -> FailureClass:
+    """The class of a failed document's reason (unknown reasons count as transient)."""
+    if reason is None:
+        return FailureClass.transient
+    if reason in OTHER_FAILURE_REASONS:
+        return OTHER_FAILURE_REASONS[reason]
+    for cls in _error_classes(DocprocError):
+        if cls.reason == reason:
+            return cls.failure_class
+    return FailureClass.transient
+
+
+def _error_classes(cls: type[DocprocError]) -> list[type[DocprocError]]:
+    return [cls] + [sub for child in cls.__subclasses__() for sub in _error_classes(child)]
+
+
+#: How native libraries (OpenCV, ONNX Runtime, Pillow) say an allocation failed.
+_ALLOCATION_FAILURES = ("insufficient memory", "failed to allocate", "bad_alloc", "out of memory")
+
+
+def _allocation_failed(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(marker in text for marker in _ALLOCATION_FAILURES)
+
+
 def as_docproc_error(exc: BaseException) -> DocprocError:
     """Wrap any exception so it can be reported with a reason code (never a traceback)."""
     if isinstance(exc, DocprocError):
         return exc
+    # Celery's SoftTimeLimitExceeded, raised into the read by the worker when the task's soft
+    # limit passes (named, not imported: the reading layer knows nothing of Celery).
+    if any(cls.__name__ == "SoftTimeLimitExceeded" for cls in type(exc).__mro__):
+        return TimeLimitReached("the task's soft time limit passed while reading")
+    if isinstance(exc, MemoryError) or _allocation_failed(exc):
+        # decoding or reading hit the process's memory limit (DOCPROC_READ_MEMORY_LIMIT)
+        return MemoryLimitReached(f"reading ran out of memory ({type(exc).__name__})")
     return DocprocError(f"{type(exc).__name__}: {exc}")

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-ind tesseract-ocr-ara tesseract-ocr-ben
   tesseract-ocr-chi-sim fonts-ocr-b fonts-dejavu-core libgl1 libglib2.0-0 python3-venv
-  chromium
+  chromium redis-server
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

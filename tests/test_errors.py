@@ -45,3 +45,18 @@ def test_every_reason_code_is_documented_with_its_fix(error: type[DocprocError])
     assert error.reason in rows
     assert f"`{error.__name__}`" in rows[error.reason]
     assert error.fix in rows[error.reason]
+
+
+def test_every_failure_reason_has_a_class_and_the_doc_lists_the_permanent_ones() -> None:
+    from docproc.errors import OTHER_FAILURE_REASONS, SYSTEM_REASONS, FailureClass, failure_class
+
+    text = ERRORS_DOC.read_text(encoding="utf-8")
+    section = text.split("## Failure classes", 1)[1].split("\n## ", 1)[0]
+    permanent = section.split("**Permanent**:", 1)[1].split("They stay", 1)[0]
+    for error in ERROR_CLASSES:
+        assert failure_class(error.reason) is error.failure_class, error
+        listed = f"`{error.reason}`" in permanent
+        assert listed == (error.failure_class is FailureClass.permanent), error.reason
+    for reason in [*OTHER_FAILURE_REASONS, *SYSTEM_REASONS]:
+        assert f"`{reason}`" in section
+        assert failure_class(reason) is FailureClass.transient

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from docproc.processing.batch import BatchSummary
 from docproc.config import get_settings
+from docproc.errors import ExitCode
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,7 +46,7 @@ def _bar(total: int) -> AbstractContextManager[Callable[[], None]]:
 
     @contextmanager
     def bar() -> Iterator[Callable[[], None]]:
-        with progress(total, "batch") as advance:
+        with progress(total, "batch", lines_when_piped=True) as advance:
             yield advance
 
     return bar()
@@ -64,6 +65,11 @@ def format_summary(summary: BatchSummary) -> str:
     ]
     for reason, count in sorted(summary.reasons.items()):
         lines.append(f"  {reason}: {count}")
+    if summary.failed_files:
+        lines.append(
+            f"  {summary.failed_files} file(s) failed: `docproc status` lists them by reason; "
+            "`docproc requeue` takes back the transient ones"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -89,4 +95,6 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(summary.to_json()) + "\n")
     else:
         sys.stdout.write(format_summary(summary))
-    return 0
+    # Scripts and schedulers must see failures: 6 when any listed file is failed (this run, or
+    # skipped because it failed before), else 0.
+    return int(ExitCode.files_failed) if summary.failed_files else 0

@@ -200,6 +200,53 @@ def check_database(settings: Settings) -> Check:
     return Check("database", True, f"{backend}: connected, migrations at head")
 
 
+def check_documents(settings: Settings) -> list[Check]:
+    """Warnings (never failures) for documents stuck under a dead claim or failed for a
+    transient reason: the system, not the files, needs attention."""
+    from docproc.db.session import make_engine, make_session_factory
+    from docproc.errors import FailureClass
+    from docproc.processing.status import status_report
+
+    try:
+        engine = make_engine(settings.resolved_database_url())
+        try:
+            report = status_report(make_session_factory(engine), settings)
+        finally:
+            engine.dispose()
+    except Exception as exc:  # the database check above says why
+        return [Check("documents", False, f"not checked: {exc}"[:200], required=False)]
+    checks: list[Check] = []
+    if report.stuck:
+        oldest = max(s.age_seconds for s in report.stuck)
+        checks.append(
+            Check(
+                "stuck claims",
+                False,
+                f"{len(report.stuck)} document(s) processing under an ended claim "
+                f"(oldest {oldest:.0f} s)",
+                "docproc sweep (or run a worker with --beat); docproc status lists them",
+                required=False,
+            )
+        )
+    else:
+        checks.append(Check("stuck claims", True, "none", required=False))
+    transient = [g for g in report.failed if g.failure_class is FailureClass.transient]
+    if transient:
+        detail = ", ".join(f"{g.reason} {g.count}" for g in transient)
+        checks.append(
+            Check(
+                "transient failures",
+                False,
+                f"{report.transient_failed} document(s) failed for the system: {detail}",
+                "; ".join(dict.fromkeys(g.fix for g in transient)),
+                required=False,
+            )
+        )
+    else:
+        checks.append(Check("transient failures", True, "none", required=False))
+    return checks
+
+
 def check_broker(settings: Settings, required: bool) -> Check:
     from kombu.connection import Connection
 
@@ -227,6 +274,7 @@ def run_checks(settings: Settings, require_broker: bool = False) -> list[Check]:
         lambda: [check_form_definitions(settings)],
         lambda: [check_storage(settings)],
         lambda: [check_database(settings)],
+        lambda: check_documents(settings),
         lambda: [check_broker(settings, require_broker)],
     ]
     checks: list[Check] = []

@@ -9,7 +9,6 @@ never carry names or document numbers.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,6 +54,7 @@ def process_one(path: Path, services: Services) -> list[str]:
     """Store and process one file; return its table row."""
     from docproc.db import repo
     from docproc.db.session import session_scope
+    from docproc.processing.claims import owner_name
     from docproc.processing.process import process_document
     from docproc.processing.submit import submit_bytes
 
@@ -74,7 +74,7 @@ def process_one(path: Path, services: Services) -> list[str]:
             document.id,
             store=services.store,
             session_factory=services.session_factory,
-            worker_name=f"cli:{os.getpid()}",
+            worker_name=owner_name("cli"),
         )
     except DocprocError as exc:
         return [str(path), "failed", "", "", "", "", "", exc.reason]

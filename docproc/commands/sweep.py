@@ -15,13 +15,17 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("sweep", help="re-queue documents stuck in queued/processing")
+    p = sub.add_parser(
+        "sweep",
+        help="re-dispatch documents stuck queued/processing; requeue system-fault failures",
+    )
     p.add_argument(
         "--older-than",
         type=float,
         default=None,
         metavar="SECONDS",
-        help="staleness (default: DOCPROC_CLAIM_STALE_AFTER)",
+        help="queued documents untouched this long, and claims without a lease this old "
+        "(default: DOCPROC_CLAIM_STALE_AFTER); leased claims end with their lease or owner",
     )
     p.set_defaults(func=run)
 
@@ -37,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
         session_factory=services.session_factory,
         dispatch=dispatch,
         stale_after=timedelta(seconds=older),
+        requeue_after=timedelta(seconds=settings.requeue_after),
     )
     sys.stdout.write(json.dumps(report.counts()) + "\n")
     return 0 if not report.dispatch_errors else 5

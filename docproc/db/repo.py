@@ -11,9 +11,9 @@ state can never disagree. Events are only ever inserted.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, func, select, update
@@ -42,6 +42,7 @@ __all__ = [
     "InvalidStatusTransition",
     "add_person_to_case",
     "batch_counts",
+    "claim_ended",
     "claim_for_processing",
     "create_batch",
     "create_case",
@@ -54,12 +55,16 @@ __all__ = [
     "get_document",
     "get_document_by_sha256",
     "get_or_create_document",
+    "give_back",
     "latest_extraction",
     "link_document_to_person",
     "record_event",
+    "renew_claims",
+    "requeue_failed",
     "save_extraction",
     "set_document_info",
     "set_status",
+    "status_counts",
     "stuck_documents",
 ]
 
@@ -220,6 +225,7 @@ def set_status(
         document.claimed_by, document.claimed_at = actor, now
     else:
         document.claimed_by, document.claimed_at = None, None
+    document.lease_until = None
     record_event(
         session,
         entity_type="document",
@@ -239,46 +245,64 @@ def claim_for_processing(
     *,
     stale_after: timedelta = timedelta(minutes=15),
     max_attempts: int | None = None,
+    lease: timedelta | None = None,
+    owner_gone: Callable[[str], bool] | None = None,
 ) -> bool:
     """Atomically take a document for processing; False if another worker has it.
 
-    A document can be claimed when it is ``queued``, or ``processing`` with a claim older than
-    ``stale_after`` (its worker died). The compare-and-set is an UPDATE guarded by the status and
-    the attempt counter read just before, so of two workers exactly one wins. With
-    ``max_attempts``, a document that has used them up is marked ``failed`` instead
-    (``too_many_attempts``) and not claimed. Commit right after claiming: the row stays locked on
-    PostgreSQL until then.
+    A document can be claimed when it is ``queued``, or ``processing`` under a claim that has
+    ended: its lease ran out (``lease_until``; or, for a claim without a lease, it is older than
+    ``stale_after``), or ``owner_gone(claimed_by)`` says its owner is dead. A claim ``worker``
+    itself holds is not taken again (threads of one web process share a name): it ends with its
+    lease like any other. The compare-and-set is
+    an UPDATE guarded by the status, owner and attempt counter read just before, so of two workers
+    exactly one wins. With ``max_attempts``, a document that has used them up is marked
+    ``failed`` with its last real reason (``worker_lost``, ``ocr_timeout``, ...) instead, and not
+    claimed. Commit right after claiming: the row stays locked on PostgreSQL until then.
     """
     session.flush()
     row = session.execute(
-        select(Document.status, Document.attempts, Document.claimed_at, Document.claimed_by).where(
-            Document.id == document_id
-        )
+        select(
+            Document.status,
+            Document.attempts,
+            Document.claimed_at,
+            Document.claimed_by,
+            Document.lease_until,
+            Document.status_reason,
+        ).where(Document.id == document_id)
     ).one_or_none()
     if row is None:
         return False
-    old_status, attempts, claimed_at, claimed_by = row
+    old_status, attempts, claimed_at, claimed_by, lease_until, last_reason = row
     now = utcnow()
-    stale = (
-        old_status == DocumentStatus.processing
-        and claimed_at is not None
-        and claimed_at < now - stale_after
-    )
-    if old_status != DocumentStatus.queued and not stale:
+    taken_back = None
+    if old_status == DocumentStatus.processing:
+        taken_back = claim_ended(
+            claimed_by, claimed_at, lease_until, now=now, stale_after=stale_after
+        )
+        if taken_back is None and owner_gone is not None and claimed_by and owner_gone(claimed_by):
+            taken_back = "worker_lost"
+        if taken_back is None:
+            return False
+    elif old_status != DocumentStatus.queued:
         return False
+    reason = taken_back or last_reason
     guard = (
         Document.id == document_id,
         Document.status == old_status,
         Document.attempts == attempts,
+        Document.claimed_by.is_not_distinct_from(claimed_by),
     )
     if max_attempts is not None and attempts >= max_attempts:
+        final_reason = reason if reason and reason not in _NOT_FAILURES else "too_many_attempts"
         if _compare_and_set(
             session,
             guard,
             status=DocumentStatus.failed,
-            status_reason="too_many_attempts",
+            status_reason=final_reason,
             claimed_by=None,
             claimed_at=None,
+            lease_until=None,
             updated_at=now,
         ):
             record_event(
@@ -289,23 +313,25 @@ def claim_for_processing(
                 actor=worker,
                 old=old_status.value,
                 new=DocumentStatus.failed.value,
-                detail={"reason": "too_many_attempts", "attempts": attempts},
+                detail={"reason": final_reason, "attempts": attempts},
             )
         return False
     if not _compare_and_set(
         session,
         guard,
         status=DocumentStatus.processing,
-        status_reason=None,
+        status_reason=reason,
         claimed_by=worker,
         claimed_at=now,
+        lease_until=now + lease if lease is not None else None,
         attempts=attempts + 1,
         updated_at=now,
     ):
         return False
     detail: dict[str, Any] = {"attempt": attempts + 1}
-    if stale:
+    if taken_back:
         detail["reclaimed_from"] = claimed_by
+        detail["reason"] = taken_back
     record_event(
         session,
         entity_type="document",
@@ -317,6 +343,109 @@ def claim_for_processing(
         detail=detail,
     )
     return True
+
+
+#: Reasons a queued document may carry that say nothing about why it failed.
+_NOT_FAILURES = frozenset({"retry", "requeued", "interrupted", "sweep"})
+
+
+def claim_ended(
+    claimed_by: str | None,
+    claimed_at: datetime | None,
+    lease_until: datetime | None,
+    *,
+    now: datetime,
+    stale_after: timedelta,
+) -> str | None:
+    """Why a ``processing`` claim may be taken back (``lease_expired``), or None while it holds
+    (the owner's liveness is checked by the caller: ``owner_gone``)."""
+    if lease_until is not None:
+        return "lease_expired" if lease_until < now else None
+    if claimed_at is None or claimed_at < now - stale_after:
+        return "lease_expired"
+    return None
+
+
+def renew_claims(
+    session: Session, document_ids: Iterable[uuid.UUID], worker: str, lease: timedelta
+) -> int:
+    """Extend the lease of the claims ``worker`` holds on ``document_ids``; return how many."""
+    ids = list(document_ids)
+    if not ids:
+        return 0
+    result = session.execute(
+        update(Document)
+        .where(
+            Document.id.in_(ids),
+            Document.status == DocumentStatus.processing,
+            Document.claimed_by == worker,
+        )
+        .values(lease_until=utcnow() + lease)
+        .execution_options(synchronize_session=False)
+    )
+    return cast(CursorResult[Any], result).rowcount
+
+
+def give_back(
+    session: Session,
+    document: Document,
+    reason: str,
+    *,
+    actor: str,
+    count_attempt: bool = True,
+) -> None:
+    """``processing -> queued`` with the fault as reason; the attempt is refunded when the fault
+    was the system's (``count_attempt=False``), so an outage never uses up a document."""
+    set_status(session, document, DocumentStatus.queued, reason, actor=actor)
+    if not count_attempt:
+        document.attempts = max(0, document.attempts - 1)
+
+
+def requeue_failed(
+    session: Session,
+    *,
+    actor: str,
+    accept: Callable[[str | None], bool],
+    reasons: Iterable[str] | None = None,
+    batch_id: uuid.UUID | None = None,
+    failed_before: datetime | None = None,
+    document_ids: Iterable[uuid.UUID] | None = None,
+    limit: int = 10_000,
+) -> list[uuid.UUID]:
+    """Put ``failed`` documents back to ``queued`` (attempts reset); return their ids.
+
+    Filters combine: reason codes, batch, failed before a time, ids; ``accept(reason)`` decides
+    the rest (e.g. transient failures only).
+    """
+    query = select(Document).where(Document.status == DocumentStatus.failed)
+    if reasons is not None:
+        query = query.where(Document.status_reason.in_(list(reasons)))
+    if batch_id is not None:
+        query = query.where(Document.batch_id == batch_id)
+    if failed_before is not None:
+        query = query.where(Document.updated_at < failed_before)
+    if document_ids is not None:
+        query = query.where(Document.id.in_(list(document_ids)))
+    query = query.order_by(Document.updated_at, Document.id).limit(limit)
+    requeued: list[uuid.UUID] = []
+    for document in session.scalars(query):
+        if not accept(document.status_reason):
+            continue
+        previous = document.status_reason
+        set_status(session, document, DocumentStatus.queued, previous, actor=actor)
+        document.attempts = 0
+        requeued.append(document.id)
+    return requeued
+
+
+def status_counts(session: Session) -> list[tuple[DocumentStatus, str | None, int]]:
+    """How many documents are in each (status, reason), most first."""
+    query = (
+        select(Document.status, Document.status_reason, func.count())
+        .group_by(Document.status, Document.status_reason)
+        .order_by(func.count().desc())
+    )
+    return [(status, reason, count) for status, reason, count in session.execute(query)]
 
 
 def _compare_and_set(session: Session, guard: Sequence[Any], **values: Any) -> bool:
@@ -340,17 +469,27 @@ def set_document_info(
 
 
 def stuck_documents(
-    session: Session, older_than: timedelta, *, limit: int = 1000
+    session: Session,
+    older_than: timedelta,
+    *,
+    limit: int = 1000,
+    owner_gone: Callable[[str], bool] | None = None,
 ) -> list[Document]:
-    """Documents ``processing`` under a claim older than ``older_than``: their worker is gone."""
-    cutoff = utcnow() - older_than
+    """Documents ``processing`` under a claim that has ended (see :func:`claim_ended`; and, with
+    ``owner_gone``, claims whose owner is dead): their worker is gone."""
+    now = utcnow()
     query = (
         select(Document)
-        .where(Document.status == DocumentStatus.processing, Document.claimed_at < cutoff)
+        .where(Document.status == DocumentStatus.processing)
         .order_by(Document.claimed_at, Document.id)
         .limit(limit)
     )
-    return list(session.scalars(query))
+    return [
+        d
+        for d in session.scalars(query)
+        if claim_ended(d.claimed_by, d.claimed_at, d.lease_until, now=now, stale_after=older_than)
+        or (owner_gone is not None and d.claimed_by is not None and owner_gone(d.claimed_by))
+    ]
 
 
 def documents_by_status(

@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import threading
 import time
 import uuid
 from collections import Counter
@@ -29,7 +30,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -40,7 +40,15 @@ from docproc.config import Settings, get_settings
 from docproc.db import repo
 from docproc.db.models import TERMINAL_STATUSES, DocumentStatus
 from docproc.db.session import session_scope
-from docproc.errors import DocprocError, FileNotReadable, ImageTooLarge, as_docproc_error
+from docproc.errors import (
+    DocprocError,
+    FailureClass,
+    FileNotReadable,
+    ImageTooLarge,
+    as_docproc_error,
+    failure_class,
+)
+from docproc.processing.claims import Heartbeat, limit_memory, owner_name, retry_database
 from docproc.processing.outcome import ReadOutcome, read_outcome
 from docproc.processing.process import (
     _lock_document,
@@ -48,9 +56,13 @@ from docproc.processing.process import (
     release_claim,
     store_artefacts,
 )
+from docproc.processing.process import (
+    claim as claim_document,
+)
 from docproc.processing.submit import Dispatch, media_type_for
 from docproc.storage import (
     ObjectStore,
+    derived_key,
     original_key,
     put_original,
     sha256_hex,
@@ -58,7 +70,6 @@ from docproc.storage import (
 )
 
 __all__ = [
-    "RETRY_REASONS",
     "BatchSummary",
     "UnitResult",
     "open_source",
@@ -67,21 +78,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Failures a rerun tries again (the file was fine, the machine was not).
-RETRY_REASONS = frozenset(
-    {
-        "ocr_timeout",
-        "ocr_failed",
-        "storage_unavailable",
-        "database_unavailable",
-        "worker_crashed",
-        "internal_error",
-        "task_time_limit",
-        # A broken install (a model or tesseract missing): fixed by reinstalling, then rerun.
-        "missing_model",
-        "missing_dependency",
-    }
-)
 SKIPPED = "skipped"
 
 
@@ -185,6 +181,21 @@ def _read_unit(spec: SourceSpec, unit: Unit, settings: Settings) -> bytes:
     return _cached_store(spec.root, settings).get(unit.location)
 
 
+def _init_pool_process(parent: int, memory_limit: int) -> None:
+    """Pool process initializer: cap the reader's memory (``DOCPROC_READ_MEMORY_LIMIT``), and
+    end with the orchestrator, even if it is SIGKILLed (Linux ``PR_SET_PDEATHSIG``), so that no
+    700 MB reader outlives its batch."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the orchestrator died before the call
+        os._exit(1)
+    limit_memory(memory_limit)
+
+
 def work_unit(
     spec: SourceSpec, unit: Unit, store_url: str, settings: Settings | None = None
 ) -> ReadOutcome:
@@ -227,8 +238,19 @@ class BatchSummary:
 
     @property
     def reasons(self) -> Counter[str]:
-        return Counter(
-            f"{r.status}:{r.reason}" for r in self.results if r.reason and r.status != SKIPPED
+        """``status:reason`` of the files processed; ``skipped:<why>`` of the others (``done``,
+        ``needs_review``, ``failed``: finished before; ``in_progress``: a live claim elsewhere;
+        ``duplicate``: the same content as a file listed before; ``claim_lost``)."""
+        return Counter(f"{r.status}:{r.reason}" for r in self.results if r.reason)
+
+    @property
+    def failed_files(self) -> int:
+        """Files whose document is ``failed``: in this run, or skipped as failed before."""
+        failed = DocumentStatus.failed.value
+        return sum(
+            1
+            for r in self.results
+            if r.status == failed or (r.status == SKIPPED and r.reason == failed)
         )
 
     @property
@@ -245,6 +267,7 @@ class BatchSummary:
             "source": self.source,
             "total": self.total,
             "counts": dict(self.counts),
+            "failed_files": self.failed_files,
             "reasons": dict(self.reasons),
             "seconds": round(self.seconds, 2),
             "documents_per_minute": round(self.documents_per_minute, 2),
@@ -276,6 +299,12 @@ class _Runner:
         self.actor = actor
         self.source_store = _source_store(spec, settings) if spec.kind == "s3" else None
         self.claimed: set[uuid.UUID] = set()
+        self._lock = threading.Lock()
+
+    def claimed_ids(self) -> list[uuid.UUID]:
+        """The claims this run holds (for the heartbeat thread)."""
+        with self._lock:
+            return list(self.claimed)
 
     def prepare(self, unit: Unit, batch_id: uuid.UUID) -> UnitResult | uuid.UUID:
         """Skip, or create and claim the unit's document; return its id or a final result."""
@@ -285,39 +314,48 @@ class _Runner:
             if exc.retryable:
                 raise
             return UnitResult(unit.name, DocumentStatus.failed.value, exc.reason)
-        with session_scope(self.factory) as session:
-            existing = repo.get_document_by_sha256(session, digest)
-            if existing is not None and _finished(existing.status, existing.status_reason):
-                return UnitResult(unit.name, SKIPPED, existing.status.value, existing.id)
-            if existing is not None and existing.status is DocumentStatus.failed:
-                repo.set_status(session, existing, DocumentStatus.queued, "retry", actor=self.actor)
-            document, _ = repo.get_or_create_document(
-                session,
-                sha256=digest,
-                source_key=original_key(digest),
-                filename=Path(unit.name).name[-255:],
-                media_type=media_type_for(unit.name),
-                batch_id=batch_id,
-                actor=self.actor,
-            )
-            document_id = document.id
-        return document_id
+
+        def register() -> UnitResult | uuid.UUID:
+            with session_scope(self.factory) as session:
+                existing = repo.get_document_by_sha256(session, digest)
+                if existing is not None and _finished(existing.status, existing.status_reason):
+                    return UnitResult(unit.name, SKIPPED, existing.status.value, existing.id)
+                if existing is not None and existing.status is DocumentStatus.failed:
+                    # A transient failure: taken back (its reason stays until the next outcome).
+                    repo.set_status(
+                        session,
+                        existing,
+                        DocumentStatus.queued,
+                        existing.status_reason,
+                        actor=self.actor,
+                    )
+                    existing.attempts = 0
+                document, _ = repo.get_or_create_document(
+                    session,
+                    sha256=digest,
+                    source_key=original_key(digest),
+                    filename=Path(unit.name).name[-255:],
+                    media_type=media_type_for(unit.name),
+                    batch_id=batch_id,
+                    actor=self.actor,
+                )
+                return document.id
+
+        return retry_database(register)
 
     def claim(self, document_id: uuid.UUID) -> bool:
-        with session_scope(self.factory) as session:
-            claimed = repo.claim_for_processing(
-                session,
-                document_id,
-                self.actor,
-                stale_after=timedelta(seconds=self.settings.claim_stale_after),
-                max_attempts=self.settings.max_attempts,
-            )
+        """Claim with a lease; a claim of a dead batch or worker on this host (a run killed
+        with ``kill -9``) is taken back at once."""
+        claimed = retry_database(
+            lambda: claim_document(self.factory, document_id, self.actor, self.settings)
+        )
         if claimed:
-            self.claimed.add(document_id)
+            with self._lock:
+                self.claimed.add(document_id)
         return claimed
 
     def release_unrecorded(self) -> None:
-        for document_id in sorted(self.claimed):
+        for document_id in sorted(self.claimed_ids()):
             with contextlib.suppress(DocprocError):
                 release_claim(
                     document_id,
@@ -325,29 +363,44 @@ class _Runner:
                     worker_name=self.actor,
                     reason="interrupted",
                 )
-        self.claimed.clear()
+        with self._lock:
+            self.claimed.clear()
 
     def record(self, unit: Unit, document_id: uuid.UUID, outcome: ReadOutcome) -> UnitResult:
-        self.claimed.discard(document_id)
+        """Store the artefacts, then record the outcome and release the claim in one
+        transaction (retried while the database is unreachable)."""
         if outcome.status is not DocumentStatus.failed:
-            store_artefacts(self.store, document_id, outcome)
-        with session_scope(self.factory) as session:
-            document = _lock_document(session, document_id)
-            if (
-                document is None
-                or document.status is not DocumentStatus.processing
-                or document.claimed_by != self.actor
-            ):
-                return UnitResult(unit.name, SKIPPED, "claim_lost", document_id)
-            record_outcome(session, document, outcome, actor=self.actor)
+            try:
+                store_artefacts(self.store, document_id, outcome)
+            except DocprocError as exc:  # the store went away: a transient failure, rerun
+                outcome = ReadOutcome.failure(exc, outcome.seconds)
+
+        def write() -> bool:
+            with session_scope(self.factory) as session:
+                document = _lock_document(session, document_id)
+                if (
+                    document is None
+                    or document.status is not DocumentStatus.processing
+                    or document.claimed_by != self.actor
+                ):
+                    return False
+                record_outcome(session, document, outcome, actor=self.actor)
+                return True
+
+        recorded = retry_database(write)
+        with self._lock:
+            self.claimed.discard(document_id)
+        if not recorded:
+            return UnitResult(unit.name, SKIPPED, "claim_lost", document_id)
         return UnitResult(
             unit.name, outcome.status.value, outcome.reason, document_id, outcome.seconds
         )
 
 
 def _finished(status: DocumentStatus, reason: str | None) -> bool:
+    """Done with: a rerun skips it. Transient failures are taken back; permanent ones stay."""
     if status is DocumentStatus.failed:
-        return reason not in RETRY_REASONS
+        return failure_class(reason) is FailureClass.permanent
     return status in TERMINAL_STATUSES
 
 
@@ -360,12 +413,17 @@ def _run_local(
     advance: Advance,
 ) -> None:
     pending: list[tuple[Unit, uuid.UUID]] = []
+    seen: set[uuid.UUID] = set()
     for unit in units:
         prepared = runner.prepare(unit, batch_id)
         if isinstance(prepared, UnitResult):
             results.append(prepared)
             advance()
+        elif prepared in seen:  # the same content as a file listed before: one document
+            results.append(UnitResult(unit.name, SKIPPED, "duplicate", prepared))
+            advance()
         else:
+            seen.add(prepared)
             pending.append((unit, prepared))
     try:
         if workers <= 1:
@@ -402,7 +460,7 @@ def _pool_map(
 
     context = multiprocessing.get_context("spawn")  # no inherited sockets or engine pools
     queue = list(reversed(pending))
-    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    executor = _pool(workers, context, runner.settings)
     in_flight: dict[Future[ReadOutcome], tuple[Unit, uuid.UUID]] = {}
     try:
         while queue or in_flight:
@@ -430,12 +488,21 @@ def _pool_map(
                     queue.extend(in_flight.values())  # still claimed: handed out again
                     in_flight.clear()
                     executor.shutdown(wait=False, cancel_futures=True)
-                    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+                    executor = _pool(workers, context, runner.settings)
                 except Exception as exc:
                     outcome = ReadOutcome.failure(as_docproc_error(exc))
                 yield unit, document_id, outcome
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _pool(workers: int, context: Any, settings: Settings) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_pool_process,
+        initargs=(os.getpid(), settings.read_memory_limit),
+    )
 
 
 def _run_celery(
@@ -452,6 +519,10 @@ def _run_celery(
         prepared = runner.prepare(unit, batch_id)
         if isinstance(prepared, UnitResult):
             results.append(prepared)
+            advance()
+            continue
+        if prepared in waiting:  # the same content as a file listed before: one document
+            results.append(UnitResult(unit.name, SKIPPED, "duplicate", prepared))
             advance()
             continue
         try:
@@ -471,23 +542,39 @@ def _run_celery(
         waiting[prepared] = unit
     deadline = None if timeout is None else time.monotonic() + timeout
     while waiting:
-        with session_scope(runner.factory) as session:
-            for document_id in list(waiting):
-                document = repo.get_document(session, document_id)
-                if document is not None and document.status in TERMINAL_STATUSES:
-                    unit = waiting.pop(document_id)
-                    results.append(
-                        UnitResult(
-                            unit.name, document.status.value, document.status_reason, document_id
-                        )
-                    )
-                    advance()
+        for document_id, status, reason in retry_database(lambda: _finished_of(runner, waiting)):
+            unit = waiting.pop(document_id)
+            results.append(UnitResult(unit.name, status.value, reason, document_id))
+            advance()
         if waiting and deadline is not None and time.monotonic() > deadline:
             for document_id, unit in waiting.items():
                 results.append(UnitResult(unit.name, "queued", "still_running", document_id))
             return
         if waiting:
             time.sleep(0.5)
+
+
+def _finished_of(
+    runner: _Runner, waiting: dict[uuid.UUID, Unit]
+) -> list[tuple[uuid.UUID, DocumentStatus, str | None]]:
+    with session_scope(runner.factory) as session:
+        documents = [repo.get_document(session, document_id) for document_id in waiting]
+        return [
+            (d.id, d.status, d.status_reason)
+            for d in documents
+            if d is not None and d.status in TERMINAL_STATUSES
+        ]
+
+
+def check_store(store: ObjectStore) -> None:
+    """Write, read and delete a probe object: raises :class:`StorageMisconfigured` (a wrong
+    bucket, keys or permissions) or :class:`StorageUnavailable` before a batch starts."""
+    key = derived_key(f"batch-probe-{uuid.uuid4().hex}", "probe")
+    store.put(key, b"probe", "application/octet-stream")
+    try:
+        store.get(key)
+    finally:
+        store.delete(key)
 
 
 def run_batch(
@@ -512,7 +599,8 @@ def run_batch(
     """
     settings = settings or get_settings()
     spec = open_source(source, settings)
-    actor = actor or f"batch:{os.getpid()}"
+    actor = actor or owner_name("batch")
+    check_store(store)  # a wrong bucket or keys stop the run before any document is created
     runner = _Runner(
         spec,
         store=store,
@@ -535,6 +623,8 @@ def run_batch(
     start = time.perf_counter()
     bar = progress(len(units)) if progress else None
     advance: Advance = bar.__enter__() if bar is not None else (lambda: None)
+    heartbeat = Heartbeat(session_factory, actor, settings.claim_lease, runner.claimed_ids)
+    heartbeat.__enter__()
     try:
         if dispatch == "celery":
             if celery_dispatch is None:
@@ -547,6 +637,7 @@ def run_batch(
         else:
             _run_local(runner, units, batch_id, workers, summary.results, advance)
     finally:
+        heartbeat.__exit__()
         if bar is not None:
             bar.__exit__(None, None, None)
         summary.seconds = time.perf_counter() - start

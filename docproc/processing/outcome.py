@@ -231,5 +231,6 @@ def read_outcome(data: bytes, name: str, settings: Settings | None = None) -> Re
         if settings.extract == "mrz":
             return summarise(read_bytes(data, name, settings), routed_warnings(settings))
         return extract_bytes(data, name, settings)
-    except Exception as exc:  # a bug in a stage must not stop a batch
+    except Exception as exc:  # a bug in a stage must not stop a batch; the task's soft time
+        # limit (Celery's SoftTimeLimitExceeded) becomes a transient ``time_limit``
         return ReadOutcome.failure(as_docproc_error(exc))

@@ -27,11 +27,16 @@ from docproc.config import Settings, get_settings
 from docproc.db import repo
 from docproc.db.models import Document, DocumentStatus
 from docproc.db.session import session_scope
-from docproc.errors import DocprocError
+from docproc.errors import SYSTEM_REASONS, DocprocError
+from docproc.processing.claims import Heartbeat, owner_gone, retry_database
 from docproc.processing.outcome import ReadOutcome, read_outcome
 from docproc.storage import ObjectStore, derived_key
 
 log = logging.getLogger(__name__)
+
+TIME_LIMIT = "time_limit"
+#: Reads that end at the task's soft time limit: the first is retried, the second fails.
+TIME_LIMIT_TRIES = 2
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,14 @@ def _lock_document(session: Session, document_id: uuid.UUID) -> Document | None:
     return session.get(Document, document_id, with_for_update=True, populate_existing=True)
 
 
+def _holds_claim(document: Document | None, worker_name: str) -> bool:
+    return (
+        document is not None
+        and document.status is DocumentStatus.processing
+        and document.claimed_by == worker_name
+    )
+
+
 def release_claim(
     document_id: uuid.UUID,
     *,
@@ -105,18 +118,51 @@ def release_claim(
 ) -> bool:
     """Give a claimed document back (``processing -> queued``) so that a retry can claim it.
 
-    Does nothing (False) when the claim is no longer this worker's.
+    A system fault (:data:`~docproc.errors.SYSTEM_REASONS`) gives the attempt back too. Does
+    nothing (False) when the claim is no longer this worker's.
     """
     with session_scope(session_factory) as session:
         document = _lock_document(session, document_id)
-        if (
-            document is None
-            or document.status is not DocumentStatus.processing
-            or document.claimed_by != worker_name
-        ):
+        if document is None or not _holds_claim(document, worker_name):
             return False
-        repo.set_status(session, document, DocumentStatus.queued, reason, actor=worker_name)
+        repo.give_back(
+            session,
+            document,
+            reason,
+            actor=worker_name,
+            count_attempt=reason not in SYSTEM_REASONS,
+        )
         return True
+
+
+def fail_or_release(
+    document_id: uuid.UUID,
+    *,
+    session_factory: sessionmaker[Session],
+    worker_name: str,
+    reason: str,
+    tries: int,
+) -> DocumentStatus | None:
+    """After a transient read fault (``time_limit``): give the document back for another try
+    (``queued``: the caller should retry), or, when ``tries`` attempts ended with ``reason``,
+    mark it ``failed`` with it. None when the claim is no longer this worker's.
+    """
+    with session_scope(session_factory) as session:
+        document = _lock_document(session, document_id)
+        if document is None or not _holds_claim(document, worker_name):
+            return None
+        earlier = sum(
+            1
+            for event in repo.events_for(session, "document", document_id)
+            if event.kind == "status_changed"
+            and event.new == DocumentStatus.queued.value
+            and (event.detail or {}).get("reason") == reason
+        )
+        if earlier + 1 >= tries:
+            repo.set_status(session, document, DocumentStatus.failed, reason, actor=worker_name)
+            return DocumentStatus.failed
+        repo.give_back(session, document, reason, actor=worker_name)
+        return DocumentStatus.queued
 
 
 def _finish(
@@ -125,16 +171,37 @@ def _finish(
     outcome: ReadOutcome,
     worker_name: str,
 ) -> tuple[bool, int | None]:
-    """Record ``outcome`` if this worker still holds the claim (else another one took over)."""
+    """Record ``outcome`` and release the claim in one transaction, if this worker still holds
+    the claim (else another one took over); retried while the database is unreachable."""
+
+    def record() -> tuple[bool, int | None]:
+        with session_scope(session_factory) as session:
+            document = _lock_document(session, document_id)
+            if document is None or not _holds_claim(document, worker_name):
+                return False, None
+            return True, record_outcome(session, document, outcome, actor=worker_name)
+
+    return retry_database(record)
+
+
+def claim(
+    session_factory: sessionmaker[Session],
+    document_id: uuid.UUID,
+    worker_name: str,
+    settings: Settings,
+) -> bool:
+    """Claim one document for ``worker_name`` with a lease (see ``repo.claim_for_processing``);
+    a claim whose owner is dead on this host is taken back at once."""
     with session_scope(session_factory) as session:
-        document = _lock_document(session, document_id)
-        if (
-            document is None
-            or document.status is not DocumentStatus.processing
-            or document.claimed_by != worker_name
-        ):
-            return False, None
-        return True, record_outcome(session, document, outcome, actor=worker_name)
+        return repo.claim_for_processing(
+            session,
+            document_id,
+            worker_name,
+            stale_after=timedelta(seconds=settings.claim_stale_after),
+            max_attempts=settings.max_attempts,
+            lease=timedelta(seconds=settings.claim_lease),
+            owner_gone=owner_gone,
+        )
 
 
 def process_document(
@@ -152,14 +219,8 @@ def process_document(
     start = time.perf_counter()
     settings = settings or get_settings()
     document_id = doc_id if isinstance(doc_id, uuid.UUID) else uuid.UUID(str(doc_id))
+    claimed = claim(session_factory, document_id, worker_name, settings)
     with session_scope(session_factory) as session:
-        claimed = repo.claim_for_processing(
-            session,
-            document_id,
-            worker_name,
-            stale_after=timedelta(seconds=settings.claim_stale_after),
-            max_attempts=settings.max_attempts,
-        )
         document = repo.get_document(session, document_id)
         if document is None:
             return ProcessOutcome(document_id, None, "document_not_found", skipped=True)
@@ -169,23 +230,43 @@ def process_document(
         log.info("document %s not claimed (status %s)", document_id, status.value)
         return ProcessOutcome(document_id, status, reason, skipped=True)
 
+    heartbeat = Heartbeat(session_factory, worker_name, settings.claim_lease, lambda: [document_id])
+    with heartbeat:
+        try:
+            data = store.get(source_key)
+            outcome = read_outcome(data, filename or source_key.rsplit("/", 1)[-1], settings)
+            if outcome.status is DocumentStatus.failed and outcome.retryable:
+                raise _RetryableRead(outcome.reason or "retryable_error")
+            store_artefacts(store, document_id, outcome)
+        except _RetryableRead as exc:
+            if exc.code != TIME_LIMIT:
+                _release_quietly(document_id, session_factory, worker_name, exc.code)
+                raise exc.as_error() from None
+            ended = fail_or_release(
+                document_id,
+                session_factory=session_factory,
+                worker_name=worker_name,
+                reason=TIME_LIMIT,
+                tries=TIME_LIMIT_TRIES,
+            )
+            if ended is DocumentStatus.queued:
+                raise exc.as_error() from None
+            seconds = time.perf_counter() - start
+            return ProcessOutcome(
+                document_id, ended, TIME_LIMIT, skipped=ended is None, seconds=seconds
+            )
+        except DocprocError as exc:
+            if exc.retryable:
+                _release_quietly(document_id, session_factory, worker_name, exc.reason)
+                raise
+            outcome = ReadOutcome.failure(exc)
     try:
-        data = store.get(source_key)
-        outcome = read_outcome(data, filename or source_key.rsplit("/", 1)[-1], settings)
-        if outcome.status is DocumentStatus.failed and outcome.retryable:
-            raise _RetryableRead(outcome.reason or "retryable_error")
-        store_artefacts(store, document_id, outcome)
-    except _RetryableRead as exc:
-        release_claim(
-            document_id, session_factory=session_factory, worker_name=worker_name, reason=exc.code
-        )
-        raise exc.as_error() from None
+        recorded, version = _finish(session_factory, document_id, outcome, worker_name)
     except DocprocError as exc:
-        if exc.retryable:
-            _release_quietly(document_id, session_factory, worker_name, exc.reason)
-            raise
-        outcome = ReadOutcome.failure(exc)
-    recorded, version = _finish(session_factory, document_id, outcome, worker_name)
+        # Still unreachable after the retries: give the claim back if the database answers now,
+        # and let the queue retry; if it does not, the claim ends with its lease.
+        _release_quietly(document_id, session_factory, worker_name, exc.reason)
+        raise
     seconds = time.perf_counter() - start
     if not recorded:
         log.warning("document %s: claim lost to another worker; result discarded", document_id)
@@ -210,9 +291,13 @@ class _RetryableRead(Exception):
         self.code = code
 
     def as_error(self) -> DocprocError:
-        from docproc.errors import EngineFailed, EngineTimeout
+        from docproc.errors import EngineFailed, EngineTimeout, TimeLimitReached
 
-        cls = EngineTimeout if self.code == EngineTimeout.reason else EngineFailed
+        cls: type[DocprocError] = EngineFailed
+        if self.code == EngineTimeout.reason:
+            cls = EngineTimeout
+        elif self.code == TimeLimitReached.reason:
+            cls = TimeLimitReached
         return cls(f"reading failed ({self.code}); will retry")
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import socket
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from typing import Any
 
 from celery import Celery  # type: ignore[import-untyped]
 from celery.exceptions import SoftTimeLimitExceeded  # type: ignore[import-untyped]
+from celery.signals import worker_process_init  # type: ignore[import-untyped]
 from kombu.exceptions import KombuError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,8 +39,23 @@ from docproc.db.session import (
     make_session_factory,
     session_scope,
 )
-from docproc.errors import DocprocError, EngineFailed, EngineTimeout, ExitCode
-from docproc.processing.process import process_document, release_claim
+from docproc.errors import (
+    SYSTEM_REASONS,
+    DocprocError,
+    EngineFailed,
+    EngineTimeout,
+    ExitCode,
+    FailureClass,
+    TimeLimitReached,
+    failure_class,
+)
+from docproc.processing.claims import limit_memory, owner_gone, owner_name
+from docproc.processing.process import (
+    TIME_LIMIT,
+    TIME_LIMIT_TRIES,
+    fail_or_release,
+    process_document,
+)
 from docproc.processing.submit import Dispatch
 from docproc.storage import ObjectStore, StorageUnavailable, store_from_settings
 
@@ -101,18 +116,22 @@ class BrokerUnavailable(DocprocError):
     http_status = 503
 
 
-#: Faults that may pass: the task is retried with exponential backoff.
+#: Faults that may pass: the task is retried with exponential backoff (at most 60 s apart),
+#: for as long as they last. System faults give the attempt back (the circuit: workers keep
+#: re-checking instead of using documents up); read faults count attempts, and the claim's
+#: ``DOCPROC_MAX_ATTEMPTS`` ends them with their reason.
 RETRYABLE_ERRORS: tuple[type[DocprocError], ...] = (
     StorageUnavailable,
     DatabaseUnavailable,
     EngineTimeout,
     EngineFailed,
+    TimeLimitReached,
 )
 
 
 def worker_name() -> str:
-    """Who holds a claim: host and process id (one claim per worker process)."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """Who holds a claim: ``worker:<host>:<pid>`` (one claim per worker process)."""
+    return owner_name("worker")
 
 
 # ----------------------------------------------------------------------- per-process resources
@@ -143,15 +162,20 @@ def _process_task(task: Any, document_id: str) -> dict[str, Any]:
             document_id, store=store, session_factory=factory, worker_name=name, settings=settings
         )
     except SoftTimeLimitExceeded:
-        # If the database does not answer, the sweeper reclaims it once the claim is stale.
+        # Outside the read (fetching, storing, recording): the same rule as a read that ran out
+        # of time. If the database does not answer, the claim's lease ends it.
+        ended: DocumentStatus | None = None
         with contextlib.suppress(DocprocError):
-            release_claim(
+            ended = fail_or_release(
                 uuid.UUID(document_id),
                 session_factory=factory,
                 worker_name=name,
-                reason="task_time_limit",
+                reason=TIME_LIMIT,
+                tries=TIME_LIMIT_TRIES,
             )
-        raise EngineTimeout(f"document {document_id}: task time limit reached") from None
+        if ended is DocumentStatus.failed:
+            return {"document_id": document_id, "status": "failed", "reason": TIME_LIMIT}
+        raise TimeLimitReached(f"document {document_id}: task time limit reached") from None
     return {
         "document_id": str(outcome.document_id),
         "status": outcome.status.value if outcome.status else None,
@@ -167,6 +191,7 @@ def _sweep_task() -> dict[str, int]:
         session_factory=factory,
         dispatch=dispatch,
         stale_after=timedelta(seconds=settings.claim_stale_after),
+        requeue_after=timedelta(seconds=settings.requeue_after),
     )
     return report.counts()
 
@@ -210,10 +235,7 @@ def make_celery(
             "visibility_timeout": int(max(3600.0, 2 * time_limit, 2 * settings.claim_stale_after))
         },
         beat_schedule={
-            "docproc-sweep": {
-                "task": SWEEP_TASK,
-                "schedule": max(5.0, settings.claim_stale_after / 3),
-            },
+            "docproc-sweep": {"task": SWEEP_TASK, "schedule": max(1.0, settings.sweep_interval)},
             "docproc-purge": {"task": PURGE_TASK, "schedule": max(60.0, settings.purge_every)},
         },
     )
@@ -226,9 +248,11 @@ def make_celery(
         retry_backoff=2,
         retry_backoff_max=60,
         retry_jitter=True,
-        max_retries=max(1, settings.max_attempts),
+        max_retries=None,
         time_limit=time_limit,
-        soft_time_limit=max(1.0, time_limit * 0.9),
+        # The soft limit leaves the read time to give the claim back before the hard kill: 10 %
+        # of the limit, at least 10 s (short limits are for tests).
+        soft_time_limit=max(1.0, min(time_limit * 0.9, time_limit - 10.0)),
     )(_process_task)
     celery.task(name=SWEEP_TASK, ignore_result=True)(_sweep_task)
     celery.task(name=PURGE_TASK, ignore_result=True)(_purge_task)
@@ -236,6 +260,12 @@ def make_celery(
 
 
 app = make_celery()
+
+
+@worker_process_init.connect  # type: ignore[untyped-decorator]
+def _limit_child_memory(**_: Any) -> None:
+    """Each pool child reads documents: cap its memory (``DOCPROC_READ_MEMORY_LIMIT``)."""
+    limit_memory(get_settings().read_memory_limit)
 
 
 def make_dispatcher(celery: Any = None, queue: str | None = None) -> Dispatch:
@@ -265,21 +295,31 @@ dispatch: Dispatch = make_dispatcher()
 
 @dataclass(frozen=True)
 class SweepReport:
-    """What one sweep found and re-dispatched (document ids only)."""
+    """What one sweep found, requeued and re-dispatched (document ids only)."""
 
     stale_processing: int
     stale_queued: int
     redispatched: tuple[uuid.UUID, ...] = ()
     dispatch_errors: int = 0
     errors: tuple[str, ...] = field(default_factory=tuple)
+    requeued_failed: int = 0
 
     def counts(self) -> dict[str, int]:
         return {
             "stale_processing": self.stale_processing,
             "stale_queued": self.stale_queued,
+            "requeued_failed": self.requeued_failed,
             "redispatched": len(self.redispatched),
             "dispatch_errors": self.dispatch_errors,
         }
+
+
+def auto_requeue(reason: str | None) -> bool:
+    """Failures the sweeper takes back by itself: the system's (storage, database, broker,
+    install), never the file's, nor reads that used their attempts up (``docproc requeue``)."""
+    return failure_class(reason) is FailureClass.transient and (
+        reason in SYSTEM_REASONS or reason == "too_many_attempts"
+    )
 
 
 def sweep(
@@ -287,25 +327,40 @@ def sweep(
     session_factory: sessionmaker[Session],
     dispatch: Dispatch,
     stale_after: timedelta,
+    requeue_after: timedelta | None = None,
     limit: int = 1000,
 ) -> SweepReport:
-    """Re-dispatch documents stuck ``processing`` (claim older than ``stale_after``: the worker
-    died) or ``queued`` and untouched for that long (the message was lost).
+    """Re-dispatch documents stuck ``processing`` (their claim ended: lease run out, owner dead
+    on this host, or, without a lease, older than ``stale_after``), ``queued`` and untouched for
+    ``stale_after`` (the message was lost), and, with ``requeue_after``, requeue documents
+    ``failed`` for a system fault at least that long ago.
 
     The database, not the broker, is the truth; a re-dispatched document that is in fact still
     queued somewhere is processed once anyway (the claim decides).
     """
     cutoff = utcnow() - stale_after
+    requeued: list[uuid.UUID] = []
     with session_scope(session_factory) as session:
-        stuck = [d.id for d in repo.stuck_documents(session, stale_after, limit=limit)]
+        stuck = [
+            d.id
+            for d in repo.stuck_documents(session, stale_after, limit=limit, owner_gone=owner_gone)
+        ]
         queued = [
             d.id
             for d in repo.documents_by_status(session, DocumentStatus.queued, limit=limit)
             if d.updated_at < cutoff
         ]
+        if requeue_after is not None:
+            requeued = repo.requeue_failed(
+                session,
+                actor="sweeper",
+                accept=auto_requeue,
+                failed_before=utcnow() - requeue_after,
+                limit=limit,
+            )
     sent: list[uuid.UUID] = []
     failures = 0
-    for document_id in [*stuck, *queued]:
+    for document_id in [*stuck, *queued, *requeued]:
         try:
             dispatch(document_id)
         except DocprocError as exc:
@@ -313,11 +368,14 @@ def sweep(
             log.warning("sweep: could not dispatch %s (%s)", document_id, exc.reason)
             continue
         sent.append(document_id)
-    if stuck or queued:
+    if stuck or queued or requeued:
         log.info(
-            "sweep: %d stale processing, %d stale queued, %d re-dispatched",
+            "sweep: %d stale processing, %d stale queued, %d failed requeued, %d re-dispatched",
             len(stuck),
             len(queued),
+            len(requeued),
             len(sent),
         )
-    return SweepReport(len(stuck), len(queued), tuple(sent), failures)
+    return SweepReport(
+        len(stuck), len(queued), tuple(sent), failures, requeued_failed=len(requeued)
+    )

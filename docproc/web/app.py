@@ -37,6 +37,7 @@ from docproc.services import Services, open_services
 from docproc.web.api import documents as documents_api
 from docproc.web.api import erasure as erasure_api
 from docproc.web.api import people as people_api
+from docproc.web.api import pipeline as pipeline_api
 from docproc.web.api.hooks import make_hooks_router
 from docproc.web.deps import AppState
 from docproc.web.limits import BodyLimit
@@ -282,6 +283,7 @@ def create_app(
     app.include_router(documents_api.router)
     app.include_router(people_api.router)
     app.include_router(erasure_api.router)
+    app.include_router(pipeline_api.router)
     app.include_router(desk_pages.router)
     app.include_router(people_pages.router)
     app.include_router(

@@ -44,9 +44,12 @@ def test_batch_marks_bad_files_failed_and_rerun_skips_everything(tmp_path: Path)
     (folder / "empty.png").write_bytes(b"")
     (folder / "notes.txt").write_text("not a scan\n")
     first = _docproc(["batch", str(folder), "--workers", "2", "--json"], tmp_path)
-    assert first.returncode == 0, first.stderr
+    assert first.returncode == 6, first.stderr  # ExitCode.files_failed: 3 bad files
+    # Not a terminal: progress as lines on stderr, the last one with every file.
+    assert "batch: 6/6 files" in first.stderr
     summary = json.loads(first.stdout)
     assert summary["total"] == 6
+    assert summary["failed_files"] == 3
     assert summary["counts"].get("failed") == 3, summary
     assert summary["counts"].get("done", 0) + summary["counts"].get("needs_review", 0) == 3
     engine = make_engine(f"sqlite:///{tmp_path / 'docproc-data' / 'docproc.db'}")
@@ -62,7 +65,7 @@ def test_batch_marks_bad_files_failed_and_rerun_skips_everything(tmp_path: Path)
     for name in ("01_td3_clean_idn.jpg", "02_td1_clean_idn.jpg", "03_td2_clean.jpg"):
         assert rows[name][0] in {"done", "needs_review"}
     again = _docproc(["batch", str(folder), "--json"], tmp_path)
-    assert again.returncode == 0, again.stderr
+    assert again.returncode == 6, again.stderr  # the bad files are still failed (permanent)
     assert json.loads(again.stdout)["counts"] == {"skipped": 6}
 
 

@@ -218,7 +218,11 @@ def test_stale_claims_are_taken_over_and_reported(factory: sessionmaker[Session]
         assert (document.claimed_by, document.attempts) == ("worker-2", 2)
         last = repo.events_for(session, "document", doc_id)[-1]
         assert (last.old, last.new) == ("processing", "processing")
-        assert last.detail == {"attempt": 2, "reclaimed_from": "worker-dead"}
+        assert last.detail == {
+            "attempt": 2,
+            "reclaimed_from": "worker-dead",
+            "reason": "lease_expired",
+        }
 
 
 def test_claim_gives_up_after_max_attempts(factory: sessionmaker[Session]) -> None:
@@ -233,8 +237,126 @@ def test_claim_gives_up_after_max_attempts(factory: sessionmaker[Session]) -> No
     with factory() as session:
         document = repo.get_document(session, doc_id)
         assert document is not None
-        assert (document.status, document.status_reason) == (S.failed, "too_many_attempts")
+        # The last real reason is kept: the claims ran out because their owners went away.
+        assert (document.status, document.status_reason) == (S.failed, "lease_expired")
         assert document.claimed_by is None
+
+
+def test_a_leased_claim_ends_with_its_lease_or_its_owner(factory: sessionmaker[Session]) -> None:
+    lease = timedelta(seconds=60)
+    with session_scope(factory) as session:
+        doc_id = _new_document(session).id
+    with session_scope(factory) as session:
+        assert repo.claim_for_processing(session, doc_id, "w1", lease=lease)
+    with session_scope(factory) as session:  # held: young lease, owner alive
+        assert not repo.claim_for_processing(session, doc_id, "w2", lease=lease)
+        assert not repo.claim_for_processing(
+            session, doc_id, "w2", lease=lease, owner_gone=lambda owner: False
+        )
+        assert not repo.stuck_documents(session, timedelta(minutes=15))
+    with session_scope(factory) as session:  # renewed by its owner only
+        assert repo.renew_claims(session, [doc_id], "w2", lease) == 0
+        assert repo.renew_claims(session, [doc_id], "w1", lease) == 1
+    with session_scope(factory) as session:  # the owner died: taken back at once
+        gone = {"w1"}
+        assert [d.id for d in repo.stuck_documents(session, timedelta(minutes=15))] == []
+        stuck = repo.stuck_documents(
+            session, timedelta(minutes=15), owner_gone=lambda owner: owner in gone
+        )
+        assert [d.id for d in stuck] == [doc_id]
+        assert repo.claim_for_processing(
+            session, doc_id, "w2", lease=lease, owner_gone=lambda owner: owner in gone
+        )
+    with factory() as session:
+        document = repo.get_document(session, doc_id)
+        assert document is not None
+        assert (document.claimed_by, document.status_reason) == ("w2", "worker_lost")
+        assert document.lease_until is not None
+    with session_scope(factory) as session:  # the lease runs out: taken back, no owner check
+        session.execute(
+            update(Document)
+            .where(Document.id == doc_id)
+            .values(lease_until=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    with session_scope(factory) as session:
+        assert repo.claim_for_processing(session, doc_id, "w3", lease=lease)
+    with factory() as session:
+        last = repo.events_for(session, "document", doc_id)[-1]
+        assert last.detail is not None and last.detail["reason"] == "lease_expired"
+
+
+def test_a_live_claim_is_not_taken_again_under_the_same_name(
+    factory: sessionmaker[Session],
+) -> None:
+    """Threads of one web process share a name: the name alone never takes a claim back."""
+    with session_scope(factory) as session:
+        doc_id = _new_document(session).id
+    with session_scope(factory) as session:
+        assert repo.claim_for_processing(session, doc_id, "web", lease=timedelta(minutes=1))
+    with session_scope(factory) as session:
+        assert not repo.claim_for_processing(session, doc_id, "web", lease=timedelta(minutes=1))
+
+
+def test_system_faults_give_the_attempt_back(factory: sessionmaker[Session]) -> None:
+    with session_scope(factory) as session:
+        doc_id = _new_document(session).id
+    for _ in range(5):
+        with session_scope(factory) as session:
+            assert repo.claim_for_processing(session, doc_id, "w1", max_attempts=2)
+        with session_scope(factory) as session:
+            document = repo.get_document(session, doc_id)
+            assert document is not None
+            repo.give_back(
+                session, document, "storage_unavailable", actor="w1", count_attempt=False
+            )
+    with factory() as session:
+        document = repo.get_document(session, doc_id)
+        assert document is not None
+        assert (document.status, document.attempts) == (S.queued, 0)
+        assert document.status_reason == "storage_unavailable"
+    for _ in range(2):  # read faults count, and the last one is the reason it fails with
+        with session_scope(factory) as session:
+            assert repo.claim_for_processing(session, doc_id, "w1", max_attempts=2)
+        with session_scope(factory) as session:
+            document = repo.get_document(session, doc_id)
+            assert document is not None
+            repo.give_back(session, document, "ocr_timeout", actor="w1")
+    with session_scope(factory) as session:
+        assert not repo.claim_for_processing(session, doc_id, "w1", max_attempts=2)
+    with factory() as session:
+        document = repo.get_document(session, doc_id)
+        assert document is not None
+        assert (document.status, document.status_reason) == (S.failed, "ocr_timeout")
+
+
+def test_requeue_failed_by_filter(factory: sessionmaker[Session]) -> None:
+    ids = {}
+    with session_scope(factory) as session:
+        for reason in ("storage_unavailable", "corrupt_image", "ocr_timeout"):
+            document = _new_document(session)
+            repo.set_status(session, document, S.failed, reason, actor="test")
+            document.attempts = 5
+            ids[reason] = document.id
+    with session_scope(factory) as session:
+        again = repo.requeue_failed(
+            session,
+            actor="test",
+            accept=lambda reason: reason != "corrupt_image",
+            document_ids=ids.values(),
+        )
+        assert set(again) == {ids["storage_unavailable"], ids["ocr_timeout"]}
+    with session_scope(factory) as session:
+        everything = repo.requeue_failed(
+            session, actor="test", accept=lambda reason: True, document_ids=ids.values()
+        )
+        assert everything == [ids["corrupt_image"]]
+    with factory() as session:
+        for document_id in ids.values():
+            again_queued = repo.get_document(session, document_id)
+            assert again_queued is not None
+            assert (again_queued.status, again_queued.attempts) == (S.queued, 0)
+        counts = {(s, r): n for s, r, n in repo.status_counts(session)}
+        assert counts[(S.queued, "corrupt_image")] >= 1
 
 
 def test_requeue_releases_the_claim(factory: sessionmaker[Session]) -> None:

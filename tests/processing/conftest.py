@@ -39,6 +39,9 @@ GOOD_SAMPLES = (
 )
 REDIS_URL = os.environ.get("DOCPROC_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
 CLAIM_STALE_AFTER = 15.0
+#: Short lease and requeue delay so that fault tests recover in seconds (defaults: 60 s, 300 s).
+CLAIM_LEASE = 6.0
+REQUEUE_AFTER = 5.0
 
 
 def _redis_up() -> bool:
@@ -63,11 +66,13 @@ class Services:
     settings: Settings
     tmp: Path
     workers: list[CeleryWorker] = field(default_factory=list)
+    broker_url: str = REDIS_URL
 
     def dispatcher(self) -> Callable[[uuid.UUID], None]:
         from docproc.processing.queue import make_celery, make_dispatcher
 
-        return make_dispatcher(make_celery(REDIS_URL, self.queue, self.settings), self.queue)
+        celery = make_celery(self.broker_url, self.queue, self.settings)
+        return make_dispatcher(celery, self.queue)
 
     def start_worker(self) -> CeleryWorker:
         worker = CeleryWorker(self, len(self.workers))
@@ -144,6 +149,8 @@ def services(
         "DOCPROC_BROKER_URL": REDIS_URL,
         "DOCPROC_QUEUE": queue,
         "DOCPROC_CLAIM_STALE_AFTER": str(CLAIM_STALE_AFTER),
+        "DOCPROC_CLAIM_LEASE": str(CLAIM_LEASE),
+        "DOCPROC_REQUEUE_AFTER": str(REQUEUE_AFTER),
         "DOCPROC_MAX_ATTEMPTS": "20",
         "DOCPROC_TASK_TIME_LIMIT": "180",
         "DOCPROC_DATA_DIR": str(tmp_path / "data"),
@@ -154,6 +161,8 @@ def services(
         storage_url=store_url,
         broker_url=REDIS_URL,
         claim_stale_after=CLAIM_STALE_AFTER,
+        claim_lease=CLAIM_LEASE,
+        requeue_after=REQUEUE_AFTER,
         max_attempts=20,
         task_time_limit=180,
     )
@@ -210,6 +219,7 @@ def wait_until_finished(
                 session_factory=services.session_factory,
                 dispatch=dispatch,
                 stale_after=timedelta(seconds=CLAIM_STALE_AFTER),
+                requeue_after=timedelta(seconds=REQUEUE_AFTER),
             )
             next_sweep = time.monotonic() + sweep_every
         time.sleep(1.0)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -49,3 +51,31 @@ def test_interrupted_batch_releases_its_claims_and_a_rerun_finishes(tmp_path: Pa
         rows = list(session.scalars(select(Document)))
     assert len(rows) == 4
     assert {(d.status.value, d.status_reason) for d in rows} == {("failed", "unsupported_format")}
+
+
+def test_a_misconfigured_store_stops_the_batch_before_any_document(
+    tmp_path: Path, seaweed_s3: Any
+) -> None:
+    """Wrong S3 keys: the probe fails with storage_misconfigured, and no batch or document row
+    is written (before, every file failed in a second and the run exited 0)."""
+    from docproc.db.models import Batch
+    from docproc.storage import StorageMisconfigured, open_store
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "note.txt").write_text("not a scan\n")
+    settings = Settings(data_dir=tmp_path / "data")
+    services = open_services(settings, migrate=True)
+    url = seaweed_s3.store_url(f"probe-{uuid.uuid4().hex[:8]}")
+    wrong = open_store(url, access_key=seaweed_s3.access_key, secret_key="not-the-secret")
+    with pytest.raises(StorageMisconfigured):
+        run_batch(
+            str(folder),
+            store=wrong,
+            store_url=url,
+            session_factory=services.session_factory,
+            settings=settings,
+        )
+    with services.session_factory() as session:
+        assert list(session.scalars(select(Document))) == []
+        assert list(session.scalars(select(Batch))) == []

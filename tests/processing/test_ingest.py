@@ -203,3 +203,4 @@ def test_batch_from_an_s3_prefix_fails_bad_objects_and_resumes(
     assert dict(summary.reasons) == {"failed:unsupported_format": 1, "failed:empty_file": 1}
     again = run_batch(source, **kwargs)
     assert dict(again.counts) == {"skipped": 2}
+    assert dict(again.reasons) == {"skipped:failed": 2}  # finished before, not stuck

@@ -127,6 +127,9 @@ class Document(Base):
     legal_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     claimed_at: Mapped[datetime | None]
+    # Until when the claim holds: its owner renews it while reading (a heartbeat); a claim whose
+    # lease ran out is taken back by the next claim or sweep (migration 0005).
+    lease_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
