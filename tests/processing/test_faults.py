@@ -8,6 +8,7 @@ the defaults (docs/pipeline.md, "Faults and recovery").
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import signal
@@ -51,6 +52,17 @@ def _upload(services: Services, count: int) -> list[uuid.UUID]:
         )
         ids.append(document.id)
     return ids
+
+
+def _many_pages(count: int) -> bytes:
+    """A PDF of ``count`` pages, each a sample passport page."""
+    from PIL import Image
+
+    _name, data = sample_bytes()[0]
+    page = Image.open(io.BytesIO(data)).convert("RGB")
+    out = io.BytesIO()
+    page.save(out, "PDF", save_all=True, append_images=[page] * (count - 1), resolution=200.0)
+    return out.getvalue()
 
 
 def _claimed(services: Services, ids: list[uuid.UUID], timeout: float = 120.0) -> Document:
@@ -278,16 +290,25 @@ def test_soft_time_limit_is_a_transient_time_limit_retried_once(services: Servic
     ``internal_error``), and `docproc requeue --reason time_limit` would take it back."""
     from docproc.errors import FailureClass, failure_class
 
-    services.env["DOCPROC_TASK_TIME_LIMIT"] = "12"  # soft limit 2 s: a full extraction is longer
+    services.env["DOCPROC_TASK_TIME_LIMIT"] = "12"  # soft limit 2 s
     services.start_worker()
-    [document_id] = _upload(services, 1)
+    # Ten pages, each OCR'd by the full extraction: far longer than 2 s on any machine (one page
+    # alone can finish within 2 s on a quiet one).
+    document, _ = upload(
+        _many_pages(10),
+        "ten-pages.pdf",
+        store=services.store,
+        session_factory=services.session_factory,
+        dispatch=services.dispatcher(),
+    )
+    document_id = document.id
     final = wait_until_finished(services, [document_id], timeout=180)
     assert final[document_id] == "failed"
     assert _reasons(services, [document_id])[document_id] == "time_limit"
     assert failure_class("time_limit") is FailureClass.transient
     with services.session_factory() as session:
-        document = session.get(Document, document_id)
-        assert document is not None and document.attempts == 2
+        stored = session.get(Document, document_id)
+        assert stored is not None and stored.attempts == 2
 
 
 # ---------------------------------------------------------------------------- embedded batch
