@@ -12,7 +12,8 @@ from datetime import date, timedelta
 from docproc.synth.mrzgen import REFERENCE_DATE
 from docproc.synth.names import COUNTRY_NAMES, random_person
 
-_MONTHS = {
+#: Month names of the forms' languages.
+MONTHS = {
     "en": [
         "January",
         "February",
@@ -125,7 +126,7 @@ def date_text(d: date, lang: str, rng: random.Random) -> str:
         return f"{d.day:02d}/{d.month:02d}/{d.year}"
     if style < 0.5:
         return d.isoformat()
-    return f"{d.day} {_MONTHS[lang][d.month - 1]} {d.year}"
+    return f"{d.day} {MONTHS[lang][d.month - 1]} {d.year}"
 
 
 def _phone(rng: random.Random) -> tuple[str, str]:

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
+from docproc.synth.form_values import MONTHS
 from docproc.synth.mrzgen import REFERENCE_DATE
 from docproc.synth.names import COUNTRY_NAMES, random_person
 from docproc.synth.render import Box, ImageArray, font
@@ -38,36 +39,6 @@ FORM_FIELDS: tuple[str, ...] = tuple(FORM_LABELS)
 _TITLES = {
     "en": ("REGISTRATION FORM", "Personal data of the applicant"),
     "id": ("FORMULIR PENDAFTARAN", "Data pribadi pemohon"),
-}
-_MONTHS = {
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-    "id": (
-        "Januari",
-        "Februari",
-        "Maret",
-        "April",
-        "Mei",
-        "Juni",
-        "Juli",
-        "Agustus",
-        "September",
-        "Oktober",
-        "November",
-        "Desember",
-    ),
 }
 _LANGUAGES = {
     "MMR": (("Rohingya", "Rohingya"), ("Burmese", "Burma")),
@@ -121,7 +92,7 @@ class RenderedForm:
 def _date_text(d: date, lang: str, rng: random.Random) -> str:
     if rng.random() < 0.3:
         return f"{d.day:02d}-{d.month:02d}-{d.year}"
-    return f"{d.day} {_MONTHS[lang][d.month - 1]} {d.year}"
+    return f"{d.day} {MONTHS[lang][d.month - 1]} {d.year}"
 
 
 def form_values(rng: random.Random, lang: str) -> tuple[dict[str, str], dict[str, str]]:
