@@ -27,6 +27,7 @@ import cv2
 from docproc.reading.extract.normalise import clean_document_number, country_code
 from docproc.reading.extract.record import extract_file
 from docproc.reading.extract.values import normalise_phone
+from docproc.reading.extract.viz import VIZ_FIELDS
 from docproc.reading.nlp import load_pipeline
 from docproc.synth.form_devset import DEV_LAYOUTS, render_dev_form
 from docproc.synth.form_layouts import FAMILIES, render_random_form
@@ -35,22 +36,8 @@ from docproc.synth.generate import generate
 
 DEV_NAMES = tuple(DEV_LAYOUTS)
 
-# viz_text key -> field names it is scored as
-_VIZ_KEYS = (
-    "document_code",
-    "issuing_country",
-    "document_number",
-    "surname",
-    "given_names",
-    "name",
-    "nationality",
-    "birth_date",
-    "place_of_birth",
-    "sex",
-    "issue_date",
-    "expiry_date",
-    "issuing_authority",
-)
+# viz_text keys scored: every field the visual zone reports
+_VIZ_KEYS = VIZ_FIELDS
 
 
 def norm(text: str) -> str:
