@@ -113,6 +113,12 @@ class Settings(BaseSettings):
     # to a reviewer as a possible duplicate (docproc/casework/people.py).
     person_match_threshold: float = 0.9
 
+    # The interface: the time zone pages show times in (an IANA name: Asia/Jakarta is WIB,
+    # Asia/Makassar WITA, Asia/Jayapura WIT) and the language for users who chose none and
+    # whose browser asks for neither English nor Indonesian ('en' or 'id').
+    timezone: str = "Asia/Jakarta"
+    default_language: Literal["en", "id"] = "en"
+
     def resolved_storage_url(self) -> str:
         return self.storage_url or f"file://{(self.data_dir / 'objects').resolve()}"
 

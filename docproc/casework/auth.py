@@ -200,6 +200,7 @@ class Principal:
     # admins). Empty: only records that belong to no site.
     sites: frozenset[uuid.UUID] | None = None
     home_site: uuid.UUID | None = None  # the site new uploads and cases belong to
+    language: str | None = None  # the interface language the user chose; None: the browser's
 
     def may(self, role: Role | str) -> bool:
         return self.role.at_least(Role(role))
@@ -223,7 +224,14 @@ def _principal(session: Session, user: User, via: str, csrf: str | None = None) 
     )
     sites = None if user.role.at_least(Role.supervisor) else frozenset(ids)
     return Principal(
-        str(user.id), user.username, user.role, via, csrf, sites, ids[0] if ids else None
+        str(user.id),
+        user.username,
+        user.role,
+        via,
+        csrf,
+        sites,
+        ids[0] if ids else None,
+        user.language,
     )
 
 
@@ -430,6 +438,14 @@ def set_active(session: Session, username: str, active: bool, *, actor: str) -> 
         kind="enabled" if active else "disabled",
         actor=actor,
     )
+
+
+def set_language(session: Session, user_id: str, language: str | None) -> None:
+    """The interface language a user chose (``None``: follow the browser's)."""
+    user = session.get(User, uuid.UUID(user_id))
+    if user is None:
+        raise InvalidUser("no such user")
+    user.language = language
 
 
 def principal_for_token(session: Session, token: str) -> Principal | None:

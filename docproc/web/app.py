@@ -41,8 +41,11 @@ from docproc.web.api import pipeline as pipeline_api
 from docproc.web.api.hooks import make_hooks_router
 from docproc.web.deps import AppState
 from docproc.web.limits import BodyLimit
+from docproc.web.pages import audit as audit_pages
 from docproc.web.pages import desk as desk_pages
 from docproc.web.pages import people as people_pages
+from docproc.web.pages import review as review_pages
+from docproc.web.render import page_context
 from docproc.web.uploads import make_dispatch
 
 __all__ = [
@@ -102,7 +105,11 @@ def _error_response(request: Request, exc: DocprocError) -> Response:
     response = state.templates.TemplateResponse(
         request,
         "error.html",
-        {"error": exc, "principal": getattr(request.state, "principal", None), "csrf": None},
+        {
+            **page_context(request, state, getattr(request.state, "principal", None)),
+            "csrf": None,
+            "error": exc,
+        },
         status_code=exc.http_status,
     )
     return response
@@ -285,6 +292,8 @@ def create_app(
     app.include_router(erasure_api.router)
     app.include_router(pipeline_api.router)
     app.include_router(desk_pages.router)
+    app.include_router(review_pages.router)
+    app.include_router(audit_pages.router)
     app.include_router(people_pages.router)
     app.include_router(
         make_hooks_router(

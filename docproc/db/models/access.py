@@ -44,6 +44,8 @@ class User(Base):
     role: Mapped[Role] = mapped_column(_enum(Role, "user_role"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The interface language the user chose ('en', 'id'); None: the browser's.
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
 
 
 class WebSession(Base):

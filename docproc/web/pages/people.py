@@ -16,7 +16,7 @@ from docproc.casework import cases
 from docproc.casework import merges as merge_review
 from docproc.db.models import MatchStatus
 from docproc.web.deps import DeskUser, Reviewer, RowId, State
-from docproc.web.pages.desk import FIELD_LABELS, render
+from docproc.web.render import FIELD_LABELS, render
 
 __all__ = ["router"]
 
