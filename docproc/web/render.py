@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from docproc.casework.auth import Principal
+from docproc.web import labels
 from docproc.web.deps import AppState
 from docproc.web.i18n import N_, Localizer, localizer, negotiate
 
@@ -56,10 +57,16 @@ def request_localizer(
 
 def page_context(request: Request, state: AppState, principal: Principal | None) -> dict[str, Any]:
     """What every page's template gets besides its own values."""
+    local = request_localizer(request, state, principal)
+    _ = local.gettext
     return {
         "principal": principal,
         "csrf": principal.csrf if principal else None,
-        **request_localizer(request, state, principal).context(),
+        **local.context(),
+        "reason_label": lambda code: labels.reason_label(code, _),
+        "status_label": lambda code: labels.status_label(code, _),
+        "field_name": lambda name: labels.field_name(name, _),
+        "is_warning": labels.is_warning,
     }
 
 
