@@ -38,6 +38,7 @@ from docproc.web.api import documents as documents_api
 from docproc.web.api import erasure as erasure_api
 from docproc.web.api import people as people_api
 from docproc.web.api import pipeline as pipeline_api
+from docproc.web.api import review as review_api
 from docproc.web.api.hooks import make_hooks_router
 from docproc.web.deps import AppState
 from docproc.web.limits import BodyLimit
@@ -288,6 +289,7 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     app.include_router(documents_api.router)
+    app.include_router(review_api.router)
     app.include_router(people_api.router)
     app.include_router(erasure_api.router)
     app.include_router(pipeline_api.router)

@@ -14,7 +14,6 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUploadFile
@@ -25,7 +24,7 @@ from docproc.casework.export import safe_cell
 from docproc.db.models import TERMINAL_STATUSES, Event
 from docproc.errors import DocprocError, ExitCode
 from docproc.reading.intake import detect_format
-from docproc.web.deps import DeskUser, Offset, PageNumber, Reviewer, RowId, State, Supervisor
+from docproc.web.deps import DeskUser, Offset, PageNumber, State, Supervisor
 from docproc.web.imaging import highlighted_page, load_mrz_info, mrz_crop, page_image
 from docproc.web.uploads import accept_upload
 
@@ -34,14 +33,6 @@ __all__ = ["AUDIT_COLUMNS", "audit_csv", "detected_media_type", "router"]
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
 AUDIT_COLUMNS = ("id", "at", "actor", "entity_type", "entity_id", "kind", "old", "new", "detail")
-
-
-class FixRequest(BaseModel):
-    fields: dict[str, str | None] = Field(description="field name -> corrected value")
-
-
-class RejectRequest(BaseModel):
-    reason: str = Field(description=f"one of {', '.join(review.REJECT_REASONS)}")
 
 
 @router.get("/me")
@@ -186,65 +177,6 @@ def get_page(
     image = page_image(data, name, max(0, page - 1), state.settings)
     quad = info.quad if info and info.page == page - 1 else None
     return Response(highlighted_page(image, quad), media_type="image/jpeg")
-
-
-# ------------------------------------------------------------------------------------ review
-
-
-@router.get("/review/tasks")
-def list_tasks(state: State, principal: Reviewer, reason: str | None = None) -> dict[str, Any]:
-    """Open and claimed review tasks, by priority then age."""
-    with state.transaction() as session:
-        review.sync_queue(session, state.sample_rate)
-        items = review.queue(session, reason=reason, actor=principal)
-        reasons = review.queue_reasons(session)
-    return {"tasks": [i.to_json() for i in items], "reasons": reasons}
-
-
-@router.get("/review/tasks/{task_id}")
-def get_task(task_id: RowId, state: State, principal: Reviewer) -> dict[str, Any]:
-    with state.transaction() as session:
-        task = review.get_task(session, task_id, principal)
-        record = record_of(state, session, task.document_id, principal)
-        return {
-            "task_id": task.id,
-            "state": task.state.value,
-            "claimed_by": task.claimed_by,
-            "reasons": task.reasons.split(",") if task.reasons else [],
-            "document": record.to_json(),
-        }
-
-
-@router.post("/review/tasks/{task_id}/claim")
-def claim_task(task_id: RowId, state: State, principal: Reviewer) -> dict[str, Any]:
-    """Take a task (409 ``task_taken`` if another reviewer has it)."""
-    with state.transaction() as session:
-        task = review.claim(session, task_id, principal)
-        return {"task_id": task.id, "state": task.state.value, "claimed_by": task.claimed_by}
-
-
-@router.post("/review/tasks/{task_id}/accept")
-def accept_task(task_id: RowId, state: State, principal: Reviewer) -> dict[str, Any]:
-    with state.transaction() as session:
-        task = review.accept(session, task_id, principal)
-        return {"task_id": task.id, "state": task.state.value}
-
-
-@router.post("/review/tasks/{task_id}/fix")
-def fix_task(task_id: RowId, body: FixRequest, state: State, principal: Reviewer) -> dict[str, Any]:
-    """Save corrections as a new extraction version (source ``reviewer``)."""
-    with state.transaction() as session:
-        task, version = review.fix(session, task_id, body.fields, principal)
-        return {"task_id": task.id, "state": task.state.value, "version": version}
-
-
-@router.post("/review/tasks/{task_id}/reject")
-def reject_task(
-    task_id: RowId, body: RejectRequest, state: State, principal: Reviewer
-) -> dict[str, Any]:
-    with state.transaction() as session:
-        task = review.reject(session, task_id, body.reason, principal)
-        return {"task_id": task.id, "state": task.state.value}
 
 
 # ------------------------------------------------------------------------------------- audit
