@@ -59,9 +59,8 @@ def describe(violations: list[dict[str, Any]]) -> str:
     lines = []
     for violation in violations:
         targets = [" ".join(map(str, node["target"])) for node in violation["nodes"][:3]]
-        lines.append(
-            f"{violation['impact']}: {violation['id']} ({violation['help']}) at {', '.join(targets)}"
-        )
+        where = ", ".join(targets)
+        lines.append(f"{violation['impact']}: {violation['id']} ({violation['help']}) at {where}")
     return "\n".join(lines)
 
 

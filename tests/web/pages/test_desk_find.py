@@ -21,16 +21,16 @@ from tests.paths import REPO
 from tests.web.pages.conftest import SCREENSHOTS, LiveServer, log_in
 
 pytest.importorskip("playwright")
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from tests.web.pages.axe import assert_accessible
 
 SAMPLE = REPO / "samples" / "images" / "01_td3_clean_idn.jpg"
 READ_TIMEOUT_MS = 180_000
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
-def _context(browser: Browser, viewport: dict[str, int] | None = None) -> BrowserContext:
+def _context(browser: Browser, viewport: ViewportSize | None = None) -> BrowserContext:
     return browser.new_context(viewport=viewport or {"width": 1280, "height": 900})
 
 
