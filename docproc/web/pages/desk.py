@@ -129,7 +129,8 @@ _DESK_TEXTS = {
 @router.get("/desk")
 def desk_page(request: Request, state: State, principal: DeskUser) -> HTMLResponse:
     """The desk: upload scans and follow them; the caller's latest uploads survive a reload."""
-    _ = request_localizer(request, state, principal).gettext
+    local = request_localizer(request, state, principal)
+    _ = local.gettext
     with state.transaction() as session:
         recent = documents.list_documents(
             session,
@@ -145,7 +146,12 @@ def desk_page(request: Request, state: State, principal: DeskUser) -> HTMLRespon
         "desk.html",
         principal,
         recent=recent,
-        desk={"texts": texts, "statuses": statuses, "zone": state.settings.timezone},
+        desk={
+            "texts": texts,
+            "statuses": statuses,
+            "zone": state.settings.timezone,
+            "zone_name": local.zone_name,
+        },
     )
 
 

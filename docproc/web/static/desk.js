@@ -30,7 +30,7 @@
       const format = new Intl.DateTimeFormat(lang, {
         dateStyle: "medium", timeStyle: "short", timeZone: desk.zone,
       });
-      return format.format(moment);
+      return format.format(moment) + " " + desk.zone_name;
     } catch (_) {
       return moment.toLocaleString();
     }

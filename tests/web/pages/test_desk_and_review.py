@@ -61,7 +61,7 @@ def test_a_desk_officer_uploads_a_scan_and_sees_the_record(
     page.set_input_files("#files", str(SAMPLE))
     surname = page.locator("td[data-field=surname]")
     expect(surname).to_have_text("LESTARI", timeout=READ_TIMEOUT_MS)
-    expect(page.locator(".upload .state")).to_have_text(re.compile("done|needs review"))
+    expect(page.locator(".upload.new .state")).to_have_text(re.compile("done|needs review", re.I))
     # the printed visual zone beside the MRZ, each row with its source
     printed = page.locator("tr", has=page.locator("td[data-field='viz.document_number']"))
     expect(printed).to_contain_text("viz")
