@@ -55,6 +55,7 @@ __all__ = [
     "MatchItem",
     "keep_apart",
     "match_detail",
+    "match_item",
     "match_queue",
     "merge",
     "unmerge",
@@ -169,6 +170,11 @@ def _match(session: Session, match_id: int, actor: Principal | None = None) -> P
         if not all(actor.sees_site(site) for site in sites):
             raise NotFound(f"no person match {match_id}")
     return match
+
+
+def match_item(session: Session, match_id: int, actor: Principal) -> MatchItem:
+    """The match alone (ids, score, state: no personal data, so not an audited read)."""
+    return MatchItem.of(_match(session, match_id, actor))
 
 
 def match_detail(session: Session, match_id: int, actor: Principal) -> MatchDetail:

@@ -179,16 +179,14 @@ def person_page(
     merged: Annotated[int | None, Query(ge=1, le=2**53)] = None,
 ) -> HTMLResponse:
     """A person's record; after a merge (``merged``: the match), with the undo."""
+    undo = None
     with state.transaction() as session:
         record = cases.person_record(session, person_id, principal)
+        if merged is not None and principal.may("reviewer"):
+            item = merge_review.match_item(session, merged, principal)
+            undo = item.id if item.status == MatchStatus.merged.value else None
     return _render(
-        state,
-        request,
-        "person.html",
-        principal,
-        record=record,
-        labels=_LABELS,
-        merged=merged if principal.may("reviewer") else None,
+        state, request, "person.html", principal, record=record, labels=_LABELS, merged=undo
     )
 
 

@@ -78,7 +78,7 @@ def test_a_reviewer_merges_two_persons_and_the_case_shows_both_documents(
     page.wait_for_url(f"{live_server.url}/people/matches")
     rows = page.locator("table.matches tbody tr")
     expect(rows).to_have_count(1)
-    expect(rows.first).to_contain_text("similar_name_same_birth_date")
+    expect(rows.first).to_contain_text("similar name, same date of birth")
     rows.first.locator("a", has_text="Decide").click()
 
     sides = page.locator(".pair .side")
