@@ -288,18 +288,30 @@ def _move_documents(
 ) -> list[str]:
     documents = session.scalars(select(Document).where(Document.person_id == merged.id)).all()
     for document in documents:
-        document.person_id, document.updated_at = survivor.id, utcnow()
-        repo.record_event(
-            session,
-            entity_type="document",
-            entity_id=document.id,
-            kind="person_linked",
-            actor=actor.username,
-            old=str(merged.id),
-            new=str(survivor.id),
-            detail=context,
-        )
+        _relink(session, document, merged, survivor, actor, context)
     return [str(document.id) for document in documents]
+
+
+def _relink(
+    session: Session,
+    document: Document,
+    old: Person,
+    new: Person,
+    actor: Principal,
+    context: dict[str, Any],
+) -> None:
+    """Move ``document`` from ``old`` to ``new`` (a merge or its undo), with its event."""
+    document.person_id, document.updated_at = new.id, utcnow()
+    repo.record_event(
+        session,
+        entity_type="document",
+        entity_id=document.id,
+        kind="person_linked",
+        actor=actor.username,
+        old=str(old.id),
+        new=str(new.id),
+        detail=context,
+    )
 
 
 def _move_case_links(
@@ -498,18 +510,8 @@ def _documents_back(
         document = session.get(Document, uuid.UUID(document_id))
         if document is None or document.person_id != survivor.id:
             continue
-        document.person_id, document.updated_at = merged.id, utcnow()
+        _relink(session, document, survivor, merged, actor, context)
         back += 1
-        repo.record_event(
-            session,
-            entity_type="document",
-            entity_id=document.id,
-            kind="person_linked",
-            actor=actor.username,
-            old=str(survivor.id),
-            new=str(merged.id),
-            detail=context,
-        )
     return back
 
 

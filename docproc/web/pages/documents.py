@@ -16,6 +16,7 @@ from docproc.db.models import MRZ_FIELDS, DocumentStatus
 from docproc.storage import ObjectNotFound, ObjectStore, derived_key
 from docproc.web.api.documents import record_of
 from docproc.web.deps import DeskUser, State
+from docproc.web.i18n import N_
 from docproc.web.labels import is_warning
 from docproc.web.render import render
 from docproc.web.search_params import SearchText, start_of_today
@@ -84,6 +85,23 @@ def _stored_warnings(store: ObjectStore, document_id: uuid.UUID) -> list[str]:
     return [str(code) for code in data.get("document_warnings") or []]
 
 
+#: The document page's field groups: by where a value was read (entities apart, collapsed).
+_GROUPS = (
+    ("mrz", N_("Machine-readable zone")),
+    ("viz", N_("Printed page")),
+    ("form", N_("Form")),
+    ("other", N_("Other fields")),
+)
+
+
+def _source_of(name: str) -> str:
+    """``surname`` -> mrz, ``viz.surname`` -> viz, ``form.phone`` -> form, ``entity.X.0``."""
+    prefix, dot, _ = name.partition(".")
+    if not dot:
+        return "mrz" if name in MRZ_FIELDS else "other"
+    return prefix if prefix in ("viz", "form", "entity") else "other"
+
+
 @router.get("/documents/{document_id}")
 def document_page(
     document_id: uuid.UUID, request: Request, state: State, principal: DeskUser
@@ -101,11 +119,11 @@ def document_page(
     warnings += [w for w in stored if w not in warnings]
     doubts = [r for r in reasons if not is_warning(r)]
     order = {name: i for i, name in enumerate(MRZ_FIELDS)}
-    fields = sorted(
-        (f for f in record.fields if not f.name.startswith("entity.")),
-        key=lambda f: (order.get(f.name, len(order)), f.name),
-    )
-    entities = [f for f in record.fields if f.name.startswith("entity.")]
+    fields = sorted(record.fields, key=lambda f: (order.get(f.name, len(order)), f.name))
+    groups = [
+        (title, [f for f in fields if _source_of(f.name) == prefix]) for prefix, title in _GROUPS
+    ]
+    entities = [f for f in fields if _source_of(f.name) == "entity"]
     return render(
         state,
         request,
@@ -116,7 +134,7 @@ def document_page(
         upload=upload,
         warnings=warnings,
         doubts=doubts,
-        fields=fields,
+        groups=[(title, group) for title, group in groups if group],
         entities=entities,
         page_numbers=list(range(1, (row.pages or 1) + 1)),
     )

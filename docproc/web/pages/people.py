@@ -105,8 +105,24 @@ def match_page(
     principal: Reviewer,
     unmerged: bool = False,
 ) -> HTMLResponse:
+    return _match_page(request, state, principal, match_id, unmerged=unmerged)
+
+
+def _match_page(
+    request: Request,
+    state: State,
+    principal: Principal,
+    match_id: int,
+    *,
+    unmerged: bool = False,
+    keep: uuid.UUID | None = None,
+    note: str = "",
+    confirm: bool = False,
+) -> HTMLResponse:
+    """The match (an audited read of both persons); with ``confirm``, asking to merge."""
     with state.transaction() as session:
         detail = merge_review.match_detail(session, match_id, principal)
+    kept = keep or uuid.UUID(detail.match.person_a)
     return _render(
         state,
         request,
@@ -114,7 +130,7 @@ def match_page(
         principal,
         detail=detail,
         labels=_LABELS,
-        confirm=None,
+        confirm={"keep": str(kept), "note": note} if confirm else None,
         unmerged=unmerged,
     )
 
@@ -132,19 +148,7 @@ def merge_page(
     """Without ``confirmed=yes``: the match again, with what the merge will do and a form to
     confirm it. With it: merge, and show the kept person with an undo."""
     if confirmed != "yes":
-        with state.transaction() as session:
-            detail = merge_review.match_detail(session, match_id, principal)
-        kept = keep or uuid.UUID(detail.match.person_a)
-        return _render(
-            state,
-            request,
-            "match.html",
-            principal,
-            detail=detail,
-            labels=_LABELS,
-            confirm={"keep": str(kept), "note": note},
-            unmerged=False,
-        )
+        return _match_page(request, state, principal, match_id, keep=keep, note=note, confirm=True)
     with state.transaction() as session:
         item = merge_review.merge(session, match_id, principal, keep=keep, note=note)
     survivor = keep or uuid.UUID(item.person_a)
