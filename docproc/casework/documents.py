@@ -35,6 +35,7 @@ __all__ = [
     "document_row",
     "first_upload",
     "list_documents",
+    "recent_batches",
 ]
 
 #: A page of the documents list holds this many rows, and never more than the maximum.
@@ -199,6 +200,25 @@ def list_documents(
             },
         )
     return DocumentPage(rows, int(total), page, page_size)
+
+
+#: The documents page offers at most this many batches to filter by (the newest).
+MAX_BATCHES = 50
+
+
+def recent_batches(session: Session, actor: Principal) -> list[tuple[str, str]]:
+    """(id, name) of the newest batches that hold a document of ``actor``'s sites."""
+    holding = select(Document.batch_id).where(Document.batch_id.is_not(None))
+    scope = site_filter(actor, Document.site_id)
+    if scope is not None:
+        holding = holding.where(scope)
+    batches = session.scalars(
+        select(Batch)
+        .where(Batch.id.in_(holding))
+        .order_by(Batch.created_at.desc())
+        .limit(MAX_BATCHES)
+    )
+    return [(str(batch.id), batch.name) for batch in batches]
 
 
 def document_of(session: Session, document_id: uuid.UUID, actor: Principal) -> Document:

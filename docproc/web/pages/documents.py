@@ -35,7 +35,7 @@ def documents_page(
     mine: bool = False,
     today: bool = False,
     status: Annotated[str, Query(max_length=32)] = "",
-    batch: uuid.UUID | None = None,
+    batch: Annotated[str, Query(max_length=36)] = "",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[
         int, Query(ge=1, le=documents.MAX_PAGE_SIZE)
@@ -43,17 +43,19 @@ def documents_page(
 ) -> HTMLResponse:
     """The documents of the caller's sites, a page at a time; an audited read."""
     wanted = DocumentStatus(status) if status in DocumentStatus.__members__ else None
+    batch_id = _uuid_or_none(batch)
     filters = documents.DocumentFilters(
         mine=mine,
         since=start_of_today(state.settings.timezone) if today else None,
         status=wanted,
-        batch_id=batch,
+        batch_id=batch_id,
         terms=SearchTerms.parse(q),
     )
     with state.transaction() as session:
         found = documents.list_documents(
             session, principal, filters, page=page, page_size=page_size
         )
+        batches = documents.recent_batches(session, principal)
     # the query string of this list without its page, for the pager's links
     kept = {
         key: value
@@ -71,9 +73,18 @@ def documents_page(
         today=today,
         status=wanted.value if wanted else "",
         statuses=[s.value for s in DocumentStatus],
-        batch=str(batch) if batch else "",
+        batch=str(batch_id) if batch_id else "",
+        batches=batches,
         kept=kept,
     )
+
+
+def _uuid_or_none(text: str) -> uuid.UUID | None:
+    """A batch id from the filter form ("" for any batch; anything else unknown is any)."""
+    try:
+        return uuid.UUID(text) if text else None
+    except ValueError:
+        return None
 
 
 def _stored_warnings(store: ObjectStore, document_id: uuid.UUID) -> list[str]:
