@@ -383,6 +383,7 @@ def queue(
     reason: str | None = None,
     limit: int = 200,
     actor: Principal | None = None,
+    timeout: float | None = None,
 ) -> list[QueueItem]:
     """Open and claimed tasks (of ``actor``'s sites), by priority then age; ``reason`` filters
     on one reason code."""
@@ -397,7 +398,7 @@ def queue(
     if scope is not None:
         query = query.where(scope)
     items = []
-    cutoff = claim_cutoff()
+    cutoff = claim_cutoff(timeout)
     for task, doc_type in session.execute(query):
         if reason and reason not in task.reasons.split(","):
             continue
