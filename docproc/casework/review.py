@@ -149,6 +149,20 @@ class FieldView:
     value: str | None
     confidence: float | None
     source: str
+    page: int | None = None
+    box: tuple[int, int, int, int] | None = None
+
+
+def _view(field: Any) -> FieldView:
+    box = field.box
+    return FieldView(
+        field.name,
+        field.value,
+        field.confidence,
+        field.source.value,
+        field.page,
+        cast(tuple[int, int, int, int], tuple(box)) if box and len(box) == 4 else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -250,11 +264,7 @@ def document_record(
     """The document with its newest extraction; records that ``actor`` read it."""
     document = _document(session, document_id, actor)
     extraction = repo.latest_extraction(session, document_id)
-    fields = (
-        tuple(FieldView(f.name, f.value, f.confidence, f.source.value) for f in extraction.fields)
-        if extraction
-        else ()
-    )
+    fields = tuple(_view(f) for f in extraction.fields) if extraction else ()
     if audit_kind:
         repo.record_event(
             session,
@@ -278,6 +288,19 @@ def document_record(
         has_mrz=bool(fields) and any(f.source == FieldSource.mrz.value for f in fields),
         mrz_page=mrz_page,
     )
+
+
+def machine_fields(session: Session, document_id: uuid.UUID) -> tuple[FieldView, ...]:
+    """The newest machine reading's fields (before any reviewer's correction): what the MRZ
+    itself read. Part of a read :func:`document_record` already audited."""
+    query = (
+        select(Extraction)
+        .where(Extraction.document_id == document_id, Extraction.source != "reviewer")
+        .order_by(Extraction.version.desc())
+        .limit(1)
+    )
+    extraction = session.scalars(query).one_or_none()
+    return tuple(_view(f) for f in extraction.fields) if extraction else ()
 
 
 def record_access(
