@@ -123,8 +123,7 @@ def _to_task(page: Any, keys: _Keys) -> None:
     """From wherever the last decision left the reviewer to a task of theirs, by keyboard."""
     if page.evaluate(_ON_TASK):
         return
-    page.evaluate("() => { if (document.activeElement) document.activeElement.blur(); }")
-    for _ in range(60):
+    for _ in range(60):  # from where the page puts the focus
         if page.evaluate(_ON_CLAIM):
             break
         keys.press("Tab")

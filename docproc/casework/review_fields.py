@@ -141,8 +141,12 @@ class FieldRow:
 
     @property
     def proposal(self) -> Reading | None:
-        """The reading one key takes into the field: the first that disagrees."""
-        return next((r for r in self.readings if not r.agrees and r.take), None)
+        """The reading one key takes into the field: the first that disagrees (for an empty
+        field, the first with a value)."""
+        found = next((r for r in self.readings if not r.agrees and r.take), None)
+        if found is None and not self.value:
+            found = next((r for r in self.readings if r.take), None)
+        return found
 
 
 def takeable(name: str, value: str | None) -> str | None:
