@@ -298,7 +298,7 @@
     current = (index + rows.length) % rows.length;
     rows.forEach((row, i) => row.classList.toggle("current", i === current));
     const row = rows[current];
-    row.scrollIntoView({ block: "nearest" });
+    row.scrollIntoView({ block: "nearest", inline: "nearest" });
     outline(row.dataset.page, row.dataset.box || row.dataset.segment);
   }
 
