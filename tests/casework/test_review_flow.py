@@ -40,7 +40,7 @@ def _user(factory: sessionmaker[Session], role: Role) -> Principal:
 
 def _task(factory: sessionmaker[Session], **overrides: str | None) -> tuple[int, uuid.UUID]:
     values = {"birth_date": new_birth_date(), **overrides}
-    document_id = record_read(factory, DocumentStatus.needs_review, **values)
+    document_id = record_read(factory, DocumentStatus.needs_review, None, None, **values)
     with session_scope(factory) as session:
         document = repo.get_document(session, document_id)
         assert document is not None
@@ -127,9 +127,9 @@ def test_take_next_claims_the_first_free_task(factory: sessionmaker[Session]) ->
     ids = [_task(factory)[0] for _ in range(2)]
     with session_scope(factory) as session:
         # earlier tests' open tasks may be ahead in the queue: take them out of the way
-        for task in session.scalars(select(ReviewTask).where(ReviewTask.state == "open")):
-            if task.id not in ids:
-                task.state = ReviewState.accepted
+        for stale in session.scalars(select(ReviewTask).where(ReviewTask.state == "open")):
+            if stale.id not in ids:
+                stale.state = ReviewState.accepted
         review.claim(session, ids[0], other)
     with session_scope(factory) as session:
         task = review.take_next(session, me)
@@ -272,7 +272,7 @@ def test_a_misread_person_with_another_document_is_kept(factory: sessionmaker[Se
     me = _user(factory, Role.reviewer)
     born = new_birth_date()
     number = new_number()
-    task_id, document_id = _task(factory, document_number=number, birth_date=born)
+    task_id, _ = _task(factory, document_number=number, birth_date=born)
     twin = record_read(factory, document_number=number, birth_date=born)  # same person
     with session_scope(factory) as session:
         kept = session.get(Document, twin)

@@ -96,11 +96,11 @@ def _seed(
     with session_scope(services.session_factory) as session:
         assert repo.claim_for_processing(session, document_id, "test-worker")
     with session_scope(services.session_factory) as session:
-        document = repo.get_document(session, document_id)
-        assert document is not None
-        record_outcome(session, document, outcome, actor="test-worker")
+        read = repo.get_document(session, document_id)
+        assert read is not None
+        record_outcome(session, read, outcome, actor="test-worker")
         store_artefacts(services.store, document_id, outcome)
-        task = review.open_task_for(session, document, 0.0)
+        task = review.open_task_for(session, read, 0.0)
         assert task is not None
         return task.id, document_id
 
