@@ -184,14 +184,24 @@
   document.getElementById("zoom-field").addEventListener("click", zoomToBox);
   tabs.forEach((tab) => tab.addEventListener("click", () => showPage(Number(tab.dataset.page))));
 
-  fetch(`/api/v1/review/tasks/${taskId}/pages`, { headers: { Accept: "application/json" } })
-    .then((response) => (response.ok ? response.json() : { pages: [] }))
-    .then((body) => {
-      for (const p of body.pages || []) sizes[p.page] = p;
-      root.dataset.sizes = "loaded";
-      drawBox(true);
-    })
-    .catch(() => { root.dataset.sizes = "failed"; });
+  // The page sizes (the space the boxes are measured in) once the scan is shown, so that
+  // decoding them on the server does not hold up the image itself.
+  let asked = false;
+  function loadSizes() {
+    if (asked) return;
+    asked = true;
+    fetch(`/api/v1/review/tasks/${taskId}/pages`, { headers: { Accept: "application/json" } })
+      .then((response) => (response.ok ? response.json() : { pages: [] }))
+      .then((body) => {
+        for (const p of body.pages || []) sizes[p.page] = p;
+        root.dataset.sizes = "loaded";
+        drawBox(true);
+      })
+      .catch(() => { root.dataset.sizes = "failed"; });
+  }
+  img.addEventListener("load", loadSizes);
+  img.addEventListener("error", loadSizes);
+  if (img.complete) loadSizes();
 
   // ------------------------------------------------------------------- checking as typed
   const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -261,6 +271,7 @@
     row.classList.toggle("changed", value !== (input.dataset.original || "").toUpperCase());
     const printed = row.dataset.check;
     const hint = document.getElementById(`h-${field}`);
+    if (hint && row.classList.contains("changed")) hint.textContent = "";
     if (printed && hint && !code && value && row.classList.contains("changed")) {
       const digit = typedDigit(field, value);
       if (digit !== null) {
