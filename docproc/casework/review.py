@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, or_, select, update
+from sqlalchemy import CursorResult, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from docproc.casework.auth import Principal
@@ -612,7 +612,7 @@ def take_next(
             )
         )
         .order_by(
-            (ReviewTask.claimed_by == actor.username).desc(),
+            case((ReviewTask.claimed_by == actor.username, 0), else_=1),  # NULL-safe on both
             ReviewTask.priority,
             ReviewTask.created_at,
             ReviewTask.id,

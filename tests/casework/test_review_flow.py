@@ -134,10 +134,12 @@ def test_take_next_claims_the_first_free_task(factory: sessionmaker[Session]) ->
     with session_scope(factory) as session:
         task = review.take_next(session, me)
         assert task is not None and task.id == ids[1] and task.claimed_by == me.username
+    later = _task(factory)[0]  # an open task does not come before my own claim
     with session_scope(factory) as session:
-        again = review.take_next(session, me)  # my own claim comes first
+        again = review.take_next(session, me)
         assert again is not None and again.id == ids[1]
         review.accept(session, ids[1], me)
+        review.claim(session, later, other)
     with session_scope(factory) as session:
         assert review.take_next(session, me) is None
 
