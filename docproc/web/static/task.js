@@ -136,7 +136,11 @@
     if (page < 1 || page > count || page === pageOf()) return;
     img.dataset.page = String(page);
     img.src = `${img.dataset.srcBase}${page}.jpg`;
-    tabs.forEach((tab) => tab.setAttribute("aria-selected", String(Number(tab.dataset.page) === page)));
+    tabs.forEach((tab) => {
+      const selected = Number(tab.dataset.page) === page;
+      tab.setAttribute("aria-selected", String(selected));
+      tab.tabIndex = selected ? 0 : -1;
+    });
     if (caption && caption.dataset.template) caption.textContent = caption.dataset.template.replace("{n}", page);
   }
 
@@ -182,7 +186,18 @@
   document.getElementById("zoom-out").addEventListener("click", () => zoom(0.8));
   document.getElementById("zoom-fit").addEventListener("click", fit);
   document.getElementById("zoom-field").addEventListener("click", zoomToBox);
-  tabs.forEach((tab) => tab.addEventListener("click", () => showPage(Number(tab.dataset.page))));
+  tabs.forEach((tab) => {
+    tab.addEventListener("click", () => showPage(Number(tab.dataset.page)));
+    tab.addEventListener("keydown", (event) => {
+      const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+      if (!step) return;
+      showPage(pageOf() + step);
+      const next = tabs.find((t) => Number(t.dataset.page) === pageOf());
+      if (next) next.focus();
+      event.preventDefault();
+      event.stopPropagation();
+    });
+  });
 
   // The page sizes (the space the boxes are measured in) once the scan is shown, so that
   // decoding them on the server does not hold up the image itself.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import re
 import time
 import uuid
@@ -64,12 +65,16 @@ def _seed(
     mrz: dict[str, str | None] | None = None,
     printed: dict[str, str] | None = None,
     reason: str = "check_failed:document_number",
+    original: tuple[bytes, str] | None = None,
+    second_page: tuple[str, ...] = (),
 ) -> tuple[int, uuid.UUID]:
-    """A document of the sample scan recorded as read with ``mrz`` overriding MRZ fields and
-    ``printed`` as visual-zone fields (boxed in the MRZ's box row above it), with its task."""
+    """A document of the sample scan (or ``original``: bytes and file name) recorded as read with
+    ``mrz`` overriding MRZ fields and ``printed`` as visual-zone fields (boxed in rows above the
+    MRZ's box; those named in ``second_page`` on page 2), with its task."""
     services = server.web.services
-    data = SAMPLE.read_bytes() + f"\nseed-{uuid.uuid4().hex}".encode()
-    stored, _ = put_original(services.store, data, "image/jpeg")
+    data, filename = original or (SAMPLE.read_bytes(), SAMPLE.name)
+    data += f"\nseed-{uuid.uuid4().hex}".encode() if original is None else b""
+    stored, _ = put_original(services.store, data, "application/octet-stream")
     fields = [
         dataclasses.replace(f, value=(mrz or {}).get(f.name, f.value)) for f in reading.fields
     ]
@@ -79,18 +84,24 @@ def _seed(
     for i, (name, value) in enumerate((printed or {}).items()):
         fields.append(
             FieldValue(
-                f"viz.{name}", value, 0.93, FieldSource.viz, 0, (x, y - 60 * (i + 2), w // 2, 40)
+                f"viz.{name}",
+                value,
+                0.93,
+                FieldSource.viz,
+                1 if name in second_page else 0,
+                (x, y - 60 * (i + 2), w // 2, 40),
             )
         )
-    outcome = dataclasses.replace(reading, fields=tuple(fields), reason=reason)
+    pages = 2 if second_page else reading.pages
+    outcome = dataclasses.replace(reading, fields=tuple(fields), reason=reason, pages=pages)
     outcome = dataclasses.replace(outcome, status=DocumentStatus.needs_review)
     with session_scope(services.session_factory) as session:
         document, _ = repo.get_or_create_document(
             session,
             sha256=hashlib.sha256(data).hexdigest(),
             source_key=stored.key,
-            filename=SAMPLE.name,
-            media_type="image/jpeg",
+            filename=filename,
+            media_type="application/octet-stream",
         )
         document_id = document.id
     with session_scope(services.session_factory) as session:
@@ -357,3 +368,41 @@ def test_the_task_page_in_indonesian(
     expect(page.locator(".badge.warning")).to_contain_text("habis berlaku")
     page.screenshot(path=str(SCREENSHOTS / "review-task-id.png"))
     context.close()
+
+
+def _two_page_tiff() -> bytes:
+    """The sample passport as page 1 and a second scan as page 2 of one TIFF."""
+    from PIL import Image
+
+    first = Image.open(SAMPLE).convert("RGB")
+    second = Image.open(REPO / "samples" / "images" / "neg_letter.jpg").convert("RGB")
+    out = io.BytesIO()
+    first.save(out, format="TIFF", save_all=True, append_images=[second], compression="tiff_lzw")
+    return out.getvalue() + uuid.uuid4().bytes  # unique content, trailing bytes ignored
+
+
+def test_every_page_is_shown_and_a_field_opens_its_page(
+    live_server: LiveServer, reviewer: Page, reading: ReadOutcome
+) -> None:
+    _clear_queue(live_server)
+    task_id, _ = _seed(
+        live_server,
+        reading,
+        printed={"issuing_authority": "KANIM TANJUNG PINANG"},
+        original=(_two_page_tiff(), "passport-and-letter.tif"),
+        second_page=("issuing_authority",),
+    )
+    _open_claimed(reviewer, live_server, task_id)
+    tabs, scan = reviewer.locator(".page-tab"), reviewer.locator("#scan")
+    expect(tabs).to_have_count(2)
+    expect(tabs.nth(0)).to_have_attribute("aria-selected", "true")
+    reviewer.locator("body").focus()
+    reviewer.keyboard.press("]")
+    expect(scan).to_have_attribute("src", re.compile(r"/pages/2\.jpg$"))
+    expect(tabs.nth(1)).to_have_attribute("aria-selected", "true")
+    reviewer.keyboard.press("[")
+    expect(scan).to_have_attribute("src", re.compile(r"/pages/1\.jpg$"))
+    # a field read on page 2 opens page 2, its box drawn there
+    reviewer.locator("tr.other-row button.show-box").click()
+    expect(scan).to_have_attribute("src", re.compile(r"/pages/2\.jpg$"))
+    expect(reviewer.locator("#field-box")).to_be_visible()
