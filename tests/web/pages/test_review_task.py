@@ -67,6 +67,8 @@ def _seed(
     reason: str = "check_failed:document_number",
     original: tuple[bytes, str] | None = None,
     second_page: tuple[str, ...] = (),
+    entities: tuple[tuple[str, str], ...] = (),
+    text: str = "",
 ) -> tuple[int, uuid.UUID]:
     """A document of the sample scan (or ``original``: bytes and file name) recorded as read with
     ``mrz`` overriding MRZ fields and ``printed`` as visual-zone fields (boxed in rows above the
@@ -92,8 +94,12 @@ def _seed(
                 (x, y - 60 * (i + 2), w // 2, 40),
             )
         )
+    for number, (label, value) in enumerate(entities):
+        fields.append(FieldValue(f"entity.{label}.{number}", value, None, FieldSource.ner, 0, None))
     pages = 2 if second_page else reading.pages
     outcome = dataclasses.replace(reading, fields=tuple(fields), reason=reason, pages=pages)
+    if text:  # the page's OCR text, where the entities' sentences come from
+        outcome = dataclasses.replace(outcome, artefacts=(("page-0.ocr.json", {"text": text}),))
     outcome = dataclasses.replace(outcome, status=DocumentStatus.needs_review)
     with session_scope(services.session_factory) as session:
         document, _ = repo.get_or_create_document(
@@ -273,13 +279,29 @@ def test_accept_moves_to_the_next_task_and_undo_brings_it_back(
     live_server: LiveServer, reviewer: Page, reading: ReadOutcome
 ) -> None:
     _clear_queue(live_server)
-    first, _ = _seed(live_server, reading)
+    first, _ = _seed(
+        live_server,
+        reading,
+        reason="check_failed:document_number,minor",
+        entities=(("PERSON", "PUTRI LESTARI"), ("GPE", "Tanjungpinang")),
+        text="Surat keterangan.\nPUTRI LESTARI tinggal di Tanjungpinang sejak 2019. Lain hal.",
+    )
     second, _ = _seed(live_server, reading)
     reviewer.goto(f"{live_server.url}/review")
+    expect(reviewer.locator("tbody .badge.warning")).to_contain_text("minor")
     start = reviewer.locator("#start-review")
     expect(start).to_be_focused()  # the first action needs no Tab at all
     reviewer.keyboard.press("Enter")
     reviewer.wait_for_url(f"{live_server.url}/review/{first}")
+    # a minor stands out above everything; a warning is not listed among the doubts
+    expect(reviewer.locator(".minor-alert")).to_be_visible()
+    expect(reviewer.locator(".badge.doubt")).not_to_contain_text("minor")
+    # names and places in the text: collapsed, each with its sentence
+    entities = reviewer.locator("details.entities")
+    expect(entities).not_to_have_attribute("open", "")
+    expect(entities.locator("q").first).to_have_text(
+        "PUTRI LESTARI tinggal di Tanjungpinang sejak 2019."
+    )
     reviewer.keyboard.press("a")
     reviewer.wait_for_url(f"{live_server.url}/review/{second}?after={first}")
     expect(reviewer.locator(".undo-banner")).to_contain_text(f"Accepted task {first}")
