@@ -14,6 +14,7 @@ from docproc.config import get_settings
 from docproc.reading.assets import ner_model, require
 from docproc.reading.nlp import components as _components  # noqa: F401  (registers the factories)
 from docproc.reading.nlp import context as _context  # noqa: F401  (registers docproc_person_context)
+from docproc.reading.nlp import gazetteer as _gazetteer  # noqa: F401  (registers docproc_gazetteer)
 from docproc.reading.nlp.lang import detect_script, guess_language
 
 #: Labels of the statistical NER (trained) and of the entity ruler (patterns).
