@@ -35,7 +35,9 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-RULES: tuple[str, ...] = ("cleanup", "orgs", "places", "roles", "persons")
+from docproc.reading.nlp.components import is_title_token
+
+RULES: tuple[str, ...] = ("cleanup", "orgs", "places", "roles", "persons", "speech")
 
 _PLACE_PREFIXES = frozenset({"kabupaten", "kota", "provinsi", "kab", "pulau", "kecamatan"})
 _PLACE_SUFFIXES = frozenset(
@@ -65,6 +67,23 @@ SPEECH_AFTER = frozenset(
     }
 )  # fmt: skip
 SPEECH_BEFORE = frozenset({"kata", "ujar", "ucap", "tutur", "jelas", "said", "says", "told"})
+#: Verbs that follow a closing quote and come before the speaker: '," kata Andy'.
+QUOTE_VERBS = frozenset(
+    {
+        "kata", "ujar", "ucap", "tutur", "jelas", "ungkap", "terang", "sebut", "imbuh", "tambah",
+        "lanjut", "tegas", "papar", "katanya", "said", "says", "told", "added",
+    }
+)  # fmt: skip
+#: Words of a role before "<unit>, <name>" ("Kepala Rudenim Kupang, Heksa ...").
+ROLE_CUES = frozenset(
+    {
+        "kepala", "kapolres", "kapolda", "kapolsek", "kasat", "kasubsi", "kasi", "kabid",
+        "pelaksana", "petugas", "staf", "juru", "jubir", "ketua", "direktur", "komandan",
+        "koordinator", "head", "chief", "spokesman", "spokeswoman", "spokesperson", "director",
+        "officer", "commander", "coordinator", "representative",
+    }
+)  # fmt: skip
+_QUOTES = frozenset({'"', "”", "“", "'", "’", ","})
 _INITIAL_DOT = re.compile(r"^[A-Z]\.$")
 MAX_NAME_WORDS = 5
 
@@ -172,6 +191,7 @@ class Gazetteer:
             "places": self._places,
             "roles": self._roles,
             "persons": self._persons,
+            "speech": self._speech,
         }
         for rule in self.rules:
             steps[rule](doc)
@@ -260,6 +280,19 @@ class Gazetteer:
             ):
                 new.append(Span(doc, e.start, e.end, label="PERSON"))
             elif e.label_ == "PERSON":
+                start = e.start
+                # "Hafiz M Ismail", "M. Tayeb Abu Bakar", "Maulana Adib Salim": a known given
+                # name or an initial right before the span belongs to it
+                while (
+                    start > 0
+                    and e.end - start < MAX_NAME_WORDS
+                    and not doc[start - 1].ent_type_
+                    and (
+                        self.is_name(doc[start - 1].text)
+                        or re.match(r"^[A-Z]\.?$", doc[start - 1].text)
+                    )
+                ):
+                    start -= 1
                 end = e.end
                 while (
                     end < len(doc)
@@ -269,8 +302,8 @@ class Gazetteer:
                     and self.is_name(doc[end].text)
                 ):
                     end += 1
-                if end > e.end:
-                    new.append(Span(doc, e.start, end, label="PERSON"))
+                if end > e.end or start < e.start:
+                    new.append(Span(doc, start, end, label="PERSON"))
         _replace(doc, new)
         new = []
         i = 0
@@ -313,6 +346,77 @@ class Gazetteer:
                 return j
         return i
 
+    def _speaker_run(self, doc: Doc, i: int) -> int:
+        """End of a run of capitalised words at ``i`` that could be a speaker's name."""
+        j = i
+        while j < len(doc) and j - i < 4 and _cap(doc[j].text) and not is_title_token(doc[j].text):
+            low = doc[j].lower_
+            if low in self.not_entities or low in ROLE_WITH_PLACE or low in ROLE_CUES:
+                break
+            j += 1
+        span = tuple(t.lower_ for t in doc[i:j])
+        if j == i or span in self.places or tuple(t.text for t in doc[i:j]) in self.orgs:
+            return i
+        return j
+
+    def _free_or_weak(self, doc: Doc, start: int, end: int) -> bool:
+        """No entity there, or only one-word LOC/ORG entities the gazetteers do not know."""
+        for e in doc.ents:
+            if e.start < end and start < e.end:
+                if e.label_ == "PERSON" or len(e) > 1 or e.label_ not in ("LOC", "ORG"):
+                    return False
+                if (e.text.lower(),) in self.places or (e.text,) in self.orgs:
+                    return False
+        return True
+
+    def _speech(self, doc: Doc) -> None:
+        """Speakers and people named by their role: '," kata Andy', ', Sisno said',
+        'Kepala Rudenim Kupang, Heksa Asik Soepriadi, mengatakan', 'Ilyas, Kepala Desa ...'."""
+        new: list[Span] = []
+        n = len(doc)
+        for i in range(1, n - 1):
+            # Indonesian: closing quote or comma, a speech verb, the speaker
+            if doc[i].lower_ in QUOTE_VERBS and doc[i - 1].text in _QUOTES:
+                end = self._speaker_run(doc, i + 1)
+                if end > i + 1 and self._free_or_weak(doc, i + 1, end):
+                    new.append(Span(doc, i + 1, end, label="PERSON"))
+            # English: ', Sisno said' / '" Kirana told'
+            if doc[i].text in _QUOTES and i + 2 < n:
+                end = self._speaker_run(doc, i + 1)
+                if (
+                    end > i + 1
+                    and end < n
+                    and doc[end].lower_ in {"said", "told", "says", "added"}
+                    and self._free_or_weak(doc, i + 1, end)
+                ):
+                    new.append(Span(doc, i + 1, end, label="PERSON"))
+        # a role, its unit, a comma, the name: "Kepala Rudenim Kupang, Heksa Asik Soepriadi,"
+        for e in doc.ents:
+            if e.label_ not in ("ORG", "LOC") or e.end + 1 >= n:
+                continue
+            window = {t.lower_ for t in doc[max(0, e.start - 6) : e.start]}
+            if not window & ROLE_CUES:
+                continue
+            k = e.end + 1 if doc[e.end].text == "," else e.end
+            end = self._speaker_run(doc, k)
+            after = doc[end].lower_ if end < n else ""
+            if (
+                end > k
+                and (after in {",", "dan", "and"} | SPEECH_AFTER)
+                and (self._free_or_weak(doc, k, end))
+            ):
+                new.append(Span(doc, k, end, label="PERSON"))
+        # "Ilyas, Kepala Desa ...": a name first, then a comma and a role
+        starts = [0] + [t.i + 1 for t in doc[:-1] if t.text in {".", "!", "?"} or t.is_space]
+        for i in starts:
+            end = self._speaker_run(doc, i)
+            if end > i and end + 1 < n and doc[end].text == ",":
+                if doc[end + 1].lower_ in ROLE_CUES | ROLE_WITH_PLACE and self._free_or_weak(
+                    doc, i, end
+                ):
+                    new.append(Span(doc, i, end, label="PERSON"))
+        _replace(doc, new)
+
     def _cleanup(self, doc: Doc) -> None:
         ents: list[Span] = []
         changed = False
@@ -321,8 +425,10 @@ class Gazetteer:
                 ents.append(e)
                 continue
             words = [t.lower_ for t in e if not t.is_punct]
-            if not any(ch.isalpha() for ch in e.text) or (
-                words and all(w in self.not_entities or w == "dan" for w in words)
+            if (
+                not any(ch.isalpha() for ch in e.text)
+                or (words and all(w in self.not_entities or w == "dan" for w in words))
+                or all(is_title_token(t.text) for t in e if not t.is_punct)
             ):
                 changed = True
                 continue
