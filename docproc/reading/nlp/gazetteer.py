@@ -410,11 +410,9 @@ class Gazetteer:
         starts = [0] + [t.i + 1 for t in doc[:-1] if t.text in {".", "!", "?"} or t.is_space]
         for i in starts:
             end = self._speaker_run(doc, i)
-            if end > i and end + 1 < n and doc[end].text == ",":
-                if doc[end + 1].lower_ in ROLE_CUES | ROLE_WITH_PLACE and self._free_or_weak(
-                    doc, i, end
-                ):
-                    new.append(Span(doc, i, end, label="PERSON"))
+            role_next = end + 1 < n and doc[end + 1].lower_ in ROLE_CUES | ROLE_WITH_PLACE
+            if end > i and role_next and doc[end].text == "," and self._free_or_weak(doc, i, end):
+                new.append(Span(doc, i, end, label="PERSON"))
         _replace(doc, new)
 
     def _cleanup(self, doc: Doc) -> None:
