@@ -124,6 +124,11 @@ class Gazetteer:
         self.org_words = frozenset(w.lower() for o in self.orgs for w in o) | frozenset(
             w for u in self.units for w in u
         )
+        # first words, to reject most tokens at once
+        self._place_first = frozenset(p[0] for p in self.places)
+        self._org_first = frozenset(o[0].lower() for o in self.orgs) | frozenset(
+            u[0] for u in self.units
+        )
         self._max_place = max((len(p) for p in self.places), default=1)
         self._max_org = max((len(o) for o in self.orgs), default=1)
         self._max_unit = max((len(u) for u in self.units), default=1)
@@ -150,6 +155,8 @@ class Gazetteer:
 
     def _place_at(self, doc: Doc, i: int) -> int:
         """End of the longest capitalised place name starting at ``i`` (``i`` if none)."""
+        if i >= len(doc) or doc[i].lower_ not in self._place_first:
+            return i
         for k in range(min(self._max_place, len(doc) - i), 0, -1):
             toks = doc[i : i + k]
             if all(_cap(t.text) or t.text == "-" for t in toks) and (
@@ -160,6 +167,8 @@ class Gazetteer:
 
     def _org_at(self, doc: Doc, i: int) -> int:
         """End of a known organisation or "unit + place" starting at ``i`` (``i`` if none)."""
+        if doc[i].lower_ not in self._org_first:
+            return i
         for k in range(min(self._max_org, len(doc) - i), 0, -1):
             texts = tuple(t.text for t in doc[i : i + k])
             if texts in self.orgs or (k > 1 and tuple(w.lower() for w in texts) in self.orgs_lower):
