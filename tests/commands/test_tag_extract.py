@@ -75,7 +75,7 @@ def test_extract_gives_one_record_per_document(tmp_path: Path) -> None:
         assert set(f) >= {"value", "confidence", "source", "page", "box"}
         assert f["source"] == "viz" and f["page"] == 0 and len(f["box"]) == 4
     assert "PUTRI LESTARI" in rec["text"]
-    assert all(set(e) == {"start", "end", "label", "text"} for e in rec["entities"])
+    assert all(set(e) == {"start", "end", "label", "text", "sentence"} for e in rec["entities"])
     # a fact about the document, not a doubt about the reading: a warning, not a review reason
     assert "expired" in rec["warnings"] and "expired" not in rec["review_reasons"]
     assert records[1]["status"] == "error"
