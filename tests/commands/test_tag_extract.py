@@ -33,8 +33,9 @@ def test_tag_reads_stdin_and_prints_language_and_entities() -> None:
     assert result["language"] == "id"
     assert set(result) == {"language", "entities"}
     for ent in result["entities"]:
-        assert set(ent) == {"start", "end", "label", "text"}
+        assert set(ent) == {"start", "end", "label", "text", "sentence"}
         assert text[ent["start"] : ent["end"]] == ent["text"]
+        assert ent["text"] in ent["sentence"]
     assert {"label": "PHONE", "text": "+62 812 3456 7890"} in [
         {"label": e["label"], "text": e["text"]} for e in result["entities"]
     ]
