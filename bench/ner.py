@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/ner.py                       # generated, hand-written, real (dev)
     .venv/bin/python bench/ner.py --corpus-splits       # + IndoNLU test splits
+    .venv/bin/python bench/ner.py --real-split dev2     # the second dev split (devall: both)
     .venv/bin/python bench/ner.py --real-split test     # the real *test* passages (look once)
     .venv/bin/python bench/ner.py --model PATH --json out.json --errors real
 

@@ -37,6 +37,17 @@ def add_gazetteer(
     )
     assert isinstance(pipe, Gazetteer)
     pipe.set_data(load_data(data))
+    sources = [s for s in nlp.meta.get("sources", []) if "gazetteer" not in str(s.get("name", ""))]
+    sources.append(
+        {
+            "name": "docproc gazetteer: Indonesian provinces/regencies/cities (BPS MFD 2014 names, "
+            "via edwardsamuel/Wilayah-Administratif-Indonesia), name words from the training "
+            "splits of NERGrit, NERP, idner-news-2k, nerui (MIT) and re3d (CC BY 3.0 AU, OGL v3, "
+            "public domain, CC BY-SA 3.0), hand-written lists",
+            "license": "see docs/ner.md",
+        }
+    )
+    nlp.meta["sources"] = sources
     return nlp
 
 
