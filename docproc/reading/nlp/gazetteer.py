@@ -212,11 +212,11 @@ class Gazetteer:
         while i < len(doc):
             end = self._org_at(doc, i)
             if end > i:
-                # English "<place> Police" (capital P)
                 new.append(Span(doc, i, end, label="ORG"))
                 i = end
                 continue
             i += 1
+        # English "<place> Police" (capital P): "Tanjung Balai Police"
         i = 0
         while i < len(doc):
             if doc[i].text == "Police" and i > 0 and _cap(doc[i - 1].text):
