@@ -29,7 +29,7 @@ from docproc.reading.extract.viz import VIZ_LABELS, extract_viz
 from docproc.reading.intake import PageImage, load_path
 from docproc.reading.mrz.model import MRZRead
 from docproc.reading.mrz.pages import read_pages
-from docproc.reading.nlp import Entity, guess_language, tag
+from docproc.reading.nlp import Entity, guess_language, sentence_at, tag
 
 #: Fewer visual-zone fields than this after the first read triggers an enhanced second read.
 MIN_VIZ_FIELDS = 6
@@ -305,6 +305,8 @@ def record_from_pages(
         ]
         entities += drop_repeats(shifted, fields)
         offset += len(free.text) + 3
+    # each entity with the sentence it came from, for the reviewer
+    entities = [{**e, "sentence": sentence_at(text, e["start"], e["end"])} for e in entities]
     record = ExtractRecord(
         name,
         "ok",
