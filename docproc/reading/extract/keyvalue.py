@@ -25,7 +25,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
-from docproc.reading.extract.layout import Label, LabelTable, normalise_token, spot_labels
+from docproc.reading.extract.layout import Label, LabelTable, spot_labels
+from docproc.reading.extract.normalise import normalise_token
 from docproc.reading.extract.page import OcrWord, PageText, group_lines, reread_many, union
 
 __all__ = ["Pair", "RawPair", "read_pairs", "ticked_option"]
