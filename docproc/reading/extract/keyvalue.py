@@ -258,9 +258,10 @@ def _wrapped(
 ) -> list[OcrWord]:
     """``words`` and the lines the value wraps onto (an address, remarks, a list of family
     members printed on two lines). A next line continues the value when it stands close under
-    the value's last line, carries no label (a known one, or words ending in a colon) and no
-    word in the label's column, and starts where the value starts (a hanging indent) or, when
-    the line before is full to its column's end, where the label starts."""
+    the value's last line, is printed in the same size (not a help line in small print),
+    carries no label (a known one, or words ending in a colon) and no word in the label's
+    column, and starts where the value starts (a hanging indent) or, when the line before is
+    full to its column's end, where the label starts."""
     h = max(1.0, lab.height)
     out = list(words)
     page_right = max(w.frame_box[2] for row in rows for w in row)
@@ -284,6 +285,8 @@ def _wrapped(
             break
         if any(_ends_label(w) for w in inside[:_TO_COLON]):
             break  # a label the lexicon does not know
+        if not _same_size(inside, last):
+            break  # a help line in small print under the value, not the value
         start = inside[0].frame_box[0]
         hanging = abs(start - value_left) <= _WRAP_ALIGN * h
         under_label = (
@@ -301,6 +304,15 @@ def _wrapped(
         out += line
         r += 1
     return out
+
+
+def _same_size(a: list[OcrWord], b: list[OcrWord]) -> bool:
+    """Two lines printed in about the same size: their tallest words (ascender to descender,
+    when a line has both) within 0.7-1.43 of each other; a help line in a 2 mm font under a
+    3.5 mm value is 0.63 of it, a capitalised word without descenders under a full line 0.75."""
+    ha = max(w.height for w in a)
+    hb = max(w.height for w in b)
+    return 0.7 < ha / max(hb, 1.0) < 1 / 0.7
 
 
 def _pair_text(words: list[OcrWord]) -> str:
