@@ -112,6 +112,7 @@ class FieldView:
     value: str | None
     confidence: float | None
     source: str
+    page: int | None = None  # the page it was read on, counting from 0 (as stored)
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,8 @@ class DocumentRecord:
             "fields": {f.name: f.value for f in self.fields},
             "confidence": {f.name: f.confidence for f in self.fields},
             "sources": {f.name: f.source for f in self.fields},
+            # the page each field was read on, counting from 1 (as /pages/{page}.jpg does)
+            "field_pages": {f.name: f.page + 1 for f in self.fields if f.page is not None},
             "checks": self.checks,
             "has_mrz": self.has_mrz,
         }
@@ -211,7 +214,10 @@ def document_record(
     document = _document(session, document_id, actor)
     extraction = repo.latest_extraction(session, document_id)
     fields = (
-        tuple(FieldView(f.name, f.value, f.confidence, f.source.value) for f in extraction.fields)
+        tuple(
+            FieldView(f.name, f.value, f.confidence, f.source.value, f.page)
+            for f in extraction.fields
+        )
         if extraction
         else ()
     )
