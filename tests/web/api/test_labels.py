@@ -27,7 +27,7 @@ from tests.web.conftest import WebApp, login
 RAW_LABEL = "Kontak WhatsApp"
 
 
-def _form_read(factory: sessionmaker[Session]) -> uuid.UUID:
+def form_read_with_raw_label(factory: sessionmaker[Session]) -> uuid.UUID:
     """A form read with one label the lexicon did not know (kept as a raw pair)."""
     sha = hashlib.sha256(uuid.uuid4().bytes).hexdigest()
     with session_scope(factory) as session:
@@ -61,7 +61,7 @@ def _task_id(client: TestClient, web: WebApp, document_id: uuid.UUID) -> int:
 
 
 def test_a_reviewer_maps_a_label_through_the_api(web: WebApp, client: TestClient) -> None:
-    task_id = _task_id(client, web, _form_read(web.services.session_factory))
+    task_id = _task_id(client, web, form_read_with_raw_label(web.services.session_factory))
     url = f"/api/v1/review/tasks/{task_id}/labels"
     body = {"label": RAW_LABEL, "field": "phone"}
     assert client.post(url, json=body, headers=web.auth("desk")).status_code == 403
@@ -88,7 +88,7 @@ def test_a_reviewer_maps_a_label_through_the_api(web: WebApp, client: TestClient
 
 
 def test_the_review_page_form_remembers_a_label(web: WebApp, client: TestClient) -> None:
-    task_id = _task_id(client, web, _form_read(web.services.session_factory))
+    task_id = _task_id(client, web, form_read_with_raw_label(web.services.session_factory))
     csrf = login(client, "reviewer")
     form = {"label": RAW_LABEL, "field": "phone"}
     refused = client.post(f"/review/{task_id}/labels", data=form, follow_redirects=False)
@@ -108,7 +108,7 @@ def test_the_review_page_form_remembers_a_label(web: WebApp, client: TestClient)
 def test_the_partial_shows_each_raw_pair_with_fields_in_the_users_language(
     web: WebApp, client: TestClient
 ) -> None:
-    document_id = _form_read(web.services.session_factory)
+    document_id = form_read_with_raw_label(web.services.session_factory)
     task_id = _task_id(client, web, document_id)
     with session_scope(web.services.session_factory) as session:
         reviewer = Principal(user_id="r", username="reviewer", role=Role.reviewer, via="token")
