@@ -203,3 +203,33 @@ def test_a_reviewers_label_mapping_is_used_on_the_next_form(
     assert second.get("form.phone") == "+6281322224444", second
     assert not [n for n in second if labels.raw_label(n) is not None]
     assert second.get("form.birth_date") == "1990-03-02"
+
+
+def test_a_batch_reads_forms_with_the_labels_taught(
+    factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    from docproc.processing.batch import run_batch
+
+    with session_scope(factory) as session:
+        labels.forget_label(session, label=OFFICE_LABEL, actor=_reviewer())
+        labels.map_label(
+            session, label=OFFICE_LABEL, field="phone", fields=FIELDS, actor=_reviewer()
+        )
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    (folder / "form.png").write_bytes(_form("Siti Rahma", "1 Mei 1985", "0815 1111 2222"))
+    store_url = f"file://{tmp_path / 'objects'}"
+    summary = run_batch(
+        str(folder),
+        store=open_store(store_url),
+        store_url=store_url,
+        session_factory=factory,
+        settings=Settings(data_dir=tmp_path),
+    )
+    (result,) = summary.results
+    assert result.document_id is not None
+    with factory() as session:
+        extraction = repo.latest_extraction(session, result.document_id)
+        assert extraction is not None
+        values = {f.name: f.value for f in extraction.fields}
+    assert values.get("form.phone") == "+6281511112222", values
