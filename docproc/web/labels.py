@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 from docproc.web.i18n import N_
 
 __all__ = [
+    "FORM_FIELDS",
     "REASONS",
     "STATUSES",
     "WARNINGS",
     "field_name",
+    "form_field_keys",
     "is_warning",
     "reason_label",
     "status_label",
@@ -72,6 +75,42 @@ STATUSES: dict[str, str] = {
 }
 
 
+#: Registration-form fields (the shipped schema, ``reading/assets/forms/fields.json``) not
+#: already among the MRZ fields' labels.
+FORM_FIELDS: dict[str, str] = {
+    "name": N_("Full name"),
+    "aliases": N_("Other names"),
+    "place_of_birth": N_("Place of birth"),
+    "place_date_of_birth": N_("Place and date of birth"),
+    "marital_status": N_("Marital status"),
+    "ethnicity": N_("Ethnicity"),
+    "religion": N_("Religion"),
+    "languages": N_("Languages"),
+    "education": N_("Education"),
+    "occupation": N_("Occupation"),
+    "address": N_("Address in Indonesia"),
+    "phone": N_("Phone number"),
+    "arrival_date": N_("Date of arrival"),
+    "entry_date": N_("Date of entry"),
+    "entry_place": N_("Place of entry"),
+    "entry_place_date": N_("Place and date of entry"),
+    "case_number": N_("UNHCR/IOM case number"),
+    "individual_number": N_("Individual number"),
+    "travel_document_number": N_("Travel document number"),
+    "travel_document_type": N_("Travel document type"),
+    "family_members": N_("Family members"),
+    "remarks": N_("Remarks"),
+}
+
+
+def form_field_keys(definitions_dir: Path | None) -> list[str]:
+    """The form schema's field keys (shipped, and the installation's definitions): what a
+    reviewer may assign a form's label to."""
+    from docproc.reading.extract.schema import shipped_schema
+
+    return list(shipped_schema(definitions_dir).fields)
+
+
 def is_warning(code: str) -> bool:
     """Whether ``code`` is a document warning (shown apart from doubts about the reading)."""
     return code.partition(":")[0] in WARNINGS
@@ -89,6 +128,8 @@ def field_name(name: str, _: Translate) -> str:
     key = rest or prefix
     if key in FIELD_LABELS:
         return _(FIELD_LABELS[key])
+    if key in FORM_FIELDS:
+        return _(FORM_FIELDS[key])
     return key.replace("_", " ").capitalize()
 
 

@@ -67,6 +67,7 @@ def page_context(request: Request, state: AppState, principal: Principal | None)
         "status_label": lambda code: labels.status_label(code, _),
         "field_name": lambda name: labels.field_name(name, _),
         "is_warning": labels.is_warning,
+        "form_field_keys": lambda: labels.form_field_keys(state.settings.form_definitions_dir),
     }
 
 

@@ -39,6 +39,7 @@ TABLES = {
     "events",
     "extraction_fields",
     "extractions",
+    "label_variants",
     "person_matches",
     "persons",
     "review_history",
