@@ -20,6 +20,12 @@ class Settings(BaseSettings):
     max_pixels: int = 80_000_000
     max_pages: int = 20
     pdf_dpi: int = 200
+    # Busy pixels of a decoded page (pixels × bits per pixel once binarised and deflated: about
+    # 1 for noise, under 0.3 for scans of documents, so a document-like page is held to
+    # max_pixels only, 80 M × 0.3): a large page of noise is refused as
+    # ``image_too_large`` right after decoding instead of costing the readers minutes and GBs.
+    # Pages of fewer pixels than this are not checked. 0: no budget.
+    max_busy_pixels: int = 24_000_000
 
     # OCR
     tesseract_cmd: str = "tesseract"
@@ -81,8 +87,10 @@ class Settings(BaseSettings):
     # Queue and workers
     broker_url: str = "redis://127.0.0.1:6379/0"
     queue: str = "docproc"  # the Celery queue workers consume and documents are sent to
-    # How ``docproc serve`` reads uploads: ``thread`` (a pool in the web process) or ``celery``.
-    dispatch: Literal["thread", "celery"] = "thread"
+    # How ``docproc serve`` reads uploads: ``process`` (reader processes of its own, each under
+    # read_memory_limit), ``thread`` (a pool in the web process: only when asked; a bomb grows
+    # the web process) or ``celery`` (the workers' queue).
+    dispatch: Literal["process", "thread", "celery"] = "process"
     workers: int = 1
     # A claim holds for this long unless its owner renews it (every quarter of it, while
     # reading); a claim whose lease ran out, or whose owner died, is taken back.
