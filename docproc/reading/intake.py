@@ -9,9 +9,10 @@ So intake
 * refuses a file that was cut short (:func:`check_complete`: no JPEG end marker, no PNG ``IEND``,
   image data past the end of a TIFF, WebP or BMP, no PDF ``%%EOF``), also from the bytes alone,
   so an upload can be refused before it is stored (:func:`check_file`);
-* keeps a budget of *busy* pixels once a large page is decoded (:func:`busyness`): a page of
-  many megapixels whose content is noise -- which no scan of a document is, and which costs
-  the readers minutes and gigabytes -- is refused as ``image_too_large`` before any reading;
+* keeps a budget of *busy* pixels once a page of more than 250,000 pixels is decoded
+  (:func:`busyness`): a page whose content is noise -- which no scan of a document is, and
+  which costs the readers minutes and gigabytes -- is refused as ``image_too_large`` before any
+  reading, and so is a page whose pixels × busyness exceed ``DOCPROC_MAX_BUSY_PIXELS``;
 * turns every decoder failure into a :class:`~docproc.errors.DocprocError` with a reason code and a
   message naming the file and what was found -- never a Pillow or PDFium traceback.
 
@@ -723,6 +724,11 @@ def _check_tiff_page_data(image: ImageFile.ImageFile, size: int, label: str, pag
 #: :func:`busyness` samples this many strips of this many rows, spread over the page.
 _STRIPS: Final = 32
 _STRIP_ROWS: Final = 16
+#: At or above this busyness a page is noise: scans and photos of documents measure 0.06-0.1
+#: (the samples) and up to 0.41 (small, detailed specimen photos); noise 1.0.
+NOISE_BITS: Final = 0.6
+#: Pages of at most this many pixels (500 × 500) are not sampled: the time limits bound them.
+SAMPLED_FROM: Final = 250_000
 
 
 def busyness(strips: Iterable[npt.NDArray[np.uint8]]) -> float:
@@ -768,20 +774,27 @@ def _check_busy(
     label: str,
     settings: Settings,
 ) -> None:
-    """Refuse a page whose busy pixels (pixels × :func:`busyness`) exceed
-    ``DOCPROC_MAX_BUSY_PIXELS``; pages of fewer pixels than that are not even sampled."""
+    """Refuse a page of noise (:func:`busyness` of at least :data:`NOISE_BITS`: the readers
+    spend their OCR timeouts on it, 39 s for one megapixel, 70-90 s for 9 to 79) and a page
+    whose busy pixels (pixels × busyness) exceed ``DOCPROC_MAX_BUSY_PIXELS``. Pages of at most
+    :data:`SAMPLED_FROM` pixels are not sampled."""
     budget = settings.max_busy_pixels
     width, height = size
     pixels = width * height
-    if budget <= 0 or pixels <= budget:
+    if budget <= 0 or pixels <= SAMPLED_FROM:
         return
     bits = busyness(strips())
     busy = int(pixels * min(1.0, bits))
-    if busy > budget:
+    if bits >= NOISE_BITS:
         raise ImageTooLarge(
             f"{label}: {pixels:,} pixels ({width:,}×{height:,}) of noise, not a document "
-            f"({bits:.2f} bits per pixel once binarised; scans of documents take under 0.3): "
-            f"{busy:,} busy pixels exceed the limit of {budget:,}"
+            f"({bits:.2f} bits per pixel once binarised; scans of documents take under "
+            f"{NOISE_BITS})"
+        )
+    if busy > budget:
+        raise ImageTooLarge(
+            f"{label}: {pixels:,} pixels ({width:,}×{height:,}) at {bits:.2f} bits per pixel "
+            f"once binarised: {busy:,} busy pixels exceed the limit of {budget:,}"
         )
 
 

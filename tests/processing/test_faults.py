@@ -261,22 +261,65 @@ def private_redis(tmp_path: Path) -> Iterator[tuple[str, Any]]:
 def test_broker_killed_and_restarted_empty(
     services: Services, private_redis: tuple[str, Any]
 ) -> None:
-    """The broker dies with its queue (no persistence) and comes back empty: the sweeper
-    re-dispatches what the database says is queued or stuck. Bound: DOCPROC_CLAIM_STALE_AFTER
-    (15 s here, 900 s by default) + a sweep + the reads."""
+    """The broker dies with its queue (no persistence) and comes back empty while documents
+    wait. The sweep finds queued documents whose message the broker no longer holds and
+    re-dispatches them at once: with DOCPROC_CLAIM_STALE_AFTER at its default (900 s), every
+    document is final within 120 s of the restart (bound with defaults: the worker's reconnect
+    + one sweep interval, 30 s + DOCPROC_LOST_MESSAGE_AFTER, 30 s + the reads)."""
     url, start = private_redis
     services.broker_url = url
     services.env["DOCPROC_BROKER_URL"] = url
+    services.env["DOCPROC_CLAIM_STALE_AFTER"] = "900"
     services.start_worker()
     ids = _upload(services, 4)
     _claimed(services, ids)
-    redis_process = _redis_pid(url)
-    os.kill(redis_process, signal.SIGKILL)
+    waiting = [i for i, s in statuses(services.session_factory, ids).items() if s == "queued"]
+    assert waiting  # documents wait while the broker dies
+    os.kill(_redis_pid(url), signal.SIGKILL)
     time.sleep(3)
     start()
-    final = wait_until_finished(services, ids, timeout=240, sweep_every=3.0)
+    restarted = time.monotonic()
+    final = wait_until_finished(
+        services, ids, timeout=120, sweep_every=3.0, stale_after=900.0, lost_after=5.0
+    )
     assert set(final.values()) <= READ_OK, final
     assert_processed_once(services.session_factory, ids)
+    assert time.monotonic() - restarted < 120
+
+
+def test_sweep_redispatches_queued_documents_the_broker_does_not_hold(
+    services: Services,
+) -> None:
+    """No worker, no lost broker: a document queued with a message waiting is left alone; one
+    whose message is gone (the queue emptied, as by a broker restarted without persistence)
+    is re-dispatched by the next sweep, long before DOCPROC_CLAIM_STALE_AFTER."""
+    from datetime import timedelta
+
+    import redis
+
+    from docproc.processing.queue import broker_document_ids, sweep
+
+    ids = _upload(services, 2)
+    known = broker_document_ids(services.broker_url, services.queue)
+    assert known is not None and set(ids) <= known
+    sent: list[uuid.UUID] = []
+
+    def sweep_now() -> int:
+        return sweep(
+            session_factory=services.session_factory,
+            dispatch=sent.append,
+            stale_after=timedelta(seconds=900),
+            in_broker=lambda: broker_document_ids(services.broker_url, services.queue),
+            lost_after=timedelta(0),
+        ).lost_messages
+
+    assert sweep_now() == 0 and sent == []
+    redis.Redis.from_url(services.broker_url).delete(services.queue)  # the messages are lost
+    assert sweep_now() == 2
+    assert sorted(sent) == sorted(ids)
+    # a broker that cannot be asked: nothing is re-dispatched before the stale rule
+    assert broker_document_ids("redis://127.0.0.1:1/0", services.queue) is None
+    assert broker_document_ids("amqp://guest@127.0.0.1//", services.queue) is None
 
 
 def _redis_pid(url: str) -> int:
