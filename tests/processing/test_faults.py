@@ -455,12 +455,18 @@ def test_embedded_batch_killed_then_rerun_takes_its_claims_back(tmp_path: Path) 
         engine.dispose()
 
 
-def test_memory_bomb_fails_alone_under_the_memory_limit(tmp_path: Path) -> None:
-    """A 79 Mpx PNG of 1-bit noise (9.9 MB, under every intake limit) read in a batch pool
-    process capped by DOCPROC_READ_MEMORY_LIMIT: it ends ``failed/memory_limit`` (permanent),
-    the pool survives and the good file next to it is read. Without the cap the same read took
-    10 GB resident; with the 4 GB default it peaks near 2.6 GB. Bound: the bomb's read ends
-    within the time the reading takes to reach the cap (about 80 s on this loaded machine)."""
+@pytest.mark.parametrize(
+    ("budget", "reason"),
+    [(None, "image_too_large"), (0, "memory_limit")],
+    ids=["busy-pixel-budget", "memory-limit-alone"],
+)
+def test_memory_bomb_fails_alone(tmp_path: Path, budget: int | None, reason: str) -> None:
+    """A 79 Mpx PNG of 1-bit noise (9.9 MB, under every header limit) in a batch whose reads
+    are capped by DOCPROC_READ_MEMORY_LIMIT. With the intake's busy-pixel budget (the default)
+    it is refused as ``image_too_large`` right after decoding (2.5 s and 261 MB on the loaded
+    machine, against 70 s and 2.5 GB before); with the budget off, the cap still ends it as
+    ``memory_limit`` (it takes the 70 s). Either way it fails alone (permanent), the pool
+    survives and the good file next to it is read."""
     import numpy as np
     from PIL import Image
 
@@ -474,6 +480,8 @@ def test_memory_bomb_fails_alone_under_the_memory_limit(tmp_path: Path) -> None:
     Image.fromarray(noise).convert("1").save(folder / "bomb.png")
     shutil.copy(SAMPLES / "01_td3_clean_idn.jpg", folder / "01_td3_clean_idn.jpg")
     settings = Settings(data_dir=tmp_path / "data", read_memory_limit=2500)
+    if budget is not None:
+        settings = settings.model_copy(update={"max_busy_pixels": budget})
     services = open_services(settings, migrate=True)
     summary = run_batch(
         str(folder),
@@ -484,6 +492,6 @@ def test_memory_bomb_fails_alone_under_the_memory_limit(tmp_path: Path) -> None:
         workers=2,
     )
     results = {r.name: (r.status, r.reason) for r in summary.results}
-    assert results["bomb.png"] == ("failed", "memory_limit"), results
+    assert results["bomb.png"] == ("failed", reason), results
     assert results["01_td3_clean_idn.jpg"][0] in READ_OK, results
     assert summary.failed_files == 1
