@@ -174,7 +174,9 @@ class ReaderPool(Executor):
     def _again(self, document_id: uuid.UUID) -> None:
         if self._closed:
             return
-        if self._handed_out[document_id] >= self.settings.max_attempts:
+        # One hand-out more than the attempts: its claim ends the document (failed with its
+        # last reason, worker_lost) if the readers keep dying on it.
+        if self._handed_out[document_id] > self.settings.max_attempts:
             count = self._handed_out[document_id]
             log.error("document %s: its readers died %d times", document_id, count)
             return

@@ -90,21 +90,40 @@ def test_the_default_reads_in_a_reader_process_under_the_memory_limit(
     assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
 
 
-def test_a_read_that_needs_more_memory_fails_in_the_reader_and_the_server_goes_on(
-    tmp_path: Path,
-) -> None:
-    """Under a 700 MB cap the reader cannot even load its models: the document ends
-    ``failed/memory_limit``; the web process, which never read it, answers on."""
-    web = _reader_app(tmp_path, read_memory_limit=700)
-    desk = web.auth("desk")
-    with TestClient(web.app) as client:
-        document_id = upload_sample(client, desk, "01_td3_clean_idn.jpg")
-        record = wait_until_finished(client, document_id, desk, timeout=300)
-        assert (record["status"], record["status_reason"]) == ("failed", "memory_limit"), record
+def _peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM")
+
+
+def test_a_bomb_upload_never_grows_the_web_process(reader_web: WebApp) -> None:
+    """The probe's noise PNG (79 Mpx, 9.9 MB: under every header limit, so the upload takes
+    it) is decoded by a reader, where the busy-pixel budget refuses it; the web process's peak
+    memory grows by far less than the 237 MB its decoded pixels alone would take."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    noise = np.random.default_rng(7).integers(0, 2, (8880, 8880), dtype=np.uint8) * 255
+    buffer = io.BytesIO()
+    Image.fromarray(noise).convert("1").save(buffer, "PNG")
+    data = buffer.getvalue()
+    del noise
+    desk = reader_web.auth("desk")
+    with TestClient(reader_web.app) as client:
+        upload_sample(client, desk, "02_td1_clean_idn.jpg")  # the server and a reader warm
+        before = _peak_rss_mb()
+        response = client.post(
+            "/api/v1/documents", headers=desk, files={"file": ("bomb.png", data, "image/png")}
+        )
+        assert response.status_code == 202, response.text
+        record = wait_until_finished(client, response.json()["id"], desk, timeout=300)
+        assert (record["status"], record["status_reason"]) == ("failed", "image_too_large")
         assert client.get("/healthz").status_code == 200
-        second = upload_sample(client, desk, "02_td1_clean_idn.jpg")
-        assert wait_until_finished(client, second, desk, timeout=300)["status"] == "failed"
-    web.app.state.docproc.executor.shutdown(wait=True)
+        assert _peak_rss_mb() - before < 150
+    reader_web.app.state.docproc.executor.shutdown(wait=True)
 
 
 def test_the_thread_reader_only_when_asked(tmp_path: Path) -> None:
@@ -113,3 +132,44 @@ def test_the_thread_reader_only_when_asked(tmp_path: Path) -> None:
 
     assert isinstance(web.app.state.docproc.executor, ThreadPoolExecutor)
     web.app.state.docproc.executor.shutdown(wait=True)
+
+
+def test_a_reader_killed_mid_read_is_replaced_and_the_document_read_once(
+    reader_web: WebApp,
+) -> None:
+    """SIGKILL the reader while it reads: a new reader takes the document (the dead reader's
+    claim is taken back at once, its owner being dead on this host) and it is finished once."""
+    import signal
+
+    from docproc.db.models import Document, DocumentStatus
+
+    desk = reader_web.auth("desk")
+    with TestClient(reader_web.app) as client:
+        document_id = upload_sample(client, desk, "01_td3_clean_idn.jpg")
+        deadline = time.monotonic() + 300
+        owner = None
+        while time.monotonic() < deadline and owner is None:
+            with reader_web.services.session_factory() as session:
+                document = session.get(Document, uuid.UUID(document_id))
+                assert document is not None
+                if document.status is DocumentStatus.processing and document.claimed_by:
+                    owner = document.claimed_by
+            time.sleep(0.05)
+        assert owner is not None and owner.startswith("reader:")
+        os.kill(int(owner.rsplit(":", 1)[1]), signal.SIGKILL)
+        record = wait_until_finished(client, document_id, desk, timeout=300)
+        assert record["status"] in {"done", "needs_review"}
+        assert _finished_by(reader_web, document_id) != owner  # a new reader finished it
+        with reader_web.services.session_factory() as session:
+            finishes = session.scalars(
+                select(Event).where(
+                    Event.entity_type == "document",
+                    Event.entity_id == document_id,
+                    Event.kind == "status_changed",
+                    Event.new.in_(["done", "needs_review", "failed"]),
+                )
+            ).all()
+            assert len(finishes) == 1
+            document = session.get(Document, uuid.UUID(document_id))
+            assert document is not None and document.attempts == 2
+    reader_web.app.state.docproc.executor.shutdown(wait=True)
