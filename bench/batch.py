@@ -16,7 +16,7 @@ What the claim heartbeat costs: ``--leases 86400,60,8 --repeat 4`` runs the chos
 each ``DOCPROC_CLAIM_LEASE`` in turn (86400: no beat within a run; 60: the default, a beat every
 15 s; 8: a beat every 2 s), the order rotated at each repeat so that a loaded machine's drift
 falls on every side alike, and prints each side's mean ± standard deviation (and range) of
-documents per minute.
+documents per minute. ``--beat-cost 500`` times the heartbeat alone (CPU per beat).
 """
 
 from __future__ import annotations
@@ -177,6 +177,46 @@ def run_celery(images: Path, work: Path, workers: int, broker: str) -> Run:
     return Run(f"celery, {workers} worker(s)", len(ids), seconds, peaks)
 
 
+def beat_cost(beats: int, work: Path) -> None:
+    """The heartbeat's own cost, apart from the machine's noise: ``beats`` beats renewing two
+    claims (a batch of two in flight) on SQLite, CPU and wall time per beat."""
+    from docproc.config import Settings
+    from docproc.db import repo
+    from docproc.db.session import session_scope
+    from docproc.processing.claims import Heartbeat
+    from docproc.processing.process import claim
+    from docproc.services import open_services
+    from docproc.storage import original_key
+
+    settings = Settings(data_dir=work / "beat")
+    services = open_services(settings, migrate=True)
+    ids = []
+    for n in range(2):
+        with session_scope(services.session_factory) as session:
+            document, _ = repo.get_or_create_document(
+                session,
+                sha256=f"{n:064x}",
+                source_key=original_key(f"{n:064x}"),
+                filename=f"{n}.jpg",
+                media_type="image/jpeg",
+                actor="bench",
+            )
+            ids.append(document.id)
+        assert claim(services.session_factory, document.id, "bench:beat", settings)
+    heart = Heartbeat(services.session_factory, "bench:beat", settings.claim_lease, lambda: ids)
+    heart.beat()  # warm
+    cpu, wall = time.process_time(), time.perf_counter()
+    for _ in range(beats):
+        assert heart.beat() == 2
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    every = settings.claim_lease / 4
+    print(
+        f"heartbeat: {beats} beats, {1000 * wall / beats:.2f} ms wall and "
+        f"{1000 * cpu / beats:.2f} ms CPU per beat; one beat every {every:.0f} s per process: "
+        f"{100 * (cpu / beats) / every:.4f} % of one core"
+    )
+
+
 RUNS = ("embedded", "celery1", "celery2")
 
 
@@ -246,7 +286,18 @@ def main() -> int:
         help="compare DOCPROC_CLAIM_LEASE values (comma-separated seconds, e.g. 86400,60,8)",
     )
     parser.add_argument("--repeat", type=int, default=3, help="rounds of --leases")
+    parser.add_argument(
+        "--beat-cost",
+        type=int,
+        default=0,
+        metavar="BEATS",
+        help="only time this many heartbeats (renewing two claims) on SQLite, then stop",
+    )
     args = parser.parse_args()
+    if args.beat_cost:
+        with tempfile.TemporaryDirectory(prefix="docproc-beat-") as tmp:
+            beat_cost(args.beat_cost, Path(tmp))
+        return 0
     EXTRACT = args.extract
     ONNX_THREADS = args.onnx_threads
     wanted = [r.strip() for r in args.runs.split(",") if r.strip()]

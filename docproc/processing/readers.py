@@ -7,7 +7,8 @@ uploaded document and opens its review task. A decompression bomb or a runaway r
 reader, never the web process: it ends ``failed/memory_limit`` (or ``image_too_large`` by the
 intake's budgets) and the reader goes on; a reader that dies (killed, crashed) is replaced and
 its document handed out again, its claim taken back at once (its owner,
-``reader:<host>:<pid>``, is dead), at most ``DOCPROC_MAX_ATTEMPTS`` times.
+``reader:<host>:<pid>``, is dead); after ``DOCPROC_MAX_ATTEMPTS`` such deaths the claim ends it
+``failed`` with its last reason (``worker_lost``).
 
 Processes are started from one long-lived thread of the pool's own, so that the parent-death
 signal (which Linux ties to the thread that forked) does not fire when a request thread ends.
