@@ -44,6 +44,7 @@ from docproc.web.deps import AppState
 from docproc.web.limits import BodyLimit
 from docproc.web.pages import audit as audit_pages
 from docproc.web.pages import desk as desk_pages
+from docproc.web.pages import documents as documents_pages
 from docproc.web.pages import people as people_pages
 from docproc.web.pages import review as review_pages
 from docproc.web.render import page_context
@@ -297,6 +298,7 @@ def create_app(
     app.include_router(review_pages.router)
     app.include_router(audit_pages.router)
     app.include_router(people_pages.router)
+    app.include_router(documents_pages.router)
     app.include_router(
         make_hooks_router(
             lambda: services.store,

@@ -47,6 +47,17 @@ REASONS: dict[str, str] = {
     "lookalike_code": N_("Code may be a look-alike misreading: %(arg)s"),
     "time_budget": N_("Reading ran out of time"),
     "sampled": N_("Picked for a quality check"),
+    # added with the review task (issue 14): codes the readers give that had no label yet
+    "sample": N_("Picked for a quality check"),
+    "low_confidence": N_("Read with low confidence: %(arg)s"),
+    "ambiguous_correction": N_("More than one correction fits: %(arg)s"),
+    "guessed_correction": N_("A character was corrected by guess: %(arg)s"),
+    "invalid_sex": N_("Sex is not M, F or X: %(arg)s"),
+    "invalid_mrz": N_("The machine-readable zone does not parse"),
+    "date_order": N_("Dates out of order (birth, issue, expiry)"),
+    "implausible_age": N_("Implausible age"),
+    "unknown_labels": N_("Form labels not recognised"),
+    "mrz_review": N_("The MRZ reading needs a look"),
 }
 
 #: Document statuses.
