@@ -463,10 +463,10 @@ def test_embedded_batch_killed_then_rerun_takes_its_claims_back(tmp_path: Path) 
 def test_memory_bomb_fails_alone(tmp_path: Path, budget: int | None, reason: str) -> None:
     """A 79 Mpx PNG of 1-bit noise (9.9 MB, under every header limit) in a batch whose reads
     are capped by DOCPROC_READ_MEMORY_LIMIT. With the intake's busy-pixel budget (the default)
-    it is refused as ``image_too_large`` right after decoding (2.5 s and 261 MB on the loaded
-    machine, against 70 s and 2.5 GB before); with the budget off, the cap still ends it as
-    ``memory_limit`` (it takes the 70 s). Either way it fails alone (permanent), the pool
-    survives and the good file next to it is read."""
+    it is refused as ``image_too_large`` right after decoding (1.4-2.6 s and 261 MB on the
+    shared machine, against 17-73 s and 2.5 GB before); with the budget off, the cap still ends
+    it as ``memory_limit`` (it takes those tens of seconds). Either way it fails alone
+    (permanent), the pool survives and the good file next to it is read."""
     import numpy as np
     from PIL import Image
 
