@@ -135,6 +135,7 @@ class Tally:
     negative_seconds: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)  # CPU seconds, the reader's subprocesses too
     wrong_files: list[str] = field(default_factory=list)
+    files: list[dict[str, Any]] = field(default_factory=list)  # per image, for --json
 
 
 def _cpu() -> float:
@@ -159,6 +160,15 @@ def run(
             got, accepted = reader(path)
             t.seconds.append(time.perf_counter() - start)
             t.cpu.append(_cpu() - cpu)
+            row: dict[str, Any] = {
+                "file": path.name,
+                "cpu": round(t.cpu[-1], 3),
+                "found": got is not None,
+                "accepted": accepted,
+            }
+            if name == "docproc":
+                row["reasons"] = REASONS.get(path.name, [])
+            t.files.append(row)
             if truth is None:
                 t.negative_seconds.append(t.seconds[-1])
                 t.negatives += 1
@@ -169,6 +179,8 @@ def run(
             t.fields_right += right
             t.fields_total += len(FIELDS)
             ok = right == len(FIELDS)
+            row["right"] = ok
+            row["wrong_fields"] = [f for f in FIELDS if got is None or got.get(f) != truth[f]]
             t.full += ok
             t.accepted += accepted
             if accepted and not ok:
@@ -227,6 +239,7 @@ def report(label: str, tallies: dict[str, Tally]) -> dict[str, Any]:
             "p95_cpu": _p95(t.cpu),
             "total_cpu": sum(t.cpu),
             "wrong": t.wrong_files,
+            "files": t.files,
         }
     if med.get("passporteye") and med["docproc"] > 0:
         ratio = med["passporteye"] / med["docproc"]

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 
 from docproc.reading.mrz.countries import is_known_code
 from docproc.reading.mrz.model import ParsedMRZ
-from docproc.reading.mrz.parse import field_spans, parse_mrz
+from docproc.reading.mrz.parse import LETTER_FOR_DIGIT, field_spans, parse_mrz
+from docproc.reading.mrz.readings import _Reading
 from docproc.reading.mrz.tuning import ReaderTuning
 from docproc.reading.mrz.vote import _char_confidences, _glyph_of, _ZoneRead
 from docproc.reading.ocr.ppocr import LOOKALIKE
@@ -93,9 +94,14 @@ def field_confidence(zr: _ZoneRead) -> dict[str, float]:
             text = "".join(p.lines[ln][s:e] for ln, s, e in spans)
             if any(ch in _UNVERIFIABLE for ch in text):
                 conf = min(conf, 0.8)
-        if name in ("issuing_country", "nationality") and not any(
-            (ln, col) in caps for ln, s, e in spans for col in range(s, e)
-        ):
+        if name in ("issuing_country", "nationality") and _round_letter_only(p, spans):
+            # both recognisers saw the round glyph where a code has the letter O (OCR-B's O and
+            # 0 look alike): as sure as their agreement; O-or-D/Q is lookalike_codes' matter
+            conf = max(conf, _agreed_confidence(zr, spans, name=False))
+            caps_here = False
+        else:
+            caps_here = any((ln, col) in caps for ln, s, e in spans for col in range(s, e))
+        if name in ("issuing_country", "nationality") and not caps_here:
             code = p.issuing_country if name == "issuing_country" else p.nationality
             if is_known_code(code.ljust(3, "<")):
                 # a misread that lands on another real code is far less likely than on noise
@@ -110,9 +116,52 @@ def field_confidence(zr: _ZoneRead) -> dict[str, float]:
             if _name_agreement(zr, spans[0][0]) < 1.0 or readings < 2:
                 conf = min(conf, 0.6)
             else:
-                conf = 1 - (1 - conf) * 0.5
+                conf = max(1 - (1 - conf) * 0.5, _agreed_confidence(zr, spans))
         result[name] = float(conf)
     return result
+
+
+def _agreed_confidence(
+    zr: _ZoneRead, spans: Sequence[tuple[int, int, int]], *, name: bool = True
+) -> float:
+    """A letter field (a name; a country code) that two independent recognisers (PP-OCR and the
+    glyph reader) read alike: each character is wrong only if both are, so its confidence is
+    1 - (1 - p1)(1 - p2) over the recognisers' best readings (a digit read for its look-alike
+    letter counts as that letter). 0 when fewer than two recognisers read the line. A name's
+    trailing fillers are left out (the line length fixes them)."""
+    line = spans[0][0]
+    final = zr.parsed.lines[line]
+    best: dict[str, _Reading] = {}
+    for r in zr.readings[line]:
+        fam = _family(r.source)
+        if fam == "vote" or not r.probs:
+            continue
+        if fam not in best or sum(r.probs) / len(r.probs) > sum(best[fam].probs) / len(
+            best[fam].probs
+        ):
+            best[fam] = r
+    if len(best) < 2:
+        return 0.0
+    doubt = [1.0] * len(final)
+    for r in best.values():
+        as_letters = _Reading(
+            "".join(LETTER_FOR_DIGIT.get(c, c) for c in r.text), r.probs, r.source
+        )
+        for col, prob in enumerate(_char_confidences(final, as_letters)):
+            doubt[col] *= 1.0 - prob
+    stop = len(final.rstrip("<")) + 1 if name else len(final)
+    cols = [col for ln, start, end in spans for col in range(start, min(end, stop)) if ln == line]
+    return min((1.0 - doubt[col] for col in cols), default=0.0)
+
+
+def _round_letter_only(parsed: ParsedMRZ, spans: Sequence[tuple[int, int, int]]) -> bool:
+    """The field's only corrections turned a read 0 into the letter O (a country code)."""
+    inside = [
+        c
+        for c in parsed.corrections
+        if any(c.line == ln and s <= c.column < e for ln, s, e in spans)
+    ]
+    return bool(inside) and all((c.before, c.after) == ("0", "O") for c in inside)
 
 
 def _doubtful_code(parsed: ParsedMRZ) -> bool:
@@ -138,16 +187,22 @@ def _lookalike_evidence(zr: _ZoneRead, tuning: ReaderTuning) -> set[tuple[int, i
 
 
 def _glyph_sure(zr: _ZoneRead, tuning: ReaderTuning) -> set[tuple[int, int]]:
-    """Positions of the final lines where the glyph reader read the same character, sure of it."""
+    """Positions of the final lines where the glyph reader read the same character, sure of it:
+    at least ``glyph_sure``, or giving its look-alike less than ``glyph_lookalike_settled``."""
     out: set[tuple[int, int]] = set()
     for line, final in enumerate(zr.parsed.lines):
         g = _glyph_of(zr.readings[line])
         if g is None or len(g.text) != len(final):
             continue
+        alt = g.lookalike if len(g.lookalike) == len(g.text) else [1.0] * len(g.text)
         out.update(
             (line, col)
             for col, ch in enumerate(final)
-            if g.text[col] == ch and g.probs[col] >= tuning.glyph_sure
+            if g.text[col] == ch
+            and (
+                g.probs[col] >= tuning.glyph_sure
+                or (ch in "0O" and alt[col] < tuning.glyph_lookalike_settled)
+            )
         )
     return out
 
