@@ -11,7 +11,7 @@ from docproc.reading.mrz.countries import is_known_code
 from docproc.reading.mrz.model import ParsedMRZ
 from docproc.reading.mrz.parse import LETTER_FOR_DIGIT, field_spans, parse_mrz
 from docproc.reading.mrz.readings import _Reading
-from docproc.reading.mrz.tuning import ReaderTuning
+from docproc.reading.mrz.tuning import DEFAULT_TUNING, ReaderTuning
 from docproc.reading.mrz.vote import _char_confidences, _glyph_of, _ZoneRead
 from docproc.reading.ocr.ppocr import LOOKALIKE
 
@@ -64,8 +64,9 @@ def _name_agreement(zr: _ZoneRead, line: int) -> float:
     return votes / max(1, len(zr.readings[line]))
 
 
-def field_confidence(zr: _ZoneRead) -> dict[str, float]:
+def field_confidence(zr: _ZoneRead, tuning: ReaderTuning = DEFAULT_TUNING) -> dict[str, float]:
     p = zr.parsed
+    settled = _glyph_sure(zr, tuning)
     per_line = [_char_confidences(p.lines[i], zr.chosen[i]) for i in range(len(p.lines))]
     caps = {
         (c.line, c.column): _CORRECTION_CAP[c.rule]
@@ -89,11 +90,18 @@ def field_confidence(zr: _ZoneRead) -> dict[str, float]:
             for col in range(start, min(end, len(per_line[line]))):
                 probs.append(min(per_line[line][col], caps.get((line, col), 1.0)))
         conf = min(probs) if probs else 0.0
-        if name == "optional_data" and p.type.value in ("MRVA", "MRVB"):
-            # no check digit covers a visa's optional data: O/0, I/1, S/5... cannot be verified
-            text = "".join(p.lines[ln][s:e] for ln, s, e in spans)
-            if any(ch in _UNVERIFIABLE for ch in text):
-                conf = min(conf, 0.8)
+        # no check digit covers a visa's optional data: O/0, I/1, S/5... cannot be verified
+        # unless the glyph reader settles them (:func:`_glyph_sure`)
+        if (
+            name == "optional_data"
+            and p.type.value in ("MRVA", "MRVB")
+            and any(
+                p.lines[ln][col] in _UNVERIFIABLE and (ln, col) not in settled
+                for ln, s, e in spans
+                for col in range(s, e)
+            )
+        ):
+            conf = min(conf, 0.8)
         if name in ("issuing_country", "nationality") and _round_letter_only(p, spans):
             # both recognisers saw the round glyph where a code has the letter O (OCR-B's O and
             # 0 look alike): as sure as their agreement; O-or-D/Q is lookalike_codes' matter
@@ -188,22 +196,29 @@ def _lookalike_evidence(zr: _ZoneRead, tuning: ReaderTuning) -> set[tuple[int, i
 
 def _glyph_sure(zr: _ZoneRead, tuning: ReaderTuning) -> set[tuple[int, int]]:
     """Positions of the final lines where the glyph reader read the same character, sure of it:
-    at least ``glyph_sure``, or giving its look-alike less than ``glyph_lookalike_settled``."""
+    at least ``glyph_sure``; an O or 0 whose look-alike it gave less than
+    ``glyph_lookalike_settled``; another look-alike (1/I, 5/S, 8/B, 2/Z, 6/G) read at least
+    ``glyph_pair_settled`` when every other recogniser that read the line agrees."""
     out: set[tuple[int, int]] = set()
     for line, final in enumerate(zr.parsed.lines):
-        g = _glyph_of(zr.readings[line])
+        g = _glyph_of(zr.readings[line]) if line < len(zr.readings) else None
         if g is None or len(g.text) != len(final):
             continue
         alt = g.lookalike if len(g.lookalike) == len(g.text) else [1.0] * len(g.text)
-        out.update(
-            (line, col)
-            for col, ch in enumerate(final)
-            if g.text[col] == ch
-            and (
-                g.probs[col] >= tuning.glyph_sure
-                or (ch in "0O" and alt[col] < tuning.glyph_lookalike_settled)
-            )
-        )
+        for col, ch in enumerate(final):
+            if g.text[col] != ch:
+                continue
+            if g.probs[col] >= tuning.glyph_sure:
+                out.add((line, col))
+            elif ch in "0O":
+                if alt[col] < tuning.glyph_lookalike_settled:
+                    out.add((line, col))
+            elif (
+                ch in _SWAP
+                and g.probs[col] >= tuning.glyph_pair_settled
+                and len(_agreeing_families(zr, line, col)) >= 2
+            ):
+                out.add((line, col))
     return out
 
 
@@ -356,5 +371,5 @@ def review_reasons(
 def _good_enough(zr: _ZoneRead, tuning: ReaderTuning) -> bool:
     if not zr.parsed.valid:
         return False
-    conf = field_confidence(zr)
+    conf = field_confidence(zr, tuning)
     return not review_reasons(zr.parsed, conf, tuning=tuning, lookalike=lookalike_codes(zr, tuning))

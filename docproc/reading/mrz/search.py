@@ -36,7 +36,7 @@ from docproc.reading.mrz.readings import (
 )
 from docproc.reading.mrz.tuning import ReaderTuning
 from docproc.reading.mrz.vote import _choose, _glyph_of, _ZoneRead
-from docproc.reading.ocr.ppocr import PPOCR
+from docproc.reading.ocr.ppocr import LOOKALIKE, PPOCR
 
 
 @dataclass
@@ -183,12 +183,20 @@ def _code_lines(
     gz: _GlyphZone, zone: ZoneCandidate, lines: list[LineBox], tuning: ReaderTuning
 ) -> set[int]:
     """Lines holding a code (document code, country, sex) that the glyph reader alone leaves
-    open to a look-alike giving another valid code: PP-OCR reads them too (two readings)."""
+    open to a look-alike giving another valid code, or a visa's optional data (no check digit)
+    with look-alike characters: PP-OCR reads them too (two readings)."""
     alone = _choose([[r] for r in gz.readings], zone, lines, tuning)
     if alone is None or len(alone.parsed.lines) != len(lines):
         return set()
     spans = field_spans(alone.parsed)
-    return {ln for name in lookalike_codes(alone, tuning) for ln, _, _ in spans[name]}
+    out = {ln for name in lookalike_codes(alone, tuning) for ln, _, _ in spans[name]}
+    if alone.parsed.type.value in ("MRVA", "MRVB"):
+        out |= {
+            ln
+            for ln, s, e in spans.get("optional_data", ())
+            if any(ch in LOOKALIKE for ch in alone.parsed.lines[ln][s:e])
+        }
+    return out
 
 
 def _recognisers_agree(zr: _ZoneRead) -> bool:
