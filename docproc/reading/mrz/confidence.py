@@ -105,8 +105,9 @@ def field_confidence(zr: _ZoneRead, tuning: ReaderTuning = DEFAULT_TUNING) -> di
         if name in ("issuing_country", "nationality") and _round_letter_only(p, spans):
             # both recognisers saw the round glyph where a code has the letter O (OCR-B's O and
             # 0 look alike): as sure as their agreement; O-or-D/Q is lookalike_codes' matter
-            conf = max(conf, _agreed_confidence(zr, spans, name=False))
-            caps_here = False
+            agreed = _agreed_confidence(zr, spans, name=False)
+            conf = max(conf, agreed)
+            caps_here = agreed == 0.0  # one reading: no bonus for landing on a known code
         else:
             caps_here = any((ln, col) in caps for ln, s, e in spans for col in range(s, e))
         if name in ("issuing_country", "nationality") and not caps_here:
@@ -120,8 +121,8 @@ def field_confidence(zr: _ZoneRead, tuning: ReaderTuning = DEFAULT_TUNING) -> di
             conf = 1 - (1 - conf) * 0.1 if p.checks[check] else conf * 0.5
         if name in ("surname", "given_names"):
             # No check digit covers a name: trust it only when independent readings agree.
-            readings = len(zr.readings[spans[0][0]])
-            if _name_agreement(zr, spans[0][0]) < 1.0 or readings < 2:
+            families = {_family(r.source) for r in zr.readings[spans[0][0]]} - {"vote"}
+            if _name_agreement(zr, spans[0][0]) < 1.0 or len(families) < 2:
                 conf = min(conf, 0.6)
             else:
                 conf = max(1 - (1 - conf) * 0.5, _agreed_confidence(zr, spans))
