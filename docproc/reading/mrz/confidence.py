@@ -90,16 +90,17 @@ def field_confidence(zr: _ZoneRead, tuning: ReaderTuning = DEFAULT_TUNING) -> di
             for col in range(start, min(end, len(per_line[line]))):
                 probs.append(min(per_line[line][col], caps.get((line, col), 1.0)))
         conf = min(probs) if probs else 0.0
+        visa_data = name == "optional_data" and p.type.value in ("MRVA", "MRVB")
+        if name in ("document_code", "sex") or visa_data:
+            # no check digit: as sure as two recognisers reading it alike (look-alikes that give
+            # another valid code are lookalike_codes' matter)
+            conf = max(conf, _agreed_confidence(zr, spans, name=False, letters=not visa_data))
         # no check digit covers a visa's optional data: O/0, I/1, S/5... cannot be verified
         # unless the glyph reader settles them (:func:`_glyph_sure`)
-        if (
-            name == "optional_data"
-            and p.type.value in ("MRVA", "MRVB")
-            and any(
-                p.lines[ln][col] in _UNVERIFIABLE and (ln, col) not in settled
-                for ln, s, e in spans
-                for col in range(s, e)
-            )
+        if visa_data and any(
+            p.lines[ln][col] in _UNVERIFIABLE and (ln, col) not in settled
+            for ln, s, e in spans
+            for col in range(s, e)
         ):
             conf = min(conf, 0.8)
         if name in ("issuing_country", "nationality") and _round_letter_only(p, spans):
@@ -110,6 +111,8 @@ def field_confidence(zr: _ZoneRead, tuning: ReaderTuning = DEFAULT_TUNING) -> di
             caps_here = agreed == 0.0  # one reading: no bonus for landing on a known code
         else:
             caps_here = any((ln, col) in caps for ln, s, e in spans for col in range(s, e))
+            if name in ("issuing_country", "nationality") and not caps_here:
+                conf = max(conf, _agreed_confidence(zr, spans, name=False))
         if name in ("issuing_country", "nationality") and not caps_here:
             code = p.issuing_country if name == "issuing_country" else p.nationality
             if is_known_code(code.ljust(3, "<")):
@@ -131,13 +134,17 @@ def field_confidence(zr: _ZoneRead, tuning: ReaderTuning = DEFAULT_TUNING) -> di
 
 
 def _agreed_confidence(
-    zr: _ZoneRead, spans: Sequence[tuple[int, int, int]], *, name: bool = True
+    zr: _ZoneRead,
+    spans: Sequence[tuple[int, int, int]],
+    *,
+    name: bool = True,
+    letters: bool = True,
 ) -> float:
-    """A letter field (a name; a country code) that two independent recognisers (PP-OCR and the
-    glyph reader) read alike: each character is wrong only if both are, so its confidence is
-    1 - (1 - p1)(1 - p2) over the recognisers' best readings (a digit read for its look-alike
-    letter counts as that letter). 0 when fewer than two recognisers read the line. A name's
-    trailing fillers are left out (the line length fixes them)."""
+    """A field that two independent recognisers (PP-OCR and the glyph reader) read alike: each
+    character is wrong only if both are, so its confidence is 1 - (1 - p1)(1 - p2) over the
+    recognisers' best readings (in a ``letters`` field a digit read for its look-alike letter
+    counts as that letter). 0 when fewer than two recognisers read the line or one of them reads
+    the field otherwise. A name's trailing fillers are left out (the line length fixes them)."""
     line = spans[0][0]
     final = zr.parsed.lines[line]
     best: dict[str, _Reading] = {}
@@ -151,15 +158,20 @@ def _agreed_confidence(
             best[fam] = r
     if len(best) < 2:
         return 0.0
-    doubt = [1.0] * len(final)
-    for r in best.values():
-        as_letters = _Reading(
-            "".join(LETTER_FOR_DIGIT.get(c, c) for c in r.text), r.probs, r.source
-        )
-        for col, prob in enumerate(_char_confidences(final, as_letters)):
-            doubt[col] *= 1.0 - prob
     stop = len(final.rstrip("<")) + 1 if name else len(final)
     cols = [col for ln, start, end in spans for col in range(start, min(end, stop)) if ln == line]
+    doubt = [1.0] * len(final)
+    for r in best.values():
+        text = "".join(LETTER_FOR_DIGIT.get(c, c) for c in r.text) if letters else r.text
+        said: dict[int, float] = {}
+        matcher = difflib.SequenceMatcher(None, text, final, autojunk=False)
+        for tag, i1, i2, j1, _j2 in matcher.get_opcodes():
+            if tag == "equal":
+                said.update((j1 + k, r.probs[i1 + k]) for k in range(i2 - i1))
+        if any(col not in said for col in cols):
+            return 0.0  # this recogniser reads the field otherwise: no two readings
+        for col, prob in said.items():
+            doubt[col] *= 1.0 - prob
     return min((1.0 - doubt[col] for col in cols), default=0.0)
 
 
