@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import json
 import os
 import statistics
@@ -198,6 +199,26 @@ def _p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] if ordered else 0.0
 
 
+def calibration_half(name: str) -> str:
+    """``A`` (the half the reader's thresholds were calibrated on) or ``B`` (held out): a fixed
+    hash of the specimen's file as ``labels.json`` names it (``images/<name>``)."""
+    return "A" if hashlib.sha256(f"images/{name}".encode()).digest()[0] % 2 == 0 else "B"
+
+
+def halves(t: Tally) -> dict[str, dict[str, int]]:
+    """Documents, fully right, accepted and accepted-but-wrong per calibration half."""
+    out = {h: {"docs": 0, "full": 0, "accepted": 0, "accepted_wrong": 0} for h in "AB"}
+    for row in t.files:
+        if "right" not in row:
+            continue  # a negative
+        half = out[calibration_half(row["file"])]
+        half["docs"] += 1
+        half["full"] += row["right"]
+        half["accepted"] += row["accepted"]
+        half["accepted_wrong"] += row["accepted"] and not row["right"]
+    return out
+
+
 def report(label: str, tallies: dict[str, Tally]) -> dict[str, Any]:
     med = {k: statistics.median(t.seconds) if t.seconds else 0.0 for k, t in tallies.items()}
     total = {k: sum(t.seconds) for k, t in tallies.items()}
@@ -240,7 +261,16 @@ def report(label: str, tallies: dict[str, Tally]) -> dict[str, Any]:
             "total_cpu": sum(t.cpu),
             "wrong": t.wrong_files,
             "files": t.files,
+            "halves": halves(t),
         }
+
+    if "docproc" in out and label.startswith("real specimens"):
+        split = " ".join(
+            f"{h}: {v['full']}/{v['docs']} right, {v['accepted']} accepted, "
+            f"{v['accepted_wrong']} accepted but wrong;"
+            for h, v in out["docproc"]["halves"].items()
+        )
+        print(f"\ndocproc by calibration half (A calibrated on, B held out): {split}")
     if med.get("passporteye") and med["docproc"] > 0:
         ratio = med["passporteye"] / med["docproc"]
         print(
