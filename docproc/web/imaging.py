@@ -53,6 +53,11 @@ def load_mrz_info(store: ObjectStore, document_id: uuid.UUID) -> MrzInfo | None:
     return MrzInfo(quad, int(data.get("page") or 0), checks)
 
 
+def has_portrait(store: ObjectStore, document_id: uuid.UUID) -> bool:
+    """Whether the reader found and stored the holder's photo (``portrait.jpg``)."""
+    return store.exists(derived_key(document_id, "portrait.jpg"))
+
+
 def page_image(data: bytes, filename: str, page: int, settings: Settings) -> BGRImage:
     for item in iter_pages(data, filename=filename, settings=settings):
         if item.index == page:

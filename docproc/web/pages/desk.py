@@ -15,6 +15,7 @@ from docproc.web import labels
 from docproc.web.api.documents import record_of
 from docproc.web.deps import SESSION_COOKIE, DeskUser, State
 from docproc.web.i18n import LANGUAGES, N_
+from docproc.web.imaging import has_portrait
 from docproc.web.render import render, request_localizer
 
 __all__ = ["router"]
@@ -164,7 +165,16 @@ def upload_record(
         record = record_of(state, session, document_id, principal)
     order = {name: i for i, name in enumerate(MRZ_FIELDS)}
     fields = sorted(record.fields, key=lambda f: (order.get(f.name, len(order)), f.name))
-    return render(state, request, "_upload_record.html", principal, record=record, fields=fields)
+    portrait = has_portrait(state.services.store, document_id)
+    return render(
+        state,
+        request,
+        "_upload_record.html",
+        principal,
+        record=record,
+        fields=fields,
+        portrait=portrait,
+    )
 
 
 @router.post("/language")

@@ -17,6 +17,7 @@ from docproc.storage import ObjectNotFound, ObjectStore, derived_key
 from docproc.web.api.documents import record_of
 from docproc.web.deps import DeskUser, State
 from docproc.web.i18n import N_
+from docproc.web.imaging import has_portrait
 from docproc.web.labels import is_warning
 from docproc.web.render import render
 from docproc.web.search_params import SearchText, start_of_today
@@ -147,5 +148,6 @@ def document_page(
         doubts=doubts,
         groups=[(title, group) for title, group in groups if group],
         entities=entities,
+        portrait=has_portrait(state.services.store, document_id),
         page_numbers=list(range(1, (row.pages or 1) + 1)),
     )

@@ -24,6 +24,7 @@ from docproc.casework.search import SearchTerms
 from docproc.db.models import MatchStatus
 from docproc.web.deps import DeskUser, Reviewer, RowId, State
 from docproc.web.i18n import N_
+from docproc.web.imaging import has_portrait
 from docproc.web.render import FIELD_LABELS, render
 from docproc.web.search_params import SearchText
 
@@ -189,8 +190,17 @@ def person_page(
         if merged is not None and principal.may("reviewer"):
             item = merge_review.match_item(session, merged, principal)
             undo = item.id if item.status == MatchStatus.merged.value else None
+    store = state.services.store
+    portraits = {d.id for d in record.documents if has_portrait(store, uuid.UUID(str(d.id)))}
     return _render(
-        state, request, "person.html", principal, record=record, labels=_LABELS, merged=undo
+        state,
+        request,
+        "person.html",
+        principal,
+        record=record,
+        labels=_LABELS,
+        merged=undo,
+        portraits=portraits,
     )
 
 

@@ -32,6 +32,7 @@ from docproc.reading.mrz.countries import KNOWN_CODES
 from docproc.storage import ObjectNotFound, ObjectStore, derived_key
 from docproc.web.deps import AppState, Reviewer, RowId, State, Supervisor
 from docproc.web.i18n import N_
+from docproc.web.imaging import has_portrait
 from docproc.web.labels import is_warning
 from docproc.web.render import render, request_localizer
 
@@ -197,6 +198,7 @@ def _task_context(
         "decided": DECIDED,
         "reviewers": review.reviewers(session) if principal.may("supervisor") else [],
         "timeout": state.settings.review_claim_timeout,
+        "portrait": has_portrait(store, task.document_id),
     }
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from fastapi.testclient import TestClient
 
+from docproc.storage import derived_key
 from tests.paths import REPO
-from tests.web.conftest import WebApp, upload_sample, wait_until_finished
+from tests.web.conftest import WebApp, login, upload_sample, wait_until_finished
 
 SPECIMEN = REPO.parent / "shared/specimens/images/pe_100_pass-fin.png"
 
@@ -44,3 +47,24 @@ def test_a_document_without_a_face_has_no_portrait(web: WebApp, client: TestClie
     response = client.get(f"/api/v1/documents/{document_id}/portrait.jpg", headers=desk)
     assert response.status_code == 404
     assert response.json()["reason"] == "no_portrait"
+
+
+def test_the_desk_and_document_pages_show_the_portrait_when_one_is_stored(
+    web: WebApp, client: TestClient
+) -> None:
+    """The pages show the stored photo (here put in the store as the reader would) and nothing
+    when none was found."""
+
+    desk = web.auth("desk")
+    with_photo = upload_sample(client, desk, "01_td3_clean_idn.jpg")
+    without = upload_sample(client, desk, "02_td1_clean_idn.jpg")
+    for document_id in (with_photo, without):
+        wait_until_finished(client, document_id, desk)
+    photo = b"\xff\xd8\xff\xe0" + b"0" * 64
+    web.services.store.put(derived_key(uuid.UUID(with_photo), "portrait.jpg"), photo)
+    login(client, "desk")
+    src = f"/api/v1/documents/{with_photo}/portrait.jpg"
+    assert src in client.get(f"/documents/{with_photo}").text
+    assert src in client.get(f"/desk/uploads/{with_photo}").text
+    assert "portrait.jpg" not in client.get(f"/documents/{without}").text
+    assert "portrait.jpg" not in client.get(f"/desk/uploads/{without}").text
