@@ -109,6 +109,11 @@ class Settings(BaseSettings):
     retain_records_days: int | None = None
     purge_every: float = 3600.0  # seconds between purges under ``docproc worker --beat``
 
+    # Accounts (docs/security.md): API tokens expire this many days after they are made (0: never);
+    # setting a user's password revokes their API tokens too (their sessions always end).
+    api_token_days: int = 90
+    revoke_tokens_on_password_change: bool = True
+
     # People: the name similarity (0..1) from which two persons born the same day are proposed
     # to a reviewer as a possible duplicate (docproc/casework/people.py).
     person_match_threshold: float = 0.9

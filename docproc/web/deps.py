@@ -17,12 +17,12 @@ from docproc.casework.auth import (
     AuthError,
     Forbidden,
     LoginRequired,
-    LoginThrottle,
     Principal,
     check_csrf,
     principal_for_session,
     principal_for_token,
 )
+from docproc.casework.throttle import LoginThrottle
 from docproc.config import Settings
 from docproc.db.models import Role
 from docproc.db.session import session_scope
@@ -59,7 +59,11 @@ class AppState:
     templates: Jinja2Templates
     executor: ThreadPoolExecutor | None = None
     worker_name: str = "web"
-    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    #: Counts failed logins in the database: every web process refuses the same guesser.
+    login_throttle: LoginThrottle = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.login_throttle = LoginThrottle(self.services.session_factory)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -96,7 +100,7 @@ def _lookup(state: AppState, token: str | None, cookie: str | None) -> Principal
         if token is not None:
             principal = principal_for_token(session, token)
             if principal is None:
-                raise AuthError("unknown or revoked API token")
+                raise AuthError("unknown, expired or revoked API token")
             return principal
         return principal_for_session(session, cookie) if cookie else None
 

@@ -39,6 +39,7 @@ TABLES = {
     "events",
     "extraction_fields",
     "extractions",
+    "login_failures",
     "person_matches",
     "persons",
     "review_history",
