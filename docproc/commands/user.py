@@ -99,10 +99,9 @@ def run_passwd(args: argparse.Namespace) -> int:
 
 def run_token(args: argparse.Namespace) -> int:
     from docproc.casework.auth import create_api_token
+    from docproc.config import get_settings
     from docproc.db.session import session_scope
     from docproc.services import open_services
-
-    from docproc.config import get_settings
 
     services = open_services(migrate=True)
     days = get_settings().api_token_days if args.days is None else args.days
