@@ -47,12 +47,6 @@ NOTICES = {
 _ACCOUNT_ERRORS = (auth.InvalidUser, auth.UserExists, BadSite)
 
 
-class SelfLockout(auth.Forbidden):
-    """An admin disabling their own account or taking away their own admin role."""
-
-    reason = "forbidden"
-
-
 def _user_url(username: str, done: str | None = None, **extra: int) -> str:
     url = f"/admin/users/{quote(username)}"
     query = [f"done={done}"] if done else []
@@ -197,7 +191,7 @@ def change_role(
     role: Annotated[Role, Form()],
 ) -> Response:
     if username == principal.username and role is not Role.admin:
-        raise SelfLockout("an admin cannot take away their own admin role")
+        raise auth.Forbidden("an admin cannot take away their own admin role")
     with state.transaction() as session:
         auth.set_role(session, username, role, actor=principal.username)
     return RedirectResponse(_user_url(username, "role"), status_code=303)
@@ -231,7 +225,7 @@ def change_active(
     confirm: str = Form("", max_length=8),
 ) -> Response:
     if not active and username == principal.username:
-        raise SelfLockout("an admin cannot disable their own account")
+        raise auth.Forbidden("an admin cannot disable their own account")
     if not active and confirm != "yes":
         _ = request_localizer(request, state, principal).gettext
         return _confirm(
