@@ -20,8 +20,15 @@ import pytest
 
 import docproc
 from docproc.casework.review import REJECT_REASONS
-from docproc.db.models import MRZ_FIELDS, CaseRole, CaseStatus, DocumentStatus, MatchStatus
-from docproc.db.models import ReviewState, Role
+from docproc.db.models import (
+    MRZ_FIELDS,
+    CaseRole,
+    CaseStatus,
+    DocumentStatus,
+    MatchStatus,
+    ReviewState,
+    Role,
+)
 from docproc.errors import OTHER_FAILURE_REASONS, DocprocError
 from docproc.reading.extract.crosscheck import DOCUMENT_WARNINGS
 from docproc.reading.extract.schema import shipped_schema
@@ -87,12 +94,14 @@ def reading_codes() -> set[str]:
             ):
                 codes |= _head(node.args[0], names)
             targets: list[ast.expr] = []
+            value: ast.expr | None = None
             if isinstance(node, ast.AugAssign):
-                targets = [node.target]
+                targets, value = [node.target], node.value
             elif isinstance(node, ast.Assign):
-                targets = list(node.targets)
-            if any(isinstance(t, ast.Name) and t.id in _COLLECTORS for t in targets):
-                value = node.value
+                targets, value = list(node.targets), node.value
+            if value is not None and any(
+                isinstance(t, ast.Name) and t.id in _COLLECTORS for t in targets
+            ):
                 for inner in ast.walk(value):
                     if isinstance(inner, ast.JoinedStr):
                         codes |= _head(inner, names)
@@ -160,11 +169,12 @@ def test_the_sources_are_really_read() -> None:
     assert {"phone", "case_number", "issue_date", "optional_data_2"} <= field_names()
 
 
+STATUS_ENUMS = (DocumentStatus, ReviewState, CaseStatus, MatchStatus)
 CATALOGUES = {
     "reading": (reading_codes, {**labels.REASONS, **labels.WARNINGS}),
     "failure": (failure_codes, {**labels.FAILURES, **labels.REASONS}),
     "status": (
-        lambda: {s.value for e in (DocumentStatus, ReviewState, CaseStatus, MatchStatus) for s in e},
+        lambda: {s.value for e in STATUS_ENUMS for s in e},
         labels.STATUSES,
     ),
     "role": (lambda: {r.value for r in Role}, labels.ROLES),

@@ -34,7 +34,8 @@ def _form_login(client: TestClient, username: str, password: str) -> int:
         data={"username": username, "password": password, "csrf_token": token, "next": "/desk"},
         follow_redirects=False,
     )
-    return response.status_code
+    status: int = response.status_code
+    return status
 
 
 def test_admin_pages_are_for_admins_only(web: WebApp, client: TestClient) -> None:
