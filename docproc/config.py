@@ -113,6 +113,10 @@ class Settings(BaseSettings):
     # setting a user's password revokes their API tokens too (their sessions always end).
     api_token_days: int = 90
     revoke_tokens_on_password_change: bool = True
+    # Bulk reads (a listing asking for more than ``bulk_read_rows`` records, an export) a user
+    # may make per hour, over all web processes; each is audited as ``bulk_read`` (0: no limit).
+    bulk_reads_per_hour: int = 30
+    bulk_read_rows: int = 100
 
     # People: the name similarity (0..1) from which two persons born the same day are proposed
     # to a reviewer as a possible duplicate (docproc/casework/people.py).

@@ -1,6 +1,8 @@
-"""The login throttle: failed logins counted in the case database, so every web process (and a
-restarted one) refuses the same guesser.
+"""Throttles kept in the case database, so every web process (and a restarted one) applies the
+same counts: the login throttle (failed logins) and the bulk-read limit (long listings and
+exports per user).
 
+Login throttle.
 Three counters over a sliding ``window`` (15 minutes): a user name from one address (``limit``,
 5), one address over all names (``address_limit``, 20: one machine guessing many accounts), and
 a user name over all addresses (``account_limit``, 50: one account guessed from many machines).
@@ -12,18 +14,21 @@ argon2 verification, ~50 ms of CPU). A successful login clears its name-and-addr
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from docproc.casework.auth import TooManyAttempts
+from docproc.casework.auth import Principal, TooManyAttempts
+from docproc.db import repo
 from docproc.db.models import utcnow
-from docproc.db.models.access import LoginFailure
+from docproc.db.models.access import BulkRead, LoginFailure
 from docproc.db.session import session_scope
+from docproc.errors import DocprocError, ExitCode
 
-__all__ = ["KEY_CHARS", "LoginThrottle"]
+__all__ = ["KEY_CHARS", "BulkReadLimit", "LoginThrottle", "TooManyBulkReads", "record_bulk_read"]
 
 #: Characters kept of a user name and of an address in a throttle key.
 KEY_CHARS = 64
@@ -90,3 +95,57 @@ class LoginThrottle:
         """How many failures are kept (all keys)."""
         with session_scope(self._sessions) as session:
             return int(session.scalar(select(func.count()).select_from(LoginFailure)) or 0)
+
+
+class TooManyBulkReads(DocprocError):
+    reason = "too_many_bulk_reads"
+    fix = (
+        "Wait until the hour is over, ask for fewer records per page, or ask an admin to raise "
+        "DOCPROC_BULK_READS_PER_HOUR."
+    )
+    http_status = 429
+    exit_code = ExitCode.bad_arguments
+
+
+class BulkReadLimit:
+    """At most ``per_hour`` bulk reads per user in any hour (0: no limit)."""
+
+    def __init__(
+        self,
+        per_hour: int,
+        *,
+        window: timedelta = timedelta(hours=1),
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.per_hour, self.window, self._clock = per_hour, window, clock
+
+    def take(self, session: Session, actor: Principal, what: str) -> None:
+        """Count one bulk read of ``what`` (a path) by ``actor`` and audit it as ``bulk_read``;
+        raise :class:`TooManyBulkReads` (nothing counted) if the hour's budget is spent."""
+        now = self._clock()
+        user_id = uuid.UUID(actor.user_id)
+        session.execute(delete(BulkRead).where(BulkRead.at <= now - self.window))
+        if self.per_hour > 0:
+            done = session.scalar(
+                select(func.count())
+                .select_from(BulkRead)
+                .where(BulkRead.user_id == user_id, BulkRead.at > now - self.window)
+            )
+            if int(done or 0) >= self.per_hour:
+                raise TooManyBulkReads(
+                    f"{self.per_hour} bulk reads in the last hour (the limit) by {actor.username}"
+                )
+        session.add(BulkRead(user_id=user_id, at=now))
+        record_bulk_read(session, actor, what)
+
+
+def record_bulk_read(session: Session, actor: Principal, what: str) -> None:
+    """Audit a bulk read: who, when, which listing (the path, not the records' values)."""
+    repo.record_event(
+        session,
+        entity_type="user",
+        entity_id=actor.user_id,
+        kind="bulk_read",
+        actor=actor.username,
+        detail={"path": what[:200], "via": actor.via},
+    )

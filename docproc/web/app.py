@@ -43,7 +43,7 @@ from docproc.web.api import pipeline as pipeline_api
 from docproc.web.api import review as review_api
 from docproc.web.api.hooks import make_hooks_router
 from docproc.web.deps import SESSION_COOKIE, AppState
-from docproc.web.limits import BodyLimit
+from docproc.web.limits import BodyLimit, bulk_read_guard
 from docproc.web.pages import account as account_pages
 from docproc.web.pages import admin as admin_pages
 from docproc.web.pages import audit as audit_pages
@@ -283,6 +283,7 @@ def create_app(
     )
 
     install_error_handlers(app)
+    app.middleware("http")(bulk_read_guard)
     app.add_middleware(BodyLimit, settings=settings)
 
     @app.middleware("http")

@@ -38,7 +38,9 @@ __all__ = [
     "PageNumber",
     "RowId",
     "State",
+    "bearer_token",
     "current_principal",
+    "lookup_principal",
     "require",
 ]
 
@@ -85,7 +87,8 @@ def get_state(request: Request) -> AppState:
 State = Annotated[AppState, Depends(get_state)]
 
 
-def _bearer(request: Request) -> str | None:
+def bearer_token(request: Request) -> str | None:
+    """The ``Authorization: Bearer`` token, if any (another scheme is an :class:`AuthError`)."""
     header = request.headers.get("authorization")
     if header is None:
         return None
@@ -95,7 +98,8 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
-def _lookup(state: AppState, token: str | None, cookie: str | None) -> Principal | None:
+def lookup_principal(state: AppState, token: str | None, cookie: str | None) -> Principal | None:
+    """The user behind an API token (unknown ones are an :class:`AuthError`) or a cookie."""
     with state.transaction() as session:
         if token is not None:
             principal = principal_for_token(session, token)
@@ -107,10 +111,10 @@ def _lookup(state: AppState, token: str | None, cookie: str | None) -> Principal
 
 async def current_principal(request: Request, state: State) -> Principal:
     """The caller, by API token or session cookie; unsafe requests by cookie need a CSRF token."""
-    token = _bearer(request)
+    token = bearer_token(request)
     cookie = request.cookies.get(SESSION_COOKIE)
     # The database may block (SQLite's write lock): never on the event loop.
-    found = await run_in_threadpool(_lookup, state, token, cookie)
+    found = await run_in_threadpool(lookup_principal, state, token, cookie)
     if token is not None and found is not None:
         request.state.principal = found
         return found

@@ -160,6 +160,7 @@ FAILURES: dict[str, str] = {
     "worker_crashed": N_("The reading process crashed"),
     "lease_expired": N_("The reading process stopped answering"),
     "too_many_attempts": N_("Too many attempts"),
+    "too_many_bulk_reads": N_("Too many large reads this hour"),
 }
 
 #: Statuses of documents, review tasks, cases and possible duplicates.
@@ -217,6 +218,7 @@ EVENTS: dict[str, str] = {
     "finished": N_("Finished"),
     "viewed": N_("Viewed"),
     "listed": N_("Listed"),
+    "bulk_read": N_("Large read (many records)"),
     "exported": N_("Exported"),
     "opened": N_("Review opened"),
     "claimed": N_("Claimed"),
@@ -287,6 +289,7 @@ DETAILS: dict[str, str] = {
     "count": N_("count"),
     "filtered": N_("filtered"),
     "new": N_("new"),
+    "path": N_("address"),
 }
 
 #: How a user reached the app (``Principal.via``).

@@ -229,3 +229,22 @@ def test_expiry_times_are_aware(factory: sessionmaker[Session]) -> None:
     with session_scope(factory) as session:
         (token,) = accounts.tokens_of(session, name)
         assert isinstance(token.expires_at, datetime) and token.expires_at.tzinfo is not None
+
+
+def test_bulk_reads_count_per_user_over_a_sliding_hour(factory: sessionmaker[Session]) -> None:
+    from docproc.casework.auth import Principal
+    from docproc.casework.throttle import BulkReadLimit, TooManyBulkReads
+
+    now = [utcnow()]
+    limit = BulkReadLimit(2, clock=lambda: now[0])
+    reader = Principal(str(uuid.uuid4()), _name(), Role.supervisor, "token")
+    with session_scope(factory) as session:
+        limit.take(session, reader, "/api/v1/persons")
+        limit.take(session, reader, "/api/v1/cases")
+    with pytest.raises(TooManyBulkReads), session_scope(factory) as session:
+        limit.take(session, reader, "/api/v1/persons")
+    now[0] += timedelta(minutes=61)
+    with session_scope(factory) as session:
+        limit.take(session, reader, "/api/v1/persons")
+        kinds = session.scalars(select(Event.kind).where(Event.actor == reader.username))
+        assert list(kinds).count("bulk_read") == 3  # the refused one is not recorded

@@ -32,6 +32,7 @@ TABLES = {
     "alembic_version",
     "api_tokens",
     "batches",
+    "bulk_reads",
     "case_persons",
     "cases",
     "documents",

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from docproc.db.models.base import Base, BigIntId, _enum, utcnow
 
-__all__ = ["ApiToken", "LoginFailure", "Role", "User", "WebSession"]
+__all__ = ["ApiToken", "BulkRead", "LoginFailure", "Role", "User", "WebSession"]
 
 
 class Role(StrEnum):
@@ -93,3 +93,16 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(140))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class BulkRead(Base):
+    """One bulk read (a listing of many records, an export) by one user: counted per user over
+    the last hour so every web process enforces the same rate (``DOCPROC_BULK_READS_PER_HOUR``).
+    Rows older than the window are deleted as new ones come."""
+
+    __tablename__ = "bulk_reads"
+    __table_args__ = (Index("ix_bulk_reads_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    user_id: Mapped[uuid.UUID]
+    at: Mapped[datetime] = mapped_column(default=utcnow)

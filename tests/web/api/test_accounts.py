@@ -5,6 +5,7 @@ error pages for browsers in their language (JSON for the API), the login page's 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -14,7 +15,7 @@ from docproc.casework.auth import create_api_token
 from docproc.db.models import ApiToken, Event
 from docproc.db.session import session_scope
 from docproc.web.app import create_app
-from tests.web.conftest import PASSWORD, WebApp, login
+from tests.web.conftest import PASSWORD, WebApp, build_app, login
 
 BROWSER = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 INDONESIAN = {**BROWSER, "accept-language": "id-ID,id;q=0.9,en;q=0.5"}
@@ -256,3 +257,31 @@ def test_the_audit_page_shows_words_and_short_ids(web: WebApp, client: TestClien
     shown = re.sub(r'(title|href|datetime)="[^"]*"', "", page.text)
     assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", shown)
     assert "WIB" in page.text
+
+
+def test_bulk_reads_are_rate_limited_per_user_and_audited(tmp_path: Path) -> None:
+    web = build_app(f"sqlite:///{tmp_path / 'docproc.db'}", tmp_path)
+    settings = web.app.state.docproc.settings.model_copy(update={"bulk_reads_per_hour": 3})
+    app = create_app(settings, services=web.services, worker_name="bulk")
+    supervisor, admin = web.auth("supervisor"), web.auth("admin")
+    with TestClient(app) as client:
+        for _ in range(5):  # pages of the usual size are not bulk reads
+            assert client.get("/api/v1/persons?limit=50", headers=supervisor).status_code == 200
+        for url in ("/api/v1/persons?limit=1000", "/api/v1/cases?limit=500"):
+            assert client.get(url, headers=supervisor).status_code == 200
+        csv = client.get("/api/v1/audit/events?format=csv", headers=supervisor)
+        assert csv.status_code == 200
+        refused = client.get("/api/v1/persons?limit=1000", headers=supervisor)
+        assert refused.status_code == 429 and refused.json()["reason"] == "too_many_bulk_reads"
+        # another user has their own budget; a second app instance counts the same rows
+        again = create_app(settings, services=web.services, worker_name="bulk-2")
+        with TestClient(again) as other:
+            assert other.get("/api/v1/persons?limit=1000", headers=admin).status_code == 200
+            assert other.get("/api/v1/persons?limit=1000", headers=supervisor).status_code == 429
+    bulk = _events(web, "bulk_read")
+    assert [e.actor for e in bulk].count("supervisor") == 3
+    assert {e.detail["path"] for e in bulk if e.detail} == {
+        "/api/v1/persons",
+        "/api/v1/cases",
+        "/api/v1/audit/events",
+    }

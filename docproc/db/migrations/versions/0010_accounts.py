@@ -8,6 +8,8 @@ Create Date: 2026-11-30
   days from then (the default of ``DOCPROC_API_TOKEN_DAYS``), so none stays valid for ever.
 * ``login_failures``: one row per failed login and throttle key, so the login throttle holds
   across web processes and restarts (it was in each process's memory).
+* ``bulk_reads``: one row per bulk read (a long listing, an export) per user, so the bulk-read
+  rate limit holds across web processes too.
 """
 
 from collections.abc import Sequence
@@ -45,9 +47,19 @@ def upgrade() -> None:
     )
     op.create_index("ix_login_failures_key_at", "login_failures", ["key", "at"])
     op.create_index(op.f("ix_login_failures_at"), "login_failures", ["at"])
+    op.create_table(
+        "bulk_reads",
+        sa.Column("id", _BIGINT_ID, autoincrement=True, nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_bulk_reads")),
+    )
+    op.create_index("ix_bulk_reads_user_at", "bulk_reads", ["user_id", "at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_bulk_reads_user_at", table_name="bulk_reads")
+    op.drop_table("bulk_reads")
     op.drop_index(op.f("ix_login_failures_at"), table_name="login_failures")
     op.drop_index("ix_login_failures_key_at", table_name="login_failures")
     op.drop_table("login_failures")
