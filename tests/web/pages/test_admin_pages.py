@@ -113,3 +113,22 @@ def test_the_admin_pages_in_indonesian(live_server: LiveServer, indonesian_page:
     assert missing is not None and missing.status == 404
     expect(page.get_by_role("heading", name="Halaman tidak ditemukan")).to_be_visible()
     expect(page.get_by_role("link", name="Kembali ke loket")).to_be_visible()
+
+
+def test_the_language_switches_in_the_header_and_on_the_login_page(
+    live_server: LiveServer, indonesian_page: Page
+) -> None:
+    page, url = indonesian_page, live_server.url
+    page.goto(f"{url}/login")
+    expect(page.locator("h1")).to_have_text("Masuk")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("h1")).to_have_text("Log in")  # the visitor's choice beats the browser's
+    log_in(page, url, "admin")  # (the supervisor's password was changed above)
+    expect(page.get_by_role("link", name="Audit log")).to_be_visible()
+    page.select_option("form.lang select", "id")  # the header's menu submits itself (base.js)
+    expect(page.get_by_role("link", name="Log audit")).to_be_visible()
+    page.goto(f"{url}/audit")
+    expect(page.locator("h1")).to_contain_text("Log audit")
+    expect(page.locator("table.audit")).to_contain_text("WIB")
+    page.select_option("form.lang select", "en")
+    expect(page.get_by_role("link", name="Audit log")).to_be_visible()
