@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from docproc.casework.auth import InvalidUser
@@ -68,8 +68,9 @@ def _state(token: ApiToken, now: datetime) -> str:
     return "live"
 
 
-def _live(now: datetime) -> object:
-    return (ApiToken.revoked_at.is_(None)) & (
+def _live(now: datetime) -> ColumnElement[bool]:
+    """Tokens neither revoked nor past their expiry at ``now``."""
+    return ApiToken.revoked_at.is_(None) & (
         ApiToken.expires_at.is_(None) | (ApiToken.expires_at > now)
     )
 
@@ -86,7 +87,7 @@ def users(session: Session) -> list[UserRow]:
         sites.setdefault(user_id, []).append(code)
     tokens = dict(
         session.execute(
-            select(ApiToken.user_id, func.count()).where(_live(now)).group_by(ApiToken.user_id)  # type: ignore[arg-type]
+            select(ApiToken.user_id, func.count()).where(_live(now)).group_by(ApiToken.user_id)
         ).all()
     )
     return [

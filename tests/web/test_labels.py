@@ -149,10 +149,70 @@ def _keyword_strings(keyword: str) -> set[str]:
     return found
 
 
+def _forwarded_kinds() -> set[str]:
+    """Kinds handed through parameters to ``record_event(kind=<parameter>)``: ``_original(...,
+    "original_downloaded")`` passes its ``kind`` to ``record_access``, which passes it on. Finds
+    the functions that forward a parameter there (following chains of them), then the defaults of
+    those parameters and every string passed for them anywhere in docproc."""
+    functions = [
+        node
+        for _path, tree in _sources(".")
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef)
+    ]
+
+    def arguments(call: ast.Call, index: int, name: str) -> list[ast.expr]:
+        values = [kw.value for kw in call.keywords if kw.arg == name]
+        return values + ([call.args[index]] if 0 <= index < len(call.args) else [])
+
+    # function -> (index of the parameter among the positional ones, or -1; its name)
+    forwarders: dict[str, tuple[int, str]] = {"record_event": (-1, "kind")}
+    changed = True
+    while changed:
+        changed = False
+        for func in functions:
+            params = [a.arg for a in func.args.args]
+            keywords = {a.arg for a in func.args.kwonlyargs}
+            for call in (n for n in ast.walk(func) if isinstance(n, ast.Call)):
+                target = forwarders.get(getattr(call.func, "attr", getattr(call.func, "id", "")))
+                if target is None or func.name in forwarders:
+                    continue
+                for value in arguments(call, *target):
+                    if isinstance(value, ast.Name) and value.id in {*params, *keywords}:
+                        index = params.index(value.id) if value.id in params else -1
+                        forwarders[func.name] = (index, value.id)
+                        changed = True
+    found: set[str] = set()
+    for func in functions:
+        if func.name in forwarders and func.name != "record_event":
+            _index, name = forwarders[func.name]
+            defaults = dict(zip(func.args.kwonlyargs, func.args.kw_defaults, strict=True))
+            defaults |= dict(
+                zip(
+                    func.args.args[-len(func.args.defaults) or len(func.args.args) :],
+                    func.args.defaults,
+                    strict=True,
+                )
+            )
+            for arg, default in defaults.items():
+                if arg.arg == name and isinstance(default, ast.Constant):
+                    found.add(str(default.value))
+        for call in (n for n in ast.walk(func) if isinstance(n, ast.Call)):
+            called = getattr(call.func, "attr", getattr(call.func, "id", ""))
+            if called in forwarders and called != "record_event":
+                found |= {
+                    v.value
+                    for v in arguments(call, *forwarders[called])
+                    if isinstance(v, ast.Constant) and isinstance(v.value, str)
+                }
+    return found - {""}
+
+
 def event_kinds() -> set[str]:
     # Closing a review task and deciding a duplicate write their new state as the kind.
     closing = {s.value for s in ReviewState} - {"open"} | {s.value for s in MatchStatus}
-    return _keyword_strings("kind") | (closing - {"pending", "obsolete"})
+    direct = _keyword_strings("kind") | _forwarded_kinds()
+    return direct | (closing - {"pending", "obsolete"})
 
 
 def field_names() -> set[str]:
@@ -165,6 +225,7 @@ def test_the_sources_are_really_read() -> None:
     assert {"expired", "minor", "unknown_labels", "time_budget"} <= reading_codes()
     assert {"corrupt_image", "route_not_found", "worker_lost"} <= failure_codes()
     assert {"logged_in", "field_corrected", "token_revoked", "erased"} <= event_kinds()
+    assert {"original_downloaded", "page_image_viewed", "viewed"} <= _forwarded_kinds()
     assert {"document", "person", "user"} <= _keyword_strings("entity_type")
     assert {"phone", "case_number", "issue_date", "optional_data_2"} <= field_names()
 
