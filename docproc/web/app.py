@@ -283,8 +283,10 @@ def create_app(
     )
 
     install_error_handlers(app)
-    app.middleware("http")(bulk_read_guard)
     app.add_middleware(BodyLimit, settings=settings)
+    # Outside BodyLimit (added later = outer): an HTTP middleware wraps what the layers inside
+    # raise in an ExceptionGroup, which would hide BodyLimit's own refusals from it.
+    app.middleware("http")(bulk_read_guard)
 
     @app.middleware("http")
     async def measure_and_harden(
