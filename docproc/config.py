@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # Document warnings (expired, not_yet_valid, minor, mrz_viz_mismatch) that also send a record
     # to review, comma-separated; the others are shown on the record and accepted.
     review_warnings: str = "mrz_viz_mismatch"
+    # Seconds a reviewer's claim on a review task holds without activity; past it the task is
+    # open again for others (the holder may still decide it until someone else claims it).
+    review_claim_timeout: float = 900.0
 
     # Embedded defaults: everything under one folder, no services needed.
     data_dir: Path = Path("docproc-data")

@@ -35,3 +35,20 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q -e '.[dev]'
   touch "$stamp"
 fi
+
+# axe-core for the browser tests' accessibility checks (tests/web/pages/axe.py reads it from
+# .venv/node_modules): the pinned npm package, installed once, never fetched at test time.
+AXE_VERSION=4.10.3
+if [ ! -f .venv/node_modules/axe-core/axe.min.js ] \
+  || ! grep -q "\"version\": \"$AXE_VERSION\"" .venv/node_modules/axe-core/package.json; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "setup: installing npm (for axe-core)" >&2
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends npm
+  fi
+  echo "setup: installing axe-core $AXE_VERSION into .venv/node_modules" >&2
+  npm install --prefix .venv --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
+    "axe-core@$AXE_VERSION"
+fi

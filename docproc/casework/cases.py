@@ -18,8 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from docproc.casework.auth import Principal
-from docproc.casework.people import fold, surviving_person
+from docproc.casework.people import surviving_person
 from docproc.casework.review import FieldView, NotFound
+from docproc.casework.search import SearchTerms, case_number, person_conditions
 from docproc.casework.sites import site_filter
 from docproc.db import repo
 from docproc.db.models import (
@@ -48,6 +49,7 @@ __all__ = [
     "list_cases",
     "person_record",
     "remove_member",
+    "set_external_number",
 ]
 
 CASE_ROLES = tuple(role.value for role in CaseRole)
@@ -217,33 +219,23 @@ def person_record(
     return record
 
 
-#: A name search takes at most this many words and characters (a longer one is no name, and
-#: each word is one more LIKE in the query).
-MAX_SEARCH_WORDS = 8
-MAX_SEARCH_LENGTH = 200
-
-
-class BadSearch(DocprocError):
-    reason = "bad_search"
-    fix = f"Search with at most {MAX_SEARCH_WORDS} words and {MAX_SEARCH_LENGTH} characters."
-    http_status = 422
-    exit_code = ExitCode.bad_arguments
-
-
 def find_persons(
-    session: Session, actor: Principal, *, name: str | None = None, limit: int = 100
+    session: Session,
+    actor: Principal,
+    *,
+    name: str | None = None,
+    terms: SearchTerms | None = None,
+    limit: int = 100,
 ) -> list[PersonSummary]:
-    """Persons not merged into another, newest first; ``name`` keeps those whose name holds every
-    word of it (diacritics and case ignored). An audited read (the count, not the words)."""
-    words = fold(name).split()
-    if len(words) > MAX_SEARCH_WORDS or len(name or "") > MAX_SEARCH_LENGTH:
-        raise BadSearch(f"the search has {len(words)} words and {len(name or '')} characters")
-    query = select(Person).where(Person.merged_into_id.is_(None))
+    """Persons not merged into another (of ``actor``'s sites), newest first, found by ``terms``
+    (:class:`~docproc.casework.search.SearchTerms`: a name, document number, date of birth or
+    case number) or by ``name`` alone. An audited read: the count and the kinds of term, never
+    the terms."""
+    terms = terms if terms is not None else SearchTerms.of(name=name)
+    query = select(Person).where(Person.merged_into_id.is_(None), *person_conditions(terms))
     scope = site_filter(actor, Person.site_id)
     if scope is not None:
         query = query.where(scope)
-    for word in words:
-        query = query.where(Person.name_key.contains(word, autoescape=True))
     people = session.scalars(query.order_by(Person.created_at.desc()).limit(limit)).all()
     repo.record_event(
         session,
@@ -251,7 +243,12 @@ def find_persons(
         entity_id="list",
         kind="listed",
         actor=actor.username,
-        detail={"via": actor.via, "count": len(people), "filtered": bool(name and name.strip())},
+        detail={
+            "via": actor.via,
+            "count": len(people),
+            "filtered": not terms.empty,
+            "terms": terms.kinds,
+        },
     )
     return [PersonSummary.of(p) for p in people]
 
@@ -266,6 +263,7 @@ class CaseSummary:
     status: str
     created_at: str
     persons: int
+    external_number: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -315,6 +313,7 @@ def _case_summary(case: Case, persons: int) -> CaseSummary:
         status=case.status.value,
         created_at=case.created_at.isoformat(timespec="seconds"),
         persons=persons,
+        external_number=case.external_number,
     )
 
 
@@ -326,8 +325,14 @@ def get_case(session: Session, case_id: uuid.UUID, actor: Principal | None = Non
     return case
 
 
-def create_case(session: Session, actor: Principal, reference: str | None = None) -> Case:
-    """A new open case; without a reference one is made (``C-YYYYMMDD-XXXXXX``)."""
+def create_case(
+    session: Session,
+    actor: Principal,
+    reference: str | None = None,
+    external_number: str | None = None,
+) -> Case:
+    """A new open case; without a reference one is made (``C-YYYYMMDD-XXXXXX``).
+    ``external_number``: the household's UNHCR or IOM case number, if it has one."""
     reference = (reference or "").strip()[:64]
     if not reference:
         reference = f"C-{utcnow():%Y%m%d}-{secrets.token_hex(3).upper()}"
@@ -335,8 +340,28 @@ def create_case(session: Session, actor: Principal, reference: str | None = None
         with session.begin_nested():
             case = repo.create_case(session, reference=reference, actor=actor.username)
             case.site_id = actor.home_site
+            case.external_number = case_number(external_number or "") or None
     except IntegrityError:
         raise CaseReferenceTaken(f"a case with reference {reference!r} exists") from None
+    return case
+
+
+def set_external_number(
+    session: Session, case_id: uuid.UUID, number: str | None, actor: Principal
+) -> Case:
+    """Set (or clear, with an empty ``number``) a case's UNHCR/IOM case number; audited (that
+    it changed, not the number)."""
+    case = get_case(session, case_id, actor)
+    case.external_number = case_number(number or "") or None
+    case.updated_at = utcnow()
+    repo.record_event(
+        session,
+        entity_type="case",
+        entity_id=case_id,
+        kind="external_number_set",
+        actor=actor.username,
+        detail={"cleared": case.external_number is None},
+    )
     return case
 
 
@@ -375,7 +400,8 @@ def add_member(
 
 def remove_member(
     session: Session, case_id: uuid.UUID, person_id: uuid.UUID, actor: Principal
-) -> None:
+) -> str:
+    """Take the person out of the case; returns the role they had (to put them back: undo)."""
     case = get_case(session, case_id, actor)
     link = session.get(CasePerson, (case_id, person_id))
     if link is None:
@@ -392,3 +418,4 @@ def remove_member(
         old=str(person_id),
         detail={"role": role},
     )
+    return role

@@ -15,26 +15,34 @@ import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, or_, select, update
+from sqlalchemy import CursorResult, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from docproc.casework.auth import Principal
-from docproc.casework.people import link_person
+from docproc.casework.people import PersonLink, link_person
 from docproc.casework.sites import site_filter
 from docproc.casework.validation import validate_field
+from docproc.config import get_settings
 from docproc.db import repo
 from docproc.db.models import (
     MRZ_FIELDS,
+    CasePerson,
     Document,
     DocumentStatus,
     Event,
+    Extraction,
     FieldSource,
+    Person,
+    PersonMatch,
     ReviewHistory,
     ReviewState,
     ReviewTask,
+    Role,
+    User,
+    UserSite,
     utcnow,
 )
 from docproc.db.repo import FieldValue
@@ -56,8 +64,15 @@ __all__ = [
     "queue",
     "queue_depth",
     "queue_reasons",
+    "reassign",
     "reject",
+    "release",
+    "relink_person",
+    "reviewers",
     "sync_queue",
+    "take_next",
+    "undo",
+    "undoable",
 ]
 
 #: Reason codes a reviewer may reject a document with.
@@ -73,6 +88,11 @@ NEEDS_REVIEW_PRIORITY = 1
 SAMPLE_PRIORITY = 5
 _SAMPLE_WINDOW = timedelta(days=2)
 _ACTIVE = (ReviewState.open, ReviewState.claimed)
+_DECIDED = (ReviewState.accepted, ReviewState.fixed, ReviewState.rejected)
+#: Fields whose correction may make the document another person's: the person is re-linked.
+IDENTITY_FIELDS = frozenset(
+    {"surname", "given_names", "birth_date", "document_number", "issuing_country", "nationality"}
+)
 
 
 class NotFound(DocprocError):
@@ -96,6 +116,23 @@ class TaskClosed(DocprocError):
     exit_code = ExitCode.bad_arguments
 
 
+class CannotUndo(DocprocError):
+    reason = "cannot_undo"
+    fix = (
+        "Only your own last decision can be undone, within the claim timeout and before anything "
+        "else changed the record; open the task from the queue instead."
+    )
+    http_status = 409
+    exit_code = ExitCode.bad_arguments
+
+
+class BadReassign(DocprocError):
+    reason = "bad_reassign"
+    fix = "Reassign an open or claimed task to an active reviewer who may see its document."
+    http_status = 422
+    exit_code = ExitCode.bad_arguments
+
+
 class BadReview(DocprocError):
     reason = "bad_review"
     fix = (
@@ -112,6 +149,20 @@ class FieldView:
     value: str | None
     confidence: float | None
     source: str
+    page: int | None = None
+    box: tuple[int, int, int, int] | None = None
+
+
+def _view(field: Any) -> FieldView:
+    box = field.box
+    return FieldView(
+        field.name,
+        field.value,
+        field.confidence,
+        field.source.value,
+        field.page,
+        cast(tuple[int, int, int, int], tuple(box)) if box and len(box) == 4 else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -165,6 +216,8 @@ class QueueItem:
     claimed_by: str | None
     created_at: str
     doc_type: str | None
+    expired: bool = False  # a claim that timed out: open to others again
+    waiting_since: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -175,6 +228,7 @@ class QueueItem:
             "priority": self.priority,
             "state": self.state,
             "claimed_by": self.claimed_by,
+            "claim_expired": self.expired,
             "created_at": self.created_at,
             "doc_type": self.doc_type,
         }
@@ -210,11 +264,7 @@ def document_record(
     """The document with its newest extraction; records that ``actor`` read it."""
     document = _document(session, document_id, actor)
     extraction = repo.latest_extraction(session, document_id)
-    fields = (
-        tuple(FieldView(f.name, f.value, f.confidence, f.source.value) for f in extraction.fields)
-        if extraction
-        else ()
-    )
+    fields = tuple(_view(f) for f in extraction.fields) if extraction else ()
     if audit_kind:
         repo.record_event(
             session,
@@ -238,6 +288,19 @@ def document_record(
         has_mrz=bool(fields) and any(f.source == FieldSource.mrz.value for f in fields),
         mrz_page=mrz_page,
     )
+
+
+def machine_fields(session: Session, document_id: uuid.UUID) -> tuple[FieldView, ...]:
+    """The newest machine reading's fields (before any reviewer's correction): what the MRZ
+    itself read. Part of a read :func:`document_record` already audited."""
+    query = (
+        select(Extraction)
+        .where(Extraction.document_id == document_id, Extraction.source != "reviewer")
+        .order_by(Extraction.version.desc())
+        .limit(1)
+    )
+    extraction = session.scalars(query).one_or_none()
+    return tuple(_view(f) for f in extraction.fields) if extraction else ()
 
 
 def record_access(
@@ -343,6 +406,7 @@ def queue(
     reason: str | None = None,
     limit: int = 200,
     actor: Principal | None = None,
+    timeout: float | None = None,
 ) -> list[QueueItem]:
     """Open and claimed tasks (of ``actor``'s sites), by priority then age; ``reason`` filters
     on one reason code."""
@@ -357,6 +421,7 @@ def queue(
     if scope is not None:
         query = query.where(scope)
     items = []
+    cutoff = claim_cutoff(timeout)
     for task, doc_type in session.execute(query):
         if reason and reason not in task.reasons.split(","):
             continue
@@ -371,6 +436,8 @@ def queue(
                 claimed_by=task.claimed_by,
                 created_at=task.created_at.isoformat(timespec="seconds"),
                 doc_type=doc_type,
+                expired=_expired(task, cutoff),
+                waiting_since=task.created_at,
             )
         )
     return items
@@ -406,9 +473,27 @@ def get_task(session: Session, task_id: int, actor: Principal | None = None) -> 
     return task
 
 
-def claim(session: Session, task_id: int, actor: Principal) -> ReviewTask:
-    """Take a task; of two reviewers claiming at once exactly one wins (compare-and-set)."""
-    get_task(session, task_id, actor)  # need-to-know first
+def claim_cutoff(timeout: float | None = None) -> datetime:
+    """Claims made before this moment have timed out (``DOCPROC_REVIEW_CLAIM_TIMEOUT``)."""
+    seconds = get_settings().review_claim_timeout if timeout is None else timeout
+    return utcnow() - timedelta(seconds=seconds)
+
+
+def _expired(task: ReviewTask, cutoff: datetime) -> bool:
+    return (
+        task.state is ReviewState.claimed
+        and task.claimed_at is not None
+        and task.claimed_at < cutoff
+    )
+
+
+def claim(
+    session: Session, task_id: int, actor: Principal, *, timeout: float | None = None
+) -> ReviewTask:
+    """Take a task (or renew one's own claim); of two reviewers claiming at once exactly one wins
+    (compare-and-set). A claim older than ``timeout`` seconds may be taken by anyone."""
+    before = get_task(session, task_id, actor)  # need-to-know first
+    previous, was = before.claimed_by, before.state
     now = utcnow()
     result = session.execute(
         update(ReviewTask)
@@ -417,7 +502,10 @@ def claim(session: Session, task_id: int, actor: Principal) -> ReviewTask:
             or_(
                 ReviewTask.state == ReviewState.open,
                 (ReviewTask.state == ReviewState.claimed)
-                & (ReviewTask.claimed_by == actor.username),
+                & (
+                    (ReviewTask.claimed_by == actor.username)
+                    | (ReviewTask.claimed_at < claim_cutoff(timeout))
+                ),
             ),
         )
         .values(state=ReviewState.claimed, claimed_by=actor.username, claimed_at=now)
@@ -428,17 +516,119 @@ def claim(session: Session, task_id: int, actor: Principal) -> ReviewTask:
         if task.state in _ACTIVE:
             raise TaskTaken(f"review task {task_id} is claimed by another reviewer")
         raise TaskClosed(f"review task {task_id} is {task.state.value}")
+    if was is ReviewState.claimed and previous == actor.username:
+        return task  # a renewal: no event (the page renews while the reviewer works)
+    detail: dict[str, Any] = {"document_id": str(task.document_id)}
+    if was is ReviewState.claimed:
+        detail["expired_claim_of"] = previous
     repo.record_event(
         session,
         entity_type="review_task",
         entity_id=task_id,
         kind="claimed",
         actor=actor.username,
-        old=ReviewState.open.value,
+        old=was.value,
         new=ReviewState.claimed.value,
+        detail=detail,
+    )
+    return task
+
+
+def release(session: Session, task_id: int, actor: Principal) -> ReviewTask:
+    """Give a claimed task back to the queue (open for anyone)."""
+    task = _held_task(session, task_id, actor)
+    task.state, task.claimed_by, task.claimed_at = ReviewState.open, None, None
+    repo.record_event(
+        session,
+        entity_type="review_task",
+        entity_id=task_id,
+        kind="released",
+        actor=actor.username,
+        old=ReviewState.claimed.value,
+        new=ReviewState.open.value,
         detail={"document_id": str(task.document_id)},
     )
     return task
+
+
+def reviewers(session: Session) -> list[str]:
+    """Active users who may review, by name (whom a supervisor may reassign a task to)."""
+    query = select(User.username, User.role).where(User.active.is_(True)).order_by(User.username)
+    return [name for name, role in session.execute(query) if role.at_least(Role.reviewer)]
+
+
+def _may_see(session: Session, user: User, site_id: uuid.UUID | None) -> bool:
+    if user.role.at_least(Role.supervisor):
+        return True
+    sites = set(session.scalars(select(UserSite.site_id).where(UserSite.user_id == user.id)))
+    return site_id in sites if site_id is not None else not sites
+
+
+def reassign(session: Session, task_id: int, to: str, actor: Principal) -> ReviewTask:
+    """A supervisor hands an open or claimed task to another reviewer (audited)."""
+    if not actor.may(Role.supervisor):
+        raise BadReassign("only a supervisor may reassign a review task")
+    task = get_task(session, task_id, actor)
+    if task.state not in _ACTIVE:
+        raise TaskClosed(f"review task {task_id} is {task.state.value}")
+    user = session.scalars(select(User).where(User.username == to)).one_or_none()
+    document = _document(session, task.document_id)
+    if (
+        user is None
+        or not user.active
+        or not user.role.at_least(Role.reviewer)
+        or not _may_see(session, user, document.site_id)
+    ):
+        raise BadReassign(f"{to[:64]!r} is not an active reviewer of this document's site")
+    previous = task.claimed_by
+    task.state, task.claimed_by, task.claimed_at = ReviewState.claimed, user.username, utcnow()
+    repo.record_event(
+        session,
+        entity_type="review_task",
+        entity_id=task_id,
+        kind="reassigned",
+        actor=actor.username,
+        old=previous,
+        new=user.username,
+        detail={"document_id": str(task.document_id)},
+    )
+    return task
+
+
+def take_next(
+    session: Session, actor: Principal, *, timeout: float | None = None
+) -> ReviewTask | None:
+    """Claim the next task of the queue for ``actor`` (their own claims first, then open or
+    timed-out ones, by priority then age); None when there is nothing left."""
+    cutoff = claim_cutoff(timeout)
+    query = (
+        select(ReviewTask)
+        .join(Document, Document.id == ReviewTask.document_id)
+        .where(
+            or_(
+                ReviewTask.state == ReviewState.open,
+                (ReviewTask.state == ReviewState.claimed)
+                & ((ReviewTask.claimed_by == actor.username) | (ReviewTask.claimed_at < cutoff)),
+            )
+        )
+        .order_by(
+            case((ReviewTask.claimed_by == actor.username, 0), else_=1),  # NULL-safe on both
+            ReviewTask.priority,
+            ReviewTask.created_at,
+            ReviewTask.id,
+        )
+        .limit(20)
+    )
+    scope = site_filter(actor, Document.site_id)
+    if scope is not None:
+        query = query.where(scope)
+    for task_id in [t.id for t in session.scalars(query)]:
+        try:
+            with session.begin_nested():
+                return claim(session, task_id, actor, timeout=timeout)
+        except (TaskTaken, TaskClosed):
+            continue  # another reviewer was quicker
+    return None
 
 
 def _held_task(session: Session, task_id: int, actor: Principal) -> ReviewTask:
@@ -458,7 +648,9 @@ def _close(
     state: ReviewState,
     actor: Principal,
     reason: str | None = None,
+    **detail: Any,
 ) -> None:
+    """Close the task; its event keeps what an undo needs (statuses and versions, no values)."""
     task.state = state
     task.resolution_reason = reason
     task.resolved_at = utcnow()
@@ -470,8 +662,12 @@ def _close(
         actor=actor.username,
         old=ReviewState.claimed.value,
         new=state.value,
-        detail={"document_id": str(task.document_id), "reason": reason},
+        detail={"document_id": str(task.document_id), "reason": reason, **detail},
     )
+
+
+def _status_of(document: Document) -> dict[str, Any]:
+    return {"status_before": document.status.value, "status_reason_before": document.status_reason}
 
 
 def _settle(session: Session, document: Document, actor: Principal) -> None:
@@ -481,8 +677,10 @@ def _settle(session: Session, document: Document, actor: Principal) -> None:
 
 def accept(session: Session, task_id: int, actor: Principal) -> ReviewTask:
     task = _held_task(session, task_id, actor)
-    _settle(session, _document(session, task.document_id), actor)
-    _close(session, task, ReviewState.accepted, actor)
+    document = _document(session, task.document_id)
+    before = _status_of(document)
+    _settle(session, document, actor)
+    _close(session, task, ReviewState.accepted, actor, **before)
     return task
 
 
@@ -499,6 +697,7 @@ def fix(
         raise BadReview(f"unknown fields: {', '.join(sorted(unknown))}")
     task = _held_task(session, task_id, actor)
     document = _document(session, task.document_id)
+    before = _status_of(document)
     latest = repo.latest_extraction(session, document.id)
     current = {f.name: f for f in latest.fields} if latest else {}
     changed: list[tuple[str, str | None, str | None]] = []
@@ -551,7 +750,11 @@ def fix(
     extraction = repo.save_extraction(
         session, document, fields, created_by=actor.username, source="reviewer"
     )
-    link_person(session, document, fields, actor=actor.username)
+    person_before = str(document.person_id) if document.person_id else None
+    if {name for name, _, _ in changed} & IDENTITY_FIELDS:
+        relink_person(session, document, fields, actor=actor.username)
+    else:
+        link_person(session, document, fields, actor=actor.username)
     now = utcnow()
     for name, old_value, new_value in changed:
         # The values are personal data: they go to the erasable review history; the
@@ -577,7 +780,15 @@ def fix(
             detail={"field": name, "version": extraction.version, "task_id": task.id},
         )
     _settle(session, document, actor)
-    _close(session, task, ReviewState.fixed, actor)
+    _close(
+        session,
+        task,
+        ReviewState.fixed,
+        actor,
+        version=extraction.version,
+        person_before=person_before,
+        **before,
+    )
     return task, extraction.version
 
 
@@ -601,6 +812,7 @@ def reject(session: Session, task_id: int, reason: str, actor: Principal) -> Rev
         raise BadReview(f"unknown reject reason {reason[:40]!r}")
     task = _held_task(session, task_id, actor)
     document = _document(session, task.document_id)
+    before = _status_of(document)
     if document.status is DocumentStatus.done:  # a sampled document: done -> needs_review first
         repo.set_status(
             session, document, DocumentStatus.needs_review, "sample", actor=actor.username
@@ -608,7 +820,179 @@ def reject(session: Session, task_id: int, reason: str, actor: Principal) -> Rev
     repo.set_status(
         session, document, DocumentStatus.failed, f"rejected:{reason}", actor=actor.username
     )
-    _close(session, task, ReviewState.rejected, actor, reason)
+    _close(session, task, ReviewState.rejected, actor, reason, **before)
+    return task
+
+
+# ----------------------------------------------------------------------- re-linking and undo
+
+
+def _remove_if_orphan(
+    session: Session, person_id: uuid.UUID, document: Document, actor: str
+) -> bool:
+    """Remove the person a misread made, when nothing else is left on it: no other document, no
+    case, no person merged into it, no legal hold. Its match proposals go with it (they compared
+    a name or a date that was never there). Return whether it was removed."""
+    person = session.get(Person, person_id)
+    if person is None or person.legal_hold or person.merged_into_id is not None:
+        return False
+    others = (
+        select(func.count())
+        .select_from(Document)
+        .where(Document.person_id == person_id, Document.id != document.id)
+    )
+    cases = select(func.count()).select_from(CasePerson).where(CasePerson.person_id == person_id)
+    merged = select(func.count()).select_from(Person).where(Person.merged_into_id == person_id)
+    if any(session.scalar(q) for q in (others, cases, merged)):
+        return False
+    session.execute(
+        delete(PersonMatch).where(
+            or_(PersonMatch.person_a_id == person_id, PersonMatch.person_b_id == person_id)
+        )
+    )
+    session.delete(person)
+    session.flush()
+    repo.record_event(
+        session,
+        entity_type="person",
+        entity_id=person_id,
+        kind="removed",
+        actor=actor,
+        detail={"reason": "misread_corrected", "document_id": str(document.id)},
+    )
+    return True
+
+
+def relink_person(
+    session: Session, document: Document, fields: Sequence[FieldValue], *, actor: str
+) -> PersonLink:
+    """After a correction of a name, date of birth or document number: the document leaves the
+    person made from the misread value and matching runs again on what the reviewer confirmed.
+
+    The person left behind is removed when it has nothing else (it only ever existed because of
+    the misreading); a person with other documents or cases is kept, and the matcher proposes it
+    as a duplicate of the document's new person when their names and dates of birth are alike.
+    """
+    old = document.person_id
+    if old is not None:
+        document.person_id = None
+        session.flush()
+        repo.record_event(
+            session,
+            entity_type="document",
+            entity_id=document.id,
+            kind="person_unlinked",
+            actor=actor,
+            old=str(old),
+            detail={"reason": "identity_corrected"},
+        )
+        _remove_if_orphan(session, old, document, actor)
+    return link_person(session, document, fields, actor=actor)
+
+
+def _decision(session: Session, task: ReviewTask) -> Event | None:
+    query = (
+        select(Event)
+        .where(
+            Event.entity_type == "review_task",
+            Event.entity_id == str(task.id),
+            Event.kind.in_([s.value for s in _DECIDED]),
+        )
+        .order_by(Event.id.desc())
+        .limit(1)
+    )
+    return session.scalars(query).one_or_none()
+
+
+def undoable(
+    session: Session, task_id: int, actor: Principal, *, timeout: float | None = None
+) -> Event | None:
+    """The decision event of ``task_id`` when ``actor`` may still undo it: their own, within the
+    claim timeout, and nothing changed the record since. None otherwise."""
+    try:
+        task = get_task(session, task_id, actor)
+    except NotFound:
+        return None
+    if task.state not in _DECIDED or task.resolved_at is None:
+        return None
+    event = _decision(session, task)
+    if event is None or event.actor != actor.username or task.resolved_at < claim_cutoff(timeout):
+        return None
+    detail = event.detail or {}
+    if "status_before" not in detail:
+        return None  # decided before undo was possible
+    version = detail.get("version")
+    latest = repo.latest_extraction(session, task.document_id)
+    if version is not None and (latest is None or latest.version != version):
+        return None
+    return event
+
+
+def undo(
+    session: Session, task_id: int, actor: Principal, *, timeout: float | None = None
+) -> ReviewTask:
+    """Take back ``actor``'s last decision on a task: the task is claimed by them again, a fix's
+    version is removed (and the person re-linked on the values before it), the document's status
+    is what it was. Audited as ``undone``."""
+    event = undoable(session, task_id, actor, timeout=timeout)
+    if event is None:
+        raise CannotUndo(f"the decision on review task {task_id} cannot be undone")
+    task = get_task(session, task_id, actor)
+    document = _document(session, task.document_id)
+    detail = event.detail or {}
+    version = detail.get("version")
+    if version is not None:
+        extraction = session.scalars(
+            select(Extraction).where(
+                Extraction.document_id == document.id, Extraction.version == version
+            )
+        ).one()
+        session.execute(
+            delete(ReviewHistory).where(
+                ReviewHistory.document_id == document.id, ReviewHistory.version == version
+            )
+        )
+        session.delete(extraction)
+        session.flush()
+        restored = repo.latest_extraction(session, document.id)
+        if detail.get("person_before") != (str(document.person_id) if document.person_id else None):
+            values = [
+                FieldValue(f.name, f.value, f.confidence, f.source, f.page, None)
+                for f in (restored.fields if restored else ())
+            ]
+            relink_person(session, document, values, actor=actor.username)
+        repo.record_event(
+            session,
+            entity_type="document",
+            entity_id=document.id,
+            kind="correction_undone",
+            actor=actor.username,
+            old=str(version),
+            new=str(restored.version) if restored else None,
+            detail={"task_id": task.id},
+        )
+    status = DocumentStatus(detail["status_before"])
+    if document.status is not status:
+        if document.status is DocumentStatus.failed and status is DocumentStatus.done:
+            repo.set_status(
+                session, document, DocumentStatus.needs_review, "sample", actor=actor.username
+            )
+        repo.set_status(
+            session, document, status, detail.get("status_reason_before"), actor=actor.username
+        )
+    decided = task.state
+    task.state, task.claimed_by, task.claimed_at = ReviewState.claimed, actor.username, utcnow()
+    task.resolution_reason, task.resolved_at = None, None
+    repo.record_event(
+        session,
+        entity_type="review_task",
+        entity_id=task.id,
+        kind="undone",
+        actor=actor.username,
+        old=decided.value,
+        new=ReviewState.claimed.value,
+        detail={"document_id": str(task.document_id), "version": version},
+    )
     return task
 
 

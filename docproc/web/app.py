@@ -48,6 +48,7 @@ from docproc.web.pages import account as account_pages
 from docproc.web.pages import admin as admin_pages
 from docproc.web.pages import audit as audit_pages
 from docproc.web.pages import desk as desk_pages
+from docproc.web.pages import documents as documents_pages
 from docproc.web.pages import people as people_pages
 from docproc.web.pages import review as review_pages
 from docproc.web.render import render
@@ -346,6 +347,7 @@ def create_app(
     app.include_router(admin_pages.router)
     app.include_router(account_pages.router)
     app.include_router(people_pages.router)
+    app.include_router(documents_pages.router)
     app.include_router(
         make_hooks_router(
             lambda: services.store,

@@ -90,6 +90,9 @@ REASONS: dict[str, str] = {
     "unknown_labels": N_("Form has labels the reader does not know"),
     "time_budget": N_("Reading ran out of time"),
     "sampled": N_("Picked for a quality check"),
+    # status reasons written by the pipeline and the review queue (not by a reader)
+    "sample": N_("Picked for a quality check"),
+    "mrz_review": N_("The MRZ reading needs a look"),
 }
 
 #: Why a document failed or a request was refused: the error classes' reasons

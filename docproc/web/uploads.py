@@ -12,11 +12,13 @@ from __future__ import annotations
 import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from docproc.casework import review
 from docproc.casework.auth import Principal
+from docproc.casework.documents import Upload, first_upload
 from docproc.config import Settings
 from docproc.db import repo
 from docproc.db.models import Document
@@ -28,18 +30,27 @@ from docproc.reading.intake import iter_pages
 from docproc.services import Services
 from docproc.web.deps import AppState
 
-__all__ = ["accept_upload", "make_dispatch"]
+__all__ = ["Accepted", "accept_upload", "make_dispatch"]
 
 log = logging.getLogger(__name__)
 
 
-def accept_upload(
-    state: AppState, data: bytes, filename: str | None, actor: Principal
-) -> tuple[Document, bool]:
+@dataclass(frozen=True)
+class Accepted:
+    """An upload taken in: its document, whether it is new, and for a file seen before when
+    and by whom it was first uploaded (None when that is outside the caller's sites)."""
+
+    document: Document
+    created: bool
+    duplicate_of: Upload | None = None
+
+
+def accept_upload(state: AppState, data: bytes, filename: str | None, actor: Principal) -> Accepted:
     """Refuse a bad file with its reason code (before storing anything), else store and queue it.
 
     The checks are the intake's header-only ones (format, bytes, pages, pixels): a
-    decompression bomb is refused without decoding a pixel.
+    decompression bomb is refused without decoding a pixel. A file uploaded before (the same
+    bytes) is not stored again: the earlier document is returned with its first upload.
     """
     settings = state.settings
     if len(data) > settings.max_file_bytes:
@@ -53,12 +64,16 @@ def accept_upload(
         session_factory=state.services.session_factory,
         actor=actor.username,
     )
+    duplicate_of = None
     with session_scope(state.services.session_factory) as session:
-        if created and actor.home_site is not None:
-            # the desk that uploaded it (need-to-know), set before anyone reads it
-            stored = repo.get_document(session, document.id)
-            if stored is not None:
+        stored = repo.get_document(session, document.id)
+        if created and stored is not None:
+            # who and which desk uploaded it (need-to-know), set before anyone reads it
+            stored.uploaded_by = actor.username
+            if actor.home_site is not None:
                 stored.site_id = actor.home_site
+        elif stored is not None and actor.sees_site(stored.site_id):
+            duplicate_of = first_upload(session, stored)
         repo.record_event(
             session,
             entity_type="document",
@@ -72,7 +87,7 @@ def accept_upload(
             state.dispatch(document.id)
         except DocprocError as exc:  # the sweeper sends documents left queued
             log.warning("document %s left queued: %s", document.id, exc.reason)
-    return document, created
+    return Accepted(document, created, duplicate_of)
 
 
 def _process_in_thread(

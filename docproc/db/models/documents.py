@@ -93,6 +93,7 @@ class Document(Base):
         CheckConstraint("pages IS NULL OR pages >= 0", name="pages_non_negative"),
         Index("ix_documents_status_claimed_at", "status", "claimed_at"),
         Index("ix_documents_number_country", "document_number", "issuing_country"),
+        Index("ix_documents_uploaded_by", "uploaded_by", "created_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -123,6 +124,8 @@ class Document(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     # The desk or office that created it (docproc/db/models/sites.py); no foreign key.
     site_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    # The user who first uploaded it through the desk or the API (None for batch runs; 0009).
+    uploaded_by: Mapped[str | None] = mapped_column(String(200))
     # While set, the document cannot be erased, by request or by the retention purge.
     legal_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
     claimed_by: Mapped[str | None] = mapped_column(String(200))

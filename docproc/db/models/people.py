@@ -92,6 +92,8 @@ class Case(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     reference: Mapped[str] = mapped_column(String(64), unique=True)
+    # The case number another agency gave the household (UNHCR, IOM); searchable (0009).
+    external_number: Mapped[str | None] = mapped_column(String(64), index=True)
     status: Mapped[CaseStatus] = mapped_column(
         _enum(CaseStatus, "case_status"), default=CaseStatus.open
     )

@@ -18,14 +18,15 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
-from docproc.casework import review
+from docproc.casework import documents, review
 from docproc.casework.auth import Principal
 from docproc.casework.export import safe_cell
-from docproc.db.models import TERMINAL_STATUSES, Event
+from docproc.db.models import TERMINAL_STATUSES, DocumentStatus, Event
 from docproc.errors import DocprocError, ExitCode
 from docproc.reading.intake import detect_format
 from docproc.web.deps import DeskUser, Offset, PageNumber, State, Supervisor
 from docproc.web.imaging import highlighted_page, load_mrz_info, mrz_crop, page_image
+from docproc.web.search_params import Terms, start_of_today
 from docproc.web.uploads import accept_upload
 
 __all__ = ["AUDIT_COLUMNS", "audit_csv", "detected_media_type", "router"]
@@ -70,6 +71,8 @@ async def upload_document(request: Request, state: State, principal: DeskUser) -
 
     The caller is authenticated before the body is read (the form is read here, after the
     dependencies, not by FastAPI before them), and the body is capped by ``BodyLimit``.
+    A file uploaded before is not read again: ``created`` is false and ``duplicate_of`` says
+    when and by whom it was first uploaded, with the links to its record.
     """
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise MissingFile("the upload is not multipart/form-data")
@@ -82,13 +85,45 @@ async def upload_document(request: Request, state: State, principal: DeskUser) -
         filename = file.filename
     finally:
         await form.close()
-    document, created = await run_in_threadpool(accept_upload, state, data, filename, principal)
+    accepted = await run_in_threadpool(accept_upload, state, data, filename, principal)
+    document = accepted.document
     return {
         "id": str(document.id),
         "status": document.status.value,
-        "created": created,
+        "created": accepted.created,
         "url": f"/api/v1/documents/{document.id}",
+        "duplicate_of": accepted.duplicate_of.to_json() if accepted.duplicate_of else None,
     }
+
+
+@router.get("/documents")
+def list_documents(
+    state: State,
+    principal: DeskUser,
+    terms: Terms,
+    mine: bool = False,
+    today: bool = False,
+    status: DocumentStatus | None = None,
+    batch: uuid.UUID | None = None,
+    page: int = Query(default=1, ge=1, le=1_000_000),
+    page_size: int = Query(default=documents.DEFAULT_PAGE_SIZE, ge=1, le=documents.MAX_PAGE_SIZE),
+) -> dict[str, Any]:
+    """Documents of the caller's sites, newest first, a page at a time: ``mine`` (uploaded by
+    the caller), ``today`` (since midnight in the installation's zone), by ``status``, by
+    ``batch``; found by ``q`` (a name, document number, date of birth or case number) or by each
+    of those apart. An audited read (the filters and kinds of term, not the terms)."""
+    filters = documents.DocumentFilters(
+        mine=mine,
+        since=start_of_today(state.settings.timezone) if today else None,
+        status=status,
+        batch_id=batch,
+        terms=terms,
+    )
+    with state.transaction() as session:
+        found = documents.list_documents(
+            session, principal, filters, page=page, page_size=page_size
+        )
+    return found.to_json()
 
 
 def record_of(

@@ -19,6 +19,7 @@ from docproc.casework import merges as merge_review
 from docproc.casework.auth import Principal
 from docproc.db.models import MatchStatus
 from docproc.web.deps import DeskUser, Offset, Reviewer, RowId, State, Supervisor
+from docproc.web.search_params import Terms
 
 __all__ = ["export_response", "router"]
 
@@ -42,6 +43,15 @@ class CaseRequest(BaseModel):
     reference: str | None = Field(
         default=None, max_length=64, description="e.g. a registration number; made if missing"
     )
+    external_number: str | None = Field(
+        default=None, max_length=64, description="the household's UNHCR or IOM case number"
+    )
+
+
+class ExternalNumberRequest(BaseModel):
+    external_number: str | None = Field(
+        default=None, max_length=64, description="the UNHCR or IOM case number (empty: clear)"
+    )
 
 
 class MemberRequest(BaseModel):
@@ -56,12 +66,15 @@ class MemberRequest(BaseModel):
 def list_persons(
     state: State,
     principal: DeskUser,
-    name: str | None = Query(default=None, max_length=200),
+    terms: Terms,
     limit: int = Query(default=100, ge=1, le=1000),
 ) -> dict[str, Any]:
-    """Persons (not merged away), newest first; ``name`` filters on every word (audited)."""
+    """Persons (not merged away), newest first; found by ``q`` (a name, document number, date of
+    birth or UNHCR/IOM case number, as the people page's search box) or by each apart: ``name``
+    (every word), ``document_number``, ``birth_date`` (YYYY-MM-DD), ``case_number``. Audited
+    (the count and kinds of term, not the terms)."""
     with state.transaction() as session:
-        found = cases.find_persons(session, principal, name=name, limit=limit)
+        found = cases.find_persons(session, principal, terms=terms, limit=limit)
     return {"persons": [p.to_json() for p in found]}
 
 
@@ -104,6 +117,17 @@ def merge_match(
     return item.to_json()
 
 
+@router.post("/person-matches/{match_id}/unmerge")
+def unmerge_match(
+    match_id: RowId, body: KeepApartRequest, state: State, principal: Reviewer
+) -> dict[str, Any]:
+    """Undo a merge: both persons with their documents, cases and matches as before it; the
+    match is pending again (409 ``cannot_unmerge`` if it is not merged)."""
+    with state.transaction() as session:
+        item = merge_review.unmerge(session, match_id, principal, body.note)
+    return item.to_json()
+
+
 @router.post("/person-matches/{match_id}/keep-apart")
 def keep_apart_match(
     match_id: RowId, body: KeepApartRequest, state: State, principal: Reviewer
@@ -137,8 +161,23 @@ def list_cases(
 def create_case(body: CaseRequest, state: State, principal: DeskUser) -> dict[str, Any]:
     """A new open case (409 ``case_reference_taken`` if the reference is in use)."""
     with state.transaction() as session:
-        case = cases.create_case(session, principal, body.reference)
-        return {"id": str(case.id), "reference": case.reference, "url": f"/api/v1/cases/{case.id}"}
+        case = cases.create_case(session, principal, body.reference, body.external_number)
+        return {
+            "id": str(case.id),
+            "reference": case.reference,
+            "external_number": case.external_number,
+            "url": f"/api/v1/cases/{case.id}",
+        }
+
+
+@router.put("/cases/{case_id}/external-number")
+def set_case_number(
+    case_id: uuid.UUID, body: ExternalNumberRequest, state: State, principal: DeskUser
+) -> dict[str, Any]:
+    """Set or clear the case's UNHCR/IOM case number (searchable on people and documents)."""
+    with state.transaction() as session:
+        case = cases.set_external_number(session, case_id, body.external_number, principal)
+        return {"id": str(case.id), "external_number": case.external_number}
 
 
 @router.get("/cases/{case_id}")

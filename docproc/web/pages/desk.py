@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from docproc.casework import auth
-from docproc.db.models import MRZ_FIELDS
+from docproc.casework import auth, documents
+from docproc.db.models import MRZ_FIELDS, DocumentStatus
 from docproc.db.session import session_scope
+from docproc.web import labels
+from docproc.web.api.documents import record_of
 from docproc.web.deps import SESSION_COOKIE, DeskUser, State
-from docproc.web.i18n import LANGUAGES
-from docproc.web.render import FIELD_LABELS, render, request_localizer
+from docproc.web.i18n import LANGUAGES, N_
+from docproc.web.render import render, request_localizer
 
 __all__ = ["router"]
 
@@ -107,12 +110,61 @@ def logout(request: Request, state: State, principal: DeskUser) -> RedirectRespo
     return response
 
 
+#: The desk lists this many of the caller's latest uploads (the documents page has them all).
+RECENT_UPLOADS = 20
+
+#: The desk script's texts, translated for the caller (``%(when)s`` and ``%(who)s`` filled in).
+_DESK_TEXTS = {
+    "uploading": N_("Uploading"),
+    "reading": N_("Reading…"),
+    "error": N_("Error"),
+    "network_error": N_("Network error: the file was not sent. Try again."),
+    "status_unknown": N_("Could not read the status (%(code)s)."),
+    "already": N_("Already uploaded on %(when)s by %(who)s."),
+    "already_elsewhere": N_("This file was uploaded before."),
+    "open_record": N_("Open the record"),
+}
+
+
 @router.get("/desk")
 def desk_page(request: Request, state: State, principal: DeskUser) -> HTMLResponse:
-    # A list, not a dict: tojson sorts keys, and the fields should keep the document's order.
-    _ = request_localizer(request, state, principal).gettext
-    labels = [[name, _(FIELD_LABELS[name])] for name in MRZ_FIELDS]
-    return render(state, request, "desk.html", principal, labels=labels)
+    """The desk: upload scans and follow them; the caller's latest uploads survive a reload."""
+    local = request_localizer(request, state, principal)
+    _ = local.gettext
+    with state.transaction() as session:
+        recent = documents.list_documents(
+            session,
+            principal,
+            documents.DocumentFilters(mine=True),
+            page_size=RECENT_UPLOADS,
+        )
+    texts = {key: _(text) for key, text in _DESK_TEXTS.items()}
+    statuses = {status.value: labels.status_label(status.value, _) for status in DocumentStatus}
+    return render(
+        state,
+        request,
+        "desk.html",
+        principal,
+        recent=recent,
+        desk={
+            "texts": texts,
+            "statuses": statuses,
+            "zone": state.settings.timezone,
+            "zone_name": local.zone_name,
+        },
+    )
+
+
+@router.get("/desk/uploads/{document_id}")
+def upload_record(
+    document_id: uuid.UUID, request: Request, state: State, principal: DeskUser
+) -> HTMLResponse:
+    """One upload's record as the desk shows it under its card (an audited read)."""
+    with state.transaction() as session:
+        record = record_of(state, session, document_id, principal)
+    order = {name: i for i, name in enumerate(MRZ_FIELDS)}
+    fields = sorted(record.fields, key=lambda f: (order.get(f.name, len(order)), f.name))
+    return render(state, request, "_upload_record.html", principal, record=record, fields=fields)
 
 
 @router.post("/language")

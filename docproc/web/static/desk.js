@@ -1,94 +1,87 @@
-// The desk: upload scans (file picker, camera or drag and drop), follow each, show its record.
+// The desk: upload scans (camera, file chooser, drag and drop, or the keyboard on the drop
+// zone), follow each while it is read, then show its record (rendered by the server, in the
+// user's language). Earlier uploads are listed by the server; those still being read are
+// followed too, so a reload loses nothing.
 "use strict";
 (function () {
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
-  const labels = JSON.parse(document.getElementById("labels").textContent);
+  const desk = JSON.parse(document.getElementById("desk-data").textContent);
+  const texts = desk.texts;
   const list = document.getElementById("uploads");
   const template = document.getElementById("upload-template");
   const zone = document.getElementById("dropzone");
-  const input = document.getElementById("files");
-  const FINISHED = new Set(["done", "needs_review", "failed"]);
+  const files = document.getElementById("files");
+  const camera = document.getElementById("camera");
+  const lang = document.documentElement.lang || "en";
 
-  function setState(card, text, cls) {
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)s/g, (_, key) => (key in values ? String(values[key]) : ""));
+  }
+
+  function setState(card, status, cls) {
     const badge = card.querySelector(".state");
-    badge.textContent = text;
-    badge.className = "badge state " + (cls || "");
+    badge.textContent = desk.statuses[status] || status;
+    badge.className = "badge state " + (cls || status || "");
   }
 
-  const labelOf = Object.fromEntries(labels);
-
-  // "viz.birth_date" -> "Date of birth", "form.phone" -> "phone", "entity.PERSON.0" -> "PERSON"
-  function otherLabel(name) {
-    const [prefix, rest, number] = name.split(".");
-    if (prefix === "entity") return rest + (number && number !== "0" ? " " + (Number(number) + 1) : "");
-    const key = rest === undefined ? prefix : rest;
-    return labelOf[key] || key.replaceAll("_", " ");
+  function when(iso) {
+    const moment = new Date(iso);
+    try {
+      const format = new Intl.DateTimeFormat(lang, {
+        dateStyle: "medium", timeStyle: "short", timeZone: desk.zone,
+      });
+      return format.format(moment) + " " + desk.zone_name;
+    } catch (_) {
+      return moment.toLocaleString();
+    }
   }
 
-  function showRecord(card, doc) {
-    setState(card, doc.status.replace("_", " "), doc.status);
-    card.querySelector("progress").hidden = true;
-    card.querySelector(".message").textContent = doc.status_reason ? "Reason: " + doc.status_reason : "";
+  function message(card, text, link) {
+    const box = card.querySelector(".message");
+    box.replaceChildren(document.createTextNode(text));
+    if (link) {
+      const a = document.createElement("a");
+      a.href = link;
+      a.textContent = texts.open_record;
+      box.append(" ", a);
+    }
+  }
+
+  async function showRecord(card, id) {
+    const response = await fetch("/desk/uploads/" + id, { headers: { Accept: "text/html" } });
+    if (!response.ok) return;
     const record = card.querySelector(".record");
-    const body = record.querySelector(".fields tbody");
-    body.replaceChildren();
-    const shown = new Set();
-    const addRow = (name, label) => {
-      const value = doc.fields[name];
-      if (value === undefined || value === null) return;
-      shown.add(name);
-      const row = body.insertRow();
-      const th = document.createElement("th");
-      th.textContent = label;
-      row.appendChild(th);
-      const td = row.insertCell();
-      td.textContent = value;
-      td.dataset.field = name;
-      const source = row.insertCell();
-      source.className = "muted small";
-      source.textContent = (doc.sources || {})[name] || "";
-    };
-    for (const [name, label] of labels) addRow(name, label);
-    // then the printed page (viz.*), form (form.*) and entity (entity.LABEL.n) fields
-    for (const name of Object.keys(doc.fields)) if (!shown.has(name)) addRow(name, otherLabel(name));
-    const checks = record.querySelector(".checks");
-    checks.replaceChildren();
-    for (const [name, ok] of Object.entries(doc.checks || {})) {
-      const li = document.createElement("li");
-      li.className = ok ? "ok" : "fail";
-      li.textContent = (ok ? "✓ " : "✗ ") + name;
-      checks.appendChild(li);
-    }
-    if (!Object.keys(doc.checks || {}).length) checks.innerHTML = '<li class="muted">no MRZ checks</li>';
-    record.querySelector(".review").textContent = doc.needs_review
-      ? "Needs review: a reviewer will check this record."
-      : doc.status === "done" ? "No review needed." : "";
-    if (doc.has_mrz) {
-      const figure = record.querySelector(".mrz");
-      figure.querySelector("img").src = "/api/v1/documents/" + doc.id + "/mrz.png";
-      figure.hidden = false;
-    }
+    if (!record) return;
+    record.innerHTML = await response.text();
     record.hidden = false;
+    const bar = card.querySelector("progress");
+    if (bar) bar.hidden = true;
   }
 
-  async function follow(card, url) {
+  async function follow(card, id, showing) {
     for (let attempt = 0; attempt < 600; attempt++) {
-      const response = await fetch(url, { headers: { Accept: "application/json" } });
+      const response = await fetch("/api/v1/documents/" + id, { headers: { Accept: "application/json" } });
       if (!response.ok) {
-        setState(card, "error", "failed");
-        card.querySelector(".message").textContent = "Could not read the status (" + response.status + ").";
+        setState(card, texts.error, "failed");
+        if (showing) message(card, fill(texts.status_unknown, { code: response.status }));
         return;
       }
       const doc = await response.json();
-      if (doc.finished) { showRecord(card, doc); return; }
       setState(card, doc.status);
+      if (doc.finished) {
+        if (showing) await showRecord(card, id);
+        return;
+      }
       await new Promise((resolve) => setTimeout(resolve, attempt < 20 ? 700 : 2000));
     }
   }
 
   function upload(file) {
+    const none = list.querySelector(".none-yet");
+    if (none) none.remove();
     const card = template.content.firstElementChild.cloneNode(true);
     card.querySelector(".name").textContent = file.name;
+    setState(card, texts.uploading, "");
     list.prepend(card);
     const bar = card.querySelector("progress");
     const form = new FormData();
@@ -102,23 +95,47 @@
       let body = {};
       try { body = JSON.parse(xhr.responseText); } catch (_) { /* not JSON */ }
       if (xhr.status >= 200 && xhr.status < 300) {
+        card.dataset.document = body.id;
         bar.removeAttribute("value");
         setState(card, body.status);
-        card.querySelector(".message").textContent = "Reading…";
-        follow(card, body.url);
+        if (body.created === false) {
+          const earlier = body.duplicate_of;
+          card.classList.add("duplicate");
+          bar.hidden = true;
+          if (earlier) {
+            message(card, fill(texts.already, { when: when(earlier.uploaded_at), who: earlier.uploaded_by || "—" }), earlier.page);
+          } else {
+            message(card, texts.already_elsewhere);
+          }
+          follow(card, body.id, false);
+          return;
+        }
+        message(card, texts.reading);
+        follow(card, body.id, true);
       } else {
         bar.hidden = true;
-        setState(card, body.reason || "error " + xhr.status, "failed");
-        card.querySelector(".message").textContent = (body.message || "") + (body.fix ? " — " + body.fix : "");
+        setState(card, texts.error, "failed");
+        message(card, (body.message || "") + (body.fix ? " — " + body.fix : ""));
       }
     };
-    xhr.onerror = () => { setState(card, "network error", "failed"); };
+    xhr.onerror = () => { bar.hidden = true; setState(card, texts.error, "failed"); message(card, texts.network_error); };
     xhr.send(form);
   }
 
-  function uploadAll(files) { for (const file of files) upload(file); }
+  function uploadAll(chosen) { for (const file of chosen) upload(file); }
 
-  input.addEventListener("change", () => { uploadAll(input.files); input.value = ""; });
+  for (const input of [files, camera]) {
+    input.addEventListener("change", () => { uploadAll(input.files); input.value = ""; });
+  }
+  document.getElementById("choose-files").addEventListener("click", () => files.click());
+  document.getElementById("take-photo").addEventListener("click", () => camera.click());
+  zone.addEventListener("click", () => files.click());
+  zone.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault();
+      files.click();
+    }
+  });
   zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
   zone.addEventListener("dragleave", () => zone.classList.remove("over"));
   zone.addEventListener("drop", (e) => {
@@ -126,4 +143,9 @@
     zone.classList.remove("over");
     uploadAll(e.dataTransfer.files);
   });
+
+  // earlier uploads still being read: follow them so their state is current
+  for (const card of list.querySelectorAll(".upload.earlier[data-finished=false]")) {
+    follow(card, card.dataset.document, false);
+  }
 })();

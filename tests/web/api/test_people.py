@@ -248,7 +248,8 @@ def test_cases_group_persons_with_roles_and_every_read_is_audited(
     names = api.get("/api/v1/persons?name=ahmadi sara", headers=web.auth("desk")).json()["persons"]
     assert [p["id"] for p in names] == [child]
     (search,) = [e for e in _events(web, "person", "list") if e.actor == "desk"]
-    assert search.detail == {"via": "token", "count": 1, "filtered": True}  # not the words
+    # the kind of term, not the words
+    assert search.detail == {"via": "token", "count": 1, "filtered": True, "terms": ["name"]}
 
 
 def _review_fix(

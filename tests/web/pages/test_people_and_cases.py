@@ -78,7 +78,7 @@ def test_a_reviewer_merges_two_persons_and_the_case_shows_both_documents(
     page.wait_for_url(f"{live_server.url}/people/matches")
     rows = page.locator("table.matches tbody tr")
     expect(rows).to_have_count(1)
-    expect(rows.first).to_contain_text("similar_name_same_birth_date")
+    expect(rows.first).to_contain_text("similar name, same date of birth")
     rows.first.locator("a", has_text="Decide").click()
 
     sides = page.locator(".pair .side")
@@ -91,8 +91,14 @@ def test_a_reviewer_merges_two_persons_and_the_case_shows_both_documents(
     page.fill("#merge-form input[name=note]", "same face on both scans")
     page.screenshot(path=str(SCREENSHOTS / "match.png"), full_page=True)
     page.click("#merge")
+    # a confirmation in the page first: nothing is merged yet
+    confirm = page.locator("#confirm-merge")
+    expect(confirm).to_be_focused()
+    expect(page.locator(".confirm")).to_contain_text("1 document(s)")
+    page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server.url}/people/**")
     expect(page.locator(".card.doc")).to_have_count(2)
+    expect(page.locator("#unmerge")).to_be_visible()
 
     page.goto(f"{live_server.url}/cases/{case['id']}")
     members = page.locator("section.member")

@@ -38,9 +38,19 @@ def test_people_pages_and_a_merge_through_the_forms(web: WebApp, client: TestCli
         f"/people/matches/{match_id[1]}/merge", data={"keep": keep_a[1]}, headers=HTML
     )
     assert stale.status_code == 403  # no CSRF token
-    merged = client.post(
+    # the first post only asks: nothing is merged until the confirmation is posted
+    asked = client.post(
         f"/people/matches/{match_id[1]}/merge",
         data={"keep": keep_a[1], "note": "same person", "csrf_token": csrf},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert asked.status_code == 200
+    assert 'id="confirm-merge"' in asked.text and 'name="confirmed" value="yes"' in asked.text
+    assert "pending" in client.get(f"/people/matches/{match_id[1]}", headers=HTML).text
+    merged = client.post(
+        f"/people/matches/{match_id[1]}/merge",
+        data={"keep": keep_a[1], "note": "same person", "csrf_token": csrf, "confirmed": "yes"},
         headers=HTML,
         follow_redirects=False,
     )
@@ -48,8 +58,21 @@ def test_people_pages_and_a_merge_through_the_forms(web: WebApp, client: TestCli
     assert merged.headers["location"] == f"/people/{keep_a[1]}?merged={match_id[1]}"
     person = client.get(merged.headers["location"], headers=HTML)
     assert person.text.count('class="card doc"') == 2
+    assert f'action="/people/matches/{match_id[1]}/unmerge"' in person.text
     decided = client.get(f"/people/matches/{match_id[1]}", headers=HTML)
     assert "Decided: merged by reviewer" in decided.text and 'id="merge"' not in decided.text
+
+    # the undo: both persons again, each with their own document
+    undone = client.post(
+        f"/people/matches/{match_id[1]}/unmerge",
+        data={"csrf_token": csrf},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert undone.status_code == 303
+    again = client.get(undone.headers["location"], headers=HTML)
+    assert "The merge was undone" in again.text and 'id="merge"' in again.text
+    assert client.get(merged.headers["location"], headers=HTML).text.count('class="card doc"') == 1
 
 
 def test_case_pages_create_find_add_and_remove(web: WebApp, client: TestClient) -> None:
@@ -80,14 +103,31 @@ def test_case_pages_create_find_add_and_remove(web: WebApp, client: TestClient) 
     assert 'class="card doc"' in page.text and "done" in page.text
     assert "/export?format=csv" not in page.text  # exports are for supervisors
 
+    asked = client.post(
+        f"{case_url}/persons/{person_id[1]}/remove", data={"csrf_token": csrf}, headers=HTML
+    )
+    assert asked.status_code == 200 and 'id="confirm-remove"' in asked.text
+    assert "KARIMI LEILA" in client.get(case_url, headers=HTML).text  # still in the case
     removed = client.post(
         f"{case_url}/persons/{person_id[1]}/remove",
-        data={"csrf_token": csrf},
+        data={"csrf_token": csrf, "confirmed": "yes"},
         headers=HTML,
         follow_redirects=False,
     )
     assert removed.status_code == 303
-    assert "No one in this case yet." in client.get(case_url, headers=HTML).text
+    after = client.get(removed.headers["location"], headers=HTML)
+    assert "No one in this case yet." in after.text and 'id="undo-remove"' in after.text
+    # the undo puts them back with the role they had
+    role = re.search(r'name="role" value="(\w+)"', after.text)
+    assert role is not None and role[1] == "head"
+    back = client.post(
+        f"{case_url}/persons",
+        data={"person_id": person_id[1], "role": role[1], "csrf_token": csrf},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert back.status_code == 303
+    assert "KARIMI LEILA" in client.get(case_url, headers=HTML).text
     assert client.get("/people/matches", headers=HTML).status_code == 403
 
 
