@@ -164,6 +164,9 @@ FAILURES: dict[str, str] = {
     "lease_expired": N_("The reading process stopped answering"),
     "too_many_attempts": N_("Too many attempts"),
     "too_many_bulk_reads": N_("Too many large reads this hour"),
+    "cannot_undo": N_("This decision can no longer be undone"),
+    "bad_reassign": N_("Task cannot be reassigned"),
+    "cannot_unmerge": N_("This merge cannot be undone"),
 }
 
 #: Statuses of documents, review tasks, cases and possible duplicates.
@@ -239,6 +242,16 @@ EVENTS: dict[str, str] = {
     "person_merged": N_("Person merged"),
     "person_added": N_("Person added to the case"),
     "person_removed": N_("Person removed from the case"),
+    "released": N_("Claim released"),
+    "reassigned": N_("Reassigned"),
+    "undone": N_("Decision undone"),
+    "correction_undone": N_("Correction undone"),
+    "removed": N_("Removed (no longer read on the document)"),
+    "person_unlinked": N_("Unlinked from a person"),
+    "unmerged": N_("Merge undone"),
+    "person_unmerged": N_("Person split off again"),
+    "given_back": N_("Possible duplicate given back"),
+    "external_number_set": N_("UNHCR/IOM case number set"),
     "erased": N_("Erased"),
     "purged": N_("Removed by the retention rules"),
     "legal_hold_set": N_("Legal hold set"),
