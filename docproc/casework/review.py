@@ -200,6 +200,8 @@ class DocumentRecord:
             "fields": {f.name: f.value for f in self.fields},
             "confidence": {f.name: f.confidence for f in self.fields},
             "sources": {f.name: f.source for f in self.fields},
+            # the page each field was read on, counting from 1 (as /pages/{page}.jpg does)
+            "field_pages": {f.name: f.page + 1 for f in self.fields if f.page is not None},
             "checks": self.checks,
             "has_mrz": self.has_mrz,
         }

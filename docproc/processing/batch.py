@@ -36,6 +36,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from docproc.casework.labels import label_variants
 from docproc.config import Settings, get_settings
 from docproc.db import repo
 from docproc.db.models import TERMINAL_STATUSES, DocumentStatus
@@ -60,6 +61,7 @@ from docproc.processing.process import (
     claim as claim_document,
 )
 from docproc.processing.submit import Dispatch, media_type_for
+from docproc.reading.extract.schema import LabelVariants
 from docproc.storage import (
     ObjectStore,
     derived_key,
@@ -197,9 +199,14 @@ def _init_pool_process(parent: int, memory_limit: int) -> None:
 
 
 def work_unit(
-    spec: SourceSpec, unit: Unit, store_url: str, settings: Settings | None = None
+    spec: SourceSpec,
+    unit: Unit,
+    store_url: str,
+    settings: Settings | None = None,
+    label_variants: LabelVariants = (),
 ) -> ReadOutcome:
-    """Run in a worker process: read the file, store the original, read the document."""
+    """Run in a worker process: read the file, store the original, read the document (forms
+    with the ``label_variants`` reviewers taught, loaded by the orchestrator)."""
     start = time.perf_counter()
     settings = settings or get_settings()
     try:
@@ -207,7 +214,7 @@ def work_unit(
         put_original(_cached_store(store_url, settings), data, media_type_for(unit.name))
     except Exception as exc:
         return ReadOutcome.failure(as_docproc_error(exc), time.perf_counter() - start)
-    return read_outcome(data, Path(unit.name).name, settings)
+    return read_outcome(data, Path(unit.name).name, settings, label_variants)
 
 
 # ------------------------------------------------------------------------------------ results
@@ -300,6 +307,7 @@ class _Runner:
         self.source_store = _source_store(spec, settings) if spec.kind == "s3" else None
         self.claimed: set[uuid.UUID] = set()
         self._lock = threading.Lock()
+        self.label_variants: LabelVariants = ()  # the form labels reviewers taught
 
     def claimed_ids(self) -> list[uuid.UUID]:
         """The claims this run holds (for the heartbeat thread)."""
@@ -431,7 +439,9 @@ def _run_local(
                 if not runner.claim(document_id):
                     results.append(UnitResult(unit.name, SKIPPED, "in_progress", document_id))
                 else:
-                    outcome = work_unit(runner.spec, unit, runner.store_url, runner.settings)
+                    outcome = work_unit(
+                        runner.spec, unit, runner.store_url, runner.settings, runner.label_variants
+                    )
                     results.append(runner.record(unit, document_id, outcome))
                 advance()
             return
@@ -470,7 +480,12 @@ def _pool_map(
                     yield unit, document_id, None
                     continue
                 future = executor.submit(
-                    work_unit, runner.spec, unit, runner.store_url, runner.settings
+                    work_unit,
+                    runner.spec,
+                    unit,
+                    runner.store_url,
+                    runner.settings,
+                    runner.label_variants,
                 )
                 in_flight[future] = (unit, document_id)
             if not in_flight:
@@ -619,6 +634,7 @@ def run_batch(
             total=len(units),
         )
         batch_id = batch.id
+        runner.label_variants = label_variants(session)
     summary = BatchSummary(batch_id, source, len(units))
     start = time.perf_counter()
     bar = progress(len(units)) if progress else None

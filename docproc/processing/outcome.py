@@ -25,6 +25,7 @@ from docproc.reading.document import ReadResult, ReadStatus, read_bytes
 if TYPE_CHECKING:  # the extraction imports spaCy: loaded when a full extraction runs
     from docproc.reading.extract.page import PageText
     from docproc.reading.extract.record import ExtractRecord
+    from docproc.reading.extract.schema import LabelVariants
     from docproc.reading.mrz.model import MRZRead
 
 log = logging.getLogger(__name__)
@@ -206,31 +207,45 @@ def summarise_extraction(
     )
 
 
-def extract_bytes(data: bytes, name: str, settings: Settings) -> ReadOutcome:
+def extract_bytes(
+    data: bytes, name: str, settings: Settings, label_variants: LabelVariants = ()
+) -> ReadOutcome:
     """The full extraction of one file's bytes: intake -> ``extract_pages`` (which reads the
-    MRZ once, on the decoded pages) -> entities of the OCR'd page text -> :class:`ReadOutcome`."""
+    MRZ once, on the decoded pages) -> entities of the OCR'd page text -> :class:`ReadOutcome`.
+    Forms are read with the installation's schema and ``label_variants`` (the labels reviewers
+    taught, loaded from the case database by the caller)."""
     from docproc.reading.extract.record import record_from_pages
+    from docproc.reading.extract.schema import shipped_schema
     from docproc.reading.intake import load_pages
 
     start = time.perf_counter()
     try:
+        schema = shipped_schema(settings.form_definitions_dir).with_variants(label_variants)
         pages = load_pages(data, filename=name, settings=settings)
-        record, page = record_from_pages(name, pages, start, lang=settings.ocr_languages)
+        record, page = record_from_pages(
+            name, pages, start, lang=settings.ocr_languages, schema=schema
+        )
     except Exception as exc:  # every failure becomes an outcome with a reason code
         return ReadOutcome.failure(as_docproc_error(exc), time.perf_counter() - start)
     return summarise_extraction(record, page, routed_warnings(settings))
 
 
-def read_outcome(data: bytes, name: str, settings: Settings | None = None) -> ReadOutcome:
+def read_outcome(
+    data: bytes,
+    name: str,
+    settings: Settings | None = None,
+    label_variants: LabelVariants = (),
+) -> ReadOutcome:
     """Read one file's bytes into a :class:`ReadOutcome` (never raises for a bad file).
 
-    ``settings.extract`` chooses the full extraction (default) or the MRZ only.
+    ``settings.extract`` chooses the full extraction (default) or the MRZ only;
+    ``label_variants`` are the form labels reviewers taught the installation.
     """
     settings = settings or get_settings()
     try:
         if settings.extract == "mrz":
             return summarise(read_bytes(data, name, settings), routed_warnings(settings))
-        return extract_bytes(data, name, settings)
+        return extract_bytes(data, name, settings, label_variants)
     except Exception as exc:  # a bug in a stage must not stop a batch; the task's soft time
         # limit (Celery's SoftTimeLimitExceeded) becomes a transient ``time_limit``
         return ReadOutcome.failure(as_docproc_error(exc))

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from docproc.casework.labels import label_variants
 from docproc.casework.people import link_person
 from docproc.config import Settings, get_settings
 from docproc.db import repo
@@ -226,6 +227,7 @@ def process_document(
             return ProcessOutcome(document_id, None, "document_not_found", skipped=True)
         source_key, filename = document.source_key, document.original_filename
         status, reason = document.status, document.status_reason
+        variants = label_variants(session) if claimed else ()  # labels reviewers taught
     if not claimed:
         log.info("document %s not claimed (status %s)", document_id, status.value)
         return ProcessOutcome(document_id, status, reason, skipped=True)
@@ -234,7 +236,9 @@ def process_document(
     with heartbeat:
         try:
             data = store.get(source_key)
-            outcome = read_outcome(data, filename or source_key.rsplit("/", 1)[-1], settings)
+            outcome = read_outcome(
+                data, filename or source_key.rsplit("/", 1)[-1], settings, variants
+            )
             if outcome.status is DocumentStatus.failed and outcome.retryable:
                 raise _RetryableRead(outcome.reason or "retryable_error")
             store_artefacts(store, document_id, outcome)

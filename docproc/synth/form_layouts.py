@@ -1,4 +1,4 @@
-"""A layout randomiser for synthetic registration forms: eight layout families, and within each
+"""A layout randomiser for synthetic registration forms: nine layout families, and within each
 random label wording and order, colon or not, bilingual labels, ticked boxes, stamps and
 signatures, fonts (typewriter and handwriting-like from the Debian DejaVu set), then skew and
 scan noise (``forms.degrade_form``).
@@ -30,6 +30,7 @@ FAMILIES: tuple[str, ...] = (
     "two_column",  # two columns of label: value, long fields full width below
     "typewriter",  # monospaced, uppercase labels
     "handwriting",  # printed labels, hand-like values (oblique serif, jitter, blue ink)
+    "wrapped",  # label: value, long values wrapped onto the next line (under the value or label)
 )
 
 #: field key -> (English wordings, Indonesian wordings). The generator's own list.
@@ -118,6 +119,10 @@ class _Style:
     ink: tuple[int, int, int]
     hand: bool
     rng: random.Random
+    #: ``wrapped`` forms: where a long value's next line starts (under the value or the label)
+    #: and where its lines end (px from the left edge).
+    wrap_under_label: bool = False
+    wrap_right: float = 0.0
 
 
 def _label_text(key: str, lang: str, rng: random.Random, upper: bool) -> str:
@@ -188,7 +193,8 @@ def render_random_form(seed: int, family: str | None = None, dpi: int = 200) -> 
     if family not in FAMILIES:
         raise ValueError(f"unknown form layout family {family!r}; one of {FAMILIES}")
     lang = rng.choice(("en", "id") if family == "two_column" else ("en", "id", "bi"))
-    app = applicant(rng, "en" if lang == "en" else "id", long_address=rng.random() < 0.3)
+    wrapped = family == "wrapped"
+    app = applicant(rng, "en" if lang == "en" else "id", long_address=wrapped or rng.random() < 0.3)
     s = dpi / 25.4
     w, h = round(210 * s), round(297 * s)
     pil = Image.new("RGB", (w, h), (252, 252, 249))
@@ -213,6 +219,10 @@ def render_random_form(seed: int, family: str | None = None, dpi: int = 200) -> 
     )
     x = round(rng.uniform(15, 20) * s)
     right = w - round(rng.uniform(12, 18) * s)
+    if wrapped:
+        st.wrap_under_label = rng.random() < 0.4
+        # a line under the label runs to the margin; under the value, a narrower column may end it
+        st.wrap_right = right if st.wrap_under_label else right - rng.uniform(0, 45) * s
     title = rng.choice(_TITLES)[0 if lang == "en" else 1]
     draw.text((x, round(15 * s)), title, font=_font("sans-bold", round(5.5 * s)), fill=(15,) * 3)
     draw.line((x, round(26 * s), right, round(26 * s)), fill=(30, 30, 30), width=3)
@@ -230,8 +240,10 @@ def render_random_form(seed: int, family: str | None = None, dpi: int = 200) -> 
             if y > 262 * s:
                 keys = keys[: keys.index(key)]
                 break
-            _field(draw, family, key, labels[key], app, st, x, value_x, right, w, y, checkbox)
-            y += row
+            lines = _field(
+                draw, family, key, labels[key], app, st, x, value_x, right, w, y, checkbox
+            )
+            y += row + (lines - 1) * _line_pitch(st)
     if rng.random() < 0.6:
         _stamp(draw, w, h, st)
     if rng.random() < 0.6:
@@ -261,7 +273,8 @@ def _field(
     width: int,
     y: float,
     checkbox: bool,
-) -> None:
+) -> int:
+    """Draw a label and its value; returns the number of lines the value took."""
     s = st.s
     text = app.printed[key]
     draw.text(
@@ -286,11 +299,13 @@ def _field(
         elif family == "colon_right":
             for dx in range(int(value_x), int(right), round(1.6 * s)):
                 draw.point((dx, y + 5 * s), fill=(120, 120, 120))
-        else:
+        elif family != "wrapped":  # wrapped values are underlined under their last line
             draw.line((value_x, y + 5.2 * s, right, y + 5.2 * s), fill=(150,) * 3, width=1)
     if key == "sex" and checkbox:
         _checkboxes(draw, vx, vy + 0.6 * s, app, st)
-        return
+        return 1
+    if family == "wrapped":
+        return _write_wrapped(draw, vx, vy, x, text, st)
     # a long value may run past ``right`` towards the page edge; printed whole, smaller if need be
     room = width - 4 * s - vx
     need = draw.textlength(text, font=st.value_font) * (1.05 if st.hand else 1.0)
@@ -300,8 +315,36 @@ def _field(
         st.value_font = _font(_name_of(keep), size)
         _write(draw, (vx, vy + (keep.size - size) * 0.6), text, st)
         st.value_font = keep
-        return
+        return 1
     _write(draw, (vx, vy), text, st)
+    return 1
+
+
+def _line_pitch(st: _Style) -> float:
+    return 1.3 * float(st.value_font.size)
+
+
+def _write_wrapped(
+    draw: ImageDraw.ImageDraw, vx: float, vy: float, x: float, text: str, st: _Style
+) -> int:
+    """A value in lines that end before ``st.wrap_right``, the first at ``vx``, the others
+    under it or, for ``st.wrap_under_label``, under the label at ``x``. Returns the lines."""
+    lines: list[str] = []
+    left = vx
+    for word in text.split():
+        line = f"{lines[-1]} {word}" if lines else word
+        if lines and left + draw.textlength(line, font=st.value_font) <= st.wrap_right:
+            lines[-1] = line
+        else:
+            if lines:
+                left = x if st.wrap_under_label else vx
+            lines.append(word)
+    for n, line in enumerate(lines):
+        left = vx if n == 0 else (x if st.wrap_under_label else vx)
+        _write(draw, (left, vy + n * _line_pitch(st)), line, st)
+    under = vy + (len(lines) - 1) * _line_pitch(st) + 5.5 * st.s
+    draw.line((vx, under, st.wrap_right, under), fill=(150,) * 3, width=1)
+    return len(lines)
 
 
 def _two_columns(

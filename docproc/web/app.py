@@ -38,6 +38,7 @@ from docproc.services import Services, open_services
 from docproc.web import labels
 from docproc.web.api import documents as documents_api
 from docproc.web.api import erasure as erasure_api
+from docproc.web.api import labels as labels_api
 from docproc.web.api import people as people_api
 from docproc.web.api import pipeline as pipeline_api
 from docproc.web.api import review as review_api
@@ -49,6 +50,7 @@ from docproc.web.pages import admin as admin_pages
 from docproc.web.pages import audit as audit_pages
 from docproc.web.pages import desk as desk_pages
 from docproc.web.pages import documents as documents_pages
+from docproc.web.pages import labels as label_pages
 from docproc.web.pages import people as people_pages
 from docproc.web.pages import review as review_pages
 from docproc.web.render import render
@@ -338,11 +340,13 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     app.include_router(documents_api.router)
     app.include_router(review_api.router)
+    app.include_router(labels_api.router)
     app.include_router(people_api.router)
     app.include_router(erasure_api.router)
     app.include_router(pipeline_api.router)
     app.include_router(desk_pages.router)
     app.include_router(review_pages.router)
+    app.include_router(label_pages.router)
     app.include_router(audit_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(account_pages.router)

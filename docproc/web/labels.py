@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 from docproc.web.i18n import N_
 
@@ -43,6 +44,7 @@ __all__ = [
     "error_page_text",
     "event_label",
     "field_name",
+    "form_field_keys",
     "is_warning",
     "reason_label",
     "record_label",
@@ -352,7 +354,7 @@ FIELD_LABELS: dict[str, str] = {
     "optional_data_2": N_("Optional data 2"),
     "personal_number": N_("Personal number"),
     "composite": N_("Whole MRZ"),
-    "name": N_("Name"),
+    "name": N_("Full name"),
     "place_of_birth": N_("Place of birth"),
     "issue_date": N_("Date of issue"),
     "issuing_authority": N_("Issuing authority"),
@@ -365,11 +367,11 @@ FIELD_LABELS: dict[str, str] = {
     "education": N_("Education"),
     "occupation": N_("Occupation"),
     "address": N_("Address in Indonesia"),
-    "phone": N_("Phone"),
-    "arrival_date": N_("Arrival date"),
+    "phone": N_("Phone number"),
+    "arrival_date": N_("Date of arrival"),
     "entry_date": N_("Date of entry"),
     "entry_place": N_("Place of entry"),
-    "entry_place_date": N_("Date and place of entry"),
+    "entry_place_date": N_("Place and date of entry"),
     "case_number": N_("UNHCR/IOM case number"),
     "individual_number": N_("Individual number"),
     "travel_document_number": N_("Travel document number"),
@@ -402,6 +404,14 @@ ERROR_PAGES: dict[int, tuple[str, str]] = {
         ),
     ),
 }
+
+
+def form_field_keys(definitions_dir: Path | None) -> list[str]:
+    """The form schema's field keys (shipped, and the installation's definitions): what a
+    reviewer may assign a form's label to."""
+    from docproc.reading.extract.schema import shipped_schema
+
+    return list(shipped_schema(definitions_dir).fields)
 
 
 def error_page_text(status: int) -> tuple[str, str]:

@@ -65,6 +65,7 @@ def page_context(request: Request, state: AppState, principal: Principal | None)
         "event_label": lambda kind: labels.event_label(kind, _),
         "record_label": lambda kind: labels.record_label(kind, _),
         "source_label": lambda source: labels.source_label(source, _),
+        "form_field_keys": lambda: labels.form_field_keys(state.settings.form_definitions_dir),
     }
 
 

@@ -33,8 +33,9 @@ def test_tag_reads_stdin_and_prints_language_and_entities() -> None:
     assert result["language"] == "id"
     assert set(result) == {"language", "entities"}
     for ent in result["entities"]:
-        assert set(ent) == {"start", "end", "label", "text"}
+        assert set(ent) == {"start", "end", "label", "text", "sentence"}
         assert text[ent["start"] : ent["end"]] == ent["text"]
+        assert ent["text"] in ent["sentence"]
     assert {"label": "PHONE", "text": "+62 812 3456 7890"} in [
         {"label": e["label"], "text": e["text"]} for e in result["entities"]
     ]
@@ -75,7 +76,7 @@ def test_extract_gives_one_record_per_document(tmp_path: Path) -> None:
         assert set(f) >= {"value", "confidence", "source", "page", "box"}
         assert f["source"] == "viz" and f["page"] == 0 and len(f["box"]) == 4
     assert "PUTRI LESTARI" in rec["text"]
-    assert all(set(e) == {"start", "end", "label", "text"} for e in rec["entities"])
+    assert all(set(e) == {"start", "end", "label", "text", "sentence"} for e in rec["entities"])
     # a fact about the document, not a doubt about the reading: a warning, not a review reason
     assert "expired" in rec["warnings"] and "expired" not in rec["review_reasons"]
     assert records[1]["status"] == "error"

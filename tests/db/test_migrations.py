@@ -40,6 +40,7 @@ TABLES = {
     "events",
     "extraction_fields",
     "extractions",
+    "label_variants",
     "login_failures",
     "person_matches",
     "persons",

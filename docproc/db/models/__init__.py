@@ -17,6 +17,7 @@ from docproc.db.models.documents import (
     ExtractionField,
     FieldSource,
 )
+from docproc.db.models.forms import LabelVariant
 from docproc.db.models.people import (
     Case,
     CasePerson,
@@ -47,6 +48,7 @@ __all__ = [
     "Extraction",
     "ExtractionField",
     "FieldSource",
+    "LabelVariant",
     "MatchStatus",
     "Person",
     "PersonMatch",

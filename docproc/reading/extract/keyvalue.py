@@ -10,19 +10,23 @@ keep values honest:
   the label (``Phone number:`` matched as ``Phone`` still ends at its colon);
 * a label-like word inside a value is not a label (``Tanpa kewarganegaraan``: the word before it
   stands at a word gap, not a column gap);
-* a value that reaches the edge of the page is read again, wider, in one second read;
+* a value that wraps onto the lines under it is read whole: a line that starts where the value
+  starts (or, when the line before is full, where its label starts), close under it, with no
+  label (known, or ending in a colon) on it, continues the value (``_wrapped``);
+* a value line that reaches the edge of the page is read again, wider, in one second read;
 * text ending in a colon that the lexicon does not know is kept as a raw pair.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from docproc.reading.extract.layout import Label, LabelTable, normalise_token, spot_labels
+from docproc.reading.extract.layout import Label, LabelTable, spot_labels
+from docproc.reading.extract.normalise import normalise_token
 from docproc.reading.extract.page import OcrWord, PageText, group_lines, reread_many, union
 
 __all__ = ["Pair", "RawPair", "read_pairs", "ticked_option"]
@@ -68,6 +72,12 @@ _QUALIFIERS = frozenset(
         "dan",
     ]
 ) | {""}
+#: A wrapped value's next line stands at most this many text heights under the line before.
+_WRAP_GAP = 1.0
+#: ... and starts within this many text heights of where the value (or its label) starts.
+_WRAP_ALIGN = 1.5
+#: A line that wraps under its label fills its column to within this many text heights.
+_WRAP_FULL = 3.0
 #: An item number before a label: ``1.``, ``12)``, ``(3)``, ``a.``, ``7``.
 _NUMBERING = re.compile(r"^\(?(\d{1,2}|[a-zA-Z])[.)]?$")
 _FILLER = re.compile(r"^[\s.:_…|\-–—=·•,]*$")
@@ -231,6 +241,80 @@ def _below(
     return []
 
 
+def _column_end(row: list[OcrWord], after: float, stops: set[int], page_right: float) -> float:
+    """Where a value's column ends on ``row``: at the next label right of ``after``, else at
+    the page's text margin."""
+    nxt = [w.frame_box[0] for w in row if id(w) in stops and w.frame_box[0] > after]
+    return min(nxt, default=page_right)
+
+
+def _wrapped(
+    lab: Label,
+    words: list[OcrWord],
+    rows: list[list[OcrWord]],
+    row_of: dict[int, int],
+    stops: set[int],
+    used: set[int],
+) -> list[OcrWord]:
+    """``words`` and the lines the value wraps onto (an address, remarks, a list of family
+    members printed on two lines). A next line continues the value when it stands close under
+    the value's last line, is printed in the same size (not a help line in small print),
+    carries no label (a known one, or words ending in a colon) and no word in the label's
+    column, and starts where the value starts (a hanging indent) or, when the line before is
+    full to its column's end, where the label starts."""
+    h = max(1.0, lab.height)
+    out = list(words)
+    page_right = max(w.frame_box[2] for row in rows for w in row)
+    value_left = words[0].frame_box[0]
+    label_left = lab.frame_box[0]
+    beside = value_left > lab.frame_box[2]  # the value stands right of its label
+    r = row_of[id(words[-1])]
+    while r + 1 < len(rows):
+        last = [w for w in out if row_of[id(w)] == r]
+        end = _column_end(rows[r], last[-1].frame_box[2], stops, page_right)
+        bottom = max(w.frame_box[3] for w in last)
+        row = rows[r + 1]
+        if min(w.frame_box[1] for w in row) - bottom > _WRAP_GAP * h:
+            break
+        inside = [
+            w
+            for w in row
+            if label_left - _WRAP_ALIGN * h <= w.frame_box[0] < end - 0.5 * h and not _is_filler(w)
+        ]
+        if not inside or any(id(w) in stops or id(w) in used for w in inside):
+            break
+        if any(_ends_label(w) for w in inside[:_TO_COLON]):
+            break  # a label the lexicon does not know
+        if not _same_size(inside, last):
+            break  # a help line in small print under the value, not the value
+        start = inside[0].frame_box[0]
+        hanging = abs(start - value_left) <= _WRAP_ALIGN * h
+        under_label = (
+            beside
+            and abs(start - label_left) <= _WRAP_ALIGN * h
+            and last[-1].frame_box[2] + (inside[0].frame_box[2] - start) > end - _WRAP_FULL * h
+        )
+        if not (hanging or under_label):
+            break
+        line = [inside[0]]
+        for w in inside[1:]:
+            if w.frame_box[0] - line[-1].frame_box[2] > _VALUE_GAP * h:
+                break
+            line.append(w)
+        out += line
+        r += 1
+    return out
+
+
+def _same_size(a: list[OcrWord], b: list[OcrWord]) -> bool:
+    """Two lines printed in about the same size: their tallest words (ascender to descender,
+    when a line has both) within 0.7-1.43 of each other; a help line in a 2 mm font under a
+    3.5 mm value is 0.63 of it, a capitalised word without descenders under a full line 0.75."""
+    ha = max(w.height for w in a)
+    hb = max(w.height for w in b)
+    return 0.7 < ha / max(hb, 1.0) < 1 / 0.7
+
+
 def _pair_text(words: list[OcrWord]) -> str:
     return " ".join(ln.text for ln in group_lines(words))
 
@@ -252,6 +336,7 @@ def read_pairs(page: PageText, table: LabelTable) -> tuple[list[Pair], list[RawP
         words = _right(lab, rows[r], stops, used) or _below(lab, rows, r, stops, used)
         if not words:
             continue
+        words = _wrapped(lab, words, rows, row_of, stops, used)
         done.add(lab.key)
         used.update(id(w) for w in words)
         conf = float(np.mean([w.conf for w in words]))
@@ -313,34 +398,41 @@ def _raw_pairs(rows: list[list[OcrWord]], used: set[int], stops: set[int]) -> li
 
 
 def _reread_at_edge(page: PageText, pairs: list[Pair]) -> list[Pair]:
-    """Values whose last word touches the page's right edge, read again from their first word
-    to the edge (a long address printed to the margin comes back cut: ``Kepulauan Ri``)."""
+    """Value lines whose last word touches the page's right edge, read again from their first
+    word to the edge (a long address printed to the margin comes back cut: ``Kepulauan Ri``);
+    every line of a wrapped value is looked at on its own."""
     img = page.frame_image
     if img is None:
         return pairs
     width = img.shape[1]
+    lines = {n: group_lines(list(p.words)) for n, p in enumerate(pairs)}
     todo = [
-        n
+        (n, k)
         for n, p in enumerate(pairs)
-        if p.words and width - p.words[-1].frame_box[2] < 3.0 * p.label.height
+        for k, line in enumerate(lines[n])
+        if width - line.words[-1].frame_box[2] < 3.0 * p.label.height
     ]
     if not todo:
         return pairs
     regions = []
-    for n in todo:
-        fb = union([w.frame_box for w in pairs[n].words])
+    for n, k in todo:
+        fb = union([w.frame_box for w in lines[n][k].words])
         h = fb[3] - fb[1]
         regions.append((fb[0] - 0.5 * h, fb[1] - 0.4 * h, float(width), fb[3] + 0.4 * h))
-    heights = [pairs[n].label.height for n in todo]
+    heights = [pairs[n].label.height for n, _k in todo]
     again = reread_many(page, regions, text_px=heights)
+    texts = {n: [ln.text for ln in lines[n]] for n, _k in todo}
+    confs = {n: pairs[n].conf for n, _k in todo}
+    for (n, k), got in zip(todo, again, strict=True):
+        if got is not None and len(got[0].strip()) > len(texts[n][k].strip()):
+            texts[n][k] = got[0]
+            confs[n] = min(confs[n], got[1]) if len(lines[n]) > 1 else got[1]
     out = list(pairs)
-    for n, got in zip(todo, again, strict=True):
-        if got is None:
-            continue
-        text, conf, _box = got
-        if len(text.strip()) > len(pairs[n].text.strip()):
-            p = pairs[n]
-            out[n] = Pair(p.key, p.label, p.words, text, conf)
+    for n, parts in texts.items():
+        p = pairs[n]
+        text = " ".join(t.strip() for t in parts)
+        if text != p.text:
+            out[n] = replace(p, text=text, conf=confs[n])
     return out
 
 

@@ -8,23 +8,18 @@ into one line ("Kode Negara / Code of issuing State No. Paspor / Passport No.").
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from docproc.reading.extract.normalise import normalise_token
 from docproc.reading.extract.page import Box, OcrWord, PageText, group_lines, union
 
 LabelTable = Mapping[str, Sequence[str]]  # field key -> label variants (any language)
 
 #: Words of one value stand closer than this many text heights (columns stand further apart).
 _VALUE_GAP = 2.0
-
-
-def normalise_token(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in folded.lower() if ch.isalnum())
 
 
 def _tokens(phrase: str) -> tuple[str, ...]:

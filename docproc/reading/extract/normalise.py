@@ -139,6 +139,12 @@ def _sex(text: str) -> str | None:
     return letters.pop() if len(letters) == 1 else None  # "UM": a speck before the M
 
 
+def normalise_token(text: str) -> str:
+    """A word as labels are compared: accents folded, lower case, letters and digits only."""
+    folded = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in folded.lower() if ch.isalnum())
+
+
 def clean_text(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip(" ,;:|")
 

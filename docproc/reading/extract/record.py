@@ -25,11 +25,12 @@ from docproc.reading.extract.forms import extract_form, looks_like_form
 from docproc.reading.extract.freetext import drop_repeats, page_entities
 from docproc.reading.extract.layout import spot_labels
 from docproc.reading.extract.page import PageText, frame_from_mrz, ocr_page, text_is_vertical
+from docproc.reading.extract.schema import FormSchema
 from docproc.reading.extract.viz import VIZ_LABELS, extract_viz
 from docproc.reading.intake import PageImage, load_path
 from docproc.reading.mrz.model import MRZRead
 from docproc.reading.mrz.pages import read_pages
-from docproc.reading.nlp import Entity, guess_language, tag
+from docproc.reading.nlp import Entity, guess_language, sentence_at, tag
 
 #: Fewer visual-zone fields than this after the first read triggers an enhanced second read.
 MIN_VIZ_FIELDS = 6
@@ -100,7 +101,9 @@ def implausible_mrz(mrz: MRZRead) -> bool:
     return not p.valid and mrz.confidence < 0.5 and p.birth_date is None and p.expiry_date is None
 
 
-def upright_page(page_image: PageImage, *, lang: str | None, forms: bool) -> PageText:
+def upright_page(
+    page_image: PageImage, *, lang: str | None, forms: bool, schema: FormSchema | None = None
+) -> PageText:
     """OCR of a page without an MRZ to turn it by: lines running up or down are turned a
     quarter either way, level ones read as they are and, when few labels (visual-zone, or
     form labels when ``forms``) read, upside down; the way up that reads more labels wins."""
@@ -111,7 +114,7 @@ def upright_page(page_image: PageImage, *, lang: str | None, forms: bool) -> Pag
     best: tuple[int, PageText] | None = None
     for turn in turns:
         text = ocr_page(page_image.image, page=page_image.index, lang=lang, turn=turn, rules=forms)
-        if forms and looks_like_form(text):
+        if forms and looks_like_form(text, schema):
             return text
         found = len({lab.key for lab in spot_labels(text, VIZ_LABELS)})
         if best is None or found > best[0]:
@@ -128,6 +131,7 @@ def _read_first(
     lang: str | None = None,
     today: date | None = None,
     kind: str = "auto",
+    schema: FormSchema | None = None,
 ) -> tuple[str, MRZRead | None, dict[str, Field], PageText | None, list[str]]:
     """Kind, MRZ, fields, the OCR'd page and review reasons of the document's main page: the
     first form page, or the page the MRZ is on.
@@ -139,30 +143,30 @@ def _read_first(
         return "unknown", None, {}, None, []
     if kind == "form":
         page = ocr_page(pages[0].image, page=pages[0].index, lang=lang, rules=True)
-        fields, form_reasons = extract_form(page)
+        fields, form_reasons = extract_form(page, schema)
         return "form", None, fields, page, form_reasons
     if kind == "auto" and may_be_form(pages[0]):
         # the cheap path first: a page full of form labels needs no MRZ search (seconds on A4)
         plain = ocr_page(pages[0].image, page=pages[0].index, lang=lang, rules=True)
-        if looks_like_form(plain) and not has_mrz_text(plain):
-            fields, form_reasons = extract_form(plain)
+        if looks_like_form(plain, schema) and not has_mrz_text(plain):
+            fields, form_reasons = extract_form(plain, schema)
             return "form", None, fields, plain, form_reasons
     mrz, _ = read_pages(pages)
     if mrz is not None and kind == "auto" and implausible_mrz(mrz):
         # a form line or two read as an MRZ that passes no date check: a form is a form
-        plain = upright_page(pages[0], lang=lang, forms=True)
-        if looks_like_form(plain):
-            fields, form_reasons = extract_form(plain)
+        plain = upright_page(pages[0], lang=lang, forms=True, schema=schema)
+        if looks_like_form(plain, schema):
+            fields, form_reasons = extract_form(plain, schema)
             return "form", None, fields, plain, form_reasons
     page_image = pages[mrz.page] if mrz is not None and mrz.page < len(pages) else pages[0]
     frame = frame_from_mrz(mrz.quad, len(mrz.parsed.lines[0])) if mrz is not None else None
     if frame is not None:
         text = ocr_page(page_image.image, page=page_image.index, lang=lang, frame=frame)
     else:
-        text = upright_page(page_image, lang=lang, forms=kind == "auto")
+        text = upright_page(page_image, lang=lang, forms=kind == "auto", schema=schema)
     reasons: list[str] = []
-    if mrz is None and kind == "auto" and looks_like_form(text):
-        fields, form_reasons = extract_form(text)
+    if mrz is None and kind == "auto" and looks_like_form(text, schema):
+        fields, form_reasons = extract_form(text, schema)
         return "form", None, fields, text, form_reasons
     fields = extract_viz(text, mrz.parsed if mrz else None)
     if frame is not None and len(fields) < MIN_VIZ_FIELDS:
@@ -190,12 +194,12 @@ def has_mrz_text(page: PageText) -> bool:
     return any(w.text.count("<") >= 3 for w in page.words)
 
 
-def page_kind(page: PageText) -> str:
+def page_kind(page: PageText, schema: FormSchema | None = None) -> str:
     """``form`` (form labels), ``mrz`` (an MRZ line was read), ``text`` (a letter: some lines
     of words) or ``other`` (photos, stamps, blank pages)."""
     if has_mrz_text(page):
         return "mrz"
-    if looks_like_form(page):
+    if looks_like_form(page, schema):
         return "form"
     words = [w for w in page.words if sum(ch.isalpha() for ch in w.text) >= 2 and w.conf > 0.5]
     return "text" if len(words) >= MIN_TEXT_WORDS else "other"
@@ -226,11 +230,16 @@ def read_document(
     lang: str | None = None,
     today: date | None = None,
     kind: str = "auto",
+    schema: FormSchema | None = None,
 ) -> DocumentRead:
     """The main page (:func:`_read_first`), then every other page classified (MRZ document
     page, form, free text, other) and read: form fields keep their page number; an MRZ on a
-    later page is read when the main page had none."""
-    found, mrz, fields, page, reasons = _read_first(pages, lang=lang, today=today, kind=kind)
+    later page is read when the main page had none. ``schema``: the form schema forms are
+    read with (default: the shipped one and the installation's definitions; processing passes
+    it with the label variants reviewers taught, :meth:`FormSchema.with_variants`)."""
+    found, mrz, fields, page, reasons = _read_first(
+        pages, lang=lang, today=today, kind=kind, schema=schema
+    )
     main = page.page if page is not None else (mrz.page if mrz is not None else 0)
     kinds = {main: "mrz" if mrz is not None else ("form" if found == "form" else "other")}
     texts: list[PageText] = []
@@ -240,10 +249,10 @@ def read_document(
         if kind != "auto":  # the caller said what the document is: its main page only
             kinds[other.index] = "other"
             continue
-        text = upright_page(other, lang=lang, forms=True)
-        what = page_kind(text)
+        text = upright_page(other, lang=lang, forms=True, schema=schema)
+        what = page_kind(text, schema)
         if what == "form":
-            more, more_reasons = extract_form(text)
+            more, more_reasons = extract_form(text, schema)
             _add_fields(fields, more)
             reasons += [f"{r}@{other.index + 1}" for r in more_reasons]
         elif mrz is None and what != "form":
@@ -285,10 +294,11 @@ def record_from_pages(
     lang: str | None = None,
     today: date | None = None,
     kind: str = "auto",
+    schema: FormSchema | None = None,
 ) -> tuple[ExtractRecord, PageText | None]:
     """The record of already-decoded pages (``start``: ``time.perf_counter()`` when the file's
     work began) and the OCR'd page it was read from; raises what the stages raise."""
-    doc = read_document(pages, lang=lang, today=today, kind=kind)
+    doc = read_document(pages, lang=lang, today=today, kind=kind, schema=schema)
     found, mrz, fields, page, findings = doc.kind, doc.mrz, doc.fields, doc.page, doc.reasons
     reasons, warnings = split_warnings(findings)
     # the main page's text, then every free-text page's (pages apart by a form feed)
@@ -305,6 +315,8 @@ def record_from_pages(
         ]
         entities += drop_repeats(shifted, fields)
         offset += len(free.text) + 3
+    # each entity with the sentence it came from, for the reviewer
+    entities = [{**e, "sentence": sentence_at(text, e["start"], e["end"])} for e in entities]
     record = ExtractRecord(
         name,
         "ok",
@@ -330,13 +342,14 @@ def extract_file(
     lang: str | None = None,
     today: date | None = None,
     kind: str = "auto",
+    schema: FormSchema | None = None,
 ) -> ExtractRecord:
     start = time.perf_counter()
     settings = settings or get_settings()
     try:
         pages = load_path(path, settings)
         record, _page = record_from_pages(
-            str(path), pages, start, lang=lang, today=today, kind=kind
+            str(path), pages, start, lang=lang, today=today, kind=kind, schema=schema
         )
     except Exception as exc:  # every failure becomes a record with a reason code
         return ExtractRecord(

@@ -6,12 +6,18 @@ installation adds label variants (Arabic, Bengali, Chinese, its own office's wor
 fields with ``*.json`` files of the same shape in ``DOCPROC_FORM_DEFINITIONS_DIR``; they are merged
 in file-name order. Anything malformed is refused with :class:`FormDefinitionInvalid` naming the
 file and the place, before a single form is read.
+
+Reviewers teach the installation too: a label the lexicon did not know (kept as a raw pair) or
+mapped to the wrong field is assigned to a field on the review page; the case database keeps it,
+and processing hands those :data:`LabelVariants` to the reader with every form
+(:meth:`FormSchema.with_variants`). The reader never opens the database itself.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -19,14 +25,31 @@ from pathlib import Path
 from typing import Any
 
 from docproc.errors import FormDefinitionInvalid
+from docproc.reading.extract.normalise import normalise_token
 
 __all__ = [
     "FIELD_TYPES",
+    "LEARNED",
     "FieldSpec",
     "FormSchema",
+    "LabelVariants",
+    "label_key",
     "load_schema",
     "shipped_schema",
 ]
+
+#: (field key, label as printed) pairs reviewers taught the installation.
+LabelVariants = tuple[tuple[str, str], ...]
+#: The "language" learned label variants are filed under in :attr:`FieldSpec.labels`.
+LEARNED = "learned"
+
+
+def label_key(label: str) -> str:
+    """A label's normalised tokens (``"Religion of Father :"`` -> ``"religion of father"``):
+    two labels with the same key are one label to the reader."""
+    tokens = (normalise_token(t) for t in re.split(r"[\s/:]+", label))
+    return " ".join(t for t in tokens if t)
+
 
 #: Where the shipped definition lives (inside the package).
 SHIPPED = "docproc/reading/assets/forms/fields.json"
@@ -73,6 +96,31 @@ class FormSchema:
     def type_of(self, key: str) -> str:
         spec = self.fields.get(key)
         return spec.type if spec else "text"
+
+    def with_variants(self, variants: Iterable[tuple[str, str]]) -> FormSchema:
+        """This schema with the label variants reviewers taught (``(field, label)``, filed
+        under :data:`LEARNED`). A learned label wins over the same label of another field (a
+        correction of a mapping); a variant of a field the schema no longer has is skipped."""
+        learned: dict[str, str] = {}  # label key -> field
+        shown: dict[str, str] = {}
+        for field_key, label in variants:
+            key = label_key(label)
+            if key and field_key in self.fields:
+                learned[key] = field_key
+                shown[key] = label
+        if not learned:
+            return self
+        fields: dict[str, FieldSpec] = {}
+        for key, spec in self.fields.items():
+            labels = {
+                lang: tuple(v for v in vs if learned.get(label_key(v), key) == key)
+                for lang, vs in spec.labels.items()
+            }
+            mine = tuple(shown[k] for k, f in learned.items() if f == key)
+            if mine:
+                labels[LEARNED] = tuple(dict.fromkeys((*labels.get(LEARNED, ()), *mine)))
+            fields[key] = FieldSpec(key, spec.type, labels, spec.parts)
+        return FormSchema(fields, (*self.sources, "learned label variants"))
 
 
 def _fail(source: str, where: str, what: str) -> FormDefinitionInvalid:

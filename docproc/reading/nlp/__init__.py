@@ -15,6 +15,7 @@ from docproc.reading.nlp.pipeline import (
     TagResult,
     load_pipeline,
     model_path,
+    sentence_at,
     tag,
 )
 
@@ -28,5 +29,6 @@ __all__ = [
     "guess_language",
     "load_pipeline",
     "model_path",
+    "sentence_at",
     "tag",
 ]

@@ -65,14 +65,14 @@ INITIAL_CUES: frozenset[str] = frozenset(
 
 #: Two-word cues ("identified as HS", "known as AR").
 INITIAL_CUE_PAIRS: frozenset[tuple[str, str]] = frozenset(
-    {("identified", "as"), ("known", "as"), ("named", "as")}
+    {("identified", "as"), ("known", "as"), ("named", "as"), ("only", "as")}
 )
 
 #: Words after which a name follows, written out ("bernama Kan Deven", "identified as
 #: Nababai, Saber, and Zahrangi").
 NAMED_CUES: frozenset[str] = frozenset({"bernama", "named", "alias"})
 NAMED_CUE_PAIRS: frozenset[tuple[str, str]] = frozenset(
-    {("identified", "as"), ("known", "as"), ("dikenal", "sebagai")}
+    {("identified", "as"), ("known", "as"), ("dikenal", "sebagai"), ("only", "as")}
 )
 
 #: Words after initials that say a person was meant ("MAH merupakan ...", "HB warga ...").

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 import spacy
 from spacy.language import Language
@@ -14,6 +15,7 @@ from docproc.config import get_settings
 from docproc.reading.assets import ner_model, require
 from docproc.reading.nlp import components as _components  # noqa: F401  (registers the factories)
 from docproc.reading.nlp import context as _context  # noqa: F401  (registers docproc_person_context)
+from docproc.reading.nlp import gazetteer as _gazetteer  # noqa: F401  (registers docproc_gazetteer)
 from docproc.reading.nlp.lang import detect_script, guess_language
 
 #: Labels of the statistical NER (trained) and of the entity ruler (patterns).
@@ -30,6 +32,27 @@ class Entity(TypedDict):
     end: int
     label: str
     text: str
+    #: the sentence the entity was found in (so a reviewer sees it in context)
+    sentence: NotRequired[str]
+
+
+#: Where a sentence ends: ., ! or ? (and closing quotes) before a space and a capital, quote or
+#: digit; or a line break. Abbreviations ("Mr. X", "Comr. Gen.") may cut a sentence short,
+#: which only shortens the context shown.
+_SENTENCE_END = re.compile(r"(?<=[.!?])([\"”’')]*)\s+(?=[\"“‘(A-Z0-9])|\n+|\f")
+
+
+def sentence_at(text: str, start: int, end: int) -> str:
+    """The sentence of ``text`` around ``text[start:end]`` (stripped; whole lines at most)."""
+    left = 0
+    right = len(text)
+    for m in _SENTENCE_END.finditer(text):
+        if m.end() <= start:
+            left = m.end()
+        elif m.start() >= end:
+            right = m.start() + len(m.group(1) or "")  # closing quotes stay with the sentence
+            break
+    return text[left:right].strip()
 
 
 class TagResult(TypedDict):
@@ -82,6 +105,7 @@ def tag(text: str, nlp: Language | None = None) -> TagResult:
                 "end": ent.end_char,
                 "label": ent.label_,
                 "text": text[ent.start_char : ent.end_char],
+                "sentence": sentence_at(text, ent.start_char, ent.end_char),
             }
         )
     return {"language": language, "entities": entities}

@@ -1,5 +1,5 @@
-"""Build the shipped pipeline: trained tok2vec+ner, case filter, name context, entity ruler,
-title trimmer.
+"""Build the shipped pipeline: trained tok2vec+ner, case filter, gazetteer, name context,
+entity ruler, title trimmer.
 
     python scripts/package.py training/model-best ../../docproc/reading/assets/ner/docproc_ner
 
@@ -26,6 +26,9 @@ if str(_REPO) not in sys.path:
 import docproc.reading.nlp.context  # noqa: E402,F401  (registers docproc_person_context)
 from docproc.reading.nlp.components import customize_tokenizer  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from add_gazetteer import add_gazetteer  # noqa: E402
+
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 
 
@@ -34,6 +37,7 @@ def build(model: Path, patterns: Path) -> spacy.language.Language:
     customize_tokenizer(nlp)  # idempotent; model-best already carries it
     nlp.add_pipe("docproc_case_filter", after="ner")
     nlp.add_pipe("docproc_person_context", after="docproc_case_filter")
+    add_gazetteer(nlp, ASSETS / "gazetteer.json")  # between the case filter and the context
     ruler = nlp.add_pipe(
         "entity_ruler",
         name="structured_ruler",

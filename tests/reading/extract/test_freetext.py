@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 from docproc.reading.extract.fields import Field
 from docproc.reading.extract.forms import form_schema
 from docproc.reading.extract.freetext import drop_repeats, free_lines, is_prose
-from docproc.reading.extract.layout import normalise_token
+from docproc.reading.extract.normalise import normalise_token
 from docproc.reading.extract.page import ocr_page
 from docproc.reading.extract.record import record_from_pages
 from docproc.reading.extract.viz import VIZ_LABELS

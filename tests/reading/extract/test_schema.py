@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from docproc.errors import FormDefinitionInvalid
-from docproc.reading.extract.schema import FIELD_TYPES, load_schema
+from docproc.reading.extract.schema import FIELD_TYPES, LEARNED, label_key, load_schema
 
 ISSUE_FIELDS = {
     "name": "person_name",
@@ -97,3 +97,19 @@ def test_a_malformed_installation_definition_is_refused_with_its_file_named(
 def test_a_missing_definitions_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(FormDefinitionInvalid, match="not a folder"):
         load_schema(tmp_path / "nowhere")
+
+
+def test_learned_label_variants_join_their_field_and_win_over_another_fields_label() -> None:
+    schema = load_schema()
+    learned = schema.with_variants(
+        [("phone", "Kontak WhatsApp :"), ("remarks", "TELEPON"), ("shoe_size", "Sepatu")]
+    )
+    assert learned.fields["phone"].labels[LEARNED] == ("Kontak WhatsApp :",)
+    # a label the lexicon gave another field (phone) names the field it was taught for
+    assert "Telepon" in schema.fields["phone"].labels["id"]
+    assert "telepon" in {label_key(v) for v in learned.fields["remarks"].variants}
+    others = (f for k, f in learned.fields.items() if k != "remarks")
+    assert all("telepon" not in {label_key(v) for v in f.variants} for f in others)
+    assert "shoe_size" not in learned.fields  # a field the schema does not have is skipped
+    assert schema.with_variants([]) is schema
+    assert label_key("  Kontak  WHATSAPP:") == label_key("kontak whatsapp") == "kontak whatsapp"

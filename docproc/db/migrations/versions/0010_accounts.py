@@ -1,7 +1,7 @@
 """Accounts: API tokens that expire; failed logins counted in the database.
 
 Revision ID: 0010
-Revises: 0009
+Revises: 0012
 Create Date: 2026-11-30
 
 * ``api_tokens.expires_at``: after it the token is refused. Tokens live at the upgrade get 90
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0009"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
