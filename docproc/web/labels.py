@@ -169,6 +169,7 @@ FAILURES: dict[str, str] = {
     "cannot_undo": N_("This decision can no longer be undone"),
     "bad_reassign": N_("Task cannot be reassigned"),
     "cannot_unmerge": N_("This merge cannot be undone"),
+    "bad_label_mapping": N_("Form label assignment not accepted"),
 }
 
 #: Statuses of documents, review tasks, cases and possible duplicates.
@@ -254,6 +255,9 @@ EVENTS: dict[str, str] = {
     "person_unmerged": N_("Person split off again"),
     "given_back": N_("Possible duplicate given back"),
     "external_number_set": N_("UNHCR/IOM case number set"),
+    "label_mapped": N_("Form label assigned to a field"),
+    "label_remapped": N_("Form label assigned to another field"),
+    "label_forgotten": N_("Form label assignment removed"),
     "erased": N_("Erased"),
     "purged": N_("Removed by the retention rules"),
     "legal_hold_set": N_("Legal hold set"),
@@ -282,6 +286,7 @@ RECORD_TYPES: dict[str, str] = {
     "user": N_("User"),
     "site": N_("Site"),
     "audit": N_("Audit log"),
+    "label_variant": N_("Form label"),
 }
 
 #: The details an audit event carries (``events.detail`` keys).

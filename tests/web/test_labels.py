@@ -130,17 +130,25 @@ def failure_codes() -> set[str]:
 
 
 def _keyword_strings(keyword: str) -> set[str]:
-    """The string constants passed as ``keyword=`` to ``record_event`` anywhere in docproc."""
+    """The strings passed as ``keyword=`` to ``record_event`` anywhere in docproc: constants,
+    and the strings a variable passed there is assigned in its function
+    (``kind = "label_mapped" if new else "label_remapped"``)."""
     found: set[str] = set()
     for _path, tree in _sources("."):
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call):
+        for func in ast.walk(tree):
+            if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
-            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
-            if name != "record_event":
-                continue
-            for kw in node.keywords:
-                if kw.arg == keyword:
+            names = _assigned_strings(func)
+            for node in ast.walk(func):
+                if not isinstance(node, ast.Call):
+                    continue
+                if getattr(node.func, "attr", getattr(node.func, "id", "")) != "record_event":
+                    continue
+                for kw in node.keywords:
+                    if kw.arg != keyword:
+                        continue
+                    if isinstance(kw.value, ast.Name):
+                        found |= names.get(kw.value.id, set())
                     found |= {
                         n.value
                         for n in ast.walk(kw.value)
@@ -225,6 +233,7 @@ def test_the_sources_are_really_read() -> None:
     assert {"expired", "minor", "unknown_labels", "time_budget"} <= reading_codes()
     assert {"corrupt_image", "route_not_found", "worker_lost"} <= failure_codes()
     assert {"logged_in", "field_corrected", "token_revoked", "erased"} <= event_kinds()
+    assert {"label_mapped", "label_remapped"} <= event_kinds()  # through a variable
     assert {"original_downloaded", "page_image_viewed", "viewed"} <= _forwarded_kinds()
     assert {"document", "person", "user"} <= _keyword_strings("entity_type")
     assert {"phone", "case_number", "issue_date", "optional_data_2"} <= field_names()
@@ -273,7 +282,7 @@ def test_codes_read_as_words_in_both_languages() -> None:
     )
     assert labels.reason_label("unknown_country:78O", id_) == "Kode negara tidak dikenal: 78O"
     assert labels.reason_label("unreadable_value:phone@2", en) == (
-        "Value could not be read: Phone (page 2)"
+        "Value could not be read: Phone number (page 2)"
     )
     assert labels.reason_label("corrupt_image", id_) == "Berkas rusak atau terpotong"
     assert labels.reason_label("not_a_code_at_all", en) == "not_a_code_at_all"
