@@ -11,6 +11,12 @@ scaling ratio from one to two Celery workers; each run's line is printed as soon
 ``--extract`` sets DOCPROC_EXTRACT for every worker (full records by default; ``mrz`` is the fast
 batch mode that reads the MRZ only). Needs Redis (``--broker``, default
 redis://127.0.0.1:6379/12).
+
+What the claim heartbeat costs: ``--leases 86400,60,8 --repeat 4`` runs the chosen runs with
+each ``DOCPROC_CLAIM_LEASE`` in turn (86400: no beat within a run; 60: the default, a beat every
+15 s; 8: a beat every 2 s), the order rotated at each repeat so that a loaded machine's drift
+falls on every side alike, and prints each side's mean ± standard deviation (and range) of
+documents per minute. ``--beat-cost 500`` times the heartbeat alone (CPU per beat).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import argparse
 import json
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,6 +54,7 @@ class Run:
 
 EXTRACT = "full"  # set from --extract: what every worker runs (DOCPROC_EXTRACT)
 ONNX_THREADS = ""  # set from --onnx-threads (DOCPROC_ONNX_THREADS); empty: the default
+LEASE = ""  # set for each side of --leases (DOCPROC_CLAIM_LEASE); empty: the default
 
 
 def _env(data_dir: Path, broker: str, queue: str) -> dict[str, str]:
@@ -60,6 +68,8 @@ def _env(data_dir: Path, broker: str, queue: str) -> dict[str, str]:
     )
     if ONNX_THREADS:
         env["DOCPROC_ONNX_THREADS"] = ONNX_THREADS
+    if LEASE:
+        env["DOCPROC_CLAIM_LEASE"] = LEASE
     return env
 
 
@@ -87,7 +97,7 @@ def _group_pids(pgid: int) -> list[int]:
 
 
 def run_embedded(images: Path, work: Path) -> Run:
-    data_dir = work / "embedded"
+    data_dir = work / f"embedded-{uuid.uuid4().hex[:8]}"
     env = _env(data_dir, "memory://", "unused")
     start = time.perf_counter()
     process = subprocess.Popen(
@@ -115,10 +125,12 @@ def run_celery(images: Path, work: Path, workers: int, broker: str) -> Run:
     from docproc.processing.queue import make_celery, make_dispatcher, worker_argv
     from docproc.services import open_services
 
-    data_dir = work / f"celery-{workers}"
+    data_dir = work / f"celery-{workers}-{uuid.uuid4().hex[:8]}"
     queue = f"docproc-bench-{uuid.uuid4().hex[:8]}"
     env = _env(data_dir, broker, queue)
     settings = Settings(data_dir=data_dir, broker_url=broker)
+    if LEASE:
+        settings = settings.model_copy(update={"claim_lease": float(LEASE)})
     services = open_services(settings, migrate=True)
     procs = [
         subprocess.Popen(
@@ -165,7 +177,87 @@ def run_celery(images: Path, work: Path, workers: int, broker: str) -> Run:
     return Run(f"celery, {workers} worker(s)", len(ids), seconds, peaks)
 
 
+def beat_cost(beats: int, work: Path) -> None:
+    """The heartbeat's own cost, apart from the machine's noise: ``beats`` beats renewing two
+    claims (a batch of two in flight) on SQLite, CPU and wall time per beat."""
+    from docproc.config import Settings
+    from docproc.db import repo
+    from docproc.db.session import session_scope
+    from docproc.processing.claims import Heartbeat
+    from docproc.processing.process import claim
+    from docproc.services import open_services
+    from docproc.storage import original_key
+
+    settings = Settings(data_dir=work / "beat")
+    services = open_services(settings, migrate=True)
+    ids = []
+    for n in range(2):
+        with session_scope(services.session_factory) as session:
+            document, _ = repo.get_or_create_document(
+                session,
+                sha256=f"{n:064x}",
+                source_key=original_key(f"{n:064x}"),
+                filename=f"{n}.jpg",
+                media_type="image/jpeg",
+                actor="bench",
+            )
+            ids.append(document.id)
+        assert claim(services.session_factory, document.id, "bench:beat", settings)
+    heart = Heartbeat(services.session_factory, "bench:beat", settings.claim_lease, lambda: ids)
+    heart.beat()  # warm
+    cpu, wall = time.process_time(), time.perf_counter()
+    for _ in range(beats):
+        assert heart.beat() == 2
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    every = settings.claim_lease / 4
+    print(
+        f"heartbeat: {beats} beats, {1000 * wall / beats:.2f} ms wall and "
+        f"{1000 * cpu / beats:.2f} ms CPU per beat; one beat every {every:.0f} s per process: "
+        f"{100 * (cpu / beats) / every:.4f} % of one core"
+    )
+
+
 RUNS = ("embedded", "celery1", "celery2")
+
+
+def _run(name: str, images: Path, work: Path, broker: str) -> Run:
+    if name == "embedded":
+        return run_embedded(images, work)
+    return run_celery(images, work, int(name[-1]), broker)
+
+
+def _print_run(run: Run, side: str = "") -> None:
+    rss = ", ".join(f"{mb:.0f}" for mb in run.peak_rss_mb)
+    label = f"{run.label} {side}".strip()
+    print(
+        f"{label:<36} {run.documents:>5} {run.seconds:>8.1f} {run.per_minute:>9.1f}  {rss}",
+        flush=True,
+    )
+
+
+def compare_leases(
+    wanted: list[str], leases: list[str], repeat: int, images: Path, work: Path, broker: str
+) -> None:
+    """Each run with each lease in turn, the order rotated at every repeat; then mean ± sd."""
+    global LEASE
+    rates: dict[tuple[str, str], list[float]] = {}
+    for round_ in range(repeat):
+        order = leases[round_ % len(leases) :] + leases[: round_ % len(leases)]
+        for name in wanted:
+            for lease in order:
+                LEASE = lease
+                run = _run(name, images, work, broker)
+                rates.setdefault((name, lease), []).append(run.per_minute)
+                _print_run(run, f"lease={lease} #{round_ + 1}")
+    LEASE = ""
+    print(f"\n{'run':<12} {'lease (s)':>9} {'n':>3} {'docs/min mean ± sd':>20} {'range':>16}")
+    for name in wanted:
+        for lease in leases:
+            values = rates[(name, lease)]
+            mean = statistics.fmean(values)
+            sd = statistics.stdev(values) if len(values) > 1 else 0.0
+            span = f"{min(values):.1f}-{max(values):.1f}"
+            print(f"{name:<12} {lease:>9} {len(values):>3} {mean:>11.1f} ± {sd:<6.1f} {span:>16}")
 
 
 def main() -> int:
@@ -188,7 +280,24 @@ def main() -> int:
     parser.add_argument(
         "--runs", default=",".join(RUNS), help=f"comma-separated subset of {', '.join(RUNS)}"
     )
+    parser.add_argument(
+        "--leases",
+        default="",
+        help="compare DOCPROC_CLAIM_LEASE values (comma-separated seconds, e.g. 86400,60,8)",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of --leases")
+    parser.add_argument(
+        "--beat-cost",
+        type=int,
+        default=0,
+        metavar="BEATS",
+        help="only time this many heartbeats (renewing two claims) on SQLite, then stop",
+    )
     args = parser.parse_args()
+    if args.beat_cost:
+        with tempfile.TemporaryDirectory(prefix="docproc-beat-") as tmp:
+            beat_cost(args.beat_cost, Path(tmp))
+        return 0
     EXTRACT = args.extract
     ONNX_THREADS = args.onnx_threads
     wanted = [r.strip() for r in args.runs.split(",") if r.strip()]
@@ -202,24 +311,20 @@ def main() -> int:
         f"DOCPROC_EXTRACT={args.extract}, DOCPROC_ONNX_THREADS={args.onnx_threads or 'default'}",
         flush=True,
     )
-    print(f"{'run':<24} {'docs':>5} {'seconds':>8} {'docs/min':>9}  peak RSS per worker (MB)")
+    print(f"{'run':<36} {'docs':>5} {'seconds':>8} {'docs/min':>9}  peak RSS per worker (MB)")
     runs: dict[str, Run] = {}
     with tempfile.TemporaryDirectory(prefix="docproc-bench-") as tmp:
         work = Path(tmp)
         generate(args.count, args.seed, work / "synth")
         images = work / "synth" / "images"
+        if args.leases:
+            leases = [lease.strip() for lease in args.leases.split(",") if lease.strip()]
+            compare_leases(wanted, leases, args.repeat, images, work, args.broker)
+            return 0
         for name in wanted:
-            if name == "embedded":
-                run = run_embedded(images, work)
-            else:
-                run = run_celery(images, work, int(name[-1]), args.broker)
+            run = _run(name, images, work, args.broker)
             runs[name] = run
-            rss = ", ".join(f"{mb:.0f}" for mb in run.peak_rss_mb)
-            print(
-                f"{run.label:<24} {run.documents:>5} {run.seconds:>8.1f} "
-                f"{run.per_minute:>9.1f}  {rss}",
-                flush=True,
-            )
+            _print_run(run)
     if "celery1" in runs and "celery2" in runs and runs["celery1"].per_minute:
         ratio = runs["celery2"].per_minute / runs["celery1"].per_minute
         print(f"scaling 1 -> 2 Celery workers: x{ratio:.2f}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import json
 import os
 import statistics
@@ -135,6 +136,7 @@ class Tally:
     negative_seconds: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)  # CPU seconds, the reader's subprocesses too
     wrong_files: list[str] = field(default_factory=list)
+    files: list[dict[str, Any]] = field(default_factory=list)  # per image, for --json
 
 
 def _cpu() -> float:
@@ -159,6 +161,15 @@ def run(
             got, accepted = reader(path)
             t.seconds.append(time.perf_counter() - start)
             t.cpu.append(_cpu() - cpu)
+            row: dict[str, Any] = {
+                "file": path.name,
+                "cpu": round(t.cpu[-1], 3),
+                "found": got is not None,
+                "accepted": accepted,
+            }
+            if name == "docproc":
+                row["reasons"] = REASONS.get(path.name, [])
+            t.files.append(row)
             if truth is None:
                 t.negative_seconds.append(t.seconds[-1])
                 t.negatives += 1
@@ -169,6 +180,8 @@ def run(
             t.fields_right += right
             t.fields_total += len(FIELDS)
             ok = right == len(FIELDS)
+            row["right"] = ok
+            row["wrong_fields"] = [f for f in FIELDS if got is None or got.get(f) != truth[f]]
             t.full += ok
             t.accepted += accepted
             if accepted and not ok:
@@ -184,6 +197,26 @@ def run(
 def _p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] if ordered else 0.0
+
+
+def calibration_half(name: str) -> str:
+    """``A`` (the half the reader's thresholds were calibrated on) or ``B`` (held out): a fixed
+    hash of the specimen's file as ``labels.json`` names it (``images/<name>``)."""
+    return "A" if hashlib.sha256(f"images/{name}".encode()).digest()[0] % 2 == 0 else "B"
+
+
+def halves(t: Tally) -> dict[str, dict[str, int]]:
+    """Documents, fully right, accepted and accepted-but-wrong per calibration half."""
+    out = {h: {"docs": 0, "full": 0, "accepted": 0, "accepted_wrong": 0} for h in "AB"}
+    for row in t.files:
+        if "right" not in row:
+            continue  # a negative
+        half = out[calibration_half(row["file"])]
+        half["docs"] += 1
+        half["full"] += row["right"]
+        half["accepted"] += row["accepted"]
+        half["accepted_wrong"] += row["accepted"] and not row["right"]
+    return out
 
 
 def report(label: str, tallies: dict[str, Tally]) -> dict[str, Any]:
@@ -227,7 +260,17 @@ def report(label: str, tallies: dict[str, Tally]) -> dict[str, Any]:
             "p95_cpu": _p95(t.cpu),
             "total_cpu": sum(t.cpu),
             "wrong": t.wrong_files,
+            "files": t.files,
+            "halves": halves(t),
         }
+
+    if "docproc" in out and label.startswith("real specimens"):
+        split = " ".join(
+            f"{h}: {v['full']}/{v['docs']} right, {v['accepted']} accepted, "
+            f"{v['accepted_wrong']} accepted but wrong;"
+            for h, v in out["docproc"]["halves"].items()
+        )
+        print(f"\ndocproc by calibration half (A calibrated on, B held out): {split}")
     if med.get("passporteye") and med["docproc"] > 0:
         ratio = med["passporteye"] / med["docproc"]
         print(

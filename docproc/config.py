@@ -20,6 +20,12 @@ class Settings(BaseSettings):
     max_pixels: int = 80_000_000
     max_pages: int = 20
     pdf_dpi: int = 200
+    # Busy pixels of a decoded page of more than 250,000 pixels: pixels × bits per pixel once
+    # binarised and deflated (scans of documents 0.06-0.4, so a document-like page is held to
+    # max_pixels only: 80 M × 0.3). Past it -- and for any page of noise (0.6 bits and more) --
+    # the page is refused as ``image_too_large`` right after decoding, before minutes of
+    # reading. 0: off.
+    max_busy_pixels: int = 24_000_000
 
     # OCR
     tesseract_cmd: str = "tesseract"
@@ -84,8 +90,10 @@ class Settings(BaseSettings):
     # Queue and workers
     broker_url: str = "redis://127.0.0.1:6379/0"
     queue: str = "docproc"  # the Celery queue workers consume and documents are sent to
-    # How ``docproc serve`` reads uploads: ``thread`` (a pool in the web process) or ``celery``.
-    dispatch: Literal["thread", "celery"] = "thread"
+    # How ``docproc serve`` reads uploads: ``process`` (reader processes of its own, each under
+    # read_memory_limit), ``thread`` (a pool in the web process: only when asked; a bomb grows
+    # the web process) or ``celery`` (the workers' queue).
+    dispatch: Literal["process", "thread", "celery"] = "process"
     workers: int = 1
     # A claim holds for this long unless its owner renews it (every quarter of it, while
     # reading); a claim whose lease ran out, or whose owner died, is taken back.
@@ -93,6 +101,10 @@ class Settings(BaseSettings):
     # Documents queued and untouched this long are re-dispatched (their message was lost); also
     # the age of a claim without a lease (claimed before migration 0005) that counts as stale.
     claim_stale_after: float = 900.0
+    # Documents queued this long whose message a Redis broker no longer holds (lost with a
+    # broker restarted empty, or never sent while it was down) are re-dispatched by the next
+    # sweep, without waiting for claim_stale_after. Other brokers: claim_stale_after only.
+    lost_message_after: float = 30.0
     # How often ``docproc worker --beat`` sweeps; and how long a document failed for a system
     # fault (storage, database, broker, install) waits before the sweeper requeues it.
     sweep_interval: float = 30.0

@@ -208,7 +208,14 @@ def _error_classes(cls: type[DocprocError]) -> list[type[DocprocError]]:
 
 
 #: How native libraries (OpenCV, ONNX Runtime, Pillow) say an allocation failed.
-_ALLOCATION_FAILURES = ("insufficient memory", "failed to allocate", "bad_alloc", "out of memory")
+_ALLOCATION_FAILURES = (
+    "insufficient memory",
+    "failed to allocate",
+    "bad_alloc",
+    "out of memory",
+    "cannot allocate memory",  # ENOMEM
+    "failed to map segment",  # a library loaded for the read, under RLIMIT_AS (dlopen)
+)
 
 
 def _allocation_failed(exc: BaseException) -> bool:

@@ -30,7 +30,9 @@ def run(args: argparse.Namespace) -> int:
     settings = get_settings()
     services = open_services(settings, migrate=True)
     app = create_app(settings, services=services, sample_rate=args.sample_rate)
-    # One process: background reading threads live in it (DOCPROC_WORKERS of them).
+    # Uploads are read by DOCPROC_WORKERS reader processes of the server's own, each under
+    # DOCPROC_READ_MEMORY_LIMIT (DOCPROC_DISPATCH=process, the default), by threads in this
+    # process only when DOCPROC_DISPATCH=thread asks for it, or by Celery workers.
     # No "server: uvicorn" banner: it tells a scanner which exploits to try.
     uvicorn.run(
         app,

@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from docproc.processing.queue import dispatch, sweep
+    from docproc.processing.queue import broker_document_ids, dispatch, sweep
     from docproc.services import open_services
 
     settings = get_settings()
@@ -42,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
         dispatch=dispatch,
         stale_after=timedelta(seconds=older),
         requeue_after=timedelta(seconds=settings.requeue_after),
+        in_broker=lambda: broker_document_ids(settings.broker_url, settings.queue),
+        lost_after=timedelta(seconds=min(older, settings.lost_message_after)),
     )
     sys.stdout.write(json.dumps(report.counts()) + "\n")
     return 0 if not report.dispatch_errors else 5

@@ -5,8 +5,11 @@ A source is a local folder or ``s3://bucket/prefix``. Each file is one unit of w
 * the orchestrator hashes it; a file whose document is already finished is skipped (so a rerun
   after an interruption only does what is left), otherwise its document is created (or found),
   claimed, and the unit handed to a worker;
-* ``dispatch="local"``: a process pool; each worker process reads the file itself, stores the
-  original and reads it (the full extraction, or the MRZ only: ``DOCPROC_EXTRACT``), and
+* ``dispatch="local"``: a process pool (one process with ``--workers 1``, so that the read runs
+  under ``DOCPROC_READ_MEMORY_LIMIT`` apart from the orchestrator; in-process only when the
+  limit is 0); each worker process reads the file itself, checks it (a truncated or oversized
+  file is refused before it is stored), stores the original and reads it (the full
+  extraction, or the MRZ only: ``DOCPROC_EXTRACT``), and
   returns one :class:`~docproc.processing.outcome.ReadOutcome`. Only the orchestrator writes to the
   database;
 * ``dispatch="celery"``: the orchestrator stores the originals and queues them; the Celery
@@ -49,7 +52,12 @@ from docproc.errors import (
     as_docproc_error,
     failure_class,
 )
-from docproc.processing.claims import Heartbeat, limit_memory, owner_name, retry_database
+from docproc.processing.claims import (
+    Heartbeat,
+    init_reading_process,
+    owner_name,
+    retry_database,
+)
 from docproc.processing.outcome import ReadOutcome, read_outcome
 from docproc.processing.process import (
     _lock_document,
@@ -62,6 +70,7 @@ from docproc.processing.process import (
 )
 from docproc.processing.submit import Dispatch, media_type_for
 from docproc.reading.extract.schema import LabelVariants
+from docproc.reading.intake import check_file
 from docproc.storage import (
     ObjectStore,
     derived_key,
@@ -183,21 +192,6 @@ def _read_unit(spec: SourceSpec, unit: Unit, settings: Settings) -> bytes:
     return _cached_store(spec.root, settings).get(unit.location)
 
 
-def _init_pool_process(parent: int, memory_limit: int) -> None:
-    """Pool process initializer: cap the reader's memory (``DOCPROC_READ_MEMORY_LIMIT``), and
-    end with the orchestrator, even if it is SIGKILLed (Linux ``PR_SET_PDEATHSIG``), so that no
-    700 MB reader outlives its batch."""
-    import ctypes
-    import signal
-
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the orchestrator died before the call
-        os._exit(1)
-    limit_memory(memory_limit)
-
-
 def work_unit(
     spec: SourceSpec,
     unit: Unit,
@@ -211,6 +205,9 @@ def work_unit(
     settings = settings or get_settings()
     try:
         data = _read_unit(spec, unit, settings)
+        # A bad file (truncated, too large, wrong type) is refused before it is stored, as an
+        # upload is; its document ends failed with the same reason.
+        check_file(data, filename=Path(unit.name).name, settings=settings)
         put_original(_cached_store(store_url, settings), data, media_type_for(unit.name))
     except Exception as exc:
         return ReadOutcome.failure(as_docproc_error(exc), time.perf_counter() - start)
@@ -434,7 +431,10 @@ def _run_local(
             seen.add(prepared)
             pending.append((unit, prepared))
     try:
-        if workers <= 1:
+        if workers <= 1 and runner.settings.read_memory_limit <= 0:
+            # Uncapped: read in this process. With a memory limit (the default), even one
+            # worker reads in a pool process of its own under it, so that a bomb cannot grow
+            # the orchestrator.
             for unit, document_id in pending:
                 if not runner.claim(document_id):
                     results.append(UnitResult(unit.name, SKIPPED, "in_progress", document_id))
@@ -445,7 +445,7 @@ def _run_local(
                     results.append(runner.record(unit, document_id, outcome))
                 advance()
             return
-        for unit, document_id, maybe in _pool_map(runner, pending, workers):
+        for unit, document_id, maybe in _pool_map(runner, pending, max(1, workers)):
             if maybe is None:
                 results.append(UnitResult(unit.name, SKIPPED, "in_progress", document_id))
             else:
@@ -515,7 +515,7 @@ def _pool(workers: int, context: Any, settings: Settings) -> ProcessPoolExecutor
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
-        initializer=_init_pool_process,
+        initializer=init_reading_process,
         initargs=(os.getpid(), settings.read_memory_limit),
     )
 
@@ -542,6 +542,7 @@ def _run_celery(
             continue
         try:
             data = _read_unit(runner.spec, unit, runner.settings)
+            check_file(data, filename=Path(unit.name).name, settings=runner.settings)
             put_original(runner.store, data, media_type_for(unit.name))
         except DocprocError as exc:
             if exc.retryable:

@@ -31,7 +31,14 @@ from docproc.db import repo
 from docproc.db.session import DatabaseUnavailable, session_scope
 from docproc.errors import DocprocError
 
-__all__ = ["Heartbeat", "limit_memory", "owner_gone", "owner_name", "retry_database"]
+__all__ = [
+    "Heartbeat",
+    "init_reading_process",
+    "limit_memory",
+    "owner_gone",
+    "owner_name",
+    "retry_database",
+]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -87,6 +94,21 @@ def limit_memory(megabytes: int) -> bool:
         log.warning("memory limit not applied: %s", exc)
         return False
     return True
+
+
+def init_reading_process(parent: int, memory_limit: int) -> None:
+    """Initializer of a reading pool process (a batch's, the web server's readers): cap its
+    memory (``DOCPROC_READ_MEMORY_LIMIT``), and end with its parent, even if that is SIGKILLed
+    (Linux ``PR_SET_PDEATHSIG``), so that no 700 MB reader outlives it."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the call
+        os._exit(1)
+    limit_memory(memory_limit)
 
 
 def retry_database(

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:  # the extraction imports spaCy: loaded when a full extraction
     from docproc.reading.extract.page import PageText
     from docproc.reading.extract.record import ExtractRecord
     from docproc.reading.extract.schema import LabelVariants
+    from docproc.reading.intake import PageImage
     from docproc.reading.mrz.model import MRZRead
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,11 @@ class ReadOutcome:
     #: Facts about the document (``expired``, ``minor``, ...), apart from the review reasons;
     #: also in the stored ``mrz.json`` (``document_warnings``) and ``extract.json``.
     warnings: tuple[str, ...] = ()
+    #: The holder's photo on the data page (``{"page", "box", "confidence"}``), also in the stored
+    #: ``mrz.json`` and ``extract.json`` as ``portrait``; None when no face was found.
+    portrait: dict[str, Any] | None = None
+    #: Derived images as (name under the document's derived prefix, JPEG bytes): the portrait.
+    images: tuple[tuple[str, bytes], ...] = ()
 
     @classmethod
     def failure(cls, error: DocprocError, seconds: float = 0.0) -> ReadOutcome:
@@ -207,6 +214,42 @@ def summarise_extraction(
     )
 
 
+def with_portrait(outcome: ReadOutcome, pages: Iterable[PageImage]) -> ReadOutcome:
+    """``outcome`` with the holder's portrait found on the page that holds the MRZ (the first
+    page when there is none) of an identity document: its box in ``portrait`` and in the JSON
+    artefacts, its crop as the derived image ``portrait.jpg``. A failure to find it never fails
+    the document (logged; no portrait)."""
+    if outcome.status is DocumentStatus.failed or outcome.kind not in ("", "identity"):
+        return outcome
+    if outcome.mrz_json is None and outcome.kind != "identity":
+        return outcome  # MRZ only and no MRZ: nothing says this is an identity document
+    from docproc.reading.portrait import find_portrait, portrait_jpeg
+
+    want = int((outcome.mrz_json or {}).get("page") or 0)
+    try:
+        page = next((p for p in pages if p.index == want), None)
+        found = find_portrait(page.image, page.index) if page is not None else None
+        if page is None or found is None:
+            return outcome
+        crop = portrait_jpeg(page.image, found)
+    except Exception:  # the portrait is a convenience: never a reason to fail a document
+        log.exception("portrait detection failed")
+        return outcome
+    box = found.to_json()
+    artefacts = tuple(
+        (name, {**body, "portrait": box} if name == "extract.json" else body)
+        for name, body in outcome.artefacts
+    )
+    mrz_json = {**outcome.mrz_json, "portrait": box} if outcome.mrz_json is not None else None
+    return replace(
+        outcome,
+        portrait=box,
+        images=(*outcome.images, ("portrait.jpg", crop)),
+        artefacts=artefacts,
+        mrz_json=mrz_json,
+    )
+
+
 def extract_bytes(
     data: bytes, name: str, settings: Settings, label_variants: LabelVariants = ()
 ) -> ReadOutcome:
@@ -227,7 +270,7 @@ def extract_bytes(
         )
     except Exception as exc:  # every failure becomes an outcome with a reason code
         return ReadOutcome.failure(as_docproc_error(exc), time.perf_counter() - start)
-    return summarise_extraction(record, page, routed_warnings(settings))
+    return with_portrait(summarise_extraction(record, page, routed_warnings(settings)), pages)
 
 
 def read_outcome(
@@ -244,7 +287,12 @@ def read_outcome(
     settings = settings or get_settings()
     try:
         if settings.extract == "mrz":
-            return summarise(read_bytes(data, name, settings), routed_warnings(settings))
+            outcome = summarise(read_bytes(data, name, settings), routed_warnings(settings))
+            if outcome.mrz_json is None:
+                return outcome
+            from docproc.reading.intake import iter_pages
+
+            return with_portrait(outcome, iter_pages(data, filename=name, settings=settings))
         return extract_bytes(data, name, settings, label_variants)
     except Exception as exc:  # a bug in a stage must not stop a batch; the task's soft time
         # limit (Celery's SoftTimeLimitExceeded) becomes a transient ``time_limit``

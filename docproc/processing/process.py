@@ -71,6 +71,10 @@ def store_artefacts(store: ObjectStore, document_id: uuid.UUID, outcome: ReadOut
         data = json.dumps(body, ensure_ascii=False, sort_keys=True).encode()
         store.put(key, data, "application/json")
         keys.append(key)
+    for name, image in outcome.images:  # derived images (the holder's portrait)
+        key = derived_key(document_id, name)
+        store.put(key, image, "image/jpeg")
+        keys.append(key)
     return keys
 
 

@@ -7,9 +7,11 @@ is no result backend: the case database is the only record of what happened.
 Delivery is at least once (``acks_late``, ``reject_on_worker_lost``), processing is exactly once:
 :func:`docproc.processing.process.process_document` claims the document with a compare-and-set
 first and records the result only while it still holds the claim, so a second delivery does nothing.
-Messages can still be lost (a broker restarted without persistence, a worker killed while
-holding a prefetched message): :func:`sweep` re-dispatches every document the database says is
-stuck, and runs every few minutes under ``docproc worker --beat`` (or ``docproc sweep``).
+Messages can still be lost (a broker restarted without persistence, a dispatch while it was
+down, a worker killed while holding a prefetched message): :func:`sweep` re-dispatches every
+document the database says is stuck -- and, on Redis, every queued document whose message the
+broker no longer holds (:func:`broker_document_ids`) -- and runs every ``DOCPROC_SWEEP_INTERVAL``
+under ``docproc worker --beat`` (or ``docproc sweep``).
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import sys
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from celery import Celery  # type: ignore[import-untyped]
 from celery.exceptions import SoftTimeLimitExceeded  # type: ignore[import-untyped]
@@ -64,6 +68,7 @@ __all__ = [
     "BrokerUnavailable",
     "SweepReport",
     "app",
+    "broker_document_ids",
     "dispatch",
     "make_celery",
     "make_dispatcher",
@@ -192,6 +197,8 @@ def _sweep_task() -> dict[str, int]:
         dispatch=dispatch,
         stale_after=timedelta(seconds=settings.claim_stale_after),
         requeue_after=timedelta(seconds=settings.requeue_after),
+        in_broker=lambda: broker_document_ids(settings.broker_url, settings.queue),
+        lost_after=timedelta(seconds=settings.lost_message_after),
     )
     return report.counts()
 
@@ -303,15 +310,56 @@ class SweepReport:
     dispatch_errors: int = 0
     errors: tuple[str, ...] = field(default_factory=tuple)
     requeued_failed: int = 0
+    lost_messages: int = 0  # queued documents whose message the broker no longer had
 
     def counts(self) -> dict[str, int]:
         return {
             "stale_processing": self.stale_processing,
             "stale_queued": self.stale_queued,
+            "lost_messages": self.lost_messages,
             "requeued_failed": self.requeued_failed,
             "redispatched": len(self.redispatched),
             "dispatch_errors": self.dispatch_errors,
         }
+
+
+_UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+#: Kombu's Redis transport keeps messages of priority p > 0 under ``<queue>\x06\x16<p>``.
+_PRIORITY_SEPARATOR = "\x06\x16"
+_UNACKED_KEY = "unacked"  # kombu's hash of delivered, unacknowledged messages (all queues)
+
+
+def broker_document_ids(broker_url: str, queue: str) -> set[uuid.UUID] | None:
+    """The document ids that have a message in a Redis broker -- waiting in ``queue`` (any
+    priority) or delivered to a worker and not yet acknowledged (ETA retries included) -- or
+    None when the broker cannot tell (not Redis, or unreachable).
+
+    A broker restarted without persistence has lost its messages: the documents the database
+    says are ``queued`` and that are not here are re-dispatched by the next sweep
+    (``DOCPROC_LOST_MESSAGE_AFTER``) instead of after ``DOCPROC_CLAIM_STALE_AFTER``.
+    """
+    if not broker_url.startswith(("redis://", "rediss://", "unix://")):
+        return None
+    import redis
+
+    client = redis.Redis.from_url(broker_url, socket_connect_timeout=5, socket_timeout=10)
+    raw: list[bytes] = []
+    try:
+        for key in [queue, *(f"{queue}{_PRIORITY_SEPARATOR}{p}" for p in range(1, 10))]:
+            start = 0
+            while True:
+                chunk = cast(list[bytes], client.lrange(key, start, start + 999))
+                raw.extend(chunk)
+                if len(chunk) < 1000:
+                    break
+                start += 1000
+        raw.extend(cast(list[bytes], client.hvals(_UNACKED_KEY)))
+    except (redis.exceptions.RedisError, OSError) as exc:
+        log.warning("sweep: the broker's messages cannot be listed (%s)", exc)
+        return None
+    finally:
+        client.close()
+    return {uuid.UUID(m.decode()) for message in raw for m in _UUID.findall(message)}
 
 
 def auto_requeue(reason: str | None) -> bool:
@@ -329,11 +377,18 @@ def sweep(
     stale_after: timedelta,
     requeue_after: timedelta | None = None,
     limit: int = 1000,
+    in_broker: Callable[[], set[uuid.UUID] | None] | None = None,
+    lost_after: timedelta | None = None,
 ) -> SweepReport:
     """Re-dispatch documents stuck ``processing`` (their claim ended: lease run out, owner dead
     on this host, or, without a lease, older than ``stale_after``), ``queued`` and untouched for
     ``stale_after`` (the message was lost), and, with ``requeue_after``, requeue documents
     ``failed`` for a system fault at least that long ago.
+
+    With ``in_broker`` (the ids that have a message in the broker: :func:`broker_document_ids`)
+    a document ``queued`` for ``lost_after`` whose message is not in the broker -- lost with a
+    broker restarted empty, or never sent while it was down -- is re-dispatched at once; when
+    the broker cannot tell (None), ``stale_after`` decides as without it.
 
     The database, not the broker, is the truth; a re-dispatched document that is in fact still
     queued somewhere is processed once anyway (the claim decides).
@@ -345,11 +400,10 @@ def sweep(
             d.id
             for d in repo.stuck_documents(session, stale_after, limit=limit, owner_gone=owner_gone)
         ]
-        queued = [
-            d.id
-            for d in repo.documents_by_status(session, DocumentStatus.queued, limit=limit)
-            if d.updated_at < cutoff
-        ]
+        waiting = repo.documents_by_status(session, DocumentStatus.queued, limit=limit)
+        queued = [d.id for d in waiting if d.updated_at < cutoff]
+        lost_cutoff = utcnow() - (lost_after if lost_after is not None else timedelta(0))
+        lost_candidates = [d.id for d in waiting if cutoff <= d.updated_at < lost_cutoff]
         if requeue_after is not None:
             requeued = repo.requeue_failed(
                 session,
@@ -358,9 +412,14 @@ def sweep(
                 failed_before=utcnow() - requeue_after,
                 limit=limit,
             )
+    lost: list[uuid.UUID] = []
+    if in_broker is not None and lost_candidates:
+        known = in_broker()
+        if known is not None:
+            lost = [d for d in lost_candidates if d not in known]
     sent: list[uuid.UUID] = []
     failures = 0
-    for document_id in [*stuck, *queued, *requeued]:
+    for document_id in [*stuck, *queued, *lost, *requeued]:
         try:
             dispatch(document_id)
         except DocprocError as exc:
@@ -368,14 +427,21 @@ def sweep(
             log.warning("sweep: could not dispatch %s (%s)", document_id, exc.reason)
             continue
         sent.append(document_id)
-    if stuck or queued or requeued:
+    if stuck or queued or lost or requeued:
         log.info(
-            "sweep: %d stale processing, %d stale queued, %d failed requeued, %d re-dispatched",
+            "sweep: %d stale processing, %d stale queued, %d queued without a message, "
+            "%d failed requeued, %d re-dispatched",
             len(stuck),
             len(queued),
+            len(lost),
             len(requeued),
             len(sent),
         )
     return SweepReport(
-        len(stuck), len(queued), tuple(sent), failures, requeued_failed=len(requeued)
+        len(stuck),
+        len(queued),
+        tuple(sent),
+        failures,
+        requeued_failed=len(requeued),
+        lost_messages=len(lost),
     )

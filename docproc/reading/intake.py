@@ -6,6 +6,13 @@ So intake
 * decides the format by magic bytes, never by the file name;
 * enforces every limit (bytes, pixels per page, pages per file) from headers *before* decoding,
   so a decompression bomb is refused without allocating its pixels;
+* refuses a file that was cut short (:func:`check_complete`: no JPEG end marker, no PNG ``IEND``,
+  image data past the end of a TIFF, WebP or BMP, no PDF ``%%EOF``), also from the bytes alone,
+  so an upload can be refused before it is stored (:func:`check_file`);
+* keeps a budget of *busy* pixels once a page of more than 250,000 pixels is decoded
+  (:func:`busyness`): a page whose content is noise -- which no scan of a document is, and
+  which costs the readers minutes and gigabytes -- is refused as ``image_too_large`` before any
+  reading, and so is a page whose pixels × busyness exceed ``DOCPROC_MAX_BUSY_PIXELS``;
 * turns every decoder failure into a :class:`~docproc.errors.DocprocError` with a reason code and a
   message naming the file and what was found -- never a Pillow or PDFium traceback.
 
@@ -23,8 +30,10 @@ import stat
 import struct
 import threading
 import warnings
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
@@ -57,6 +66,9 @@ from docproc.errors import (
 __all__ = [
     "SUPPORTED_FORMATS",
     "PageImage",
+    "busyness",
+    "check_complete",
+    "check_file",
     "detect_format",
     "iter_pages",
     "load_pages",
@@ -204,20 +216,66 @@ def iter_pages(
 ) -> Iterator[PageImage]:
     """Like :func:`load_pages`, but decode (or render) one page at a time.
 
-    Every limit -- bytes, page count, pixels of each page -- is checked before this returns, so
-    a file that is refused is refused before any page is produced. Decoding errors of a page are
-    raised when that page is reached.
+    Every limit -- bytes, page count, pixels of each page -- and the file's completeness are
+    checked before this returns, so a file that is refused is refused before any page is
+    produced. Decoding errors of a page, and a large page whose content is noise (the busy-pixel
+    budget), are raised when that page is reached.
     """
     settings = settings if settings is not None else get_settings()
     label = _label(filename)
-    if len(data) > settings.max_file_bytes:
-        raise ImageTooLarge(
-            f"{label}: {len(data):,} bytes exceeds the limit of {settings.max_file_bytes:,} bytes"
-        )
+    _check_bytes(data, label, settings)
     fmt = detect_format(data, filename=filename)
     if fmt == "pdf":
         return _pdf_pages(data, label, settings)
     return _raster_pages(data, fmt, label, settings)
+
+
+def check_file(data: bytes, *, filename: str = "", settings: Settings | None = None) -> str:
+    """Every check intake makes without decoding a pixel, for an upload before it is stored:
+    format, bytes, pages, pixels of each page, and that the file is whole (:func:`check_complete`).
+    Returns the format; raises the :class:`~docproc.errors.InputError` a read would end with."""
+    settings = settings if settings is not None else get_settings()
+    label = _label(filename)
+    _check_bytes(data, label, settings)
+    fmt = detect_format(data, filename=filename)
+    if fmt == "pdf":
+        document, _count = _open_pdf(data, label, settings)
+        with _PDFIUM_LOCK:
+            document.close()
+    else:
+        _raster_pages(data, fmt, label, settings).close()  # headers only: nothing decoded
+    return fmt
+
+
+def check_complete(data: bytes, *, filename: str = "") -> None:
+    """Refuse (``corrupt_image``) a file that was cut short, from its bytes alone: a JPEG without
+    the end marker after its image data, a PNG without its ``IEND`` chunk (or a chunk running
+    past the end), a TIFF page or a BMP whose image data lies past the end, a WebP shorter than
+    its RIFF header says, a PDF without ``%%EOF`` at its end. A pure function: nothing decoded."""
+    label = _label(filename)
+    fmt = detect_format(data, filename=filename)
+    _check_whole(data, fmt, label)
+    if fmt == "tiff":
+        image = _open_raster(data, fmt, label)
+        index = 0
+        while True:
+            try:
+                image.seek(index)
+            except EOFError:
+                return
+            except _DECODE_ERRORS as exc:
+                raise CorruptImage(
+                    f"{label}: TIFF page {index + 1} cannot be read ({_reason(exc)})"
+                ) from exc
+            _check_tiff_page_data(image, len(data), label, index + 1)
+            index += 1
+
+
+def _check_bytes(data: bytes, label: str, settings: Settings) -> None:
+    if len(data) > settings.max_file_bytes:
+        raise ImageTooLarge(
+            f"{label}: {len(data):,} bytes exceeds the limit of {settings.max_file_bytes:,} bytes"
+        )
 
 
 # --- reading the file ----------------------------------------------------------------------------
@@ -251,15 +309,18 @@ def _read_capped(path: Path, limit: int) -> bytes:
 # --- raster formats (Pillow) ---------------------------------------------------------------------
 
 
-def _raster_pages(data: bytes, fmt: str, label: str, settings: Settings) -> Iterator[PageImage]:
+def _raster_pages(
+    data: bytes, fmt: str, label: str, settings: Settings
+) -> Generator[PageImage, None, None]:
     if fmt == "webp" and not features.check("webp"):
         raise MissingDependency("Pillow was built without WebP support; reinstall Pillow")
     if fmt == "webp" and (canvas := _webp_canvas_size(data)) is not None:
         # libwebp allocates the canvas when the file is opened, so check before opening.
         _check_pixels(canvas, label, "", settings)
     image = _open_raster(data, fmt, label)
-    count = _count_frames(image, fmt, label, settings)
-    return _decode_frames(image, count, fmt, label)
+    count = _count_frames(image, fmt, label, settings, len(data))
+    _check_whole(data, fmt, label)
+    return _decode_frames(image, count, fmt, label, settings)
 
 
 def _open_raster(data: bytes, fmt: str, label: str) -> ImageFile.ImageFile:
@@ -289,7 +350,9 @@ def _webp_canvas_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
-def _count_frames(image: ImageFile.ImageFile, fmt: str, label: str, settings: Settings) -> int:
+def _count_frames(
+    image: ImageFile.ImageFile, fmt: str, label: str, settings: Settings, size: int
+) -> int:
     """Check the pixel count of every page and the number of pages, from headers only.
 
     Only TIFF pages count as pages: the extra frames of an animated WebP/PNG or of a camera's MPO
@@ -313,6 +376,7 @@ def _count_frames(image: ImageFile.ImageFile, fmt: str, label: str, settings: Se
                 f"{label}: more than {settings.max_pages} pages (the limit is {settings.max_pages})"
             )
         _check_pixels(image.size, label, f" page {count + 1}", settings)
+        _check_tiff_page_data(image, size, label, count + 1)
         count += 1
     if count == 0:
         raise CorruptImage(f"{label}: the TIFF file has no pages")
@@ -332,8 +396,8 @@ def _check_pixels(size: tuple[int, int], label: str, where: str, settings: Setti
 
 
 def _decode_frames(
-    image: ImageFile.ImageFile, count: int, fmt: str, label: str
-) -> Iterator[PageImage]:
+    image: ImageFile.ImageFile, count: int, fmt: str, label: str, settings: Settings
+) -> Generator[PageImage, None, None]:
     for index in range(count):
         where = f" page {index + 1}" if count > 1 else ""
         try:
@@ -347,6 +411,7 @@ def _decode_frames(
             raise CorruptImage(
                 f"{label}{where}: the {fmt.upper()} image cannot be decoded ({_reason(exc)})"
             ) from exc
+        _check_busy(image.size, lambda: _pil_strips(image), f"{label}{where}", settings)
         dpi = _declared_dpi(image.info)
         upright, turned = _apply_exif_orientation(image)
         yield PageImage(
@@ -438,6 +503,12 @@ def _high_depth_to_l(image: Image.Image) -> Image.Image:
 
 
 def _pdf_pages(data: bytes, label: str, settings: Settings) -> Iterator[PageImage]:
+    document, count = _open_pdf(data, label, settings)
+    return _render_pdf_pages(document, count, label, settings)
+
+
+def _open_pdf(data: bytes, label: str, settings: Settings) -> tuple[Any, int]:
+    """Open a PDF and check its pages (count, size at the dpi) and that it is whole."""
     import pypdfium2 as pdfium  # heavy native library: only loaded when a PDF arrives
 
     scale = settings.pdf_dpi / 72.0  # PDF user space is 1/72 inch
@@ -458,10 +529,11 @@ def _pdf_pages(data: bytes, label: str, settings: Settings) -> Iterator[PageImag
                 )
             for index in range(count):
                 _check_pdf_page_size(document, index, scale, label, settings)
+            _check_whole(data, "pdf", label)
         except BaseException:
             document.close()
             raise
-    return _render_pdf_pages(document, count, scale, label, settings.pdf_dpi)
+    return document, count
 
 
 def _check_pdf_page_size(
@@ -487,10 +559,11 @@ def _render_extent(points: float, scale: float) -> int | None:
 
 
 def _render_pdf_pages(
-    document: Any, count: int, scale: float, label: str, dpi: int
+    document: Any, count: int, label: str, settings: Settings
 ) -> Iterator[PageImage]:
     import pypdfium2 as pdfium
 
+    scale = settings.pdf_dpi / 72.0
     try:
         for index in range(count):
             with _PDFIUM_LOCK:
@@ -509,11 +582,12 @@ def _render_pdf_pages(
                     raise CorruptImage(
                         f"{label} page {index + 1}: the page cannot be rendered ({_reason(exc)})"
                     ) from exc
+            bgr = _pdfium_to_bgr(pixels, bitmap_mode)
+            height, width = bgr.shape[:2]
+            where = f"{label} page {index + 1}"
+            _check_busy((width, height), partial(_array_strips, bgr), where, settings)
             yield PageImage(
-                index=index,
-                image=_pdfium_to_bgr(pixels, bitmap_mode),
-                source_format="pdf",
-                dpi=float(dpi),
+                index=index, image=bgr, source_format="pdf", dpi=float(settings.pdf_dpi)
             )
     finally:
         with _PDFIUM_LOCK:
@@ -527,6 +601,201 @@ def _pdfium_to_bgr(pixels: BGRImage, mode: str) -> BGRImage:
     if mode in ("RGB", "RGBA", "RGBX"):
         return np.ascontiguousarray(pixels[:, :, 2::-1])
     return np.ascontiguousarray(pixels[:, :, :3])
+
+
+# --- a whole file (cut short?) --------------------------------------------------------------------
+
+
+def _check_whole(data: bytes, fmt: str, label: str) -> None:
+    """The format's own end, from the bytes (TIFF pages: :func:`_check_tiff_page_data`)."""
+    missing = {
+        "jpeg": _jpeg_missing_end,
+        "png": _png_missing_end,
+        "webp": _webp_missing_end,
+        "bmp": _bmp_missing_end,
+        "pdf": _pdf_missing_end,
+    }.get(fmt)
+    problem = missing(data) if missing is not None else None
+    if problem is not None:
+        raise CorruptImage(f"{label}: the file is truncated ({problem})")
+
+
+def _jpeg_missing_end(data: bytes) -> str | None:
+    """Walk the marker segments to the first scan; its image data must end with EOI (FFD9).
+    (Inside entropy-coded data 0xFF is always followed by 00 or a restart marker, so the first
+    FFD9 after the scan header is the end of the image.)"""
+    offset = 2
+    while offset < len(data):
+        if data[offset] != 0xFF:
+            return f"no JPEG marker at byte {offset:,}"
+        while offset < len(data) and data[offset] == 0xFF:  # fill bytes
+            offset += 1
+        if offset >= len(data):
+            break
+        marker = data[offset]
+        offset += 1
+        if marker == 0xD9:
+            return "the JPEG ends before its image data"
+        if marker in (0x01, *range(0xD0, 0xD8)):  # TEM, RSTn: no length
+            continue
+        if offset + 2 > len(data):
+            break
+        length = int.from_bytes(data[offset : offset + 2], "big")
+        if length < 2 or offset + length > len(data):
+            return f"a JPEG segment runs past the end of the file ({len(data):,} bytes)"
+        offset += length
+        if marker == 0xDA:  # start of scan: the image data follows
+            if data.find(b"\xff\xd9", offset) < 0:
+                return f"the JPEG image data has no end marker (it ends at {len(data):,} bytes)"
+            return None
+    return f"the JPEG has no image data before its end ({len(data):,} bytes)"
+
+
+def _png_missing_end(data: bytes) -> str | None:
+    offset = 8
+    while offset + 8 <= len(data):
+        length = int.from_bytes(data[offset : offset + 4], "big")
+        kind = data[offset + 4 : offset + 8]
+        end = offset + 12 + length
+        if end > len(data):
+            return f"the PNG chunk {_chunk_name(kind)} runs past the end ({len(data):,} bytes)"
+        if kind == b"IEND":
+            return None
+        offset = end
+    return f"the PNG has no IEND chunk (the file ends at {len(data):,} bytes)"
+
+
+def _chunk_name(kind: bytes) -> str:
+    return "".join(chr(b) if 0x41 <= b <= 0x7A else "?" for b in kind)
+
+
+def _webp_missing_end(data: bytes) -> str | None:
+    declared = _le_u32(data, 4) + 8 if len(data) >= 8 else 0
+    if declared > len(data):
+        return f"the WebP declares {declared:,} bytes, the file has {len(data):,}"
+    return None
+
+
+def _bmp_missing_end(data: bytes) -> str | None:
+    if len(data) < 34:
+        return f"the BMP header is cut ({len(data):,} bytes)"
+    start = _le_u32(data, 10)
+    header = _le_u32(data, 14)
+    needed = start
+    if header >= 40 and _le_u32(data, 30) == 0:  # BI_RGB: rows of known size
+        width, height = struct.unpack_from("<ii", data, 18)
+        bits = struct.unpack_from("<H", data, 28)[0]
+        needed = start + ((bits * abs(width) + 31) // 32) * 4 * abs(height)
+    elif header >= 40:
+        needed = start + _le_u32(data, 34)  # compressed: biSizeImage
+    if needed > len(data):
+        return f"the BMP image data needs {needed:,} bytes, the file has {len(data):,}"
+    return None
+
+
+def _pdf_missing_end(data: bytes) -> str | None:
+    # The last line of a PDF is %%EOF; readers allow some trailing bytes after it.
+    if b"%%EOF" not in data[-2048:]:
+        return f"the PDF has no %%EOF at its end (the file ends at {len(data):,} bytes)"
+    return None
+
+
+def _check_tiff_page_data(image: ImageFile.ImageFile, size: int, label: str, page: int) -> None:
+    """The current TIFF page's strips or tiles must lie inside the file."""
+    tags = getattr(image, "tag_v2", None)
+    if tags is None:
+        return
+    for offsets_tag, counts_tag in ((273, 279), (324, 325)):  # strips, tiles
+        offsets, counts = tags.get(offsets_tag), tags.get(counts_tag)
+        if offsets is None or counts is None:
+            continue
+        offsets = offsets if isinstance(offsets, tuple) else (offsets,)
+        counts = counts if isinstance(counts, tuple) else (counts,)
+        end = max((int(o) + int(c) for o, c in zip(offsets, counts, strict=False)), default=0)
+        if end > size:
+            raise CorruptImage(
+                f"{label}: the file is truncated (the image data of TIFF page {page} ends at "
+                f"byte {end:,}, the file has {size:,})"
+            )
+
+
+# --- the busy-pixel budget ------------------------------------------------------------------------
+
+#: :func:`busyness` samples this many strips of this many rows, spread over the page.
+_STRIPS: Final = 32
+_STRIP_ROWS: Final = 16
+#: At or above this busyness a page is noise: scans and photos of documents measure 0.06-0.1
+#: (the samples) and up to 0.41 (small, detailed specimen photos); noise 1.0.
+NOISE_BITS: Final = 0.6
+#: Pages of at most this many pixels (500 × 500) are not sampled: the time limits bound them.
+SAMPLED_FROM: Final = 250_000
+
+
+def busyness(strips: Iterable[npt.NDArray[np.uint8]]) -> float:
+    """Bits per pixel that rows of a page (greyscale strips) take once binarised -- ink below
+    mid-grey, paper above -- and deflated: about 1.0 for noise, far less for any scan or photo of
+    a document, whose paper is paper at the scale of a pixel (the sensor's noise does not cross
+    mid-grey). A pure function of the pixels it is given."""
+    bits = pixels = 0
+    for strip in strips:
+        packed = np.packbits(np.asarray(strip) < 128, axis=-1)
+        bits += 8 * len(zlib.compress(packed.tobytes(), 6))
+        pixels += int(np.asarray(strip).size)
+    return bits / pixels if pixels else 0.0
+
+
+def _strip_rows(height: int) -> list[int]:
+    if height <= _STRIPS * _STRIP_ROWS:
+        return list(range(0, height, _STRIP_ROWS))
+    step = (height - _STRIP_ROWS) / (_STRIPS - 1)
+    return [int(i * step) for i in range(_STRIPS)]
+
+
+def _pil_strips(image: Image.Image) -> Iterator[npt.NDArray[np.uint8]]:
+    width, height = image.size
+    for top in _strip_rows(height):
+        strip = image.crop((0, top, width, min(height, top + _STRIP_ROWS)))
+        if strip.mode in _HIGH_DEPTH_MODES:
+            strip = _high_depth_to_l(strip)
+        elif strip.mode != "L":
+            strip = strip.convert("L")
+        yield np.asarray(strip, dtype=np.uint8)
+
+
+def _array_strips(bgr: BGRImage) -> Iterator[npt.NDArray[np.uint8]]:
+    for top in _strip_rows(bgr.shape[0]):
+        strip = bgr[top : top + _STRIP_ROWS]
+        yield strip.mean(axis=2).astype(np.uint8) if strip.ndim == 3 else strip
+
+
+def _check_busy(
+    size: tuple[int, int],
+    strips: Callable[[], Iterable[npt.NDArray[np.uint8]]],
+    label: str,
+    settings: Settings,
+) -> None:
+    """Refuse a page of noise (:func:`busyness` of at least :data:`NOISE_BITS`: the readers
+    spend their OCR timeouts on it, 39 s for one megapixel, 70-90 s for 9 to 79) and a page
+    whose busy pixels (pixels × busyness) exceed ``DOCPROC_MAX_BUSY_PIXELS``. Pages of at most
+    :data:`SAMPLED_FROM` pixels are not sampled."""
+    budget = settings.max_busy_pixels
+    width, height = size
+    pixels = width * height
+    if budget <= 0 or pixels <= SAMPLED_FROM:
+        return
+    bits = busyness(strips())
+    busy = int(pixels * min(1.0, bits))
+    if bits >= NOISE_BITS:
+        raise ImageTooLarge(
+            f"{label}: {pixels:,} pixels ({width:,}×{height:,}) of noise, not a document "
+            f"({bits:.2f} bits per pixel once binarised; scans of documents take under "
+            f"{NOISE_BITS})"
+        )
+    if busy > budget:
+        raise ImageTooLarge(
+            f"{label}: {pixels:,} pixels ({width:,}×{height:,}) at {bits:.2f} bits per pixel "
+            f"once binarised: {busy:,} busy pixels exceed the limit of {budget:,}"
+        )
 
 
 # --- messages ------------------------------------------------------------------------------------

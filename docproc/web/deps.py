@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -59,7 +59,7 @@ class AppState:
     dispatch: Dispatch
     sample_rate: float
     templates: Jinja2Templates
-    executor: ThreadPoolExecutor | None = None
+    executor: Executor | None = None  # the readers of DOCPROC_DISPATCH=process|thread
     worker_name: str = "web"
     #: Counts failed logins in the database: every web process refuses the same guesser.
     login_throttle: LoginThrottle = field(init=False)

@@ -1,6 +1,8 @@
-"""Uploads: check, store, queue, and read in a background thread (or on Celery workers).
+"""Uploads: check, store, queue, and read in reader processes (or threads, or Celery workers).
 
-By default (``DOCPROC_DISPATCH=thread``) a small thread pool in the web process runs
+By default (``DOCPROC_DISPATCH=process``) reader processes under ``DOCPROC_READ_MEMORY_LIMIT``
+(:class:`docproc.processing.readers.ReaderPool`) read each upload; with
+``DOCPROC_DISPATCH=thread`` a small thread pool in the web process runs
 :func:`docproc.processing.process.process_document` for each upload. With
 ``DOCPROC_DISPATCH=celery`` the document is sent to the workers' queue instead; review tasks for
 documents finished there are opened when the queue is next looked at
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,7 +28,7 @@ from docproc.db.session import session_scope
 from docproc.errors import DocprocError, ImageTooLarge
 from docproc.processing.process import process_document
 from docproc.processing.submit import Dispatch, submit_bytes
-from docproc.reading.intake import iter_pages
+from docproc.reading.intake import check_file
 from docproc.services import Services
 from docproc.web.deps import AppState
 
@@ -48,15 +50,16 @@ class Accepted:
 def accept_upload(state: AppState, data: bytes, filename: str | None, actor: Principal) -> Accepted:
     """Refuse a bad file with its reason code (before storing anything), else store and queue it.
 
-    The checks are the intake's header-only ones (format, bytes, pages, pixels): a
-    decompression bomb is refused without decoding a pixel. A file uploaded before (the same
-    bytes) is not stored again: the earlier document is returned with its first upload.
+    The checks are the intake's header-only ones (format, bytes, pages, pixels, a file cut
+    short): a decompression bomb is refused without decoding a pixel. A file uploaded before
+    (the same bytes) is not stored again: the earlier document is returned with its first
+    upload.
     """
     settings = state.settings
     if len(data) > settings.max_file_bytes:
         raise ImageTooLarge(f"the upload is over the limit of {settings.max_file_bytes:,} bytes")
     name = (filename or "upload")[-255:]
-    iter_pages(data, filename=name, settings=settings)
+    check_file(data, filename=name, settings=settings)  # also refuses a truncated file
     document, created = submit_bytes(
         data,
         name,
@@ -121,8 +124,18 @@ def _open_task(factory: sessionmaker[Session], document_id: uuid.UUID, sample_ra
 
 def make_dispatch(
     services: Services, settings: Settings, sample_rate: float, worker_name: str
-) -> tuple[Dispatch, ThreadPoolExecutor | None]:
+) -> tuple[Dispatch, Executor | None]:
     """The dispatch function for ``DOCPROC_DISPATCH`` (and the pool to shut down, if any)."""
+    if settings.dispatch == "process":  # the default: reader processes under a memory limit
+        from docproc.processing.readers import ReaderPool
+
+        readers = ReaderPool(
+            settings,
+            sample_rate=sample_rate,
+            store_url=services.store_url,
+            database_url=services.database_url,
+        )
+        return readers, readers
     if settings.dispatch == "celery":
         from docproc.processing.queue import make_celery, make_dispatcher
 

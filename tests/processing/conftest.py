@@ -202,9 +202,13 @@ def wait_until_finished(
     *,
     timeout: float = 420.0,
     sweep_every: float | None = None,
+    stale_after: float = CLAIM_STALE_AFTER,
+    lost_after: float | None = None,
 ) -> dict[uuid.UUID, str]:
-    """Poll the database until every document is finished, sweeping now and then if asked."""
-    from docproc.processing.queue import sweep
+    """Poll the database until every document is finished, sweeping now and then if asked
+    (with ``lost_after``, the sweep also looks for queued documents the broker has no message
+    of, as the beat worker's does)."""
+    from docproc.processing.queue import broker_document_ids, sweep
 
     dispatch = services.dispatcher()
     deadline = time.monotonic() + timeout
@@ -218,8 +222,14 @@ def wait_until_finished(
             sweep(
                 session_factory=services.session_factory,
                 dispatch=dispatch,
-                stale_after=timedelta(seconds=CLAIM_STALE_AFTER),
+                stale_after=timedelta(seconds=stale_after),
                 requeue_after=timedelta(seconds=REQUEUE_AFTER),
+                in_broker=(
+                    None
+                    if lost_after is None
+                    else lambda: broker_document_ids(services.broker_url, services.queue)
+                ),
+                lost_after=None if lost_after is None else timedelta(seconds=lost_after),
             )
             next_sweep = time.monotonic() + sweep_every
         time.sleep(1.0)

@@ -261,22 +261,65 @@ def private_redis(tmp_path: Path) -> Iterator[tuple[str, Any]]:
 def test_broker_killed_and_restarted_empty(
     services: Services, private_redis: tuple[str, Any]
 ) -> None:
-    """The broker dies with its queue (no persistence) and comes back empty: the sweeper
-    re-dispatches what the database says is queued or stuck. Bound: DOCPROC_CLAIM_STALE_AFTER
-    (15 s here, 900 s by default) + a sweep + the reads."""
+    """The broker dies with its queue (no persistence) and comes back empty while documents
+    wait. The sweep finds queued documents whose message the broker no longer holds and
+    re-dispatches them at once: with DOCPROC_CLAIM_STALE_AFTER at its default (900 s), every
+    document is final within 120 s of the restart (bound with defaults: the worker's reconnect
+    + one sweep interval, 30 s + DOCPROC_LOST_MESSAGE_AFTER, 30 s + the reads)."""
     url, start = private_redis
     services.broker_url = url
     services.env["DOCPROC_BROKER_URL"] = url
+    services.env["DOCPROC_CLAIM_STALE_AFTER"] = "900"
     services.start_worker()
     ids = _upload(services, 4)
     _claimed(services, ids)
-    redis_process = _redis_pid(url)
-    os.kill(redis_process, signal.SIGKILL)
+    waiting = [i for i, s in statuses(services.session_factory, ids).items() if s == "queued"]
+    assert waiting  # documents wait while the broker dies
+    os.kill(_redis_pid(url), signal.SIGKILL)
     time.sleep(3)
     start()
-    final = wait_until_finished(services, ids, timeout=240, sweep_every=3.0)
+    restarted = time.monotonic()
+    final = wait_until_finished(
+        services, ids, timeout=120, sweep_every=3.0, stale_after=900.0, lost_after=5.0
+    )
     assert set(final.values()) <= READ_OK, final
     assert_processed_once(services.session_factory, ids)
+    assert time.monotonic() - restarted < 120
+
+
+def test_sweep_redispatches_queued_documents_the_broker_does_not_hold(
+    services: Services,
+) -> None:
+    """No worker, no lost broker: a document queued with a message waiting is left alone; one
+    whose message is gone (the queue emptied, as by a broker restarted without persistence)
+    is re-dispatched by the next sweep, long before DOCPROC_CLAIM_STALE_AFTER."""
+    from datetime import timedelta
+
+    import redis
+
+    from docproc.processing.queue import broker_document_ids, sweep
+
+    ids = _upload(services, 2)
+    known = broker_document_ids(services.broker_url, services.queue)
+    assert known is not None and set(ids) <= known
+    sent: list[uuid.UUID] = []
+
+    def sweep_now() -> int:
+        return sweep(
+            session_factory=services.session_factory,
+            dispatch=sent.append,
+            stale_after=timedelta(seconds=900),
+            in_broker=lambda: broker_document_ids(services.broker_url, services.queue),
+            lost_after=timedelta(0),
+        ).lost_messages
+
+    assert sweep_now() == 0 and sent == []
+    redis.Redis.from_url(services.broker_url).delete(services.queue)  # the messages are lost
+    assert sweep_now() == 2
+    assert sorted(sent) == sorted(ids)
+    # a broker that cannot be asked: nothing is re-dispatched before the stale rule
+    assert broker_document_ids("redis://127.0.0.1:1/0", services.queue) is None
+    assert broker_document_ids("amqp://guest@127.0.0.1//", services.queue) is None
 
 
 def _redis_pid(url: str) -> int:
@@ -412,12 +455,18 @@ def test_embedded_batch_killed_then_rerun_takes_its_claims_back(tmp_path: Path) 
         engine.dispose()
 
 
-def test_memory_bomb_fails_alone_under_the_memory_limit(tmp_path: Path) -> None:
-    """A 79 Mpx PNG of 1-bit noise (9.9 MB, under every intake limit) read in a batch pool
-    process capped by DOCPROC_READ_MEMORY_LIMIT: it ends ``failed/memory_limit`` (permanent),
-    the pool survives and the good file next to it is read. Without the cap the same read took
-    10 GB resident; with the 4 GB default it peaks near 2.6 GB. Bound: the bomb's read ends
-    within the time the reading takes to reach the cap (about 80 s on this loaded machine)."""
+@pytest.mark.parametrize(
+    ("budget", "reason"),
+    [(None, "image_too_large"), (0, "memory_limit")],
+    ids=["busy-pixel-budget", "memory-limit-alone"],
+)
+def test_memory_bomb_fails_alone(tmp_path: Path, budget: int | None, reason: str) -> None:
+    """A 79 Mpx PNG of 1-bit noise (9.9 MB, under every header limit) in a batch whose reads
+    are capped by DOCPROC_READ_MEMORY_LIMIT. With the intake's busy-pixel budget (the default)
+    it is refused as ``image_too_large`` right after decoding (1.4-2.6 s and 261 MB on the
+    shared machine, against 17-73 s and 2.5 GB before); with the budget off, the cap still ends
+    it as ``memory_limit`` (it takes those tens of seconds). Either way it fails alone
+    (permanent), the pool survives and the good file next to it is read."""
     import numpy as np
     from PIL import Image
 
@@ -431,6 +480,8 @@ def test_memory_bomb_fails_alone_under_the_memory_limit(tmp_path: Path) -> None:
     Image.fromarray(noise).convert("1").save(folder / "bomb.png")
     shutil.copy(SAMPLES / "01_td3_clean_idn.jpg", folder / "01_td3_clean_idn.jpg")
     settings = Settings(data_dir=tmp_path / "data", read_memory_limit=2500)
+    if budget is not None:
+        settings = settings.model_copy(update={"max_busy_pixels": budget})
     services = open_services(settings, migrate=True)
     summary = run_batch(
         str(folder),
@@ -441,6 +492,6 @@ def test_memory_bomb_fails_alone_under_the_memory_limit(tmp_path: Path) -> None:
         workers=2,
     )
     results = {r.name: (r.status, r.reason) for r in summary.results}
-    assert results["bomb.png"] == ("failed", "memory_limit"), results
+    assert results["bomb.png"] == ("failed", reason), results
     assert results["01_td3_clean_idn.jpg"][0] in READ_OK, results
     assert summary.failed_files == 1

@@ -42,6 +42,9 @@ def build_app(database_url: str, root: Path, *, sample_rate: float = 1.0) -> Web
         database_url=database_url,
         storage_url=f"file://{root / 'objects'}",
         workers=2,
+        # Read in this process (asked for): an app per test would start reader processes that
+        # load the models again; the reader processes are tested in tests/web/api/test_readers.
+        dispatch="thread",
     )
     migrate(database_url)
     services = open_services(settings)

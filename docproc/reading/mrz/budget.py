@@ -93,6 +93,26 @@ def lines_run_down(quads: list[Quad]) -> bool:
     return down > _DOWN_OVER_ACROSS * across
 
 
+def _long_lines(quads: list[Quad]) -> int:
+    """How many of the detected boxes are text lines (long and thin)."""
+    return sum(1 for quad in quads if line_from_quad(quad).aspect >= 4)
+
+
+def _turned_if_lines(image: Image, engine: PPOCR, side: int, probe: PageWork) -> PageWork:
+    """A page on which the detector found fewer than two text lines either way: on a small card
+    turned a quarter it finds none at all (its lines are a few pixels wide, on their side). Turned
+    a quarter, a page whose lines then run across is read turned (the 0/180 degree test that
+    follows settles which quarter); any other stays as it is. One more detection, only on pages
+    that showed no text lines."""
+    turned = np.ascontiguousarray(np.rot90(image, 1))
+    quads = engine.detect(turned, side)
+    if _long_lines(quads) < 2 or lines_run_down(quads):
+        return probe
+    work = PageWork(turned, probe.budget, turns=1, started=probe.started)
+    work.detections[side] = quads
+    return work
+
+
 def upright_work(image: Image, engine: PPOCR, first_side: int, budget: float | None) -> PageWork:
     """The page made ready: detected once at ``first_side`` (the reader's first detection, kept
     for it); a page whose lines run up or down is turned a quarter so that they run across.
@@ -113,7 +133,9 @@ def upright_work(image: Image, engine: PPOCR, first_side: int, budget: float | N
         probe = PageWork(image, budget, started=started)
         quads = probe.detect(engine, first_side)
         if not lines_run_down(quads):
-            return probe
+            if _long_lines(quads) >= 2:
+                return probe
+            return _turned_if_lines(image, engine, first_side, probe)
         turned = True
         turns = quarter_turns(quads, w)
     work_image = np.ascontiguousarray(np.rot90(image, turns)) if turned else image

@@ -9,8 +9,9 @@ from collections.abc import Sequence
 
 from docproc.reading.mrz.countries import is_known_code
 from docproc.reading.mrz.model import ParsedMRZ
-from docproc.reading.mrz.parse import field_spans, parse_mrz
-from docproc.reading.mrz.tuning import ReaderTuning
+from docproc.reading.mrz.parse import LETTER_FOR_DIGIT, field_spans, parse_mrz
+from docproc.reading.mrz.readings import _Reading
+from docproc.reading.mrz.tuning import DEFAULT_TUNING, ReaderTuning
 from docproc.reading.mrz.vote import _char_confidences, _glyph_of, _ZoneRead
 from docproc.reading.ocr.ppocr import LOOKALIKE
 
@@ -63,8 +64,9 @@ def _name_agreement(zr: _ZoneRead, line: int) -> float:
     return votes / max(1, len(zr.readings[line]))
 
 
-def field_confidence(zr: _ZoneRead) -> dict[str, float]:
+def field_confidence(zr: _ZoneRead, tuning: ReaderTuning = DEFAULT_TUNING) -> dict[str, float]:
     p = zr.parsed
+    settled = _glyph_sure(zr, tuning)
     per_line = [_char_confidences(p.lines[i], zr.chosen[i]) for i in range(len(p.lines))]
     caps = {
         (c.line, c.column): _CORRECTION_CAP[c.rule]
@@ -88,14 +90,30 @@ def field_confidence(zr: _ZoneRead) -> dict[str, float]:
             for col in range(start, min(end, len(per_line[line]))):
                 probs.append(min(per_line[line][col], caps.get((line, col), 1.0)))
         conf = min(probs) if probs else 0.0
-        if name == "optional_data" and p.type.value in ("MRVA", "MRVB"):
-            # no check digit covers a visa's optional data: O/0, I/1, S/5... cannot be verified
-            text = "".join(p.lines[ln][s:e] for ln, s, e in spans)
-            if any(ch in _UNVERIFIABLE for ch in text):
-                conf = min(conf, 0.8)
-        if name in ("issuing_country", "nationality") and not any(
-            (ln, col) in caps for ln, s, e in spans for col in range(s, e)
+        visa_data = name == "optional_data" and p.type.value in ("MRVA", "MRVB")
+        if name in ("document_code", "sex") or visa_data:
+            # no check digit: as sure as two recognisers reading it alike (look-alikes that give
+            # another valid code are lookalike_codes' matter)
+            conf = max(conf, _agreed_confidence(zr, spans, name=False, letters=not visa_data))
+        # no check digit covers a visa's optional data: O/0, I/1, S/5... cannot be verified
+        # unless the glyph reader settles them (:func:`_glyph_sure`)
+        if visa_data and any(
+            p.lines[ln][col] in _UNVERIFIABLE and (ln, col) not in settled
+            for ln, s, e in spans
+            for col in range(s, e)
         ):
+            conf = min(conf, 0.8)
+        if name in ("issuing_country", "nationality") and _round_letter_only(p, spans):
+            # both recognisers saw the round glyph where a code has the letter O (OCR-B's O and
+            # 0 look alike): as sure as their agreement; O-or-D/Q is lookalike_codes' matter
+            agreed = _agreed_confidence(zr, spans, name=False)
+            conf = max(conf, agreed)
+            caps_here = agreed == 0.0  # one reading: no bonus for landing on a known code
+        else:
+            caps_here = any((ln, col) in caps for ln, s, e in spans for col in range(s, e))
+            if name in ("issuing_country", "nationality") and not caps_here:
+                conf = max(conf, _agreed_confidence(zr, spans, name=False))
+        if name in ("issuing_country", "nationality") and not caps_here:
             code = p.issuing_country if name == "issuing_country" else p.nationality
             if is_known_code(code.ljust(3, "<")):
                 # a misread that lands on another real code is far less likely than on noise
@@ -106,13 +124,65 @@ def field_confidence(zr: _ZoneRead) -> dict[str, float]:
             conf = 1 - (1 - conf) * 0.1 if p.checks[check] else conf * 0.5
         if name in ("surname", "given_names"):
             # No check digit covers a name: trust it only when independent readings agree.
-            readings = len(zr.readings[spans[0][0]])
-            if _name_agreement(zr, spans[0][0]) < 1.0 or readings < 2:
+            families = {_family(r.source) for r in zr.readings[spans[0][0]]} - {"vote"}
+            if _name_agreement(zr, spans[0][0]) < 1.0 or len(families) < 2:
                 conf = min(conf, 0.6)
             else:
-                conf = 1 - (1 - conf) * 0.5
+                conf = max(1 - (1 - conf) * 0.5, _agreed_confidence(zr, spans))
         result[name] = float(conf)
     return result
+
+
+def _agreed_confidence(
+    zr: _ZoneRead,
+    spans: Sequence[tuple[int, int, int]],
+    *,
+    name: bool = True,
+    letters: bool = True,
+) -> float:
+    """A field that two independent recognisers (PP-OCR and the glyph reader) read alike: each
+    character is wrong only if both are, so its confidence is 1 - (1 - p1)(1 - p2) over the
+    recognisers' best readings (in a ``letters`` field a digit read for its look-alike letter
+    counts as that letter). 0 when fewer than two recognisers read the line or one of them reads
+    the field otherwise. A name's trailing fillers are left out (the line length fixes them)."""
+    line = spans[0][0]
+    final = zr.parsed.lines[line]
+    best: dict[str, _Reading] = {}
+    for r in zr.readings[line]:
+        fam = _family(r.source)
+        if fam == "vote" or not r.probs:
+            continue
+        if fam not in best or sum(r.probs) / len(r.probs) > sum(best[fam].probs) / len(
+            best[fam].probs
+        ):
+            best[fam] = r
+    if len(best) < 2:
+        return 0.0
+    stop = len(final.rstrip("<")) + 1 if name else len(final)
+    cols = [col for ln, start, end in spans for col in range(start, min(end, stop)) if ln == line]
+    doubt = [1.0] * len(final)
+    for r in best.values():
+        text = "".join(LETTER_FOR_DIGIT.get(c, c) for c in r.text) if letters else r.text
+        said: dict[int, float] = {}
+        matcher = difflib.SequenceMatcher(None, text, final, autojunk=False)
+        for tag, i1, i2, j1, _j2 in matcher.get_opcodes():
+            if tag == "equal":
+                said.update((j1 + k, r.probs[i1 + k]) for k in range(i2 - i1))
+        if any(col not in said for col in cols):
+            return 0.0  # this recogniser reads the field otherwise: no two readings
+        for col, prob in said.items():
+            doubt[col] *= 1.0 - prob
+    return min((1.0 - doubt[col] for col in cols), default=0.0)
+
+
+def _round_letter_only(parsed: ParsedMRZ, spans: Sequence[tuple[int, int, int]]) -> bool:
+    """The field's only corrections turned a read 0 into the letter O (a country code)."""
+    inside = [
+        c
+        for c in parsed.corrections
+        if any(c.line == ln and s <= c.column < e for ln, s, e in spans)
+    ]
+    return bool(inside) and all((c.before, c.after) == ("0", "O") for c in inside)
 
 
 def _doubtful_code(parsed: ParsedMRZ) -> bool:
@@ -138,17 +208,30 @@ def _lookalike_evidence(zr: _ZoneRead, tuning: ReaderTuning) -> set[tuple[int, i
 
 
 def _glyph_sure(zr: _ZoneRead, tuning: ReaderTuning) -> set[tuple[int, int]]:
-    """Positions of the final lines where the glyph reader read the same character, sure of it."""
+    """Positions of the final lines where the glyph reader read the same character, sure of it:
+    at least ``glyph_sure``; an O or 0 whose look-alike it gave less than
+    ``glyph_lookalike_settled``; another look-alike (1/I, 5/S, 8/B, 2/Z, 6/G) read at least
+    ``glyph_pair_settled`` when every other recogniser that read the line agrees."""
     out: set[tuple[int, int]] = set()
     for line, final in enumerate(zr.parsed.lines):
-        g = _glyph_of(zr.readings[line])
+        g = _glyph_of(zr.readings[line]) if line < len(zr.readings) else None
         if g is None or len(g.text) != len(final):
             continue
-        out.update(
-            (line, col)
-            for col, ch in enumerate(final)
-            if g.text[col] == ch and g.probs[col] >= tuning.glyph_sure
-        )
+        alt = g.lookalike if len(g.lookalike) == len(g.text) else [1.0] * len(g.text)
+        for col, ch in enumerate(final):
+            if g.text[col] != ch:
+                continue
+            if g.probs[col] >= tuning.glyph_sure:
+                out.add((line, col))
+            elif ch in "0O":
+                if alt[col] < tuning.glyph_lookalike_settled:
+                    out.add((line, col))
+            elif (
+                ch in _SWAP
+                and g.probs[col] >= tuning.glyph_pair_settled
+                and len(_agreeing_families(zr, line, col)) >= 2
+            ):
+                out.add((line, col))
     return out
 
 
@@ -301,5 +384,5 @@ def review_reasons(
 def _good_enough(zr: _ZoneRead, tuning: ReaderTuning) -> bool:
     if not zr.parsed.valid:
         return False
-    conf = field_confidence(zr)
+    conf = field_confidence(zr, tuning)
     return not review_reasons(zr.parsed, conf, tuning=tuning, lookalike=lookalike_codes(zr, tuning))

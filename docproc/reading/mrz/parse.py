@@ -329,7 +329,9 @@ def _layout_candidates(lines: list[str]) -> list[str]:
             return ["MRVB"]
         if head.startswith("IDFRA"):
             return ["FRA", "TD2"]
-        return ["TD2"] if head[:1] in ("I", "A", "C") else ["TD2", "MRVB"]
+        # a visa's code starts with V; a P (like I, A, C) is never one (a passport line cut at
+        # 36 characters by a missed filler run parses as an MRV-B by chance otherwise)
+        return ["TD2"] if head[:1] in ("I", "A", "C", "P") else ["TD2", "MRVB"]
     if all(near(len(x), 44) for x in lines):
         if head.startswith("V"):
             return ["MRVA"]

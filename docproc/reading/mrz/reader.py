@@ -81,8 +81,9 @@ def read_page(
         best = _read_harder(work, attempt, engine, deep, tuning)
     if best is None:
         return None
-    conf = field_confidence(best)
-    doubtful, sure = _lookalike_evidence(best, tuning), _glyph_sure(best, tuning)
+    conf = field_confidence(best, tuning)
+    sure = _glyph_sure(best, tuning)
+    doubtful = _lookalike_evidence(best, tuning) - sure  # a settled look-alike is no doubt
     reasons = review_reasons(
         best.parsed, conf, doubtful, sure, tuning=tuning, lookalike=lookalike_codes(best, tuning)
     )

@@ -335,7 +335,12 @@ def _head(line: LineBox, grid: CellGrid, crop_width: int, cells: float) -> LineB
 def _with_tail(head: _Reading, glyph: _Reading) -> _Reading:
     """A reading of a line's head (up to its filler run) completed by the glyph reading."""
     n = min(len(head.text.rstrip("<")), len(glyph.text))
-    return _Reading(head.text[:n] + glyph.text[n:], head.probs[:n] + glyph.probs[n:], head.source)
+    lookalike: list[float] = []
+    if len(head.lookalike) >= n and len(glyph.lookalike) == len(glyph.text):
+        lookalike = head.lookalike[:n] + glyph.lookalike[n:]  # else: unknown (every one doubtful)
+    return _Reading(
+        head.text[:n] + glyph.text[n:], head.probs[:n] + glyph.probs[n:], head.source, lookalike
+    )
 
 
 def _head_readings(m: npt.NDArray[np.float32], chars: str, head: int) -> list[_Reading]:

@@ -14,6 +14,7 @@ from docproc.reading.mrz.confidence import (
     _doubtful_code,
     _good_enough,
     _name_agreement,
+    lookalike_codes,
 )
 from docproc.reading.mrz.detect import LineBox, ZoneCandidate, find_zones
 from docproc.reading.mrz.lines import Image, _complete_lines, _crop, _neighbour_lines
@@ -35,7 +36,7 @@ from docproc.reading.mrz.readings import (
 )
 from docproc.reading.mrz.tuning import ReaderTuning
 from docproc.reading.mrz.vote import _choose, _glyph_of, _ZoneRead
-from docproc.reading.ocr.ppocr import PPOCR
+from docproc.reading.ocr.ppocr import LOOKALIKE, PPOCR
 
 
 @dataclass
@@ -158,8 +159,12 @@ def _glyph_first(
         capped = [c for c in parsed.corrections if c.rule in _CORRECTION_CAP]
         if any(c.rule != RULE_COUNTRY for c in capped):
             continue  # a check-digit choice or a length repair: the full path reads it better
-        name_line = field_spans(parsed)["surname"][0][0]
-        again = sorted({name_line} | {c.line for c in capped})
+        spans = field_spans(parsed)
+        name_line = spans["surname"][0][0]
+        # names need a second reading; on a 2x36 French card the given names have their own line
+        name_lines = {ln for key in ("surname", "given_names") for ln, _, _ in spans.get(key, ())}
+        codes = _code_lines(gz, placed, lines, tuning)
+        again = sorted(name_lines | {c.line for c in capped} | codes)
         if realigned:
             again = list(range(len(lines)))  # a grid moved by a cell: PP-OCR reads every line
         readings = _reread(image, lines, gz, again, engine, tuning)
@@ -172,6 +177,26 @@ def _glyph_first(
             continue  # a less sure reading whose names PP-OCR disputes: read it all again
         return _Attempt(placed, lines, readings, zr, 1.0)
     return None
+
+
+def _code_lines(
+    gz: _GlyphZone, zone: ZoneCandidate, lines: list[LineBox], tuning: ReaderTuning
+) -> set[int]:
+    """Lines holding a code (document code, country, sex) that the glyph reader alone leaves
+    open to a look-alike giving another valid code, or a visa's optional data (no check digit)
+    with look-alike characters: PP-OCR reads them too (two readings)."""
+    alone = _choose([[r] for r in gz.readings], zone, lines, tuning)
+    if alone is None or len(alone.parsed.lines) != len(lines):
+        return set()
+    spans = field_spans(alone.parsed)
+    out = {ln for name in lookalike_codes(alone, tuning) for ln, _, _ in spans[name]}
+    if alone.parsed.type.value in ("MRVA", "MRVB"):
+        out |= {
+            ln
+            for ln, s, e in spans.get("optional_data", ())
+            if any(ch in LOOKALIKE for ch in alone.parsed.lines[ln][s:e])
+        }
+    return out
 
 
 def _recognisers_agree(zr: _ZoneRead) -> bool:

@@ -40,6 +40,15 @@ class ReaderTuning:
     glyph_decisive: float = 0.9
     # Glyph probability above which an O/0 is settled and exempt from the check-blind rule.
     glyph_sure: float = 0.995
+    # ...or the glyph reader read the same character and gave its look-alike (0 for O, O for 0)
+    # less than this. Calibrated on half the real specimens (by a fixed hash of the file name,
+    # docs/benchmarks.md): the glyph reader misreads a printed O as 0 (never 0 as O), and then
+    # gives O at least 0.0078 there (0.0026 on the other half); a read 0 gives O a median 7e-5.
+    glyph_lookalike_settled: float = 0.001
+    # Another look-alike (1/I, 5/S, 8/B, 2/Z, 6/G) is settled when the glyph reader read it at
+    # least this sure and PP-OCR agrees. On the calibration half the glyph reader misread such a
+    # pair only below 0.41.
+    glyph_pair_settled: float = 0.9
     # A look-alike with at least this probability in some reading makes a position doubtful.
     lookalike_evidence: float = 0.02
     # A code no check digit covers (country, sex, document code) whose letter has a look-alike

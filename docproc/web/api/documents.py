@@ -274,3 +274,19 @@ def list_events(
             headers={"Content-Disposition": 'attachment; filename="docproc-audit.csv"'},
         )
     return {"total": page.total, "events": rows}
+
+
+@router.get("/documents/{document_id}/portrait.jpg")
+def get_portrait(document_id: uuid.UUID, state: State, principal: DeskUser) -> Response:
+    """The holder's photo, cut from the data page when the document was read (an audited read;
+    ``no_portrait`` when no face was found)."""
+    from docproc.reading.portrait import NoPortrait
+    from docproc.storage import ObjectNotFound, derived_key
+
+    with state.transaction() as session:
+        review.record_access(session, document_id, principal, "portrait_viewed")
+    try:
+        data = state.services.store.get(derived_key(document_id, "portrait.jpg"))
+    except ObjectNotFound:
+        raise NoPortrait("no portrait is stored for this document") from None
+    return Response(data, media_type="image/jpeg")
