@@ -170,6 +170,7 @@ FAILURES: dict[str, str] = {
     "bad_reassign": N_("Task cannot be reassigned"),
     "cannot_unmerge": N_("This merge cannot be undone"),
     "bad_label_mapping": N_("Form label assignment not accepted"),
+    "no_portrait": N_("No portrait stored"),
 }
 
 #: Statuses of documents, review tasks, cases and possible duplicates.
@@ -229,6 +230,7 @@ EVENTS: dict[str, str] = {
     "original_downloaded": N_("Original scan downloaded"),
     "mrz_image_viewed": N_("MRZ image viewed"),
     "page_image_viewed": N_("Page image viewed"),
+    "portrait_viewed": N_("Portrait viewed"),
     "listed": N_("Listed"),
     "bulk_read": N_("Large read (many records)"),
     "exported": N_("Exported"),
