@@ -124,6 +124,15 @@ class Settings(BaseSettings):
     retain_records_days: int | None = None
     purge_every: float = 3600.0  # seconds between purges under ``docproc worker --beat``
 
+    # Accounts (docs/security.md): API tokens expire this many days after they are made (0: never);
+    # setting a user's password revokes their API tokens too (their sessions always end).
+    api_token_days: int = 90
+    revoke_tokens_on_password_change: bool = True
+    # Bulk reads (a listing asking for more than ``bulk_read_rows`` records, an export) a user
+    # may make per hour, over all web processes; each is audited as ``bulk_read`` (0: no limit).
+    bulk_reads_per_hour: int = 30
+    bulk_read_rows: int = 100
+
     # People: the name similarity (0..1) from which two persons born the same day are proposed
     # to a reviewer as a possible duplicate (docproc/casework/people.py).
     person_match_threshold: float = 0.9

@@ -16,8 +16,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import threading
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -38,8 +36,8 @@ __all__ = [
     "AuthError",
     "Forbidden",
     "LoginRequired",
-    "LoginThrottle",
     "Principal",
+    "TooManyAttempts",
     "authenticate",
     "check_password",
     "common_passwords",
@@ -51,9 +49,11 @@ __all__ = [
     "hash_password",
     "principal_for_session",
     "principal_for_token",
+    "revoke_token",
     "revoke_tokens",
     "set_active",
     "set_password",
+    "set_role",
 ]
 
 SESSION_LIFETIME = timedelta(hours=8)
@@ -114,77 +114,12 @@ class InvalidUser(DocprocError):
 
 
 class TooManyAttempts(DocprocError):
+    """Refused by the login throttle (:mod:`docproc.casework.throttle`)."""
+
     reason = "too_many_login_attempts"
     fix = "Wait 15 minutes, or ask an admin to set a new password (`docproc user passwd`)."
     http_status = 429
     exit_code = ExitCode.bad_arguments
-
-
-class LoginThrottle:
-    """Refuse logins after too many failures within ``window`` (per process, bounded memory).
-
-    Three counters: a user name from one address (``limit``, 5), one address over all names
-    (``address_limit``, 20: one machine guessing many accounts), and a user name over all
-    addresses (``account_limit``, 50: guessing one account from many machines). A wrong password
-    from one address therefore no longer locks the user out everywhere. Keys are cut to 64
-    characters and at most ``max_keys`` are kept (the oldest dropped first), so junk names cannot
-    grow memory. Argon2 already makes each guess cost ~50 ms of CPU.
-    """
-
-    def __init__(
-        self,
-        limit: int = 5,
-        window: timedelta = timedelta(minutes=15),
-        *,
-        address_limit: int = 20,
-        account_limit: int = 50,
-        max_keys: int = 10_000,
-    ) -> None:
-        self.limit, self.window = limit, window
-        self.address_limit, self.account_limit = address_limit, account_limit
-        self.max_keys = max_keys
-        self._failures: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-
-    def _keys(self, username: str, address: str) -> list[tuple[str, int]]:
-        name, addr = username.lower()[:64], address[:64]
-        return [
-            (f"pair:{name}:{addr}", self.limit),
-            (f"addr:{addr}", self.address_limit),
-            (f"user:{name}", self.account_limit),
-        ]
-
-    def _recent(self, key: str, now: float) -> list[float]:
-        window = self.window.total_seconds()
-        kept = [t for t in self._failures.get(key, []) if now - t < window]
-        if kept:
-            self._failures[key] = kept
-        else:
-            self._failures.pop(key, None)
-        return kept
-
-    def check(self, username: str, address: str = "") -> None:
-        with self._lock:
-            now = time.monotonic()
-            for key, limit in self._keys(username, address):
-                if len(self._recent(key, now)) >= limit:
-                    raise TooManyAttempts(f"too many failed logins ({key.split(':', 1)[0]})")
-
-    def failed(self, username: str, address: str = "") -> None:
-        with self._lock:
-            now = time.monotonic()
-            for key, _ in self._keys(username, address):
-                self._failures[key] = [*self._recent(key, now), now]
-            while len(self._failures) > self.max_keys:
-                # dicts keep insertion order: drop the key that has waited longest
-                self._failures.pop(next(iter(self._failures)))
-
-    def succeeded(self, username: str, address: str = "") -> None:
-        with self._lock:
-            self._failures.pop(self._keys(username, address)[0][0], None)
-
-    def __len__(self) -> int:
-        return len(self._failures)
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,15 +226,19 @@ def create_user(session: Session, username: str, password: str, role: Role, *, a
     return user
 
 
-def set_password(session: Session, username: str, password: str, *, actor: str) -> None:
-    user = session.scalars(select(User).where(User.username == username)).one_or_none()
-    if user is None:
-        raise InvalidUser(f"no user {username!r}")
+def set_password(
+    session: Session, username: str, password: str, *, actor: str, revoke_tokens: bool = True
+) -> int:
+    """Set ``username``'s password: their browser sessions end, and (``revoke_tokens``, the
+    setting ``DOCPROC_REVOKE_TOKENS_ON_PASSWORD_CHANGE``) their API tokens are revoked; return
+    how many tokens were."""
+    user = _user(session, username)
     user.password_hash = hash_password(password, username)
     session.execute(delete(WebSession).where(WebSession.user_id == user.id))
     repo.record_event(
         session, entity_type="user", entity_id=user.id, kind="password_changed", actor=actor
     )
+    return _revoke(session, user, actor=actor) if revoke_tokens else 0
 
 
 def authenticate(session: Session, username: str, password: str) -> User:
@@ -376,13 +315,21 @@ def principal_for_session(session: Session, token: str) -> Principal | None:
     return _principal(session, row.user, "session", csrf_token_for(token))
 
 
-def create_api_token(session: Session, username: str, name: str, *, actor: str) -> str:
-    """A new bearer token for ``username``; return it (it is stored only as a hash)."""
-    user = session.scalars(select(User).where(User.username == username)).one_or_none()
-    if user is None:
-        raise InvalidUser(f"no user {username!r}")
+def create_api_token(
+    session: Session, username: str, name: str, *, actor: str, days: int | None = 90
+) -> str:
+    """A new bearer token for ``username``, refused ``days`` after now (``None`` or 0: never;
+    callers pass ``DOCPROC_API_TOKEN_DAYS``); return it (it is stored only as a hash)."""
+    user = _user(session, username)
     token = "dp_" + secrets.token_urlsafe(32)
-    row = ApiToken(token_hash=_sha256(token), user_id=user.id, name=name[:100], created_at=utcnow())
+    now = utcnow()
+    row = ApiToken(
+        token_hash=_sha256(token),
+        user_id=user.id,
+        name=name[:100],
+        created_at=now,
+        expires_at=now + timedelta(days=days) if days else None,
+    )
     session.add(row)
     session.flush()
     repo.record_event(
@@ -405,11 +352,28 @@ def _user(session: Session, username: str) -> User:
 
 def revoke_tokens(session: Session, username: str, *, actor: str) -> int:
     """Revoke every API token of ``username``; return how many were live."""
+    return _revoke(session, _user(session, username), actor=actor)
+
+
+def revoke_token(session: Session, username: str, token_id: str, *, actor: str) -> bool:
+    """Revoke one API token of ``username`` by its id; return whether it was live."""
+    try:
+        wanted = uuid.UUID(token_id)
+    except ValueError:
+        raise InvalidUser("no such API token") from None
     user = _user(session, username)
+    return _revoke(session, user, actor=actor, only=wanted) == 1
+
+
+def _revoke(session: Session, user: User, *, actor: str, only: uuid.UUID | None = None) -> int:
     now = utcnow()
     live = list(
         session.scalars(
-            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            select(ApiToken).where(
+                ApiToken.user_id == user.id,
+                ApiToken.revoked_at.is_(None),
+                *([ApiToken.id == only] if only is not None else []),
+            )
         )
     )
     for token in live:
@@ -440,6 +404,24 @@ def set_active(session: Session, username: str, active: bool, *, actor: str) -> 
     )
 
 
+def set_role(session: Session, username: str, role: Role, *, actor: str) -> None:
+    """Give ``username`` another role (their sessions end, so the new role holds at once)."""
+    user = _user(session, username)
+    if user.role == role:
+        return
+    old, user.role = user.role, role
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    repo.record_event(
+        session,
+        entity_type="user",
+        entity_id=user.id,
+        kind="role_changed",
+        actor=actor,
+        old=old.value,
+        new=role.value,
+    )
+
+
 def set_language(session: Session, user_id: str, language: str | None) -> None:
     """The interface language a user chose (``None``: follow the browser's)."""
     user = session.get(User, uuid.UUID(user_id))
@@ -453,5 +435,7 @@ def principal_for_token(session: Session, token: str) -> Principal | None:
         select(ApiToken).where(ApiToken.token_hash == _sha256(token))
     ).one_or_none()
     if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    if row.expires_at is not None and row.expires_at <= utcnow():
         return None
     return _principal(session, row.user, "token")

@@ -257,7 +257,7 @@ class Upload:
 
 def first_upload(session: Session, document: Document) -> Upload:
     """Who brought ``document`` in first: its uploader, else the actor of its ``created`` event
-    (documents from before migration 0009, batch runs)."""
+    (documents from before migration 0008, batch runs)."""
     by = document.uploaded_by
     if by is None:
         by = session.scalar(

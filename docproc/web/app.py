@@ -25,15 +25,17 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram,
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from docproc import __version__
 from docproc.casework import review
-from docproc.casework.auth import AuthError
+from docproc.casework.auth import AuthError, Principal, principal_for_session
 from docproc.config import Settings, get_settings
 from docproc.db.session import session_scope
-from docproc.errors import DocprocError, ExitCode
+from docproc.errors import DocprocError, ExitCode, as_docproc_error
 from docproc.services import Services, open_services
+from docproc.web import labels
 from docproc.web.api import documents as documents_api
 from docproc.web.api import erasure as erasure_api
 from docproc.web.api import labels as labels_api
@@ -41,15 +43,17 @@ from docproc.web.api import people as people_api
 from docproc.web.api import pipeline as pipeline_api
 from docproc.web.api import review as review_api
 from docproc.web.api.hooks import make_hooks_router
-from docproc.web.deps import AppState
-from docproc.web.limits import BodyLimit
+from docproc.web.deps import SESSION_COOKIE, AppState
+from docproc.web.limits import BodyLimit, bulk_read_guard
+from docproc.web.pages import account as account_pages
+from docproc.web.pages import admin as admin_pages
 from docproc.web.pages import audit as audit_pages
 from docproc.web.pages import desk as desk_pages
 from docproc.web.pages import documents as documents_pages
 from docproc.web.pages import labels as label_pages
 from docproc.web.pages import people as people_pages
 from docproc.web.pages import review as review_pages
-from docproc.web.render import page_context
+from docproc.web.render import render
 from docproc.web.uploads import make_dispatch
 
 __all__ = [
@@ -97,26 +101,56 @@ class _CaseDatabaseCollector(Collector):
         yield depth
 
 
-def _error_response(request: Request, exc: DocprocError) -> Response:
-    path = request.url.path
-    if path.startswith(("/api/", "/hooks/")) or "text/html" not in request.headers.get(
-        "accept", ""
-    ):
-        return JSONResponse(exc.to_dict(), status_code=exc.http_status)
-    if isinstance(exc, AuthError) and request.method == "GET":
-        return RedirectResponse(f"/login?next={quote(path)}", status_code=303)
+def _wants_json(request: Request) -> bool:
+    """The API, the hooks and anything that is not a browser asking for a page get JSON."""
+    if request.url.path.startswith(("/api/", "/hooks/")):
+        return True
+    return "text/html" not in request.headers.get("accept", "")
+
+
+def _visitor(request: Request, state: AppState) -> Principal | None:
+    """Who is looking at an error page: the caller a route already knew, else the session
+    cookie's user (an unknown URL has no route to ask), so the page keeps their header and
+    language. Never raises: an error page must not fail."""
+    known: Principal | None = getattr(request.state, "principal", None)
+    if known is not None:
+        return known
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    try:
+        with state.transaction() as session:
+            return principal_for_session(session, cookie)
+    except DocprocError:
+        return None
+
+
+def _error_page(request: Request, exc: DocprocError) -> Response:
     state: AppState = request.app.state.docproc
-    response = state.templates.TemplateResponse(
+    principal = _visitor(request, state)
+    headline, advice = labels.error_page_text(exc.http_status)
+    return render(
+        state,
         request,
         "error.html",
-        {
-            **page_context(request, state, getattr(request.state, "principal", None)),
-            "csrf": None,
-            "error": exc,
-        },
+        principal,
+        csrf=principal.csrf if principal else None,
+        error=exc,
+        headline=headline,
+        advice=advice,
         status_code=exc.http_status,
     )
-    return response
+
+
+async def _error_response(request: Request, exc: DocprocError) -> Response:
+    """One error as JSON ``{reason, message, fix}`` (API, hooks, non-browsers), a redirect to
+    the login page (a browser not logged in), or the error page in the visitor's language."""
+    if _wants_json(request):
+        return JSONResponse(exc.to_dict(), status_code=exc.http_status)
+    if isinstance(exc, AuthError) and request.method == "GET":
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    # The page looks the visitor up in the database: never on the event loop.
+    return await run_in_threadpool(_error_page, request, exc)
 
 
 class BadRequest(DocprocError):
@@ -159,11 +193,21 @@ def install_error_handlers(app: FastAPI) -> None:
     async def docproc_error(request: Request, exc: DocprocError) -> Response:
         if exc.http_status >= 500:
             log.warning("%s %s -> %s", request.method, request.url.path, exc.reason)
-        return _error_response(request, exc)
+        return await _error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        return _error_response(request, BadRequest(_validation_message(exc)))
+        return await _error_response(request, BadRequest(_validation_message(exc)))
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
+        # A bug: logged by type only (the message may hold personal values), answered as
+        # ``internal_error`` without a traceback, as a page for browsers.
+        log.error("%s %s -> %s", request.method, request.url.path, type(exc).__name__)
+        error = as_docproc_error(exc)
+        if type(error) is DocprocError:  # the wrapped message may hold values: not shown
+            error = DocprocError(f"unexpected {type(exc).__name__}; see the server's log")
+        return await _error_response(request, error)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -175,7 +219,7 @@ def install_error_handlers(app: FastAPI) -> None:
             error = MethodNotAllowed(message)
         else:
             error = BadRequest(message)
-        response = _error_response(request, error)
+        response = await _error_response(request, error)
         response.status_code = exc.status_code
         if exc.headers:
             response.headers.update(exc.headers)
@@ -243,6 +287,9 @@ def create_app(
 
     install_error_handlers(app)
     app.add_middleware(BodyLimit, settings=settings)
+    # Outside BodyLimit (added later = outer): an HTTP middleware wraps what the layers inside
+    # raise in an ExceptionGroup, which would hide BodyLimit's own refusals from it.
+    app.middleware("http")(bulk_read_guard)
 
     @app.middleware("http")
     async def measure_and_harden(
@@ -301,6 +348,8 @@ def create_app(
     app.include_router(review_pages.router)
     app.include_router(label_pages.router)
     app.include_router(audit_pages.router)
+    app.include_router(admin_pages.router)
+    app.include_router(account_pages.router)
     app.include_router(people_pages.router)
     app.include_router(documents_pages.router)
     app.include_router(

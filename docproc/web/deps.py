@@ -17,12 +17,12 @@ from docproc.casework.auth import (
     AuthError,
     Forbidden,
     LoginRequired,
-    LoginThrottle,
     Principal,
     check_csrf,
     principal_for_session,
     principal_for_token,
 )
+from docproc.casework.throttle import LoginThrottle
 from docproc.config import Settings
 from docproc.db.models import Role
 from docproc.db.session import session_scope
@@ -38,7 +38,9 @@ __all__ = [
     "PageNumber",
     "RowId",
     "State",
+    "bearer_token",
     "current_principal",
+    "lookup_principal",
     "require",
 ]
 
@@ -59,7 +61,11 @@ class AppState:
     templates: Jinja2Templates
     executor: Executor | None = None  # the readers of DOCPROC_DISPATCH=process|thread
     worker_name: str = "web"
-    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    #: Counts failed logins in the database: every web process refuses the same guesser.
+    login_throttle: LoginThrottle = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.login_throttle = LoginThrottle(self.services.session_factory)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -81,7 +87,8 @@ def get_state(request: Request) -> AppState:
 State = Annotated[AppState, Depends(get_state)]
 
 
-def _bearer(request: Request) -> str | None:
+def bearer_token(request: Request) -> str | None:
+    """The ``Authorization: Bearer`` token, if any (another scheme is an :class:`AuthError`)."""
     header = request.headers.get("authorization")
     if header is None:
         return None
@@ -91,22 +98,23 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
-def _lookup(state: AppState, token: str | None, cookie: str | None) -> Principal | None:
+def lookup_principal(state: AppState, token: str | None, cookie: str | None) -> Principal | None:
+    """The user behind an API token (unknown ones are an :class:`AuthError`) or a cookie."""
     with state.transaction() as session:
         if token is not None:
             principal = principal_for_token(session, token)
             if principal is None:
-                raise AuthError("unknown or revoked API token")
+                raise AuthError("unknown, expired or revoked API token")
             return principal
         return principal_for_session(session, cookie) if cookie else None
 
 
 async def current_principal(request: Request, state: State) -> Principal:
     """The caller, by API token or session cookie; unsafe requests by cookie need a CSRF token."""
-    token = _bearer(request)
+    token = bearer_token(request)
     cookie = request.cookies.get(SESSION_COOKIE)
     # The database may block (SQLite's write lock): never on the event loop.
-    found = await run_in_threadpool(_lookup, state, token, cookie)
+    found = await run_in_threadpool(lookup_principal, state, token, cookie)
     if token is not None and found is not None:
         request.state.principal = found
         return found

@@ -1,5 +1,6 @@
 """Limits before reading: request bodies are refused by their declared size and capped while
-they stream, before any route (or FastAPI's body parsing) sees them.
+they stream, before any route (or FastAPI's body parsing) sees them; bulk reads are counted
+per user and refused over the hour's budget (:func:`bulk_read_guard`).
 
 Each route class has its own ceiling (:func:`body_limit`): uploads the largest scan accepted
 plus room for the multipart framing, the bucket webhook and JSON routes much less, the login
@@ -11,15 +12,32 @@ authenticate before reading the body (the route reads the form itself, after its
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import HTTPException
+from fastapi import HTTPException, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from docproc.casework.auth import AuthError
+from docproc.casework.throttle import BulkReadLimit, TooManyBulkReads
 from docproc.config import Settings
 from docproc.errors import DocprocError, ExitCode
+from docproc.web.deps import SESSION_COOKIE, AppState, bearer_token, lookup_principal
 
-__all__ = ["MULTIPART_OVERHEAD", "BodyLimit", "BodyTooLarge", "body_limit"]
+__all__ = [
+    "BULK_LISTINGS",
+    "MULTIPART_OVERHEAD",
+    "BodyLimit",
+    "BodyTooLarge",
+    "body_limit",
+    "bulk_read_guard",
+    "is_bulk_read",
+]
+
+#: Listings whose ``limit`` above ``DOCPROC_BULK_READ_ROWS`` makes a bulk read (exports always do).
+BULK_LISTINGS = frozenset({"/api/v1/persons", "/api/v1/cases", "/api/v1/audit/events"})
 
 #: Room for the multipart boundary, part headers and the CSRF field around an uploaded file.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -128,3 +146,49 @@ async def _send_refusal(send: Send, limit: int) -> None:
     ]
     await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def is_bulk_read(settings: Settings, request: Request) -> bool:
+    """A read of many records at once: a long page of a listing, a CSV of the audit log, an
+    export of a batch or a case."""
+    if request.method != "GET" or not request.url.path.startswith("/api/"):
+        return False
+    path = request.url.path
+    if path.endswith("/export"):
+        return True
+    if path not in BULK_LISTINGS:
+        return False
+    if request.query_params.get("format") == "csv":
+        return True
+    try:
+        return int(request.query_params.get("limit", "0")) > settings.bulk_read_rows
+    except ValueError:
+        return False  # the route refuses it (422)
+
+
+def _take_bulk_read(state: AppState, request: Request) -> None:
+    try:
+        principal = lookup_principal(
+            state, bearer_token(request), request.cookies.get(SESSION_COOKIE)
+        )
+    except AuthError:
+        return  # the route answers 401
+    if principal is None:
+        return
+    limit = BulkReadLimit(state.settings.bulk_reads_per_hour)
+    with state.transaction() as session:
+        limit.take(session, principal, request.url.path)
+
+
+async def bulk_read_guard(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """HTTP middleware: count a bulk read against its user's hour (audited as ``bulk_read``),
+    and answer 429 ``too_many_bulk_reads`` over the budget, before the route reads anything."""
+    state: AppState = request.app.state.docproc
+    if is_bulk_read(state.settings, request):
+        try:
+            await run_in_threadpool(_take_bulk_read, state, request)
+        except TooManyBulkReads as exc:
+            return JSONResponse(exc.to_dict(), status_code=exc.http_status)
+    return await call_next(request)

@@ -10,46 +10,38 @@ from fastapi.responses import HTMLResponse
 from docproc.casework.auth import Principal
 from docproc.web import labels
 from docproc.web.deps import AppState
-from docproc.web.i18n import N_, Localizer, localizer, negotiate
+from docproc.web.i18n import LANGUAGES, Localizer, localizer, negotiate
 
-__all__ = ["FIELD_LABELS", "field_label", "page_context", "render", "request_localizer"]
+__all__ = [
+    "FIELD_LABELS",
+    "LANGUAGE_COOKIE",
+    "field_label",
+    "page_context",
+    "render",
+    "request_localizer",
+]
 
-#: The MRZ fields' labels, in English (marked for translation; shown through ``_``).
-FIELD_LABELS = {
-    "document_code": N_("Document code"),
-    "issuing_country": N_("Issuing country"),
-    "surname": N_("Surname"),
-    "given_names": N_("Given names"),
-    "document_number": N_("Document number"),
-    "nationality": N_("Nationality"),
-    "birth_date": N_("Date of birth"),
-    "sex": N_("Sex"),
-    "expiry_date": N_("Expiry date"),
-    "optional_data": N_("Optional data"),
-    "optional_data_2": N_("Optional data 2"),
-}
+#: A visitor's language choice before logging in (the login page's switch); a logged-in user's
+#: own choice (``users.language``) comes first.
+LANGUAGE_COOKIE = "docproc_language"
 
-#: The roles' names, as the header shows them (``_(principal.role.value)``).
-ROLE_NAMES = (N_("desk"), N_("reviewer"), N_("supervisor"), N_("admin"))
+#: The fields' labels (kept here too for the pages that import them from ``render``).
+FIELD_LABELS = labels.FIELD_LABELS
 
 
 def field_label(name: str) -> str:
-    """A reader's label for a stored field name: MRZ fields by :data:`FIELD_LABELS`, printed
-    ones (``viz.birth_date``, ``form.phone``) by their field, entities (``entity.PERSON.1``) by
-    their label and number."""
-    prefix, _, rest = name.partition(".")
-    if prefix == "entity":
-        label, _, number = rest.partition(".")
-        return label if number in ("", "0") else f"{label} {int(number) + 1}"
-    key = rest or prefix
-    return FIELD_LABELS.get(key, key.replace("_", " ").capitalize())
+    """A field's label in English (untranslated: pass it through ``_`` to show it)."""
+    return labels.field_name(name, lambda text, **_values: text)
 
 
 def request_localizer(
     request: Request, state: AppState, principal: Principal | None = None
 ) -> Localizer:
-    """The caller's language (their choice, else the browser's) and the installation's zone."""
+    """The caller's language (their choice, else the login page's, else the browser's) and the
+    installation's zone."""
     preferred = principal.language if principal else None
+    if preferred is None and request.cookies.get(LANGUAGE_COOKIE) in LANGUAGES:
+        preferred = request.cookies.get(LANGUAGE_COOKIE)
     header = request.headers.get("accept-language")
     language = negotiate(header, preferred) if (preferred or header) else None
     return localizer(language or state.settings.default_language, state.settings.timezone)
@@ -67,13 +59,29 @@ def page_context(request: Request, state: AppState, principal: Principal | None)
         "status_label": lambda code: labels.status_label(code, _),
         "field_name": lambda name: labels.field_name(name, _),
         "is_warning": labels.is_warning,
+        "role_label": lambda code: labels.role_label(code, _),
+        "case_role_label": lambda code: labels.case_role_label(code, _),
+        "reject_label": lambda code: labels.reject_label(code, _),
+        "event_label": lambda kind: labels.event_label(kind, _),
+        "record_label": lambda kind: labels.record_label(kind, _),
+        "source_label": lambda source: labels.source_label(source, _),
         "form_field_keys": lambda: labels.form_field_keys(state.settings.form_definitions_dir),
     }
 
 
 def render(
-    state: AppState, request: Request, name: str, principal: Principal | None, **context: Any
+    state: AppState,
+    request: Request,
+    name: str,
+    principal: Principal | None,
+    *,
+    status_code: int = 200,
+    **context: Any,
 ) -> HTMLResponse:
+    """The page ``name`` for ``principal`` in their language (``status_code``: error pages)."""
     return state.templates.TemplateResponse(
-        request, name, {**page_context(request, state, principal), **context}
+        request,
+        name,
+        {**page_context(request, state, principal), **context},
+        status_code=status_code,
     )

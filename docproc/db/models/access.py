@@ -1,7 +1,8 @@
 """Access: users, browser sessions and API tokens.
 
 They live on the same :class:`~docproc.db.models.base.Base` metadata as the case database and
-are created by migration ``0002_auth_review``. Tokens and session ids are stored only as SHA-256
+are created by migrations ``0002_auth_review`` and ``0010_accounts`` (token expiry, the login
+throttle's failures). Tokens and session ids are stored only as SHA-256
 hashes (they are long random strings, so a fast hash is enough); passwords as argon2 hashes.
 """
 
@@ -11,12 +12,12 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from docproc.db.models.base import Base, BigIntId, _enum, utcnow
 
-__all__ = ["ApiToken", "Role", "User", "WebSession"]
+__all__ = ["ApiToken", "BulkRead", "LoginFailure", "Role", "User", "WebSession"]
 
 
 class Role(StrEnum):
@@ -73,5 +74,35 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+    # After this the token is refused (DOCPROC_API_TOKEN_DAYS after it was made); None: never
+    # (only tokens made with expiry turned off).
+    expires_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class LoginFailure(Base):
+    """One failed login under one throttle key (``pair:<name>:<address>``, ``addr:<address>``,
+    ``user:<name>``, each cut to 64 characters): kept in the database so that every web process
+    counts the same failures. Rows older than the throttle's window are deleted as new ones come.
+    """
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(140))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class BulkRead(Base):
+    """One bulk read (a listing of many records, an export) by one user: counted per user over
+    the last hour so every web process enforces the same rate (``DOCPROC_BULK_READS_PER_HOUR``).
+    Rows older than the window are deleted as new ones come."""
+
+    __tablename__ = "bulk_reads"
+    __table_args__ = (Index("ix_bulk_reads_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    user_id: Mapped[uuid.UUID]
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,6 +1,6 @@
 """Label variants reviewers taught the installation: a form label the lexicon did not know (or
 mapped to the wrong field) and the schema field it names (created by migration
-``0012_label_variants``). The form reader is given them with every form it reads."""
+``0009_label_variants``). The form reader is given them with every form it reads."""
 
 from __future__ import annotations
 

@@ -23,6 +23,8 @@ _DUMMY = {
     "match_id": "1",
     "case_id": str(uuid.uuid4()),
     "batch_id": str(uuid.uuid4()),
+    "username": "desk",
+    "token_id": str(uuid.uuid4()),
 }
 
 
@@ -105,13 +107,13 @@ def test_review_and_audit_are_open_to_the_roles_above(web: WebApp, client: TestC
 
 def test_a_desk_user_gets_403_pages_for_review_and_audit(client: TestClient) -> None:
     login(client, "desk")
-    for path in ("/review", "/audit", "/people/matches", "/people/matches/1"):
+    for path in ("/review", "/audit", "/people/matches", "/people/matches/1", "/admin/users"):
         response = client.get(path, headers={"Accept": "text/html"})
         assert response.status_code == 403
         assert "forbidden" in response.text
 
 
-PUBLIC = {"/", "/login", "/healthz", "/readyz", "/metrics", "/hooks/s3"}
+PUBLIC = {"/", "/login", "/login/language", "/healthz", "/readyz", "/metrics", "/hooks/s3"}
 
 
 def test_every_page_refuses_strangers(web: WebApp, client: TestClient) -> None:

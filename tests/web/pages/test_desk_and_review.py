@@ -121,10 +121,10 @@ def test_a_reviewer_fixes_a_given_name_with_the_keyboard_and_the_audit_shows_it(
     supervisor.goto(f"{live_server.url}/audit?kind=field_corrected")
     row = supervisor.locator("table.audit tbody tr").first
     expect(row).to_contain_text("reviewer")
-    expect(row).to_contain_text("field_corrected")
+    expect(row).to_contain_text("Field corrected")  # words, not codes
     # the audit trail names the field, not its values (those are in the erasable history)
     expect(row).not_to_contain_text("NUR HALIZA")
-    expect(row).to_contain_text("field=given_names")
+    expect(row).to_contain_text("field: Given names")
     supervisor.context.close()
 
 
@@ -133,4 +133,5 @@ def test_a_desk_user_gets_403_on_review_and_audit(live_server: LiveServer, page:
     for path in ("/review", "/audit"):
         response = page.goto(f"{live_server.url}{path}")
         assert response is not None and response.status == 403
-        expect(page.locator("h1")).to_contain_text("forbidden")
+        expect(page.locator("h1")).to_contain_text("Not allowed")
+        expect(page.locator(".error-page code")).to_have_text("forbidden")

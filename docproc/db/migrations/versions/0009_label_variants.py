@@ -1,7 +1,7 @@
 """Label variants reviewers taught the installation.
 
-Revision ID: 0012
-Revises: 0009
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-30
 
 * ``label_variants``: a form label (as printed) and the schema field it names, one row per
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | Sequence[str] | None = "0009"
+revision: str = "0009"
+down_revision: str | Sequence[str] | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
