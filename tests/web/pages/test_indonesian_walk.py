@@ -1,10 +1,11 @@
 """The whole walk in Indonesian: a browser that asks for Indonesian gets every page in it.
 
-A supervisor (who sees every page) with an Indonesian browser walks the desk, the documents and
-one document, people and one person, cases, the review queue and a task, duplicates, the audit log
-and an unknown URL. On every page the document's language is ``id`` and no English interface text
-is left: none of the catalogue's English messages that have an Indonesian translation of their own
-shows in the page's visible text.
+An admin (who sees every page) with an Indonesian browser walks the desk, the documents and one
+document, people and one person, cases, the review queue and a task, duplicates, the audit log,
+the admin pages and an unknown URL. On every page the document's language is ``id``, no English
+interface text is left (none of the catalogue's English messages that have an Indonesian
+translation of their own shows in the page's visible text), and axe-core finds nothing serious or
+critical.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from tests.web.pages.conftest import SCREENSHOTS, LiveServer, log_in
 
 pytest.importorskip("playwright")
 from playwright.sync_api import Browser, Page
+
+from tests.web.pages.axe import assert_accessible
 
 SAMPLE = REPO / "samples" / "images" / "01_td3_clean_idn.jpg"
 
@@ -67,26 +70,28 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def test_every_page_is_in_indonesian_for_an_indonesian_browser(
+def test_every_page_is_in_indonesian_and_accessible_for_an_indonesian_browser(
     live_server: LiveServer, page: Page, document_id: str
 ) -> None:
     phrases = _english_phrases()
     assert len(phrases) > 100  # the catalogue is there and read
-    log_in(page, live_server.url, "supervisor")
+    log_in(page, live_server.url, "admin")
     with httpx.Client(
-        base_url=live_server.url, headers=live_server.web.auth("supervisor"), timeout=30
+        base_url=live_server.url, headers=live_server.web.auth("admin"), timeout=30
     ) as api:
         persons = api.get("/api/v1/persons").json()["persons"]
         tasks = api.get("/api/v1/review/tasks").json()["tasks"]
     person = persons[0]["id"] if persons else None
     paths = ["/desk", "/documents", f"/documents/{document_id}", "/people", "/cases"]
     paths += [f"/people/{person}"] if person else []
-    paths += ["/review", "/people/matches", "/audit", "/no/such/page"]
+    paths += ["/review", "/people/matches", "/audit", "/admin/users", "/admin/users/desk"]
+    paths += ["/no/such/page"]
     paths += [f"/review/{tasks[0]['task_id']}"] if tasks else []
     left: dict[str, list[str]] = {}
     for path in paths:
         page.goto(f"{live_server.url}{path}")
         assert page.evaluate("() => document.documentElement.lang") == "id", path
+        assert_accessible(page)
         text = page.inner_text("body")
         found = [phrase for phrase in phrases if phrase in text]
         if found:
