@@ -12,13 +12,13 @@ import re
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from docproc.casework.auth import Principal
 from docproc.db import repo
-from docproc.db.models import Site, User, UserSite
+from docproc.db.models import Case, Document, Person, Site, User, UserSite
 from docproc.errors import DocprocError, ExitCode
 
 __all__ = ["BadSite", "add_member", "create_site", "remove_member", "site_filter", "visible"]
@@ -97,3 +97,31 @@ def remove_member(session: Session, code: str, username: str, *, actor: str) -> 
         actor=actor,
         old=str(user.id),
     )
+
+
+def adopt_unsited(session: Session, code: str, *, actor: str) -> dict[str, int]:
+    """Give site ``code`` every document, person and case that has no site (records made
+    before sites existed, or by the command line and batch runs), so the site's desk officers
+    and reviewers see them; one audited event with the counts (no personal values). Returns
+    the counts; a second run finds nothing left to adopt."""
+    site = session.scalars(select(Site).where(Site.code == code)).one_or_none()
+    if site is None:
+        raise BadSite(f"no site {code[:40]!r}")
+    counts: dict[str, int] = {}
+    for name, model in (("documents", Document), ("persons", Person), ("cases", Case)):
+        result = session.execute(
+            update(model)
+            .where(model.site_id.is_(None))
+            .values(site_id=site.id)
+            .execution_options(synchronize_session=False)
+        )
+        counts[name] = int(getattr(result, "rowcount", 0) or 0)
+    repo.record_event(
+        session,
+        entity_type="site",
+        entity_id=site.id,
+        kind="records_adopted",
+        actor=actor,
+        detail=counts,
+    )
+    return counts

@@ -1,4 +1,5 @@
-"""``docproc site add|assign|unassign``: sites (desks, offices) and who works at which."""
+"""``docproc site add|assign|unassign|adopt``: sites (desks, offices), who works at which, and
+records made without a site."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         member.add_argument("username")
         member.add_argument("code")
         member.set_defaults(func=run_member, assign=action == "assign")
+    adopt = actions.add_parser(
+        "adopt", help="give the site every document, person and case that has no site"
+    )
+    adopt.add_argument("code")
+    adopt.set_defaults(func=run_adopt)
 
 
 def run_add(args: argparse.Namespace) -> int:
@@ -46,5 +52,20 @@ def run_member(args: argparse.Namespace) -> int:
         change(session, args.code, args.username, actor="cli")
     sys.stderr.write(
         f"{args.username} {'assigned to' if args.assign else 'taken off'} {args.code}\n"
+    )
+    return 0
+
+
+def run_adopt(args: argparse.Namespace) -> int:
+    from docproc.casework.sites import adopt_unsited
+    from docproc.db.session import session_scope
+    from docproc.services import open_services
+
+    services = open_services(migrate=True)
+    with session_scope(services.session_factory) as session:
+        counts = adopt_unsited(session, args.code, actor="cli")
+    sys.stderr.write(
+        f"site {args.code} adopted {counts['documents']} documents, {counts['persons']} persons "
+        f"and {counts['cases']} cases that had no site\n"
     )
     return 0

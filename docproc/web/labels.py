@@ -275,6 +275,7 @@ EVENTS: dict[str, str] = {
     "token_revoked": N_("API token revoked"),
     "member_added": N_("User added to the site"),
     "member_removed": N_("User taken off the site"),
+    "records_adopted": N_("Records without a site given to the site"),
 }
 
 #: What kind of record an audit event is about (``events.entity_type``).

@@ -6,10 +6,11 @@ from __future__ import annotations
 import uuid
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from docproc.casework.auth import create_api_token, create_user
-from docproc.casework.sites import add_member, create_site
-from docproc.db.models import Document, Role
+from docproc.casework.sites import add_member, adopt_unsited, create_site
+from docproc.db.models import Document, Event, Role, Site
 from docproc.db.session import session_scope
 from tests.web.conftest import PASSWORD, WebApp, upload_sample, wait_until_finished
 
@@ -87,3 +88,39 @@ def test_a_desk_of_site_a_cannot_see_site_b(
     assert (
         client.get(f"/api/v1/documents/{document_id}", headers=web.auth("desk")).status_code == 404
     )
+
+
+def test_records_made_without_a_site_are_adopted_by_one_and_then_seen_by_its_desk(
+    backend_web: WebApp, backend_client: TestClient
+) -> None:
+    """``docproc site adopt``'s service: a document read with no site (an older record, a batch
+    run) is hidden from a site's desk until the site adopts the records without one; the event
+    holds counts only, and a second run adopts nothing."""
+    web, client = backend_web, backend_client
+    users = _site_users(web)
+    document_id = upload_sample(client, web.auth("desk"), "03_td2_clean.jpg")  # a user of no site
+    wait_until_finished(client, document_id, web.auth("desk"))
+    with session_scope(web.services.session_factory) as session:
+        document = session.get(Document, uuid.UUID(document_id))
+        assert document is not None and document.site_id is None
+        person_id = document.person_id
+        code = session.scalars(select(Site.code).where(Site.code.startswith("site-a-"))).one()
+    assert person_id is not None
+    urls = (f"/api/v1/documents/{document_id}", f"/api/v1/persons/{person_id}")
+    for url in urls:
+        assert client.get(url, headers=users["desk-a"]).status_code == 404, url
+
+    with session_scope(web.services.session_factory) as session:
+        counts = adopt_unsited(session, code, actor="test")
+    assert counts["documents"] >= 1 and counts["persons"] >= 1
+    for url in urls:
+        assert client.get(url, headers=users["desk-a"]).status_code == 200, url
+        assert client.get(url, headers=users["desk-b"]).status_code == 404, url
+    with session_scope(web.services.session_factory) as session:
+        assert adopt_unsited(session, code, actor="test") == {
+            "documents": 0,
+            "persons": 0,
+            "cases": 0,
+        }
+        events = session.scalars(select(Event).where(Event.kind == "records_adopted")).all()
+    assert [e.detail for e in events] == [counts, {"documents": 0, "persons": 0, "cases": 0}]
