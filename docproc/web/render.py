@@ -13,9 +13,7 @@ from docproc.web.deps import AppState
 from docproc.web.i18n import LANGUAGES, Localizer, localizer, negotiate
 
 __all__ = [
-    "FIELD_LABELS",
     "LANGUAGE_COOKIE",
-    "field_label",
     "page_context",
     "render",
     "request_localizer",
@@ -24,14 +22,6 @@ __all__ = [
 #: A visitor's language choice before logging in (the login page's switch); a logged-in user's
 #: own choice (``users.language``) comes first.
 LANGUAGE_COOKIE = "docproc_language"
-
-#: The fields' labels (kept here too for the pages that import them from ``render``).
-FIELD_LABELS = labels.FIELD_LABELS
-
-
-def field_label(name: str) -> str:
-    """A field's label in English (untranslated: pass it through ``_`` to show it)."""
-    return labels.field_name(name, lambda text, **_values: text)
 
 
 def request_localizer(

@@ -25,14 +25,13 @@ from docproc.db.models import MatchStatus
 from docproc.web.deps import DeskUser, Reviewer, RowId, State
 from docproc.web.i18n import N_
 from docproc.web.imaging import has_portrait
-from docproc.web.render import FIELD_LABELS, render
+from docproc.web.render import render
 from docproc.web.search_params import SearchText
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 
-_LABELS = dict(FIELD_LABELS)
 
 #: Roles, case and match states and match reasons in words (``words`` in the templates).
 WORDS = {
@@ -130,7 +129,6 @@ def _match_page(
         "match.html",
         principal,
         detail=detail,
-        labels=_LABELS,
         confirm={"keep": str(kept), "note": note} if confirm else None,
         unmerged=unmerged,
     )
@@ -198,7 +196,6 @@ def person_page(
         "person.html",
         principal,
         record=record,
-        labels=_LABELS,
         merged=undo,
         portraits=portraits,
     )
@@ -265,7 +262,6 @@ def _case_page(
         "case.html",
         principal,
         record=record,
-        labels=_LABELS,
         roles=cases.CASE_ROLES,
         query=query or "",
         found=[p for p in found if p.id not in members],
