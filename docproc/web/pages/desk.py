@@ -18,7 +18,7 @@ from docproc.web.i18n import LANGUAGES, N_
 from docproc.web.imaging import has_portrait
 from docproc.web.render import render, request_localizer
 
-__all__ = ["router"]
+__all__ = ["router", "set_session_cookie"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,6 +27,18 @@ PRELOGIN_COOKIE = "docproc_prelogin"
 
 def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
+
+
+def set_session_cookie(response: Response, request: Request, token: str) -> None:
+    """Hand the browser its session: HTTP-only, same-site strict, secure over HTTPS."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(auth.SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+    )
 
 
 def _safe_next(target: str | None) -> str:
@@ -88,14 +100,7 @@ def login(
         return response
     state.login_throttle.succeeded(username, address)
     redirect = RedirectResponse(_safe_next(next), status_code=303)
-    redirect.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=int(auth.SESSION_LIFETIME.total_seconds()),
-        httponly=True,
-        samesite="strict",
-        secure=_secure(request),
-    )
+    set_session_cookie(redirect, request, token)
     redirect.delete_cookie(PRELOGIN_COOKIE)
     return redirect
 

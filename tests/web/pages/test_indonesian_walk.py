@@ -84,7 +84,14 @@ def test_every_page_is_in_indonesian_and_accessible_for_an_indonesian_browser(
     person = persons[0]["id"] if persons else None
     paths = ["/desk", "/documents", f"/documents/{document_id}", "/people", "/cases"]
     paths += [f"/people/{person}"] if person else []
-    paths += ["/review", "/people/matches", "/audit", "/admin/users", "/admin/users/desk"]
+    paths += [
+        "/review",
+        "/people/matches",
+        "/audit",
+        "/admin/users",
+        "/admin/users/desk",
+        "/account",
+    ]
     paths += ["/no/such/page"]
     paths += [f"/review/{tasks[0]['task_id']}"] if tasks else []
     left: dict[str, list[str]] = {}
