@@ -62,6 +62,7 @@ __all__ = [
     "MethodNotAllowed",
     "RouteNotFound",
     "create_app",
+    "harden",
     "install_error_handlers",
 ]
 
@@ -207,7 +208,11 @@ def install_error_handlers(app: FastAPI) -> None:
         error = as_docproc_error(exc)
         if type(error) is DocprocError:  # the wrapped message may hold values: not shown
             error = DocprocError(f"unexpected {type(exc).__name__}; see the server's log")
-        return await _error_response(request, error)
+        # Starlette answers an unhandled exception outside every middleware: the headers the
+        # middleware gives other answers are set here.
+        response = await _error_response(request, error)
+        harden(request, response)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -224,6 +229,19 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.headers:
             response.headers.update(exc.headers)
         return response
+
+
+def harden(request: Request, response: Response) -> None:
+    """The security headers every answer carries, pages, API and error pages alike."""
+    headers = response.headers
+    headers.setdefault("Cache-Control", _NO_STORE)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Referrer-Policy"] = "no-referrer"
+    if not request.url.path.startswith("/api/v1/docs"):
+        headers.setdefault("Content-Security-Policy", _CSP)
+    if _served_over_https(request):
+        headers["Strict-Transport-Security"] = _HSTS
 
 
 def _served_over_https(request: Request) -> bool:
@@ -301,15 +319,7 @@ def create_app(
         latency.labels(request.method, route, str(response.status_code)).observe(
             time.perf_counter() - start
         )
-        headers = response.headers
-        headers.setdefault("Cache-Control", _NO_STORE)
-        headers["X-Content-Type-Options"] = "nosniff"
-        headers["X-Frame-Options"] = "DENY"
-        headers["Referrer-Policy"] = "no-referrer"
-        if not request.url.path.startswith("/api/v1/docs"):
-            headers.setdefault("Content-Security-Policy", _CSP)
-        if _served_over_https(request):
-            headers["Strict-Transport-Security"] = _HSTS
+        harden(request, response)
         return response
 
     @app.get("/healthz", include_in_schema=False)

@@ -226,6 +226,11 @@ def test_an_unexpected_error_is_a_500_page_without_internals(web: WebApp) -> Non
     assert api.status_code == 500 and api.json()["reason"] == "internal_error"
     for text in (page.text, api.text):
         assert "AHMADI" not in text and "Traceback" not in text
+    for answer in (page, api):  # the error answers carry the security headers too
+        assert answer.headers["content-security-policy"].startswith("default-src 'self'")
+        assert answer.headers["x-frame-options"] == "DENY"
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["cache-control"] == "no-store"
 
 
 def test_the_login_page_follows_the_browser_and_offers_the_switch(web: WebApp) -> None:
