@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from docproc.casework.auth import Principal
 from docproc.casework.people import PersonLink, link_person
 from docproc.casework.sites import site_filter
-from docproc.casework.validation import validate_field
+from docproc.casework.validation import editable, validate_field
 from docproc.config import get_settings
 from docproc.db import repo
 from docproc.db.models import (
@@ -93,6 +93,11 @@ _DECIDED = (ReviewState.accepted, ReviewState.fixed, ReviewState.rejected)
 IDENTITY_FIELDS = frozenset(
     {"surname", "given_names", "birth_date", "document_number", "issuing_country", "nationality"}
 )
+#: A registration form's fields a person is found by when the document has no MRZ
+#: (:func:`docproc.casework.people.identity_from_fields`).
+_FORM_IDENTITY_FIELDS = frozenset(
+    {f"form.{n}" for n in IDENTITY_FIELDS} | {"form.name", "form.travel_document_number"}
+)
 
 
 class NotFound(DocprocError):
@@ -136,7 +141,8 @@ class BadReassign(DocprocError):
 class BadReview(DocprocError):
     reason = "bad_review"
     fix = (
-        f"Fix only the fields {', '.join(MRZ_FIELDS)}, and change at least one (else accept); "
+        f"Fix the MRZ fields ({', '.join(MRZ_FIELDS)}) or the printed and form fields the record "
+        "holds, and change at least one (else accept); "
         f"reject with one of {', '.join(REJECT_REASONS)}."
     )
     http_status = 422
@@ -694,14 +700,14 @@ def fix(
     Each changed field is a :class:`ReviewHistory` row with the old and new value (erasable)
     and a ``field_corrected`` event naming only the field (the audit trail holds no values).
     """
-    unknown = set(edits) - set(MRZ_FIELDS)
-    if unknown:
-        raise BadReview(f"unknown fields: {', '.join(sorted(unknown))}")
     task = _held_task(session, task_id, actor)
     document = _document(session, task.document_id)
     before = _status_of(document)
     latest = repo.latest_extraction(session, document.id)
     current = {f.name: f for f in latest.fields} if latest else {}
+    unknown = {n for n in edits if n not in MRZ_FIELDS and not (n in current and editable(n))}
+    if unknown:
+        raise BadReview(f"unknown fields: {', '.join(sorted(unknown))[:300]}")
     changed: list[tuple[str, str | None, str | None]] = []
     fields: list[FieldValue] = []
     for name in MRZ_FIELDS:
@@ -734,26 +740,27 @@ def fix(
                     cast(tuple[int, int, int, int] | None, box),
                 )
             )
+    # visual-zone and form fields the reviewer corrected take the new value; they and the
+    # entity fields are otherwise carried into the new version as they were
+    for f in latest.fields if latest else ():
+        if f.name in MRZ_FIELDS:
+            continue
+        box = cast(tuple[int, int, int, int] | None, tuple(f.box) if f.box else None)
+        if f.name in edits:
+            new_value = normalise_printed(edits[f.name])
+            validate_field(f.name, new_value)
+            if new_value != f.value:
+                changed.append((f.name, f.value, new_value))
+                fields.append(FieldValue(f.name, new_value, 1.0, FieldSource.reviewer, f.page, box))
+                continue
+        fields.append(FieldValue(f.name, f.value, f.confidence, f.source, f.page, box))
     if not changed:
         raise BadReview("nothing was changed; use Accept instead")
-    # visual-zone, form and entity fields are carried into the new version as they were
-    fields += [
-        FieldValue(
-            f.name,
-            f.value,
-            f.confidence,
-            f.source,
-            f.page,
-            cast(tuple[int, int, int, int] | None, tuple(f.box) if f.box else None),
-        )
-        for f in (latest.fields if latest else ())
-        if f.name not in MRZ_FIELDS
-    ]
     extraction = repo.save_extraction(
         session, document, fields, created_by=actor.username, source="reviewer"
     )
     person_before = str(document.person_id) if document.person_id else None
-    if {name for name, _, _ in changed} & IDENTITY_FIELDS:
+    if {name for name, _, _ in changed} & (IDENTITY_FIELDS | _FORM_IDENTITY_FIELDS):
         relink_person(session, document, fields, actor=actor.username)
     else:
         link_person(session, document, fields, actor=actor.username)
@@ -807,6 +814,12 @@ def corrections(session: Session, document_id: uuid.UUID) -> list[ReviewHistory]
 def normalise(value: str | None) -> str | None:
     """A field value as stored: trimmed, upper case (as in the MRZ), None when empty."""
     return (value or "").strip().upper() or None
+
+
+def normalise_printed(value: str | None) -> str | None:
+    """A printed or form field's value as stored: spaces trimmed and runs of them made one, the
+    case as typed (an address or a place is not upper case), None when empty."""
+    return " ".join((value or "").split()) or None
 
 
 def reject(session: Session, task_id: int, reason: str, actor: Principal) -> ReviewTask:

@@ -1,4 +1,6 @@
-"""What a reviewer may type into a field: each MRZ field by its type and length.
+"""What a reviewer may type into a field: each MRZ field by its type and length, and the
+printed visual zone's and a form's fields (``viz.*``, ``form.*``): dates as dates, names as names,
+anything else as text of at most :data:`MAX_TEXT_LENGTH` characters without control characters.
 
 Pure functions (no database). A value that does not fit is refused with ``bad_fix`` rather than
 saved: a fix is the truth the record ends up with, so ``2020-13-45``, ``17 MAY 1978``, a 100 kB
@@ -27,14 +29,25 @@ from docproc.reading.mrz.countries import KNOWN_CODES
 
 __all__ = [
     "MAX_NAME_LENGTH",
+    "MAX_TEXT_LENGTH",
     "BadFix",
     "check_digit_of",
+    "editable",
     "field_errors",
     "mrz_check_digits",
     "validate_field",
 ]
 
 MAX_NAME_LENGTH = 100
+#: A printed or form field that is neither a date nor a name (a place, an address, a phone
+#: number, a remark) takes at most this many characters.
+MAX_TEXT_LENGTH = 500
+#: The prefixes of fields read from the printed page and from a form; ``form.raw:`` pairs
+#: (labels the lexicon did not know) are mapped to a field, not edited.
+_PRINTED = ("viz.", "form.")
+_RAW = "form.raw:"
+#: Printed and form fields checked as names and as dates, by the name after the prefix.
+_PRINTED_NAMES = frozenset({"surname", "given_names", "name"})
 _NAME_PUNCTUATION = frozenset(" -'.,<")
 _COUNTRY = re.compile(r"^[A-Z<]{1,3}$")
 _DOCUMENT_CODE = re.compile(r"^[A-Z][A-Z0-9<]?$")
@@ -161,12 +174,41 @@ _CHECKS: dict[str, Callable[[str, str], None]] = {
 }
 
 
+def _text(name: str, value: str) -> None:
+    if len(value) > MAX_TEXT_LENGTH:
+        raise BadFix(
+            f"{name}: longer than {MAX_TEXT_LENGTH} characters",
+            field=name,
+            code="too_long",
+            limit=MAX_TEXT_LENGTH,
+        )
+
+
+def editable(name: str) -> bool:
+    """Whether a reviewer may correct the field ``name``: an MRZ field, or a field read from the
+    printed page or a form (not an entity, not an unmapped form pair)."""
+    return name in _CHECKS or (name.startswith(_PRINTED) and not name.startswith(_RAW))
+
+
+def _check_of(name: str) -> Callable[[str, str], None] | None:
+    if name in _CHECKS:
+        return _CHECKS[name]
+    if not editable(name):
+        return None
+    base = name.split(".", 1)[1]
+    if base in _PRINTED_NAMES:
+        return _name
+    if base == "date" or base.endswith("_date"):
+        return _date
+    return _text
+
+
 def validate_field(name: str, value: str | None) -> None:
     """Refuse a value that does not fit the field (``None``, clearing the field, always fits)."""
     if value is None:
         return
     _no_control(name, value)
-    check = _CHECKS.get(name)
+    check = _check_of(name)
     if check is None:
         raise BadFix(f"unknown field {name[:40]!r}", field=name, code="unknown_field")
     check(name, value)

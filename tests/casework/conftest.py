@@ -64,6 +64,10 @@ def outcome_for(values: Mapping[str, str | None], status: DocumentStatus) -> Rea
     fields = tuple(
         FieldValue(name, values.get(name), 0.97, FieldSource.mrz, 0, (10, 300, 600, 60))
         for name in MRZ_FIELDS
+    ) + tuple(  # printed (viz.*), form (form.*) and entity (entity.*) fields as given
+        FieldValue(name, value, 0.8, FieldSource(name.split(".")[0].replace("entity", "ner")), 0)
+        for name, value in values.items()
+        if "." in name
     )
     return ReadOutcome(status, None, doc_type="TD3", pages=1, fields=fields, engine="test")
 

@@ -296,3 +296,83 @@ def test_a_bad_date_is_refused_with_its_field_and_code(factory: sessionmaker[Ses
     with session_scope(factory) as session:
         latest = repo.latest_extraction(session, document_id)
         assert latest is not None and latest.version == 1
+
+
+def test_printed_and_form_fields_are_corrected_and_kept_in_the_history(
+    factory: sessionmaker[Session],
+) -> None:
+    me = _user(factory, Role.reviewer)
+    task_id, document_id = _task(
+        factory,
+        **{"viz.place_of_birth": "JAKRTA", "form.address": "Jl. Merdeka 1", "form.phone": "0812"},
+    )
+    with session_scope(factory) as session:
+        review.claim(session, task_id, me)
+        _, version = review.fix(
+            session,
+            task_id,
+            {
+                "viz.place_of_birth": "Jakarta",
+                "form.address": "  Jl.  Merdeka   10 ",
+                "form.phone": "0812",
+            },
+            me,
+        )
+    with session_scope(factory) as session:
+        latest = repo.latest_extraction(session, document_id)
+        assert latest is not None and latest.version == version == 2
+        by_name = {f.name: f for f in latest.fields}
+        # the case as typed, spaces made one; the untouched field carried as it was
+        assert by_name["viz.place_of_birth"].value == "Jakarta"
+        assert by_name["viz.place_of_birth"].source == "reviewer"
+        assert by_name["form.address"].value == "Jl. Merdeka 10"
+        assert (by_name["form.phone"].value, by_name["form.phone"].source) == ("0812", "form")
+        assert by_name["surname"].source == "mrz"
+        history = session.scalars(
+            select(ReviewHistory).where(ReviewHistory.document_id == document_id)
+        ).all()
+        assert sorted((h.field, h.old_value, h.new_value) for h in history) == [
+            ("form.address", "Jl. Merdeka 1", "Jl. Merdeka 10"),
+            ("viz.place_of_birth", "JAKRTA", "Jakarta"),
+        ]
+        task = session.get(ReviewTask, task_id)
+        assert task is not None and task.state is ReviewState.fixed
+
+
+@pytest.mark.parametrize(
+    ("edits", "field", "code"),
+    [
+        ({"viz.birth_date": "17 MAY 1978"}, "viz.birth_date", "not_a_date"),
+        ({"form.address": "x" * 501}, "form.address", "too_long"),
+        ({"form.address": "Jl. \u202eMerdeka"}, "form.address", "control_character"),
+        ({"form.name": "Ahmad 7"}, "form.name", "not_a_letter"),
+    ],
+)
+def test_a_printed_field_that_does_not_fit_is_refused(
+    factory: sessionmaker[Session], edits: dict[str, str], field: str, code: str
+) -> None:
+    me = _user(factory, Role.reviewer)
+    task_id, document_id = _task(
+        factory,
+        **{"viz.birth_date": "1978-05-17", "form.address": "Jl. Merdeka 1", "form.name": "Ahmad"},
+    )
+    with session_scope(factory) as session:
+        review.claim(session, task_id, me)
+        with pytest.raises(BadFix) as refused:
+            review.fix(session, task_id, edits, me)
+    assert (refused.value.field, refused.value.code) == (field, code)
+    with session_scope(factory) as session:
+        latest = repo.latest_extraction(session, document_id)
+        assert latest is not None and latest.version == 1
+
+
+@pytest.mark.parametrize("name", ["entity.person_0", "form.raw:Agama", "form.not_in_the_record"])
+def test_entities_unmapped_pairs_and_absent_fields_are_not_corrected(
+    factory: sessionmaker[Session], name: str
+) -> None:
+    me = _user(factory, Role.reviewer)
+    task_id, _ = _task(factory, **{"entity.person_0": "Ahmad", "form.raw:Agama": "Islam"})
+    with session_scope(factory) as session:
+        review.claim(session, task_id, me)
+        with pytest.raises(review.BadReview, match="unknown fields"):
+            review.fix(session, task_id, {name: "something"}, me)

@@ -26,7 +26,15 @@ from docproc.casework.review_fields import (
     other_fields,
     raw_pairs,
 )
-from docproc.casework.validation import BadFix, check_digit_of, field_errors, mrz_check_digits
+from docproc.casework.validation import (
+    MAX_NAME_LENGTH,
+    MAX_TEXT_LENGTH,
+    BadFix,
+    check_digit_of,
+    editable,
+    field_errors,
+    mrz_check_digits,
+)
 from docproc.db.models import MRZ_FIELDS, ReviewState
 from docproc.reading.mrz.countries import KNOWN_CODES
 from docproc.storage import ObjectNotFound, ObjectStore, derived_key
@@ -215,7 +223,8 @@ def _client_data(request: Request, state: AppState, principal: Principal) -> str
     country codes and how often to renew the claim (JSON in a data attribute: no inline script)."""
     _ = request_localizer(request, state, principal).gettext
     messages = {code: _(text) for code, text in FIX_MESSAGES.items() if "%(" not in text}
-    messages["too_long"] = _(FIX_MESSAGES["too_long"], limit=100)
+    messages["too_long"] = _(FIX_MESSAGES["too_long"], limit=MAX_NAME_LENGTH)
+    messages["too_long_text"] = _(FIX_MESSAGES["too_long"], limit=MAX_TEXT_LENGTH)
     messages["check_differs"] = _(
         FIX_MESSAGES["check_differs"], typed="{typed}", printed="{printed}"
     )
@@ -341,7 +350,11 @@ async def fix_page(
         return _(text, **refused.params) if text else str(refused)
 
     def save() -> dict[str, str]:
-        typed = {k: review.normalise(v) for k, v in edits.items() if k in MRZ_FIELDS}
+        typed = {
+            k: review.normalise(v) if k in MRZ_FIELDS else review.normalise_printed(v)
+            for k, v in edits.items()
+            if k in MRZ_FIELDS or editable(k)
+        }
         refusals = field_errors(typed)
         if refusals:
             return {name: message(refused) for name, refused in refusals.items()}

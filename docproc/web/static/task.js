@@ -234,6 +234,13 @@
     optional_data: (v) => (/^[A-Z0-9< ]{1,30}$/.test(v) ? null : "not_optional_data"),
     optional_data_2: (v) => (/^[A-Z0-9< ]{1,30}$/.test(v) ? null : "not_optional_data"),
   };
+  // a printed or form field (viz.*, form.*): names and dates as above, anything else text
+  function printedRule(field) {
+    const base = field.split(".").slice(1).join(".");
+    if (["surname", "given_names", "name"].includes(base)) return name;
+    if (base === "date" || base.endsWith("_date")) return (v) => date(v, base === "birth_date");
+    return (v) => (v.length > 500 ? "too_long_text" : null);
+  }
   function country(v) {
     if (!/^[A-Z<]{1,3}$/.test(v)) return "not_a_country_code";
     return v.replace(/</g, "") && !countries.has(v) ? "unknown_country" : null;
@@ -276,14 +283,16 @@
     const input = row.querySelector("input.field");
     if (!input) return true;
     const field = row.dataset.field;
-    const value = input.value.trim().toUpperCase();
-    const rule = rules[field];
+    const asTyped = input.dataset.case === "as-typed";
+    const value = asTyped ? input.value.trim() : input.value.trim().toUpperCase();
+    const rule = rules[field] || (field.includes(".") ? printedRule(field) : null);
     const code = value && rule ? rule(value) : null;
     const error = document.getElementById(`e-${field}`);
     error.textContent = code ? messages[code] || code : "";
     input.setAttribute("aria-invalid", code ? "true" : "false");
     row.classList.toggle("invalid", !!code);
-    row.classList.toggle("changed", value !== (input.dataset.original || "").toUpperCase());
+    const original = input.dataset.original || "";
+    row.classList.toggle("changed", value !== (asTyped ? original : original.toUpperCase()));
     const printed = row.dataset.check;
     const hint = document.getElementById(`h-${field}`);
     if (hint && row.classList.contains("changed")) hint.textContent = "";

@@ -275,6 +275,37 @@ def test_an_impossible_date_is_refused_beside_the_field(
         assert latest is not None and latest.version == 1
 
 
+def test_a_printed_field_is_corrected_on_the_task(
+    live_server: LiveServer, reviewer: Page, reading: ReadOutcome
+) -> None:
+    _clear_queue(live_server)
+    task_id, document_id = _seed(
+        live_server, reading, printed={"place_of_birth": "JAKRTA", "issue_date": "2019-03-02"}
+    )
+    _open_claimed(reviewer, live_server, task_id)
+    place = reviewer.locator("input[name='field_viz.place_of_birth']")
+    issued = reviewer.locator("input[name='field_viz.issue_date']")
+    expect(place).to_have_value("JAKRTA")
+    issued.fill("2 MAR 2019")  # a printed date is checked as typed, like the MRZ's
+    expect(reviewer.locator("tr[data-field='viz.issue_date'] .field-error")).to_contain_text(
+        "YYYY-MM-DD"
+    )
+    issued.fill("2019-03-02")
+    expect(reviewer.locator("tr[data-field='viz.issue_date'] .field-error")).to_have_text("")
+    place.fill("Jakarta")
+    place.press("Enter")
+    reviewer.wait_for_url(re.compile(rf"\?after={task_id}$"))
+    with session_scope(live_server.web.services.session_factory) as session:
+        latest = repo.latest_extraction(session, document_id)
+        assert latest is not None and latest.version == 2
+        by_name = {f.name: f for f in latest.fields}
+        assert (by_name["viz.place_of_birth"].value, by_name["viz.place_of_birth"].source) == (
+            "Jakarta",
+            "reviewer",
+        )
+        assert by_name["viz.issue_date"].source == "viz"  # unchanged, carried as read
+
+
 def test_accept_moves_to_the_next_task_and_undo_brings_it_back(
     live_server: LiveServer, reviewer: Page, reading: ReadOutcome
 ) -> None:
@@ -424,7 +455,7 @@ def test_every_page_is_shown_and_a_field_opens_its_page(
     expect(tabs.nth(1)).to_have_attribute("aria-selected", "true")
     reviewer.keyboard.press("[")
     expect(scan).to_have_attribute("src", re.compile(r"/pages/1\.jpg$"))
-    # a field read on page 2 opens page 2, its box drawn there
-    reviewer.locator("tr.other-row button.show-box").click()
+    # a field read on page 2 opens page 2, its box drawn there, when it is edited
+    reviewer.locator("tr.other-row input.field").click()
     expect(scan).to_have_attribute("src", re.compile(r"/pages/2\.jpg$"))
     expect(reviewer.locator("#field-box")).to_be_visible()
