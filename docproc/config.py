@@ -128,6 +128,10 @@ class Settings(BaseSettings):
     # setting a user's password revokes their API tokens too (their sessions always end).
     api_token_days: int = 90
     revoke_tokens_on_password_change: bool = True
+    # Roles whose users must log in with a second factor (a TOTP code), comma-separated, e.g.
+    # "admin,supervisor"; a user of such a role without one sets it up at their next login.
+    # Any user may set one up on /account. Empty: nobody must.
+    second_factor_roles: str = ""
     # Bulk reads (a listing asking for more than ``bulk_read_rows`` records, an export) a user
     # may make per hour, over all web processes; each is audited as ``bulk_read`` (0: no limit).
     bulk_reads_per_hour: int = 30

@@ -54,6 +54,7 @@ __all__ = [
     "set_active",
     "set_password",
     "set_role",
+    "sha256_hex",
 ]
 
 SESSION_LIFETIME = timedelta(hours=8)
@@ -170,7 +171,7 @@ def _principal(session: Session, user: User, via: str, csrf: str | None = None) 
     )
 
 
-def _sha256(token: str) -> str:
+def sha256_hex(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -266,27 +267,33 @@ def record_failed_login(session: Session, username: str) -> None:
         )
 
 
-def create_session(session: Session, user: User) -> str:
-    """Start a browser session for ``user``; return the cookie value (shown only now)."""
+def create_session(
+    session: Session, user: User, *, owes: str | None = None, lifetime: timedelta | None = None
+) -> str:
+    """Start a browser session for ``user``; return the cookie value (shown only now). A session
+    that ``owes`` its second factor (:mod:`docproc.casework.second_factor`) opens no page and is
+    not a login yet (``logged_in`` is audited when the full session starts)."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
     session.add(
         WebSession(
-            token_hash=_sha256(token),
+            token_hash=sha256_hex(token),
             user_id=user.id,
             created_at=now,
-            expires_at=now + SESSION_LIFETIME,
+            expires_at=now + (lifetime or SESSION_LIFETIME),
+            owes=owes,
         )
     )
-    repo.record_event(
-        session, entity_type="user", entity_id=user.id, kind="logged_in", actor=user.username
-    )
+    if owes is None:
+        repo.record_event(
+            session, entity_type="user", entity_id=user.id, kind="logged_in", actor=user.username
+        )
     return token
 
 
 def end_session(session: Session, token: str, *, actor: str) -> None:
     row = session.scalars(
-        select(WebSession).where(WebSession.token_hash == _sha256(token))
+        select(WebSession).where(WebSession.token_hash == sha256_hex(token))
     ).one_or_none()
     if row is not None:
         repo.record_event(
@@ -308,10 +315,10 @@ def check_csrf(principal: Principal, given: str | None) -> None:
 
 def principal_for_session(session: Session, token: str) -> Principal | None:
     row = session.scalars(
-        select(WebSession).where(WebSession.token_hash == _sha256(token))
+        select(WebSession).where(WebSession.token_hash == sha256_hex(token))
     ).one_or_none()
-    if row is None or row.expires_at < utcnow() or not row.user.active:
-        return None
+    if row is None or row.owes is not None or row.expires_at < utcnow() or not row.user.active:
+        return None  # (a session that still owes its second factor opens nothing)
     return _principal(session, row.user, "session", csrf_token_for(token))
 
 
@@ -324,7 +331,7 @@ def create_api_token(
     token = "dp_" + secrets.token_urlsafe(32)
     now = utcnow()
     row = ApiToken(
-        token_hash=_sha256(token),
+        token_hash=sha256_hex(token),
         user_id=user.id,
         name=name[:100],
         created_at=now,
@@ -432,7 +439,7 @@ def set_language(session: Session, user_id: str, language: str | None) -> None:
 
 def principal_for_token(session: Session, token: str) -> Principal | None:
     row = session.scalars(
-        select(ApiToken).where(ApiToken.token_hash == _sha256(token))
+        select(ApiToken).where(ApiToken.token_hash == sha256_hex(token))
     ).one_or_none()
     if row is None or row.revoked_at is not None or not row.user.active:
         return None

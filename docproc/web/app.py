@@ -53,6 +53,7 @@ from docproc.web.pages import documents as documents_pages
 from docproc.web.pages import labels as label_pages
 from docproc.web.pages import people as people_pages
 from docproc.web.pages import review as review_pages
+from docproc.web.pages import second_factor as second_factor_pages
 from docproc.web.render import render
 from docproc.web.uploads import make_dispatch
 
@@ -360,6 +361,7 @@ def create_app(
     app.include_router(audit_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(account_pages.router)
+    app.include_router(second_factor_pages.router)
     app.include_router(people_pages.router)
     app.include_router(documents_pages.router)
     app.include_router(

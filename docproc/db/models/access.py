@@ -1,8 +1,9 @@
 """Access: users, browser sessions and API tokens.
 
 They live on the same :class:`~docproc.db.models.base.Base` metadata as the case database and
-are created by migrations ``0002_auth_review`` and ``0010_accounts`` (token expiry, the login
-throttle's failures). Tokens and session ids are stored only as SHA-256
+are created by migrations ``0002_auth_review``, ``0010_accounts`` (token expiry, the login
+throttle's failures) and ``0013_second_factor`` (a user's TOTP secret; a session that still owes
+its second factor). Tokens and session ids are stored only as SHA-256
 hashes (they are long random strings, so a fast hash is enough); passwords as argon2 hashes.
 """
 
@@ -12,7 +13,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from docproc.db.models.base import Base, BigIntId, _enum, utcnow
@@ -47,6 +48,10 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The interface language the user chose ('en', 'id'); None: the browser's.
     language: Mapped[str | None] = mapped_column(String(8), default=None)
+    # The second factor (docproc/casework/totp.py): the TOTP secret in base32, None when the
+    # user has none; the last 30-second step a code was taken for (a code is never taken twice).
+    totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
 
 class WebSession(Base):
@@ -59,6 +64,9 @@ class WebSession(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+    # What the login still owes before the session counts: None (nothing), "code" (the user's
+    # second-factor code) or "enrol" (setting one up: the user's role requires it).
+    owes: Mapped[str | None] = mapped_column(String(8), default=None)
 
     user: Mapped[User] = relationship()
 

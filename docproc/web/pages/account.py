@@ -2,9 +2,11 @@
 
 ``/account`` shows who the caller is (role, sites), lets them change their own password (the
 current one first; the attempt counts against the login throttle, so a stolen session cannot
-guess it) and list and revoke their own API tokens. A password change ends every other session
-of the account, revokes its API tokens when ``DOCPROC_REVOKE_TOKENS_ON_PASSWORD_CHANGE`` says so,
-and keeps this browser logged in with a new session.
+guess it), set up or remove their second factor (a TOTP app, see
+:mod:`docproc.web.pages.second_factor`), and list and revoke their own API tokens. A password
+change ends every other session of the account, revokes its API tokens when
+``DOCPROC_REVOKE_TOKENS_ON_PASSWORD_CHANGE`` says so, and keeps this browser logged in with a new
+session.
 
 The login page's language switch: a visitor who is not logged in picks the interface's
 language; it is kept in a cookie (no account to keep it in yet) and followed by every page
@@ -13,18 +15,21 @@ until a logged-in user's own choice takes over."""
 from __future__ import annotations
 
 import secrets
+import uuid
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from docproc.casework import accounts, auth
+from docproc.casework import accounts, auth, second_factor, totp
 from docproc.casework.auth import CsrfFailed
+from docproc.db.models import User
 from docproc.web import labels
 from docproc.web.deps import DeskUser, State
 from docproc.web.i18n import LANGUAGES, N_
 from docproc.web.pages.desk import set_session_cookie
+from docproc.web.pages.second_factor import Code, Secret, enrolment
 from docproc.web.render import LANGUAGE_COOKIE, render, request_localizer
 
 __all__ = ["router"]
@@ -41,6 +46,8 @@ TokenId = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[0-9a-fA-F
 NOTICES = {
     "password": N_("Password changed. Your other sessions ended."),
     "revoked": N_("API token revoked."),
+    "second_factor_on": N_("Second factor set up: from now on you log in with a code too."),
+    "second_factor_off": N_("Second factor removed."),
 }
 
 
@@ -52,10 +59,14 @@ def _account_page(
     error: str | None = None,
     done: str | None = None,
     revoked: int | None = None,
+    secret: str | None = None,
+    factor_error: str | None = None,
 ) -> HTMLResponse:
     with state.transaction() as session:
         user = accounts.user_row(session, principal.username)
         tokens = accounts.tokens_of(session, principal.username)
+        me = session.get(User, uuid.UUID(principal.user_id))
+        has_factor = me is not None and me.totp_secret is not None
     _ = request_localizer(request, state, principal).gettext
     notice = _(NOTICES[done]) if done in NOTICES else None
     if done == "password" and revoked:
@@ -69,9 +80,15 @@ def _account_page(
         tokens=tokens,
         token_days=state.settings.api_token_days,
         revoke_on_password=state.settings.revoke_tokens_on_password_change,
+        has_factor=has_factor,
+        factor_required=second_factor.required_for(
+            principal.role, state.settings.second_factor_roles
+        ),
+        factor_error=factor_error,
+        **({} if has_factor else enrolment(principal.username, secret)),
         notice=notice,
         error=error,
-        status_code=422 if error else 200,
+        status_code=422 if error or factor_error else 200,
     )
 
 
@@ -131,6 +148,59 @@ def change_password(
     response = RedirectResponse("/account" + query, status_code=303)
     set_session_cookie(response, request, token)
     return response
+
+
+@router.post("/account/second-factor", response_model=None)
+def set_up_second_factor(
+    request: Request, state: State, principal: DeskUser, secret: Secret, code: Code
+) -> Response:
+    """Set up the caller's second factor: the secret shown, proved by a code from the app."""
+    try:
+        with state.transaction() as session:
+            me = session.get(User, uuid.UUID(principal.user_id))
+            if me is None:
+                raise auth.LoginRequired("the account is gone")
+            second_factor.enrol(session, me, secret, code, actor=principal.username)
+    except second_factor.BadCode:
+        _ = request_localizer(request, state, principal).gettext
+        return _account_page(
+            request,
+            state,
+            principal,
+            secret=secret,
+            factor_error=_("Wrong code. Type the code the app shows now."),
+        )
+    return RedirectResponse("/account?done=second_factor_on", status_code=303)
+
+
+@router.post("/account/second-factor/remove", response_model=None)
+def remove_second_factor(
+    request: Request, state: State, principal: DeskUser, code: Code
+) -> Response:
+    """Remove the caller's second factor, with a code from it (not when their role needs one)."""
+    try:
+        with state.transaction() as session:
+            me = session.get(User, uuid.UUID(principal.user_id))
+            if me is None or me.totp_secret is None:
+                return RedirectResponse("/account", status_code=303)
+            step = totp.verify(me.totp_secret, code, last_step=me.totp_last_step)
+            if step is None:
+                raise second_factor.BadCode("the code is wrong, too old or used already")
+            second_factor.remove(
+                session,
+                me,
+                actor=principal.username,
+                required_roles=state.settings.second_factor_roles,
+            )
+    except second_factor.BadCode:
+        _ = request_localizer(request, state, principal).gettext
+        return _account_page(
+            request,
+            state,
+            principal,
+            factor_error=_("Wrong code. Type the code the app shows now."),
+        )
+    return RedirectResponse("/account?done=second_factor_off", status_code=303)
 
 
 @router.post("/account/tokens/{token_id}/revoke")

@@ -1,7 +1,8 @@
 """Server-rendered pages: user management for admins (``/admin/users``).
 
-List and create users; per user: role, sites, disable or enable, a new password, API tokens
-(listed, revoked one by one or all). Every change goes through :mod:`docproc.casework.auth` or
+List and create users; per user: role, sites, disable or enable, a new password, removing the
+second factor (a lost phone), API tokens (listed, revoked one by one or all). Every change goes
+through :mod:`docproc.casework.auth`, :mod:`docproc.casework.second_factor` or
 :mod:`docproc.casework.accounts` and is written to the audit trail there. Admins only; forms
 carry the session's CSRF token (checked by the ``Admin`` dependency); disabling a user and
 revoking tokens ask for a confirmation first (a second page, so it works without script). An
@@ -15,11 +16,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 
-from docproc.casework import accounts, auth
+from docproc.casework import accounts, auth, second_factor
 from docproc.casework.review import NotFound
 from docproc.casework.sites import BadSite
-from docproc.db.models import Role
+from docproc.db.models import Role, User
 from docproc.errors import DocprocError
 from docproc.web import labels
 from docproc.web.deps import Admin, State
@@ -43,6 +45,10 @@ NOTICES = {
     "password": N_("Password set. The user's sessions ended."),
     "revoked": N_("API token revoked."),
     "revoked_all": N_("All API tokens of this user revoked."),
+    "second_factor_removed": N_(
+        "Second factor removed. The user sets up a new one on their account page (or at their "
+        "next login, where their role requires one)."
+    ),
 }
 _ACCOUNT_ERRORS = (auth.InvalidUser, auth.UserExists, BadSite)
 
@@ -85,6 +91,8 @@ def _user_page(
         user = accounts.user_row(session, username)
         tokens = accounts.tokens_of(session, username)
         sites = accounts.all_sites(session)
+        found = session.get(User, user.id)
+        has_factor = found is not None and found.totp_secret is not None
     _ = request_localizer(request, state, principal).gettext
     notice = _(NOTICES[done]) if done in NOTICES else None
     if done == "password" and revoked:
@@ -101,6 +109,7 @@ def _user_page(
         is_self=user.username == principal.username,
         token_days=state.settings.api_token_days,
         revoke_on_password=state.settings.revoke_tokens_on_password_change,
+        has_factor=has_factor,
         notice=notice,
         error=error,
         status_code=422 if error else 200,
@@ -331,3 +340,35 @@ def revoke_one_token(
         if not auth.revoke_token(session, username, token_id, actor=principal.username):
             raise NotFound(f"no live API token {token_id[:8]} of {username}")
     return RedirectResponse(_user_url(username, "revoked"), status_code=303)
+
+
+@router.post("/admin/users/{username}/second-factor/remove")
+def remove_second_factor(
+    request: Request,
+    state: State,
+    principal: Admin,
+    username: Username,
+    confirm: str = Form("", max_length=8),
+) -> Response:
+    """Remove a user's second factor (a lost phone), after confirming; audited."""
+    if confirm != "yes":
+        _ = request_localizer(request, state, principal).gettext
+        return _confirm(
+            request,
+            state,
+            principal,
+            username,
+            action="second-factor/remove",
+            question=_(
+                "Remove the second factor of %(name)s? Until they set up a new one, their "
+                "password alone logs them in (unless their role requires one).",
+                name=username,
+            ),
+            button=_("Remove"),
+        )
+    with state.transaction() as session:
+        user = session.scalars(select(User).where(User.username == username)).one_or_none()
+        if user is None:
+            raise NotFound(f"no user {username!r}")
+        second_factor.remove(session, user, actor=principal.username)
+    return RedirectResponse(_user_url(username, "second_factor_removed"), status_code=303)

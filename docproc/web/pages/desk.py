@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from docproc.casework import auth, documents
+from docproc.casework import auth, documents, second_factor
 from docproc.db.models import MRZ_FIELDS, DocumentStatus
 from docproc.db.session import session_scope
 from docproc.web import labels
@@ -18,7 +19,7 @@ from docproc.web.i18n import LANGUAGES, N_
 from docproc.web.imaging import has_portrait
 from docproc.web.render import render, request_localizer
 
-__all__ = ["router", "set_session_cookie"]
+__all__ = ["PRELOGIN_COOKIE", "router", "safe_next", "set_session_cookie"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,19 +30,23 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def set_session_cookie(response: Response, request: Request, token: str) -> None:
-    """Hand the browser its session: HTTP-only, same-site strict, secure over HTTPS."""
+def set_session_cookie(
+    response: Response, request: Request, token: str, *, pending: bool = False
+) -> None:
+    """Hand the browser its session (``pending``: one that still owes its second factor):
+    HTTP-only, same-site strict, secure over HTTPS."""
+    lifetime = second_factor.PENDING_LIFETIME if pending else auth.SESSION_LIFETIME
     response.set_cookie(
         SESSION_COOKIE,
         token,
-        max_age=int(auth.SESSION_LIFETIME.total_seconds()),
+        max_age=int(lifetime.total_seconds()),
         httponly=True,
         samesite="strict",
         secure=_secure(request),
     )
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/desk"
@@ -56,7 +61,7 @@ def home() -> RedirectResponse:
 def login_page(request: Request, state: State, next: str = "/desk") -> HTMLResponse:
     token = request.cookies.get(PRELOGIN_COOKIE) or secrets.token_urlsafe(24)
     response = render(
-        state, request, "login.html", None, login_csrf=token, next=_safe_next(next), error=None
+        state, request, "login.html", None, login_csrf=token, next=safe_next(next), error=None
     )
     response.set_cookie(
         PRELOGIN_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request)
@@ -82,7 +87,9 @@ def login(
     try:
         with state.transaction() as session:
             user = auth.authenticate(session, username, password)
-            token = auth.create_session(session, user)
+            token, owes = second_factor.begin_login(
+                session, user, state.settings.second_factor_roles
+            )
     except auth.BadCredentials:
         state.login_throttle.failed(username, address)
         with state.transaction() as session:
@@ -93,13 +100,17 @@ def login(
             "login.html",
             None,
             login_csrf=expected,
-            next=_safe_next(next),
+            next=safe_next(next),
             error=request_localizer(request, state).gettext("Wrong user name or password."),
         )
         response.status_code = 401
         return response
+    if owes is not None:  # the password was right; the second factor is still owed
+        step = RedirectResponse(f"/login/{owes}?next={quote(safe_next(next))}", status_code=303)
+        set_session_cookie(step, request, token, pending=True)
+        return step
     state.login_throttle.succeeded(username, address)
-    redirect = RedirectResponse(_safe_next(next), status_code=303)
+    redirect = RedirectResponse(safe_next(next), status_code=303)
     set_session_cookie(redirect, request, token)
     redirect.delete_cookie(PRELOGIN_COOKIE)
     return redirect
@@ -193,4 +204,4 @@ def language(
     """The caller's interface language ('' follows the browser's again)."""
     with state.transaction() as session:
         auth.set_language(session, principal.user_id, language if language in LANGUAGES else None)
-    return RedirectResponse(_safe_next(next), status_code=303)
+    return RedirectResponse(safe_next(next), status_code=303)
