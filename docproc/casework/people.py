@@ -385,9 +385,10 @@ def link_person(
 ) -> PersonLink:
     """Link ``document`` to its person (found or created) and propose possible duplicates.
 
-    Called once per saved extraction: by ``processing.process.record_outcome`` and by ``review.fix``
-    (a document read without a name gets its person once a reviewer types it). A document that has
-    its person keeps it (only its document number is refreshed; merges move documents).
+    Called once per saved extraction: by ``processing.process.record_outcome`` and by
+    ``decisions.fix`` (a document read without a name gets its person once a reviewer types it).
+    A document that has its person keeps it (only its document number is refreshed; merges move
+    documents).
     """
     identity = identity_from_fields(fields)
     if document.person_id is not None:

@@ -194,7 +194,7 @@ STATUSES: dict[str, str] = {
     "obsolete": N_("No longer needed"),
 }
 
-#: Why a reviewer rejected a document (``docproc.casework.review.REJECT_REASONS``).
+#: Why a reviewer rejected a document (``docproc.casework.decisions.REJECT_REASONS``).
 REJECT_REASONS: dict[str, str] = {
     "illegible": N_("Illegible"),
     "not_a_travel_document": N_("Not a travel document"),

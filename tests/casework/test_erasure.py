@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from docproc.casework import review
+from docproc.casework import decisions, review
 from docproc.casework.auth import Principal
 from docproc.casework.erasure import (
     ERASURE_REASONS,
@@ -95,7 +95,7 @@ def _scan(
         task_id = task.id
     with session_scope(factory) as session:
         review.claim(session, task_id, REVIEWER)
-        review.fix(session, task_id, {"given_names": f"{surname} JUNIOR"}, REVIEWER)
+        decisions.fix(session, task_id, {"given_names": f"{surname} JUNIOR"}, REVIEWER)
     return document_id
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from docproc.casework import review
+from docproc.casework import decisions, review
 from docproc.casework.auth import Principal, create_user
 from docproc.casework.validation import BadFix
 from docproc.db import repo
@@ -81,7 +81,7 @@ def test_a_claim_past_the_timeout_is_open_to_another_reviewer(
         assert claims[-1].detail is not None
         assert claims[-1].detail["expired_claim_of"] == first.username
     with session_scope(factory) as session, pytest.raises(review.TaskTaken):
-        review.accept(session, task_id, first)  # the first holder lost it
+        decisions.accept(session, task_id, first)  # the first holder lost it
 
 
 def test_a_released_task_is_open_again_and_audited(factory: sessionmaker[Session]) -> None:
@@ -119,7 +119,7 @@ def test_a_supervisor_reassigns_a_task_and_a_reviewer_may_not(
             holder.username,
             other.username,
         )
-        review.accept(session, task_id, other)
+        decisions.accept(session, task_id, other)
 
 
 def test_take_next_claims_the_first_free_task(factory: sessionmaker[Session]) -> None:
@@ -138,7 +138,7 @@ def test_take_next_claims_the_first_free_task(factory: sessionmaker[Session]) ->
     with session_scope(factory) as session:
         again = review.take_next(session, me)
         assert again is not None and again.id == ids[1]
-        review.accept(session, ids[1], me)
+        decisions.accept(session, ids[1], me)
         review.claim(session, later, other)
     with session_scope(factory) as session:
         assert review.take_next(session, me) is None
@@ -149,13 +149,13 @@ def test_undo_an_accept_restores_the_claim_and_the_status(factory: sessionmaker[
     task_id, document_id = _task(factory)
     with session_scope(factory) as session:
         review.claim(session, task_id, me)
-        review.accept(session, task_id, me)
+        decisions.accept(session, task_id, me)
     with session_scope(factory) as session:
-        assert review.undoable(session, task_id, other) is None  # not their decision
-        with pytest.raises(review.CannotUndo):
-            review.undo(session, task_id, other)
+        assert decisions.undoable(session, task_id, other) is None  # not their decision
+        with pytest.raises(decisions.CannotUndo):
+            decisions.undo(session, task_id, other)
     with session_scope(factory) as session:
-        review.undo(session, task_id, me)
+        decisions.undo(session, task_id, me)
     with session_scope(factory) as session:
         task = session.get(ReviewTask, task_id)
         document = session.get(Document, document_id)
@@ -163,7 +163,7 @@ def test_undo_an_accept_restores_the_claim_and_the_status(factory: sessionmaker[
         assert (task.state, task.claimed_by) == (ReviewState.claimed, me.username)
         assert document.status is DocumentStatus.needs_review
         assert _kinds(session, task_id)[-2:] == ["accepted", "undone"]
-        assert review.undoable(session, task_id, me) is None  # nothing left to undo
+        assert decisions.undoable(session, task_id, me) is None  # nothing left to undo
 
 
 def test_undo_a_fix_removes_its_version_and_history(factory: sessionmaker[Session]) -> None:
@@ -171,10 +171,10 @@ def test_undo_a_fix_removes_its_version_and_history(factory: sessionmaker[Sessio
     task_id, document_id = _task(factory)
     with session_scope(factory) as session:
         review.claim(session, task_id, me)
-        _, version = review.fix(session, task_id, {"sex": "F"}, me)
+        _, version = decisions.fix(session, task_id, {"sex": "F"}, me)
         assert version == 2
     with session_scope(factory) as session:
-        review.undo(session, task_id, me)
+        decisions.undo(session, task_id, me)
     with session_scope(factory) as session:
         latest = repo.latest_extraction(session, document_id)
         assert latest is not None and latest.version == 1
@@ -196,7 +196,7 @@ def test_an_undo_is_refused_once_the_record_changed_again(
     task_id, document_id = _task(factory)
     with session_scope(factory) as session:
         review.claim(session, task_id, me)
-        review.fix(session, task_id, {"sex": "F"}, me)
+        decisions.fix(session, task_id, {"sex": "F"}, me)
     with session_scope(factory) as session:
         document = repo.get_document(session, document_id)
         assert document is not None
@@ -207,8 +207,8 @@ def test_an_undo_is_refused_once_the_record_changed_again(
             for f in latest.fields
         ]
         repo.save_extraction(session, document, values, created_by="worker", source="re-read")
-    with session_scope(factory) as session, pytest.raises(review.CannotUndo):
-        review.undo(session, task_id, me)
+    with session_scope(factory) as session, pytest.raises(decisions.CannotUndo):
+        decisions.undo(session, task_id, me)
 
 
 def test_a_corrected_name_relinks_and_removes_the_misread_person(
@@ -225,7 +225,7 @@ def test_a_corrected_name_relinks_and_removes_the_misread_person(
         # this one was misread: its own person made from the misread name and date
         misread_person = document.person_id
         review.claim(session, task_id, me)
-        review.fix(
+        decisions.fix(
             session,
             task_id,
             {"surname": "HASHEMI", "given_names": "NARGES", "birth_date": born},
@@ -263,7 +263,7 @@ def test_a_corrected_document_number_joins_the_person_of_that_document(
     task_id, document_id = _task(factory, document_number=number.replace("N", "M"))
     with session_scope(factory) as session:
         review.claim(session, task_id, me)
-        review.fix(session, task_id, {"document_number": number, "birth_date": born}, me)
+        decisions.fix(session, task_id, {"document_number": number, "birth_date": born}, me)
     with session_scope(factory) as session:
         first, fixed = session.get(Document, right), session.get(Document, document_id)
         assert first is not None and fixed is not None
@@ -280,7 +280,7 @@ def test_a_misread_person_with_another_document_is_kept(factory: sessionmaker[Se
         kept = session.get(Document, twin)
         assert kept is not None and kept.person_id is not None
         review.claim(session, task_id, me)
-        review.fix(session, task_id, {"surname": "KARIMI"}, me)
+        decisions.fix(session, task_id, {"surname": "KARIMI"}, me)
     with session_scope(factory) as session:
         assert session.get(Person, kept.person_id) is not None
 
@@ -291,7 +291,7 @@ def test_a_bad_date_is_refused_with_its_field_and_code(factory: sessionmaker[Ses
     with session_scope(factory) as session:
         review.claim(session, task_id, me)
         with pytest.raises(BadFix) as refused:
-            review.fix(session, task_id, {"birth_date": "17 MAY 1978"}, me)
+            decisions.fix(session, task_id, {"birth_date": "17 MAY 1978"}, me)
     assert (refused.value.field, refused.value.code) == ("birth_date", "not_a_date")
     with session_scope(factory) as session:
         latest = repo.latest_extraction(session, document_id)
@@ -308,7 +308,7 @@ def test_printed_and_form_fields_are_corrected_and_kept_in_the_history(
     )
     with session_scope(factory) as session:
         review.claim(session, task_id, me)
-        _, version = review.fix(
+        _, version = decisions.fix(
             session,
             task_id,
             {
@@ -359,7 +359,7 @@ def test_a_printed_field_that_does_not_fit_is_refused(
     with session_scope(factory) as session:
         review.claim(session, task_id, me)
         with pytest.raises(BadFix) as refused:
-            review.fix(session, task_id, edits, me)
+            decisions.fix(session, task_id, edits, me)
     assert (refused.value.field, refused.value.code) == (field, code)
     with session_scope(factory) as session:
         latest = repo.latest_extraction(session, document_id)
@@ -374,5 +374,5 @@ def test_entities_unmapped_pairs_and_absent_fields_are_not_corrected(
     task_id, _ = _task(factory, **{"entity.person_0": "Ahmad", "form.raw:Agama": "Islam"})
     with session_scope(factory) as session:
         review.claim(session, task_id, me)
-        with pytest.raises(review.BadReview, match="unknown fields"):
-            review.fix(session, task_id, {name: "something"}, me)
+        with pytest.raises(decisions.BadReview, match="unknown fields"):
+            decisions.fix(session, task_id, {name: "something"}, me)

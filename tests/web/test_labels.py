@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import docproc
-from docproc.casework.review import REJECT_REASONS
+from docproc.casework.decisions import REJECT_REASONS
 from docproc.db.models import (
     MRZ_FIELDS,
     CaseRole,

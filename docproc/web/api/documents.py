@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
-from docproc.casework import documents, review
+from docproc.casework import audit_log, documents, review
 from docproc.casework.auth import Principal
 from docproc.casework.export import safe_cell
 from docproc.db.models import TERMINAL_STATUSES, DocumentStatus, Event
@@ -255,7 +255,7 @@ def list_events(
 ) -> dict[str, Any] | StreamingResponse:
     """The audit trail, newest first; ``format=csv`` downloads it (the export is audited too)."""
     with state.transaction() as session:
-        page = review.audit_events(
+        page = audit_log.audit_events(
             session,
             entity_type=entity_type,
             entity_id=entity_id,
@@ -266,7 +266,7 @@ def list_events(
         )
         rows = [_event_row(e) for e in page.events]
         if format == "csv":
-            review.record_audit_export(session, principal, len(rows))
+            audit_log.record_audit_export(session, principal, len(rows))
     if format == "csv":
         return StreamingResponse(
             audit_csv(rows),

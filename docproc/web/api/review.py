@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from docproc.casework import review
+from docproc.casework import decisions, review
 from docproc.reading.intake import iter_pages
 from docproc.web.api.documents import record_of
 from docproc.web.deps import Reviewer, RowId, State, Supervisor
@@ -28,7 +28,7 @@ class ReassignRequest(BaseModel):
 
 
 class RejectRequest(BaseModel):
-    reason: str = Field(description=f"one of {', '.join(review.REJECT_REASONS)}")
+    reason: str = Field(description=f"one of {', '.join(decisions.REJECT_REASONS)}")
 
 
 @router.get("/review/tasks")
@@ -69,7 +69,7 @@ def claim_task(task_id: RowId, state: State, principal: Reviewer) -> dict[str, A
 @router.post("/review/tasks/{task_id}/accept")
 def accept_task(task_id: RowId, state: State, principal: Reviewer) -> dict[str, Any]:
     with state.transaction() as session:
-        task = review.accept(session, task_id, principal)
+        task = decisions.accept(session, task_id, principal)
         return {"task_id": task.id, "state": task.state.value}
 
 
@@ -77,7 +77,7 @@ def accept_task(task_id: RowId, state: State, principal: Reviewer) -> dict[str, 
 def fix_task(task_id: RowId, body: FixRequest, state: State, principal: Reviewer) -> dict[str, Any]:
     """Save corrections as a new extraction version (source ``reviewer``)."""
     with state.transaction() as session:
-        task, version = review.fix(session, task_id, body.fields, principal)
+        task, version = decisions.fix(session, task_id, body.fields, principal)
         return {"task_id": task.id, "state": task.state.value, "version": version}
 
 
@@ -86,7 +86,7 @@ def reject_task(
     task_id: RowId, body: RejectRequest, state: State, principal: Reviewer
 ) -> dict[str, Any]:
     with state.transaction() as session:
-        task = review.reject(session, task_id, body.reason, principal)
+        task = decisions.reject(session, task_id, body.reason, principal)
         return {"task_id": task.id, "state": task.state.value}
 
 
@@ -103,7 +103,9 @@ def undo_task(task_id: RowId, state: State, principal: Reviewer) -> dict[str, An
     """Undo one's last decision on a task (409 ``cannot_undo`` once the record changed, or
     past the claim timeout): the task is claimed by the caller again."""
     with state.transaction() as session:
-        task = review.undo(session, task_id, principal, timeout=state.settings.review_claim_timeout)
+        task = decisions.undo(
+            session, task_id, principal, timeout=state.settings.review_claim_timeout
+        )
         latest = review.document_record(session, task.document_id, principal, audit_kind="").version
         return {"task_id": task.id, "state": task.state.value, "version": latest}
 

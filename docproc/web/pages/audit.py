@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from docproc.casework import review
+from docproc.casework import audit_log
 from docproc.db.models import Event
 from docproc.web import labels
 from docproc.web.deps import Offset, State, Supervisor
@@ -106,7 +106,7 @@ def audit_page(
     offset: Offset = 0,
 ) -> HTMLResponse:
     with state.transaction() as session:
-        page = review.audit_events(
+        page = audit_log.audit_events(
             session,
             entity_id=entity_id or None,
             actor=actor or None,

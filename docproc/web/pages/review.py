@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from docproc.casework import review
+from docproc.casework import decisions, review
 from docproc.casework.auth import Principal
 from docproc.casework.review_fields import (
     SOURCES,
@@ -161,7 +161,7 @@ def _task_context(
     digits = mrz_check_digits(record.doc_type, [str(line) for line in mrz.get("lines") or []])
     undo = None
     if after is not None:
-        event = review.undoable(session, after, principal)
+        event = decisions.undoable(session, after, principal)
         if event is not None:
             undo = {"task": after, "kind": event.kind}
     expired = task.claimed_at is not None and task.claimed_at < review.claim_cutoff(
@@ -197,7 +197,7 @@ def _task_context(
         "state_names": STATE_NAMES,
         "mine": mine,
         "claim_expired": expired and task.state is ReviewState.claimed,
-        "reject_reasons": review.REJECT_REASONS,
+        "reject_reasons": decisions.REJECT_REASONS,
         "reject_names": REJECT_NAMES,
         "page_count": max(1, record.pages or 1),
         "edits": edits or {},
@@ -286,7 +286,7 @@ def queue_page(
             timeout=state.settings.review_claim_timeout,
         )
         reasons = review.queue_reasons(session)
-        event = review.undoable(session, after, principal) if after is not None else None
+        event = decisions.undoable(session, after, principal) if after is not None else None
     return render(
         state,
         request,
@@ -329,7 +329,7 @@ def task_page(
 @router.post("/review/{task_id}/accept")
 def accept_page(task_id: RowId, state: State, principal: Reviewer) -> RedirectResponse:
     with state.transaction() as session:
-        review.accept(session, task_id, principal)
+        decisions.accept(session, task_id, principal)
     return _next(state, principal, task_id)
 
 
@@ -351,7 +351,7 @@ async def fix_page(
 
     def save() -> dict[str, str]:
         typed = {
-            k: review.normalise(v) if k in MRZ_FIELDS else review.normalise_printed(v)
+            k: decisions.normalise(v) if k in MRZ_FIELDS else decisions.normalise_printed(v)
             for k, v in edits.items()
             if k in MRZ_FIELDS or editable(k)
         }
@@ -360,10 +360,10 @@ async def fix_page(
             return {name: message(refused) for name, refused in refusals.items()}
         try:
             with state.transaction() as session:
-                review.fix(session, task_id, edits, principal)
+                decisions.fix(session, task_id, edits, principal)
         except BadFix as refused:
             return {refused.field or "": message(refused)}
-        except review.BadReview as refused:
+        except decisions.BadReview as refused:
             if "nothing was changed" not in str(refused):
                 raise
             return {"": _(FIX_MESSAGES["nothing_changed"])}
@@ -384,7 +384,7 @@ def reject_page(
     task_id: RowId, state: State, principal: Reviewer, reason: str = Form(...)
 ) -> RedirectResponse:
     with state.transaction() as session:
-        review.reject(session, task_id, reason, principal)
+        decisions.reject(session, task_id, reason, principal)
     return _next(state, principal, task_id)
 
 
@@ -404,7 +404,7 @@ def undo_page(
 ) -> RedirectResponse:
     """Undo the last decision; the task the reviewer was moved on to goes back to the queue."""
     with state.transaction() as session:
-        review.undo(session, task_id, principal, timeout=state.settings.review_claim_timeout)
+        decisions.undo(session, task_id, principal, timeout=state.settings.review_claim_timeout)
         if release is not None and release != task_id:
             # already decided or not theirs: nothing to give back
             with contextlib.suppress(review.TaskTaken, review.TaskClosed, review.NotFound):

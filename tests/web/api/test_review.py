@@ -6,7 +6,7 @@ import uuid
 
 from fastapi.testclient import TestClient
 
-from docproc.casework import review
+from docproc.casework import decisions
 from docproc.db import repo
 from docproc.db.session import session_scope
 from tests.web.conftest import WebApp, upload_sample, wait_until_finished
@@ -64,7 +64,7 @@ def test_review_fix_makes_a_new_version_and_audits_old_and_new(
     assert (event["actor"], event["old"], event["new"]) == ("reviewer", None, None)
     assert event["detail"]["field"] == "given_names"
     with session_scope(web.services.session_factory) as session:
-        (change,) = review.corrections(session, uuid.UUID(document_id))
+        (change,) = decisions.corrections(session, uuid.UUID(document_id))
         assert (change.field, change.old_value, change.new_value, change.actor) == (
             "given_names",
             before["given_names"],
