@@ -136,6 +136,9 @@ class Settings(BaseSettings):
     # may make per hour, over all web processes; each is audited as ``bulk_read`` (0: no limit).
     bulk_reads_per_hour: int = 30
     bulk_read_rows: int = 100
+    # New documents a user may upload through the web app per hour, over all web processes
+    # (checked before the body is read; 0: no quota). Batch runs are not counted.
+    uploads_per_hour: int = 1000
 
     # People: the name similarity (0..1) from which two persons born the same day are proposed
     # to a reviewer as a possible duplicate (docproc/casework/people.py).

@@ -1,6 +1,7 @@
 """Throttles kept in the case database, so every web process (and a restarted one) applies the
-same counts: the login throttle (failed logins) and the bulk-read limit (long listings and
-exports per user).
+same counts: the login throttle (failed logins), the bulk-read limit (long listings and exports
+per user) and the upload quota (new documents per user per hour, counted on the documents
+themselves: ``documents.uploaded_by``, ``created_at``).
 
 Login throttle.
 Three counters over a sliding ``window`` (15 minutes): a user name from one address (``limit``,
@@ -23,12 +24,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from docproc.casework.auth import Principal, TooManyAttempts
 from docproc.db import repo
-from docproc.db.models import utcnow
+from docproc.db.models import Document, utcnow
 from docproc.db.models.access import BulkRead, LoginFailure
 from docproc.db.session import session_scope
 from docproc.errors import DocprocError, ExitCode
 
-__all__ = ["KEY_CHARS", "BulkReadLimit", "LoginThrottle", "TooManyBulkReads", "record_bulk_read"]
+__all__ = [
+    "KEY_CHARS",
+    "BulkReadLimit",
+    "LoginThrottle",
+    "TooManyBulkReads",
+    "TooManyUploads",
+    "check_upload_quota",
+    "record_bulk_read",
+]
 
 #: Characters kept of a user name and of an address in a throttle key.
 KEY_CHARS = 64
@@ -149,3 +158,35 @@ def record_bulk_read(session: Session, actor: Principal, what: str) -> None:
         actor=actor.username,
         detail={"path": what[:200], "via": actor.via},
     )
+
+
+class TooManyUploads(DocprocError):
+    reason = "too_many_uploads"
+    fix = (
+        "Wait until the hour is over, or run archived paperwork as a batch (docproc batch); an "
+        "admin can raise DOCPROC_UPLOADS_PER_HOUR."
+    )
+    http_status = 429
+    exit_code = ExitCode.bad_arguments
+
+
+def check_upload_quota(
+    session: Session,
+    actor: Principal,
+    per_hour: int,
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Refuse (:class:`TooManyUploads`) a user who uploaded ``per_hour`` new documents in the
+    last hour (0: no quota). Called before the upload's body is read; a re-upload of a known
+    file creates no document and does not count."""
+    if per_hour <= 0:
+        return
+    since = (now or utcnow()) - timedelta(hours=1)
+    done = session.scalar(
+        select(func.count())
+        .select_from(Document)
+        .where(Document.uploaded_by == actor.username, Document.created_at > since)
+    )
+    if int(done or 0) >= per_hour:
+        raise TooManyUploads(f"{per_hour} uploads in the last hour (the quota) by {actor.username}")

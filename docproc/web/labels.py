@@ -167,6 +167,7 @@ FAILURES: dict[str, str] = {
     "lease_expired": N_("The reading process stopped answering"),
     "too_many_attempts": N_("Too many attempts"),
     "too_many_bulk_reads": N_("Too many large reads this hour"),
+    "too_many_uploads": N_("Too many uploads this hour"),
     "cannot_undo": N_("This decision can no longer be undone"),
     "bad_reassign": N_("Task cannot be reassigned"),
     "cannot_unmerge": N_("This merge cannot be undone"),

@@ -21,10 +21,11 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 from docproc.casework import audit_log, documents, review
 from docproc.casework.auth import Principal
 from docproc.casework.export import safe_cell
+from docproc.casework.throttle import check_upload_quota
 from docproc.db.models import TERMINAL_STATUSES, DocumentStatus, Event
 from docproc.errors import DocprocError, ExitCode
 from docproc.reading.intake import detect_format
-from docproc.web.deps import DeskUser, Offset, PageNumber, State, Supervisor
+from docproc.web.deps import AppState, DeskUser, Offset, PageNumber, State, Supervisor
 from docproc.web.imaging import highlighted_page, load_mrz_info, mrz_crop, page_image
 from docproc.web.search_params import Terms, start_of_today
 from docproc.web.uploads import accept_upload
@@ -65,6 +66,11 @@ class MissingFile(DocprocError):
     exit_code = ExitCode.bad_arguments
 
 
+def _check_quota(state: AppState, principal: Principal) -> None:
+    with state.transaction() as session:
+        check_upload_quota(session, principal, state.settings.uploads_per_hour)
+
+
 @router.post("/documents", status_code=202, openapi_extra=_UPLOAD_SCHEMA)
 async def upload_document(request: Request, state: State, principal: DeskUser) -> dict[str, Any]:
     """Upload one scan; it is checked (format, size, pixels), stored and queued for reading.
@@ -76,6 +82,7 @@ async def upload_document(request: Request, state: State, principal: DeskUser) -
     """
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise MissingFile("the upload is not multipart/form-data")
+    await run_in_threadpool(_check_quota, state, principal)
     form = await request.form(max_files=1, max_fields=4)
     try:
         file = form.get("file")

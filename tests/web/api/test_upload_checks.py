@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import httpx
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import func, select
@@ -53,3 +54,28 @@ def test_truncated_scans_are_refused_before_they_are_stored(
         files={"file": ("passport.jpg", jpeg, "image/jpeg")},
     )
     assert whole.status_code == 202, whole.text
+
+
+def test_a_users_uploads_per_hour_are_capped_before_the_body_is_read(
+    backend_web: WebApp,
+) -> None:
+    backend_web.app.state.docproc.settings.uploads_per_hour = 2
+    names = ["01_td3_clean_idn.jpg", "02_td1_clean_idn.jpg", "03_td2_clean.jpg"]
+    with TestClient(backend_web.app) as client:
+
+        def upload(role: str, name: str) -> httpx.Response:
+            return client.post(
+                "/api/v1/documents",
+                headers=backend_web.auth(role),
+                files={"file": (name, (SAMPLES / name).read_bytes(), "image/jpeg")},
+            )
+
+        assert [upload("desk", name).status_code for name in names[:2]] == [202, 202]
+        refused = upload("desk", names[2])
+        assert refused.status_code == 429
+        assert refused.json()["reason"] == "too_many_uploads" and refused.json()["fix"]
+        # another user's quota is their own
+        assert upload("reviewer", names[2]).status_code == 202
+    with backend_web.services.session_factory() as session:
+        uploaders = session.scalars(select(Document.uploaded_by)).all()
+    assert sorted(uploaders) == ["desk", "desk", "reviewer"]
