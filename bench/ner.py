@@ -400,7 +400,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="corpus sentences per split (0 = all)")
     ap.add_argument(
         "--real-split",
-        choices=("dev", "dev2", "devall", "test", "all"),
+        choices=("dev", "dev2", "dev3", "devall", "test", "all"),
         default="dev",
         help="which real passages (test: the final look, once)",
     )
