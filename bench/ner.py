@@ -194,7 +194,7 @@ def bench_heldout(model: Path | None, verbose: bool) -> dict[str, dict[str, dict
 
 def load_real(split: str, path: Path = REAL) -> list[dict[str, object]]:
     """Rows of the real-text set whose ``split`` is ``split`` (``dev``, ``dev2``, ``test``),
-    ``devall`` (dev + dev2) or ``all``."""
+    ``devall`` (every dev split) or ``all``."""
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
