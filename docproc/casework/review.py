@@ -151,6 +151,7 @@ class FieldView:
     source: str
     page: int | None = None
     box: tuple[int, int, int, int] | None = None
+    sentence: str | None = None  # an entity's sentence, as stored
 
 
 def _view(field: Any) -> FieldView:
@@ -162,6 +163,7 @@ def _view(field: Any) -> FieldView:
         field.source.value,
         field.page,
         cast(tuple[int, int, int, int], tuple(box)) if box and len(box) == 4 else None,
+        field.sentence,
     )
 
 
@@ -745,6 +747,7 @@ def fix(
             f.source,
             f.page,
             cast(tuple[int, int, int, int] | None, tuple(f.box) if f.box else None),
+            f.sentence,
         )
         for f in (latest.fields if latest else ())
         if f.name not in MRZ_FIELDS
