@@ -194,7 +194,7 @@ def bench_heldout(model: Path | None, verbose: bool) -> dict[str, dict[str, dict
 
 def load_real(split: str, path: Path = REAL) -> list[dict[str, object]]:
     """Rows of the real-text set whose ``split`` is ``split`` (``dev``, ``dev2``, ``test``),
-    ``devall`` (dev + dev2) or ``all``."""
+    ``devall`` (every dev split) or ``all``."""
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
@@ -400,7 +400,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="corpus sentences per split (0 = all)")
     ap.add_argument(
         "--real-split",
-        choices=("dev", "dev2", "devall", "test", "all"),
+        choices=("dev", "dev2", "dev3", "devall", "test", "all"),
         default="dev",
         help="which real passages (test: the final look, once)",
     )

@@ -111,6 +111,7 @@ class FieldView:
     source: str
     page: int | None = None
     box: tuple[int, int, int, int] | None = None
+    sentence: str | None = None  # an entity's sentence, as stored
 
 
 def _view(field: Any) -> FieldView:
@@ -122,6 +123,7 @@ def _view(field: Any) -> FieldView:
         field.source.value,
         field.page,
         cast(tuple[int, int, int, int], tuple(box)) if box and len(box) == 4 else None,
+        field.sentence,
     )
 
 

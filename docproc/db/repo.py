@@ -97,6 +97,7 @@ class FieldValue:
     source: FieldSource
     page: int | None = None
     box: tuple[int, int, int, int] | None = None  # x, y, width, height in page pixels
+    sentence: str | None = None  # an entity's sentence in the text it was found in
 
     def __post_init__(self) -> None:
         if self.confidence is not None and not 0.0 <= self.confidence <= 1.0:
@@ -543,6 +544,7 @@ def save_extraction(
                 source=f.source,
                 page=f.page,
                 box=list(f.box) if f.box is not None else None,
+                sentence=f.sentence,
             )
             for f in fields
         ],

@@ -24,6 +24,7 @@ from docproc.reading.nlp import Entity
 
 __all__ = [
     "MAX_ENTITY_FIELDS",
+    "MAX_SENTENCE",
     "entity_fields",
     "page_fields",
     "page_ocr_json",
@@ -32,6 +33,8 @@ __all__ = [
 
 #: Entities stored as fields per document, at most (a long letter can name hundreds).
 MAX_ENTITY_FIELDS = 100
+#: An entity's sentence is stored up to this many characters (the pages show it whole).
+MAX_SENTENCE = 240
 
 _SOURCES = {"viz": FieldSource.viz, "form": FieldSource.form, "mrz": FieldSource.mrz}
 
@@ -100,9 +103,18 @@ def entity_fields(entities: Iterable[Entity], page: PageText | None) -> tuple[Fi
                 source=FieldSource.ner,
                 page=page.page if page is not None else None,
                 box=_xywh(union(boxes)) if boxes else None,
+                sentence=_shorten(entity.get("sentence")),
             )
         )
     return tuple(out)
+
+
+def _shorten(sentence: str | None) -> str | None:
+    """The sentence on one line, at most :data:`MAX_SENTENCE` characters (None if empty)."""
+    if not sentence:
+        return None
+    text = " ".join(sentence.split())
+    return text if len(text) <= MAX_SENTENCE else text[: MAX_SENTENCE - 1] + "…"
 
 
 def page_ocr_json(page: PageText) -> dict[str, Any]:

@@ -409,6 +409,30 @@ def test_extractions_are_versioned(session: Session) -> None:
     assert saved[-2:] == ["1", "2"]
 
 
+def test_an_entity_field_keeps_its_sentence(session: Session) -> None:
+    document = _new_document(session)
+    sentence = "Kapolres Aceh Timur AKBP Andy Rahmansyah mengatakan tiga warga ditahan."
+    repo.save_extraction(
+        session,
+        document,
+        [
+            repo.FieldValue(
+                "entity.PERSON.0", "Andy Rahmansyah", None, FieldSource.ner, 0, None, sentence
+            ),
+            repo.FieldValue("surname", "RAHMANSYAH", 0.9, FieldSource.mrz),
+        ],
+        created_by="worker-1",
+        source="docproc 0.1",
+    )
+    session.expire_all()
+    latest = repo.latest_extraction(session, document.id)
+    assert latest is not None
+    assert [(f.name, f.sentence) for f in latest.fields] == [
+        ("entity.PERSON.0", sentence),
+        ("surname", None),
+    ]
+
+
 def test_concurrent_extractions_get_distinct_versions(factory: sessionmaker[Session]) -> None:
     with session_scope(factory) as session:
         doc_id = _new_document(session).id

@@ -4,7 +4,7 @@ reason codes kept whole."""
 from __future__ import annotations
 
 from docproc.db.models import FieldSource
-from docproc.processing.fields import entity_fields, page_fields, page_ocr_json
+from docproc.processing.fields import MAX_SENTENCE, entity_fields, page_fields, page_ocr_json
 from docproc.processing.outcome import _join_reasons
 from docproc.reading.extract.fields import Field
 from docproc.reading.extract.page import OcrWord, PageText, TextLine
@@ -37,6 +37,22 @@ def test_entities_are_numbered_per_label_and_boxed_by_their_words() -> None:
     assert all(f.source is FieldSource.ner and f.page == 2 for f in fields)
     assert fields[0].box == (60, 0, 110, 20)  # SITI .. AMINAH, as x, y, w, h
     assert fields[1].box == (0, 40, 70, 20)
+
+
+def test_an_entity_keeps_its_sentence_on_one_line_and_shortened() -> None:
+    long = "Budi Santoso " + "menjelaskan hal itu " * 20
+    entities = [
+        Entity(start=0, end=7, label="LOC", text="Jakarta", sentence="Jakarta,\n kemarin."),
+        Entity(start=0, end=12, label="PERSON", text="Budi Santoso", sentence=long),
+        Entity(start=0, end=4, label="PERSON", text="Siti"),
+    ]
+    fields = entity_fields(entities, None)
+    assert fields[0].sentence == "Jakarta, kemarin."
+    assert fields[1].sentence is not None and len(fields[1].sentence) == MAX_SENTENCE
+    assert (
+        fields[1].sentence.startswith("Budi Santoso menjelaskan") and fields[1].sentence[-1] == "…"
+    )
+    assert fields[2].sentence is None
 
 
 def test_page_fields_are_prefixed_by_their_source_with_xywh_boxes() -> None:

@@ -187,6 +187,9 @@ class ExtractionField(Base):
     page: Mapped[int | None]
     # [x, y, width, height] in pixels of that page image.
     box: Mapped[list[int] | None] = mapped_column(JSON)
+    # For an entity (``entity.<LABEL>.<n>``): the sentence of the text it was found in, so the
+    # desk and review pages show it in context (erased with the row, like the value).
+    sentence: Mapped[str | None] = mapped_column(Text)
 
     extraction: Mapped[Extraction] = relationship(back_populates="fields")
 

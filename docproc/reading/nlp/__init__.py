@@ -6,6 +6,8 @@ See docs/ner.md for the labels, the title convention and how the model is traine
 
 from __future__ import annotations
 
+# First: spaCy imported with torch hidden (thinc would import it: 1-3 s; see the module).
+from docproc.reading.nlp import _spacy_import  # noqa: F401
 from docproc.reading.nlp.lang import detect_script, guess_language
 from docproc.reading.nlp.pipeline import (
     LABELS,

@@ -26,7 +26,10 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import registry
 
-from docproc.reading.nlp.tokenizer import FastTokenizer  # also registers docproc.Tokenizer.v1
+from docproc.reading.nlp.tokenizer import (  # also registers docproc.Tokenizer.v1
+    SCRIPT_PUNCT,
+    FastTokenizer,
+)
 
 # --------------------------------------------------------------------------------------------
 # Tokenizer: keep identifiers whole
@@ -40,11 +43,6 @@ IDENTIFIER_TOKEN = re.compile(
     r"^(?=[^\s]*\d)[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)+$"
     r"|^\+\d{1,3}$"  # "+62"
 )
-
-
-#: Full-width (CJK) and Arabic punctuation, split off like ASCII punctuation so that
-#: "7890，邮箱" or "+62 812-3456-7890،" do not glue identifiers to the next word.
-SCRIPT_PUNCT = "[，。、；：！？（）「」『』【】《》〈〉،؛؟۔]"
 
 
 def _extend(tokenizer: object, attr: str, extra: str) -> None:

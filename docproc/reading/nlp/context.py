@@ -43,6 +43,9 @@ NAME_CUES: frozenset[str] = frozenset(
         # English ranks and their abbreviations
         "adj", "comr", "supt", "insp", "brig", "gen", "col", "lt", "capt", "sgt", "cpl",
         "detective", "inspector", "sergeant", "constable", "commissioner", "chief",
+        "marshal", "admiral", "minister", "senator",
+        # "Karudenim" (Kepala Rudenim, head of a detention house) is followed by the name
+        "karudenim",
         # honorifics
         "mr", "mrs", "ms", "miss", "bapak", "pak", "bpk", "ibu", "bu", "haji", "hj", "hjh",
         "daeng", "saudara", "sdr", "saudari", "sdri", "tuan", "nyonya", "ny", "sheikh",

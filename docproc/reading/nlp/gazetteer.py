@@ -19,8 +19,19 @@ words that are never an entity alone) is saved inside the pipeline directory, wr
 * ``roles``: after a role that takes a place ("Kapolsek Menteng Ronald Purba"), a PERSON that
   starts with words that are not names is split into the place (LOC) and the person;
 * ``cleanup``: entities that are only offences, document or job words (TPPO, Kasubsi
-  Keamanan) are dropped; lower-case words at the start of an ORG/LOC ("into Aceh") are cut;
-  "Jalan ... No 31 A" ends before "No"; "Aceh provincial police" is the place "Aceh".
+  Keamanan) are dropped; lower-case words at the start or end of an ORG/LOC ("into Aceh",
+  "Bogor south of") are cut; job words before a unit ("Keamanan Rudenim") are cut and the
+  unit is an ORG; "Jalan ... No 31 A" ends before "No"; "Aceh provincial police" is the
+  place "Aceh";
+* ``nationalities``: demonyms (``DEMONYMS``: "Syrian", "Somalis", "six Indonesians") that
+  the model read as PERSON/ORG/LOC are NATIONALITY, plurals also where it left them out; a
+  country after "warga negara"/"WNA"/"berkebangsaan" is NATIONALITY whatever the model said.
+
+Rules added after the third dev split (dev3) was first scored: a long organisation name with
+its acronym in brackets ("Rumah Detinasi Imigrasi (Rudenim) Tanjungpinang", "United Nations
+High Commissioner for Refugees (UNHCR) Indonesia") is one ORG (``orgs``); capitalised
+administrative words before a LOC join it ("Provinsi Sulawesi Utara") and "the village of X"
+is a LOC (``places``); "Menurut X," / "according to X," names a speaker (``speech``).
 """
 
 from __future__ import annotations
@@ -37,7 +48,54 @@ from spacy.util import filter_spans
 
 from docproc.reading.nlp.components import is_title_token
 
-RULES: tuple[str, ...] = ("cleanup", "orgs", "places", "roles", "persons", "speech")
+RULES: tuple[str, ...] = (
+    "cleanup",
+    "orgs",
+    "places",
+    "roles",
+    "persons",
+    "speech",
+    "nationalities",
+)
+
+#: Demonyms of the region and of the people who pass through it (singular; the plural adds
+#: "s", except words in "-ese" and the ethnic names). A closed list, written by hand.
+DEMONYMS = frozenset(
+    {
+        "Afghan", "Afghani", "Bangladeshi", "Burmese", "Chinese", "Indian", "Indonesian",
+        "Iranian", "Iraqi", "Malaysian", "Pakistani", "Somali", "Sudanese", "Syrian",
+        "Vietnamese", "Thai", "Filipino", "Nepalese", "Nepali", "Palestinian", "Yemeni",
+        "Ethiopian", "Eritrean", "Egyptian", "Lebanese", "Australian", "Sri Lankan",
+        "Rohingya", "Hazara", "Uyghur", "Tamil", "Pashtun", "Tajik", "Uzbek", "Arab",
+        "Jordanian", "Kuwaiti", "Saudi", "Turkish", "Singaporean", "Cambodian", "Timorese",
+        "Papuan", "Acehnese", "Bruneian", "Laotian", "Japanese", "Korean",
+    }
+)  # fmt: skip
+_DEMONYM_FORMS = DEMONYMS | frozenset(
+    d + "s" for d in DEMONYMS if not d.endswith(("ese", "Rohingya", "Hazara", "Thai"))
+)
+#: Words before a country used as citizenship ("warga negara Banglades", "WNA China").
+NATIONALITY_CUES: tuple[tuple[str, ...], ...] = (
+    ("warga", "negara"),
+    ("wna",),
+    ("wn",),
+    ("berkebangsaan",),
+    ("kewarganegaraan",),
+)
+#: Capitalised administrative words that belong to the place after them ("Provinsi Sulawesi
+#: Utara", "Gampong Ie Meulee") as in NERGrit.
+_ADMIN_PREFIXES = frozenset(
+    {
+        "provinsi", "kabupaten", "kota", "kecamatan", "desa", "gampong", "dusun", "kelurahan",
+        "pulau", "jalan", "jl", "pantai", "teluk", "selat",
+    }
+)  # fmt: skip
+#: English "<generic> of <Place>": "the village of Sancang", "the city of Medan".
+_PLACE_OF = frozenset({"village", "city", "town", "district", "province", "island", "regency"})
+#: Lower-case words inside an organisation's long name ("High Commissioner for Refugees").
+_ORG_GLUE = frozenset({"for", "of", "the", "and", "untuk", "dan"})
+#: "Menurut Arifin," / "according to Sisno,": the speaker before a comma.
+_ACCORDING_TO: tuple[tuple[str, ...], ...] = (("menurut",), ("according", "to"))
 
 _PLACE_PREFIXES = frozenset({"kabupaten", "kota", "provinsi", "kab", "pulau", "kecamatan"})
 _PLACE_SUFFIXES = frozenset(
@@ -201,6 +259,7 @@ class Gazetteer:
             "roles": self._roles,
             "persons": self._persons,
             "speech": self._speech,
+            "nationalities": self._nationalities,
         }
         for rule in self.rules:
             steps[rule](doc)
@@ -225,6 +284,7 @@ class Gazetteer:
                     start -= 1
                 new.append(Span(doc, start, i + 1, label="ORG"))
             i += 1
+        new.extend(self._bracketed_orgs(doc))
         kept: list[Span] = []
         for span in filter_spans(new):
             outer = [e for e in doc.ents if e.start <= span.start and span.end <= e.end]
@@ -236,6 +296,47 @@ class Gazetteer:
                     continue
             kept.append(span)
         _replace(doc, kept)
+
+    def _acronym_of(self, words: list[str], acronym: str) -> bool:
+        initials = "".join(w[0] for w in words if w[:1].isupper())
+        return len(acronym) >= 2 and acronym.isupper() and initials.upper() == acronym
+
+    def _bracketed_orgs(self, doc: Doc) -> list[Span]:
+        """ "Long Name (ACRONYM) Place": one ORG (a unit of the organisation in that place),
+        when the acronym is a known unit or organisation or the initials of the long name;
+        "Long Name (ACRONYM)" alone stays two ORGs, as annotated."""
+        out: list[Span] = []
+        n = len(doc)
+        for i in range(1, n - 2):
+            if doc[i].text != "(" or doc[i + 2].text != ")":
+                continue
+            acronym = doc[i + 1].text
+            start = i
+            while (
+                start > 0
+                and i - start < 8
+                and (_cap(doc[start - 1].text) or doc[start - 1].lower_ in _ORG_GLUE)
+            ):
+                start -= 1
+            while start < i and (
+                not _cap(doc[start].text) or doc[start].lower_ in _JOB_WORDS | self.not_entities
+            ):
+                start += 1
+            if i - start < 2:
+                continue
+            words = [t.text for t in doc[start:i]]
+            known = (acronym,) in self.orgs or (acronym.lower(),) in self.units
+            if not known and not self._acronym_of(words, acronym):
+                continue
+            end = i + 3
+            place_end = self._place_at(doc, end)
+            if place_end > end:
+                end = place_end
+            elif end < n and _cap(doc[end].text) and not self.is_name(doc[end].text):
+                end += 1
+            if end > i + 3:  # without a place after it, name and acronym are two ORGs
+                out.append(Span(doc, start, end, label="ORG"))
+        return out
 
     def _places(self, doc: Doc) -> None:
         new: list[Span] = []
@@ -261,6 +362,23 @@ class Gazetteer:
             if fits and not (len(span) == 1 and span.text in self.names and not overlapped):
                 new.append(span)
             i = end
+        _replace(doc, new)
+        new = []
+        for e in doc.ents:
+            # "Provinsi Sulawesi Utara": a capitalised admin word right before a LOC joins it
+            if e.label_ == "LOC" and e.start > 0:
+                prev = doc[e.start - 1]
+                admin = prev.lower_.rstrip(".") in _ADMIN_PREFIXES
+                if admin and _cap(prev.text.rstrip(".")) and not prev.ent_type_:
+                    new.append(Span(doc, e.start - 1, e.end, label="LOC"))
+        for i in range(len(doc) - 2):
+            # "the village of Sancang"
+            if doc[i].lower_ in _PLACE_OF and doc[i + 1].lower_ == "of":
+                end = i + 2
+                while end < len(doc) and end - i < 5 and _cap(doc[end].text):
+                    end += 1
+                if end > i + 2 and not any(doc[j].ent_type_ for j in range(i + 2, end)):
+                    new.append(Span(doc, i + 2, end, label="LOC"))
         _replace(doc, new)
 
     def _roles(self, doc: Doc) -> None:
@@ -415,6 +533,15 @@ class Gazetteer:
                 and (self._free_or_weak(doc, k, end))
             ):
                 new.append(Span(doc, k, end, label="PERSON"))
+        # "Menurut Arifin, ..." / "according to Sisno, ..."
+        for i in range(n - 2):
+            for cue in _ACCORDING_TO:
+                k = i + len(cue)
+                if tuple(t.lower_ for t in doc[i:k]) != cue:
+                    continue
+                end = self._speaker_run(doc, k)
+                if end > k and end < n and doc[end].text == "," and self._free_or_weak(doc, k, end):
+                    new.append(Span(doc, k, end, label="PERSON"))
         # "Ilyas, Kepala Desa ...": a name first, then a comma and a role
         starts = [0] + [t.i + 1 for t in doc[:-1] if t.text in {".", "!", "?"} or t.is_space]
         for i in starts:
@@ -422,6 +549,45 @@ class Gazetteer:
             role_next = end + 1 < n and doc[end + 1].lower_ in ROLE_CUES | ROLE_WITH_PLACE
             if end > i and role_next and doc[end].text == "," and self._free_or_weak(doc, i, end):
                 new.append(Span(doc, i, end, label="PERSON"))
+        _replace(doc, new)
+
+    def _nationalities(self, doc: Doc) -> None:
+        new: list[Span] = []
+        n = len(doc)
+        for t in doc:
+            i = t.i
+            two = f"{t.text} {doc[i + 1].text}" if i + 1 < n else ""
+            width = 2 if two in _DEMONYM_FORMS or two[:-1] in DEMONYMS else 1
+            if width == 1 and t.text not in _DEMONYM_FORMS:
+                continue
+            if t.ent_type_ == "NATIONALITY":
+                continue
+            plural = doc[i + width - 1].text.endswith("s") and (
+                doc[i : i + width].text not in DEMONYMS
+            )
+            if t.ent_type_ in ("PERSON", "ORG", "LOC", "DATE"):  # "14 Syrians" as a DATE
+                ent = next(e for e in doc.ents if e.start <= i < e.end)
+                rest = [w for w in ent if not (i <= w.i < i + width)]
+                if all(
+                    w.text[:1].islower()
+                    or w.is_punct
+                    or w.like_num
+                    or w.lower_ in self.not_entities
+                    for w in rest
+                ):
+                    new.append(Span(doc, i, i + width, label="NATIONALITY"))
+            elif not t.ent_type_ and plural:
+                new.append(Span(doc, i, i + width, label="NATIONALITY"))
+        # "warga negara Banglades", "WNA China": the country is the citizenship
+        for i in range(n - 1):
+            for cue in NATIONALITY_CUES:
+                k = i + len(cue)
+                if k >= n or tuple(t.lower_ for t in doc[i:k]) != cue:
+                    continue
+                if doc[k].ent_type_ in ("PERSON", "ORG", "LOC") and _cap(doc[k].text):
+                    ent = next(e for e in doc.ents if e.start <= k < e.end)
+                    if ent.start == k and len(ent) <= 2:
+                        new.append(Span(doc, ent.start, ent.end, label="NATIONALITY"))
         _replace(doc, new)
 
     def _cleanup(self, doc: Doc) -> None:
@@ -440,9 +606,19 @@ class Gazetteer:
                 changed = True
                 continue
             start, end = e.start, e.end
+            label = e.label_
             if e.label_ in ("ORG", "LOC"):
                 while start < end - 1 and doc[start].text[:1].islower():
                     start += 1
+                # "Keamanan Rudenim": job words before a unit; the unit is the organisation
+                cut = start
+                while cut < end - 1 and doc[cut].lower_ in self.not_entities | _JOB_WORDS:
+                    cut += 1
+                if cut > start and (
+                    tuple(t.lower_ for t in doc[cut:end]) in self.units
+                    or self._org_at(doc, cut) == end
+                ):
+                    start, label = cut, "ORG"
                 if e.label_ == "LOC":
                     no = next(
                         (j for j in range(start + 1, end) if doc[j].lower_ in {"no", "no."}), end
@@ -456,9 +632,12 @@ class Gazetteer:
                         ents.append(Span(doc, start, cut, label="LOC"))
                         changed = True
                         continue
-            if (start, end) != (e.start, e.end):
+                # "Bogor south of", "Antara news agency as saying": lower-case words at the end
+                while end > start + 1 and doc[end - 1].is_alpha and doc[end - 1].text[0].islower():
+                    end -= 1
+            if (start, end, label) != (e.start, e.end, e.label_):
                 changed = True
-                ents.append(Span(doc, start, end, label=e.label_))
+                ents.append(Span(doc, start, end, label=label))
             else:
                 ents.append(e)
         if changed:

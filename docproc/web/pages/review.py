@@ -124,7 +124,10 @@ def _entities(store: ObjectStore, document_id: uuid.UUID, fields: list[Any]) -> 
     pages: dict[int, str] = {}
     shown = []
     for f in fields:
-        page = f.page or 0
+        if f.sentence:  # stored with the entity (since migration 0012)
+            shown.append((f, f.sentence))
+            continue
+        page = f.page or 0  # older records: find the value in the page's OCR text
         if page not in pages:
             pages[page] = str(_derived(store, document_id, f"page-{page}.ocr.json").get("text", ""))
         shown.append((f, _sentence(pages[page], f.value or "")))

@@ -117,3 +117,50 @@ def test_sentence_at_cuts_at_sentence_ends_and_line_breaks(
 ) -> None:
     start = text.index(span)
     assert sentence_at(text, start, start + len(span)) == sentence
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "want"),
+    [
+        # demonyms the model reads as people; plurals it leaves out
+        ("Police said 14 Syrians were found on the beach.", "NATIONALITY", "Syrians"),
+        ("Nine Sri Lankans and two Iraqis were held in Kupang.", "NATIONALITY", "Sri Lankans"),
+        ("Nine Sri Lankans and two Iraqis were held in Kupang.", "NATIONALITY", "Iraqis"),
+        # a country after "warga negara" is the citizenship, whatever the model said
+        ("Ia seorang warga negara Banglades yang ditangkap di Medan.", "NATIONALITY", "Banglades"),
+        # job words before a unit: the unit is the organisation
+        ("Hal itu dikatakan Darmawan, Kasi Keamanan Rudenim.", "ORG", "Rudenim"),
+        # a long name, its acronym in brackets and a place: one unit
+        (
+            "Mereka ditampung di Rumah Detensi Imigrasi (Rudenim) Pekanbaru sejak Mei.",
+            "ORG",
+            "Rumah Detensi Imigrasi (Rudenim) Pekanbaru",
+        ),
+        # capitalised admin words belong to the place; "the village of X" is a place
+        (
+            "Mereka mendarat di Provinsi Sulawesi Tengah pada malam hari.",
+            "LOC",
+            "Provinsi Sulawesi Tengah",
+        ),
+        ("The boat was found near the village of Tanjung Luar.", "LOC", "Tanjung Luar"),
+        # lower-case words at the end of a place are cut
+        ("The men were taken from Bogor south of the capital.", "LOC", "Bogor"),
+        # a news agency
+        ("The figure was reported by Antara news agency on Monday.", "ORG", "Antara"),
+        # ranks and offices before a name
+        ("Foreign Minister Retno Marsudi met the envoy.", "PERSON", "Retno Marsudi"),
+        ("Menurut Hendrawan, para imigran sudah diperiksa.", "PERSON", "Hendrawan"),
+    ],
+)
+def test_rules_added_after_the_third_dev_split(
+    nlp: spacy.language.Language, text: str, label: str, want: str
+) -> None:
+    assert want in ents(nlp, text, label)
+
+
+def test_a_name_and_its_acronym_without_a_place_stay_two_organisations(
+    nlp: spacy.language.Language,
+) -> None:
+    text = "Mereka dibina Organisasi Internasional untuk Migrasi (IOM) di Medan."
+    assert "IOM" in ents(nlp, text, "ORG")
+    assert "Organisasi Internasional untuk Migrasi (IOM)" not in ents(nlp, text, "ORG")

@@ -81,3 +81,19 @@ def test_affix_shortcut_finds_every_affixed_exception(lang: str) -> None:
     whole, _ = _language_exceptions(lang)
     full = {w for w in whole if prefix(w) or suffix(w)}
     assert affixed_words(whole, prefix, suffix) == full
+
+
+def test_factory_compiles_the_patterns_a_saved_pipeline_stores() -> None:
+    """So loading the shipped pipeline compiles its affix regexes once (``re``'s cache)."""
+    import srsly  # type: ignore[import-untyped]
+
+    from docproc.reading.nlp import model_path
+
+    saved = srsly.msgpack_loads((model_path() / "tokenizer").read_bytes())
+    made = make_fast_tokenizer()(spacy.blank("id"))
+    assert made.prefix_search.__self__.pattern == saved["prefix_search"]
+    assert made.suffix_search.__self__.pattern == saved["suffix_search"]
+    assert made.infix_finditer.__self__.pattern == saved["infix_finditer"]
+    for name, compile_ in (("prefixes", compile_prefix_regex), ("suffixes", compile_suffix_regex)):
+        entries = getattr(get_lang_class("id").Defaults, name)
+        assert compile_(entries).pattern in saved[name[:6] + "_search"]

@@ -9,7 +9,7 @@ import uuid
 from fastapi.testclient import TestClient
 
 from docproc.db import repo
-from docproc.db.models import Document, DocumentStatus
+from docproc.db.models import Document, DocumentStatus, FieldSource
 from docproc.db.session import session_scope
 from tests.casework.conftest import record_read
 from tests.web.conftest import WebApp, login
@@ -64,3 +64,36 @@ def test_a_desk_officer_of_another_site_sees_neither_the_list_nor_the_page(
     login(client, "desk")
     assert str(document_id) not in client.get("/documents", headers=HTML).text
     assert client.get(f"/documents/{document_id}", headers=HTML).status_code == 404
+
+
+def test_a_documents_entities_show_the_sentence_stored_with_them(
+    web: WebApp, client: TestClient
+) -> None:
+    factory = web.services.session_factory
+    document_id = record_read(factory)
+    sentence = "Kepala Rudenim Kupang, Heksa Asik Soepriadi, mengatakan pengungsi dipindahkan."
+    with session_scope(factory) as session:
+        document = repo.get_document(session, document_id)
+        assert document is not None
+        repo.save_extraction(
+            session,
+            document,
+            [
+                repo.FieldValue(
+                    "entity.PERSON.0",
+                    "Heksa Asik Soepriadi",
+                    None,
+                    FieldSource.ner,
+                    0,
+                    None,
+                    sentence,
+                )
+            ],
+            created_by="test-worker",
+            source="docproc test",
+        )
+    login(client, "desk")
+    page = client.get(f"/documents/{document_id}", headers=HTML)
+    assert page.status_code == 200
+    entities = page.text[page.text.index('<details class="card entities">') :]
+    assert "Heksa Asik Soepriadi" in entities and f"<q>{sentence}</q>" in entities

@@ -67,7 +67,7 @@ def _seed(
     reason: str = "check_failed:document_number",
     original: tuple[bytes, str] | None = None,
     second_page: tuple[str, ...] = (),
-    entities: tuple[tuple[str, str], ...] = (),
+    entities: tuple[tuple[str, ...], ...] = (),
     text: str = "",
 ) -> tuple[int, uuid.UUID]:
     """A document of the sample scan (or ``original``: bytes and file name) recorded as read with
@@ -94,8 +94,10 @@ def _seed(
                 (x, y - 60 * (i + 2), w // 2, 40),
             )
         )
-    for number, (label, value) in enumerate(entities):
-        fields.append(FieldValue(f"entity.{label}.{number}", value, None, FieldSource.ner, 0, None))
+    for number, (label, value, *sentence) in enumerate(entities):
+        name = f"entity.{label}.{number}"
+        kept = sentence[0] if sentence else None  # as the tagger gave it (migration 0012)
+        fields.append(FieldValue(name, value, None, FieldSource.ner, 0, None, kept))
     pages = 2 if second_page else reading.pages
     outcome = dataclasses.replace(reading, fields=tuple(fields), reason=reason, pages=pages)
     if text:  # the page's OCR text, where the entities' sentences come from
@@ -314,7 +316,10 @@ def test_accept_moves_to_the_next_task_and_undo_brings_it_back(
         live_server,
         reading,
         reason="check_failed:document_number,minor",
-        entities=(("PERSON", "PUTRI LESTARI"), ("GPE", "Tanjungpinang")),
+        entities=(
+            ("PERSON", "PUTRI LESTARI", "Surat keterangan: PUTRI LESTARI, lahir 2001."),
+            ("GPE", "Tanjungpinang"),
+        ),
         text="Surat keterangan.\nPUTRI LESTARI tinggal di Tanjungpinang sejak 2019. Lain hal.",
     )
     second, _ = _seed(live_server, reading)
@@ -327,10 +332,12 @@ def test_accept_moves_to_the_next_task_and_undo_brings_it_back(
     # a minor stands out above everything; a warning is not listed among the doubts
     expect(reviewer.locator(".minor-alert")).to_be_visible()
     expect(reviewer.locator(".badge.doubt")).not_to_contain_text("minor")
-    # names and places in the text: collapsed, each with its sentence
+    # names and places in the text: collapsed, each with its sentence: the one stored with
+    # the entity, or (older records) the one found in the page's OCR text
     entities = reviewer.locator("details.entities")
     expect(entities).not_to_have_attribute("open", "")
-    expect(entities.locator("q").first).to_have_text(
+    expect(entities.locator("q").first).to_have_text("Surat keterangan: PUTRI LESTARI, lahir 2001.")
+    expect(entities.locator("q").nth(1)).to_have_text(
         "PUTRI LESTARI tinggal di Tanjungpinang sejak 2019."
     )
     reviewer.keyboard.press("a")

@@ -1,7 +1,7 @@
 """A second factor for logins: TOTP secrets, and sessions that still owe their code.
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-11-30
 
 * ``users.totp_secret``, ``users.totp_last_step``: the user's TOTP secret (NULL: none) and the
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | Sequence[str] | None = "0010"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
