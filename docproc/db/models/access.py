@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from docproc.db.models.base import Base, BigIntId, _enum, utcnow
@@ -50,7 +50,7 @@ class User(Base):
     language: Mapped[str | None] = mapped_column(String(8), default=None)
     # The second factor (docproc/casework/totp.py): the TOTP secret in base32, None when the
     # user has none; the last 30-second step a code was taken for (a code is never taken twice).
-    totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    totp_secret: Mapped[str | None] = mapped_column(Text, default=None)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
 

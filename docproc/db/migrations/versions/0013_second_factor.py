@@ -23,7 +23,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     # Plain ADD COLUMNs: a batch rebuild on SQLite would recreate tables others refer to.
-    op.add_column("users", sa.Column("totp_secret", sa.String(64), nullable=True))
+    op.add_column("users", sa.Column("totp_secret", sa.Text(), nullable=True))
     op.add_column("users", sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
     op.add_column("web_sessions", sa.Column("owes", sa.String(8), nullable=True))
 
