@@ -207,9 +207,7 @@ def fix(
                 changed.append((f.name, f.value, new_value))
                 fields.append(FieldValue(f.name, new_value, 1.0, FieldSource.reviewer, f.page, box))
                 continue
-        fields.append(
-            FieldValue(f.name, f.value, f.confidence, f.source, f.page, box, f.sentence)
-        )
+        fields.append(FieldValue(f.name, f.value, f.confidence, f.source, f.page, box, f.sentence))
     if not changed:
         raise BadReview("nothing was changed; use Accept instead")
     extraction = repo.save_extraction(
