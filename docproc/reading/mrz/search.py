@@ -98,6 +98,8 @@ def _search(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | N
         for zone in zones:
             if tried and work.out_of_time():
                 break
+            if any(_outdone(zone, a) for a in attempts):
+                continue
             tried += 1
             attempt = _first_pass(image, zone, engine, tuning)
             if attempt is None:
@@ -110,6 +112,40 @@ def _search(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | N
     if not attempts:
         return None
     return max(attempts, key=lambda a: (a.result.rank if a.result else (-1.0,), a.likelihood))
+
+
+# A zone whose every line reads at least this MRZ-like, as many lines as its format has, is a
+# whole MRZ: no other zone sharing a line with it, and no zone of shorter lines, is read after it.
+_WHOLE_ZONE_LIKELIHOOD = 0.5
+# ...shorter: a zone whose longest line is below this share of the whole zone's shortest line.
+_SHORTER_LINES = 0.8
+
+
+def _whole(attempt: _Attempt) -> bool:
+    """An attempt that read every line of its zone as an MRZ line of one format."""
+    zr = attempt.result
+    if zr is None or len(zr.parsed.lines) != len(attempt.lines):
+        return False
+    return min(mrz_likelihood(c.text) for c in zr.chosen) >= _WHOLE_ZONE_LIKELIHOOD
+
+
+def _outdone(zone: ZoneCandidate, attempt: _Attempt) -> bool:
+    """A zone not worth a reading after ``attempt``: that read a whole MRZ (:func:`_whole`), and
+    this zone shares a line with it (a window of the same lines, one line more or less) or its
+    lines are all shorter (other text of the page). Saves the recogniser's passes over zones that
+    cannot read better; a whole-but-unsettled zone goes on to be read harder."""
+    if not _whole(attempt):
+        return False
+    theirs = attempt.zone.lines
+    shortest = min(ln.length for ln in theirs)
+    if max(ln.length for ln in zone.lines) < _SHORTER_LINES * shortest:
+        return True
+    return any(_same_line(a, b) for a in zone.lines for b in theirs)
+
+
+def _same_line(a: LineBox, b: LineBox) -> bool:
+    """Two boxes of one detected line (centres within a quarter of its thickness)."""
+    return float(np.linalg.norm(a.center - b.center)) < 0.25 * max(a.thickness, b.thickness)
 
 
 def _first_pass(
