@@ -32,6 +32,7 @@ from docproc.reading.mrz.readings import (
     _orient,
     _Reading,
     _reread,
+    _target_width,
     _tesseract_line,
 )
 from docproc.reading.mrz.tuning import ReaderTuning
@@ -319,11 +320,13 @@ def _read_harder(
     lines, readings, zone = attempt.lines, attempt.readings, attempt.zone
     if len(lines) < 3 and not work.out_of_time():
         lines, readings = _add_missed_line(image, lines, readings, engine)
+    open_lines = [i for i, per in enumerate(readings) if not _agreed(per)]
     for v in (1, 2, 3):
-        if work.out_of_time():
+        if work.out_of_time() or not open_lines:
             break
-        mats, chars = engine.recognise_matrices([_crop(image, ln, v) for ln in lines])
-        for i, per in enumerate(_decode_lines(mats, chars, f"ppocr{v}")):
+        mats, chars = engine.recognise_matrices([_crop(image, lines[i], v) for i in open_lines])
+        width = _target_width([_greedy(per).text for per in readings])
+        for i, per in zip(open_lines, _decode_lines(mats, chars, f"ppocr{v}", width), strict=True):
             readings[i].extend(per)
     zr = _choose(readings, zone, lines, tuning)
     if not deep or work.out_of_time() or (zr is not None and _good_enough(zr, tuning)):
@@ -331,6 +334,12 @@ def _read_harder(
     for i, ln in enumerate(lines):
         readings[i].append(_tesseract_line(_crop(image, ln, 0)))
     return _choose(readings, zone, lines, tuning)
+
+
+def _agreed(per: list[_Reading]) -> bool:
+    """A line that PP-OCR and the glyph reader read alike: more renderings of it add nothing."""
+    texts = {r.text for r in per}
+    return len(texts) == 1 and _glyph_of(per) is not None and len(per) >= 2
 
 
 def _stretch_truncated(
