@@ -118,7 +118,8 @@ def _search(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | N
 # A zone whose every line reads at least this MRZ-like, as many lines as its format has, is a
 # whole MRZ: no other zone sharing a line with it, and no zone of shorter lines, is read after it.
 _WHOLE_ZONE_LIKELIHOOD = 0.5
-# ...shorter: a zone whose longest line is below this share of the whole zone's shortest line.
+# ...shorter: a zone whose longest line is below this share of the whole zone's longest line (the
+# detector may stop a line short where its fillers start, never past its end).
 _SHORTER_LINES = 0.8
 
 
@@ -138,8 +139,7 @@ def _outdone(zone: ZoneCandidate, attempt: _Attempt) -> bool:
     if not _whole(attempt):
         return False
     theirs = attempt.zone.lines
-    shortest = min(ln.length for ln in theirs)
-    if max(ln.length for ln in zone.lines) < _SHORTER_LINES * shortest:
+    if max(ln.length for ln in zone.lines) < _SHORTER_LINES * max(ln.length for ln in theirs):
         return True
     return any(_same_line(a, b) for a in zone.lines for b in theirs)
 
