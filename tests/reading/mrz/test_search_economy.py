@@ -10,6 +10,7 @@ import numpy as np
 
 from docproc.reading.mrz.budget import PageWork
 from docproc.reading.mrz.detect import LineBox, ZoneCandidate, find_zones
+from docproc.reading.mrz.lines import Image
 from docproc.reading.mrz.model import MRZType
 from docproc.reading.mrz.readings import _Reading
 from docproc.reading.mrz.search import _agreed, _first_pass, _outdone, _whole
@@ -39,13 +40,18 @@ def test_a_step_as_long_as_the_last_is_not_started_past_the_budget() -> None:
     assert not free.out_of_time()
 
 
-def test_a_whole_mrz_outdoes_its_own_windows_and_shorter_lines() -> None:
-    doc = random_document(random.Random("economy"), MRZType.TD1)
+def _td1_zone(name: str) -> tuple[Image, ZoneCandidate]:
+    """A clean generated TD1 page and its three-line zone as the full search detects it."""
+    doc = random_document(random.Random(name), MRZType.TD1)
     image, _, _ = make_sample(doc, seed=3, opts=None)
-    engine = get_engine(1)
-    zones = find_zones(engine.detect(image, DEFAULT_TUNING.detect_side), max_candidates=8)
-    zone = next(z for z in zones if len(z.lines) == 3)
-    attempt = _first_pass(image, zone, engine, DEFAULT_TUNING)
+    quads = get_engine(1).detect(image, DEFAULT_TUNING.detect_side)
+    zones = find_zones(quads, max_candidates=8)
+    return image, next(z for z in zones if len(z.lines) == 3)
+
+
+def test_a_whole_mrz_outdoes_its_own_windows_and_shorter_lines() -> None:
+    image, zone = _td1_zone("economy")
+    attempt = _first_pass(image, zone, get_engine(1), DEFAULT_TUNING)
     assert attempt is not None and _whole(attempt)
     assert _outdone(ZoneCandidate(zone.lines[1:], 1.0), attempt)  # a window of the same lines
     first = zone.lines[0]
@@ -58,12 +64,8 @@ def test_a_whole_mrz_outdoes_its_own_windows_and_shorter_lines() -> None:
 
 def test_a_zone_read_in_part_outdoes_nothing() -> None:
     """A zone whose first reading misses a line (a TD1 read as two lines) is not whole."""
-    doc = random_document(random.Random("economy-part"), MRZType.TD1)
-    image, _, _ = make_sample(doc, seed=3, opts=None)
-    engine = get_engine(1)
-    zones = find_zones(engine.detect(image, DEFAULT_TUNING.detect_side), max_candidates=8)
-    zone = next(z for z in zones if len(z.lines) == 3)
-    part = _first_pass(image, ZoneCandidate(zone.lines[:2], 1.0), engine, DEFAULT_TUNING)
+    image, zone = _td1_zone("economy-part")
+    part = _first_pass(image, ZoneCandidate(zone.lines[:2], 1.0), get_engine(1), DEFAULT_TUNING)
     assert part is None or not _whole(part)
 
 
