@@ -33,6 +33,8 @@ class PageWork:
     detections: dict[int, list[Quad]] = field(default_factory=dict)
     started: float = field(default_factory=time.process_time)
     ran_out: bool = False
+    checked: float = -1.0  # CPU time of the last budget check (-1: none yet)
+    step: float = 0.0  # CPU seconds between the last two checks: what the next step may take
 
     def detect(self, engine: PPOCR, side: int) -> list[Quad]:
         if side not in self.detections:
@@ -40,8 +42,14 @@ class PageWork:
         return self.detections[side]
 
     def out_of_time(self) -> bool:
-        """True (and remembered) once the budget is spent."""
-        if self.budget and time.process_time() - self.started > self.budget:
+        """True (and remembered) once the budget is spent, or would be by a step as long as the
+        last one (the time between the last two checks): the document ends within its budget
+        instead of starting a step it cannot finish."""
+        now = time.process_time()
+        if self.checked >= 0:
+            self.step = now - self.checked
+        self.checked = now
+        if self.budget and now - self.started + self.step > self.budget:
             self.ran_out = True
         return self.ran_out
 

@@ -53,11 +53,14 @@ def read_page(
     2. Otherwise the full search: lines detected at ``detect_side`` (and, on a large page where
        nothing MRZ-like was seen, at ``detect_side_large``); each candidate zone gets one cheap
        reading, glyph-first, else PP-OCR in the right reading direction with the glyph reader
-       beside it. The first zone that settles is taken, else the most MRZ-like one.
+       beside it. The first zone that settles is taken, else the most MRZ-like one. After a
+       zone that read whole (every line MRZ-like), zones sharing a line with it or of shorter
+       lines are not read.
     3. A settled zone's names, which no check digit covers, are read once more by PP-OCR unless
        PP-OCR and the glyph reader already agree on them. An unsettled zone is read harder: a
        truncated zone stretched to a full line, a missed line looked for, three more renderings
-       of every line and, when ``deep`` and the result would still go to review, tesseract.
+       of every line PP-OCR and the glyph reader read otherwise and, when ``deep`` and the
+       result would still go to review, tesseract.
     4. Each time readings are added they are voted again: the combination of line readings the
        parser validates best, a character re-vote over all readings, the glyph reader's say on
        look-alikes where it is sure.
@@ -65,7 +68,8 @@ def read_page(
        checks, low confidence, fields the check digits cannot tell from a look-alike).
 
     The sizes and thresholds of every step come from ``tuning`` (:class:`ReaderTuning`). With a
-    ``budget`` (CPU seconds), no further zone is read and no reading is added once it is spent:
+    ``budget`` (CPU seconds), no further zone is read and no reading is added once it is spent,
+    or when a step as long as the last one would overrun it:
     the best reading so far is returned with the review reason ``time_budget``.
     """
     engine = engine or get_engine(get_settings().onnx_threads)

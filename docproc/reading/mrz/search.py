@@ -32,6 +32,7 @@ from docproc.reading.mrz.readings import (
     _orient,
     _Reading,
     _reread,
+    _target_width,
     _tesseract_line,
 )
 from docproc.reading.mrz.tuning import ReaderTuning
@@ -98,6 +99,8 @@ def _search(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | N
         for zone in zones:
             if tried and work.out_of_time():
                 break
+            if any(_outdone(zone, a) for a in attempts):
+                continue
             tried += 1
             attempt = _first_pass(image, zone, engine, tuning)
             if attempt is None:
@@ -110,6 +113,40 @@ def _search(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | N
     if not attempts:
         return None
     return max(attempts, key=lambda a: (a.result.rank if a.result else (-1.0,), a.likelihood))
+
+
+# A zone whose every line reads at least this MRZ-like, as many lines as its format has, is a
+# whole MRZ: no other zone sharing a line with it, and no zone of shorter lines, is read after it.
+_WHOLE_ZONE_LIKELIHOOD = 0.5
+# ...shorter: a zone whose longest line is below this share of the whole zone's longest line (the
+# detector may stop a line short where its fillers start, never past its end).
+_SHORTER_LINES = 0.8
+
+
+def _whole(attempt: _Attempt) -> bool:
+    """An attempt that read every line of its zone as an MRZ line of one format."""
+    zr = attempt.result
+    if zr is None or len(zr.parsed.lines) != len(attempt.lines):
+        return False
+    return min(mrz_likelihood(c.text) for c in zr.chosen) >= _WHOLE_ZONE_LIKELIHOOD
+
+
+def _outdone(zone: ZoneCandidate, attempt: _Attempt) -> bool:
+    """A zone not worth a reading after ``attempt``: that read a whole MRZ (:func:`_whole`), and
+    this zone shares a line with it (a window of the same lines, one line more or less) or its
+    lines are all shorter (other text of the page). Saves the recogniser's passes over zones that
+    cannot read better; a whole-but-unsettled zone goes on to be read harder."""
+    if not _whole(attempt):
+        return False
+    theirs = attempt.zone.lines
+    if max(ln.length for ln in zone.lines) < _SHORTER_LINES * max(ln.length for ln in theirs):
+        return True
+    return any(_same_line(a, b) for a in zone.lines for b in theirs)
+
+
+def _same_line(a: LineBox, b: LineBox) -> bool:
+    """Two boxes of one detected line (centres within a quarter of its thickness)."""
+    return float(np.linalg.norm(a.center - b.center)) < 0.25 * max(a.thickness, b.thickness)
 
 
 def _first_pass(
@@ -283,11 +320,13 @@ def _read_harder(
     lines, readings, zone = attempt.lines, attempt.readings, attempt.zone
     if len(lines) < 3 and not work.out_of_time():
         lines, readings = _add_missed_line(image, lines, readings, engine)
+    open_lines = [i for i, per in enumerate(readings) if not _agreed(per)]
     for v in (1, 2, 3):
-        if work.out_of_time():
+        if work.out_of_time() or not open_lines:
             break
-        mats, chars = engine.recognise_matrices([_crop(image, ln, v) for ln in lines])
-        for i, per in enumerate(_decode_lines(mats, chars, f"ppocr{v}")):
+        mats, chars = engine.recognise_matrices([_crop(image, lines[i], v) for i in open_lines])
+        width = _target_width([_greedy(per).text for per in readings])
+        for i, per in zip(open_lines, _decode_lines(mats, chars, f"ppocr{v}", width), strict=True):
             readings[i].extend(per)
     zr = _choose(readings, zone, lines, tuning)
     if not deep or work.out_of_time() or (zr is not None and _good_enough(zr, tuning)):
@@ -295,6 +334,12 @@ def _read_harder(
     for i, ln in enumerate(lines):
         readings[i].append(_tesseract_line(_crop(image, ln, 0)))
     return _choose(readings, zone, lines, tuning)
+
+
+def _agreed(per: list[_Reading]) -> bool:
+    """A line that PP-OCR and the glyph reader read alike: more renderings of it add nothing."""
+    texts = {r.text for r in per}
+    return len(texts) == 1 and _glyph_of(per) is not None and len(per) >= 2
 
 
 def _stretch_truncated(

@@ -1,0 +1,78 @@
+"""Work the reader does not do: zones a whole MRZ outdoes, lines two recognisers agree on, a step
+the CPU budget cannot finish. With the real engines on generated pages."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import numpy as np
+
+from docproc.reading.mrz.budget import PageWork
+from docproc.reading.mrz.detect import LineBox, ZoneCandidate, find_zones
+from docproc.reading.mrz.lines import Image
+from docproc.reading.mrz.model import MRZType
+from docproc.reading.mrz.readings import _Reading
+from docproc.reading.mrz.search import _agreed, _first_pass, _outdone, _whole
+from docproc.reading.mrz.tuning import DEFAULT_TUNING
+from docproc.reading.ocr.ppocr import get_engine
+from docproc.synth.generate import make_sample
+from docproc.synth.mrzgen import random_document
+
+
+def _burn(seconds: float) -> None:
+    """Spend CPU time (not wall time: the budget counts the process's CPU)."""
+    end = time.process_time() + seconds
+    x = 0
+    while time.process_time() < end:
+        x += 1
+
+
+def test_a_step_as_long_as_the_last_is_not_started_past_the_budget() -> None:
+    image = np.zeros((8, 8, 3), np.uint8)
+    work = PageWork(image, budget=0.3)
+    assert not work.out_of_time()
+    _burn(0.2)  # 0.2 s spent; a next step as long would end past 0.3 s
+    assert work.out_of_time() and work.ran_out
+    free = PageWork(image, budget=None)
+    free.out_of_time()
+    _burn(0.05)
+    assert not free.out_of_time()
+
+
+def _td1_zone(name: str) -> tuple[Image, ZoneCandidate]:
+    """A clean generated TD1 page and its three-line zone as the full search detects it."""
+    doc = random_document(random.Random(name), MRZType.TD1)
+    image, _, _ = make_sample(doc, seed=3, opts=None)
+    quads = get_engine(1).detect(image, DEFAULT_TUNING.detect_side)
+    zones = find_zones(quads, max_candidates=8)
+    return image, next(z for z in zones if len(z.lines) == 3)
+
+
+def test_a_whole_mrz_outdoes_its_own_windows_and_shorter_lines() -> None:
+    image, zone = _td1_zone("economy")
+    attempt = _first_pass(image, zone, get_engine(1), DEFAULT_TUNING)
+    assert attempt is not None and _whole(attempt)
+    assert _outdone(ZoneCandidate(zone.lines[1:], 1.0), attempt)  # a window of the same lines
+    first = zone.lines[0]
+    far = np.array([0.0, 10 * first.thickness])
+    short = LineBox(first.center - far, first.u, first.length / 3, first.thickness)
+    long = LineBox(first.center - far, first.u, first.length * 1.2, first.thickness)
+    assert _outdone(ZoneCandidate((short,), 1.0), attempt)  # other, shorter text of the page
+    assert not _outdone(ZoneCandidate((long,), 1.0), attempt)  # longer lines may be the MRZ
+
+
+def test_a_zone_read_in_part_outdoes_nothing() -> None:
+    """A zone whose first reading misses a line (a TD1 read as two lines) is not whole."""
+    image, zone = _td1_zone("economy-part")
+    part = _first_pass(image, ZoneCandidate(zone.lines[:2], 1.0), get_engine(1), DEFAULT_TUNING)
+    assert part is None or not _whole(part)
+
+
+def test_only_lines_the_recognisers_read_otherwise_are_open() -> None:
+    dist = np.zeros((3, 37), np.float32)
+    ppocr = _Reading("P<U", [0.9] * 3, "ppocr0")
+    glyph = _Reading("P<U", [0.9] * 3, "glyph", dist=dist)
+    assert _agreed([ppocr, glyph])
+    assert not _agreed([ppocr, _Reading("P<0", [0.9] * 3, "glyph", dist=dist)])
+    assert not _agreed([ppocr])  # one recogniser alone
