@@ -23,6 +23,7 @@ from docproc.casework.review import FieldView, NotFound
 from docproc.casework.search import SearchTerms, case_number, person_conditions
 from docproc.casework.sites import site_filter
 from docproc.db import repo
+from docproc.db.crypto import blind_index
 from docproc.db.models import (
     Case,
     CasePerson,
@@ -232,7 +233,7 @@ def find_persons(
     case number) or by ``name`` alone. An audited read: the count and the kinds of term, never
     the terms."""
     terms = terms if terms is not None else SearchTerms.of(name=name)
-    query = select(Person).where(Person.merged_into_id.is_(None), *person_conditions(terms))
+    query = select(Person).where(Person.merged_into_id.is_(None), *person_conditions(terms, blind_index(session)))
     scope = site_filter(actor, Person.site_id)
     if scope is not None:
         query = query.where(scope)

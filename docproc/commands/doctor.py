@@ -207,8 +207,12 @@ def check_documents(settings: Settings) -> list[Check]:
     from docproc.errors import FailureClass
     from docproc.processing.status import status_report
 
+    from docproc.keyring import keyring_from_settings
+
     try:
-        engine = make_engine(settings.resolved_database_url())
+        engine = make_engine(
+            settings.resolved_database_url(), keyring=keyring_from_settings(settings)
+        )
         try:
             report = status_report(make_session_factory(engine), settings)
         finally:

@@ -43,6 +43,7 @@ from docproc.db.session import (
     make_session_factory,
     session_scope,
 )
+from docproc.keyring import keyring_from_settings
 from docproc.errors import (
     SYSTEM_REASONS,
     DocprocError,
@@ -149,7 +150,7 @@ def _process_resources(settings: Settings) -> tuple[ObjectStore, sessionmaker[Se
     pid = os.getpid()
     if pid not in _resources:
         store = store_from_settings(settings)
-        engine = make_engine(settings.resolved_database_url())
+        engine = make_engine(settings.resolved_database_url(), keyring=keyring_from_settings(settings))
         _resources.clear()
         _resources[pid] = (store, make_session_factory(engine))
     return _resources[pid]

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from docproc.db.models.base import Base, BigIntId, _enum, utcnow
+from docproc.db.sealed import SealedText
 
 if TYPE_CHECKING:
     from docproc.db.models.people import Person
@@ -92,7 +93,7 @@ class Document(Base):
         CheckConstraint("attempts >= 0", name="attempts_non_negative"),
         CheckConstraint("pages IS NULL OR pages >= 0", name="pages_non_negative"),
         Index("ix_documents_status_claimed_at", "status", "claimed_at"),
-        Index("ix_documents_number_country", "document_number", "issuing_country"),
+        Index("ix_documents_number_country", "number_index", "issuing_country"),
         Index("ix_documents_uploaded_by", "uploaded_by", "created_at"),
     )
 
@@ -118,8 +119,10 @@ class Document(Base):
         ForeignKey("persons.id", ondelete="SET NULL"), index=True
     )
     # The document's identity (from its extraction, set when it is linked to a person): the key
-    # of the exact person match. Personal data, like the extraction it comes from.
-    document_number: Mapped[str | None] = mapped_column(String(64))
+    # of the exact person match. Personal data, like the extraction it comes from: sealed when
+    # encryption is configured, found by its blind index ``number_index`` (docproc/db/sealed.py).
+    document_number: Mapped[str | None] = mapped_column(SealedText("documents.document_number"))
+    number_index: Mapped[str | None] = mapped_column(String(64))
     issuing_country: Mapped[str | None] = mapped_column(String(3))
     attempts: Mapped[int] = mapped_column(default=0)
     # The desk or office that created it (docproc/db/models/sites.py); no foreign key.
@@ -181,7 +184,8 @@ class ExtractionField(Base):
         ForeignKey("extractions.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String(64))
-    value: Mapped[str | None] = mapped_column(Text)
+    # What was read: personal values (names, numbers, dates), sealed when encryption is on.
+    value: Mapped[str | None] = mapped_column(SealedText("extraction_fields.value"))
     confidence: Mapped[float | None] = mapped_column(Float)
     source: Mapped[FieldSource] = mapped_column(_enum(FieldSource, "field_source"))
     page: Mapped[int | None]
