@@ -233,7 +233,9 @@ def find_persons(
     case number) or by ``name`` alone. An audited read: the count and the kinds of term, never
     the terms."""
     terms = terms if terms is not None else SearchTerms.of(name=name)
-    query = select(Person).where(Person.merged_into_id.is_(None), *person_conditions(terms, blind_index(session)))
+    query = select(Person).where(
+        Person.merged_into_id.is_(None), *person_conditions(terms, blind_index(session))
+    )
     scope = site_filter(actor, Person.site_id)
     if scope is not None:
         query = query.where(scope)

@@ -205,9 +205,8 @@ def check_documents(settings: Settings) -> list[Check]:
     transient reason: the system, not the files, needs attention."""
     from docproc.db.session import make_engine, make_session_factory
     from docproc.errors import FailureClass
-    from docproc.processing.status import status_report
-
     from docproc.keyring import keyring_from_settings
+    from docproc.processing.status import status_report
 
     try:
         engine = make_engine(

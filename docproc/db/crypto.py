@@ -10,6 +10,7 @@ the keyring. The sealed columns and blind indexes are described in :mod:`docproc
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,8 +22,14 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, attributes
 from sqlalchemy.types import Text
 
-from docproc.db.models import DataKey, Document, ExtractionField, Person, PersonNameWord
-from docproc.db.models import ReviewHistory
+from docproc.db.models import (
+    DataKey,
+    Document,
+    ExtractionField,
+    Person,
+    PersonNameWord,
+    ReviewHistory,
+)
 from docproc.db.sealed import (
     TAG,
     BlindIndex,
@@ -34,8 +41,8 @@ from docproc.db.sealed import (
 from docproc.keyring import EncryptionKeyError, Keyring
 
 __all__ = [
-    "VALUES_KEY",
     "INDEX_KEY",
+    "VALUES_KEY",
     "SealReport",
     "blind_index",
     "install_cipher",
@@ -64,7 +71,9 @@ def _unwrap(keyring: Keyring, row: DataKey) -> bytes:
     try:
         return AESGCM(keyring.kek(row.kek_id)).decrypt(raw[:_NONCE], raw[_NONCE:], _aad(row.id))
     except InvalidTag:
-        raise ValueTampered(f"the data key {row.id!r} does not unwrap with {row.kek_id!r}") from None
+        raise ValueTampered(
+            f"the data key {row.id!r} does not unwrap with {row.kek_id!r}"
+        ) from None
 
 
 def _load_cipher(engine: Engine, keyring: Keyring) -> ColumnCipher:
@@ -72,7 +81,9 @@ def _load_cipher(engine: Engine, keyring: Keyring) -> ColumnCipher:
     for _ in range(2):
         with Session(engine) as session, session.begin():
             rows = {row.id: row for row in session.scalars(select(DataKey))}
-            missing = [(k, p) for k, p in ((VALUES_KEY, "values"), (INDEX_KEY, "index")) if k not in rows]
+            missing = [
+                (k, p) for k, p in ((VALUES_KEY, "values"), (INDEX_KEY, "index")) if k not in rows
+            ]
             if not missing:
                 keys = {key_id: _unwrap(keyring, row) for key_id, row in rows.items()}
                 return ColumnCipher(VALUES_KEY, keys, keys[INDEX_KEY])
@@ -80,7 +91,9 @@ def _load_cipher(engine: Engine, keyring: Keyring) -> ColumnCipher:
                 with session.begin_nested():
                     for key_id, purpose in missing:
                         kek_id, wrapped = _wrap(keyring, key_id, AESGCM.generate_key(256))
-                        session.add(DataKey(id=key_id, purpose=purpose, kek_id=kek_id, wrapped=wrapped))
+                        session.add(
+                            DataKey(id=key_id, purpose=purpose, kek_id=kek_id, wrapped=wrapped)
+                        )
             except IntegrityError:
                 pass  # another process made them first: read theirs
     raise EncryptionKeyError("the database's data keys could not be made")
@@ -99,10 +112,8 @@ def install_cipher(engine: Engine, keyring: Keyring) -> None:
         return loaded[0]
 
     register_cipher(engine.dialect, loader)
-    try:
+    with contextlib.suppress(DBAPIError):  # no table yet (or no database): first use tells
         loader()
-    except DBAPIError:
-        pass  # no table yet (or no database): the first query will tell
 
 
 def blind_index(session: Session) -> BlindIndex:
@@ -150,7 +161,7 @@ def _index_on_flush(session: Session, _context: Any, _instances: Any) -> None:
 #: The sealed columns, by model.
 SEALED: tuple[tuple[type[Any], tuple[str, ...]], ...] = (
     (Person, ("surname", "given_names", "name_key", "date_of_birth")),
-    (Document, ("document_number",)),
+    (Document, ("document_number", "original_filename")),
     (ExtractionField, ("value",)),
     (ReviewHistory, ("old_value", "new_value")),
 )

@@ -43,7 +43,6 @@ from docproc.db.session import (
     make_session_factory,
     session_scope,
 )
-from docproc.keyring import keyring_from_settings
 from docproc.errors import (
     SYSTEM_REASONS,
     DocprocError,
@@ -54,6 +53,7 @@ from docproc.errors import (
     TimeLimitReached,
     failure_class,
 )
+from docproc.keyring import keyring_from_settings
 from docproc.processing.claims import limit_memory, owner_gone, owner_name
 from docproc.processing.process import (
     TIME_LIMIT,
@@ -150,7 +150,9 @@ def _process_resources(settings: Settings) -> tuple[ObjectStore, sessionmaker[Se
     pid = os.getpid()
     if pid not in _resources:
         store = store_from_settings(settings)
-        engine = make_engine(settings.resolved_database_url(), keyring=keyring_from_settings(settings))
+        engine = make_engine(
+            settings.resolved_database_url(), keyring=keyring_from_settings(settings)
+        )
         _resources.clear()
         _resources[pid] = (store, make_session_factory(engine))
     return _resources[pid]

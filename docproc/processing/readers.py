@@ -34,8 +34,8 @@ from docproc.casework import review
 from docproc.config import Settings
 from docproc.db import repo
 from docproc.db.session import make_engine, make_session_factory, session_scope
-from docproc.keyring import keyring_from_settings
 from docproc.errors import DocprocError
+from docproc.keyring import keyring_from_settings
 from docproc.processing.claims import init_reading_process, owner_name
 from docproc.processing.process import process_document
 from docproc.storage import ObjectStore, store_from_settings

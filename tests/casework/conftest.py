@@ -6,21 +6,25 @@ from __future__ import annotations
 import hashlib
 import itertools
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from docproc.db import repo
 from docproc.db.models import MRZ_FIELDS, DocumentStatus, FieldSource
 from docproc.db.repo import FieldValue
-from docproc.db.session import session_scope
+from docproc.db.session import make_engine, make_session_factory, migrate, session_scope
+from docproc.keyring import Keyring, parse_keys
 from docproc.processing.outcome import ReadOutcome
 from docproc.processing.process import record_outcome
 from tests.db.conftest import db_url, engine, factory, migrated_pg_url, session
 
 __all__ = [
     "PASSPORT",
+    "TEST_KEYS",
     "db_url",
     "engine",
     "factory",
@@ -28,8 +32,39 @@ __all__ = [
     "new_birth_date",
     "new_number",
     "record_read",
+    "sealed_factory",
+    "sealed_url",
+    "sealing_keyring",
     "session",
 ]
+
+#: The key-encryption keys of the tests with sealed columns (a fixed test key, never a real one).
+TEST_KEYS = "kek-test AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
+
+def sealing_keyring() -> Keyring:
+    return parse_keys(TEST_KEYS)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sealed_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, migrated database of its own (its data keys are made by the first sealed
+    engine, so it is not shared with tests that store values in the clear)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'sealed.db'}"
+    else:
+        url = str(request.getfixturevalue("make_pg_database")())
+    migrate(url)
+    return url
+
+
+@pytest.fixture
+def sealed_factory(sealed_url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on ``sealed_url`` with the personal columns sealed by :data:`TEST_KEYS`."""
+    engine = make_engine(sealed_url, keyring=sealing_keyring())
+    yield make_session_factory(engine)
+    engine.dispose()
+
 
 # The PostgreSQL database lives for the whole test session: every test draws its own birth dates
 # and document numbers so that no test matches another one's persons.

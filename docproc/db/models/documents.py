@@ -14,7 +14,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
-    Text,
     UniqueConstraint,
     false,
 )
@@ -100,7 +99,8 @@ class Document(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     source_key: Mapped[str] = mapped_column(String(1024))
-    original_filename: Mapped[str | None] = mapped_column(String(255))
+    # The uploader's file name (it may be a person's name): sealed when encryption is on.
+    original_filename: Mapped[str | None] = mapped_column(SealedText("documents.original_filename"))
     media_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
     doc_type: Mapped[str | None] = mapped_column(String(8))  # TD1, TD2, TD3, MRVA, MRVB
     pages: Mapped[int | None]

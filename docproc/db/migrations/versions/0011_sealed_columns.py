@@ -4,7 +4,8 @@ Revision ID: 0011
 Revises: 0010
 Create Date: 2026-11-30
 
-* ``persons.surname``, ``given_names``, ``name_key`` and ``documents.document_number`` become
+* ``persons.surname``, ``given_names``, ``name_key``, ``documents.document_number`` and
+  ``original_filename`` (an uploader's file name may be a person's name) become
   ``TEXT`` (a sealed value is longer than the plain one), ``persons.date_of_birth``
   ``YYYY-MM-DD`` text (a sealed date is text): ``ALTER ... TYPE`` on PostgreSQL; on SQLite each
   column is renamed, re-added as text, copied and dropped (no table rebuild: others refer to
@@ -76,9 +77,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("person_id", "word_index", name=op.f("pk_person_name_words")),
     )
-    op.create_index(
-        op.f("ix_person_name_words_word_index"), "person_name_words", ["word_index"]
-    )
+    op.create_index(op.f("ix_person_name_words_word_index"), "person_name_words", ["word_index"])
 
     op.drop_index("ix_persons_date_of_birth", table_name="persons")
     op.drop_index("ix_documents_number_country", table_name="documents")
@@ -87,6 +86,7 @@ def upgrade() -> None:
         for column, _length in _NAME_COLUMNS:
             _sqlite_retype("persons", column, f"TEXT {_NOT_NULL}")
         _sqlite_retype("documents", "document_number", "TEXT")
+        _sqlite_retype("documents", "original_filename", "TEXT")
     else:
         op.alter_column(
             "persons",
@@ -97,12 +97,11 @@ def upgrade() -> None:
         for column, _length in _NAME_COLUMNS:
             op.alter_column("persons", column, type_=sa.Text())
         op.alter_column("documents", "document_number", type_=sa.Text())
+        op.alter_column("documents", "original_filename", type_=sa.Text())
     op.add_column("persons", sa.Column("birth_date_index", sa.String(length=64), nullable=True))
     op.create_index(op.f("ix_persons_birth_date_index"), "persons", ["birth_date_index"])
     op.add_column("documents", sa.Column("number_index", sa.String(length=64), nullable=True))
-    op.create_index(
-        "ix_documents_number_country", "documents", ["number_index", "issuing_country"]
-    )
+    op.create_index("ix_documents_number_country", "documents", ["number_index", "issuing_country"])
     _index_existing_rows()
 
 
@@ -153,7 +152,7 @@ def _index_existing_rows() -> None:
 
 _SEALED = (
     ("persons", ("surname", "given_names", "name_key", "date_of_birth")),
-    ("documents", ("document_number",)),
+    ("documents", ("document_number", "original_filename")),
     ("extraction_fields", ("value",)),
     ("review_history", ("old_value", "new_value")),
 )
@@ -179,6 +178,7 @@ def downgrade() -> None:
         for column, length in _NAME_COLUMNS:
             _sqlite_retype("persons", column, f"VARCHAR({length}) {_NOT_NULL}")
         _sqlite_retype("documents", "document_number", "VARCHAR(64)")
+        _sqlite_retype("documents", "original_filename", "VARCHAR(255)")
     else:
         op.alter_column(
             "persons", "date_of_birth", type_=sa.Date(), postgresql_using="date_of_birth::date"
@@ -186,6 +186,7 @@ def downgrade() -> None:
         for column, length in _NAME_COLUMNS:
             op.alter_column("persons", column, type_=sa.String(length=length))
         op.alter_column("documents", "document_number", type_=sa.String(length=64))
+        op.alter_column("documents", "original_filename", type_=sa.String(length=255))
     op.create_index(
         "ix_documents_number_country", "documents", ["document_number", "issuing_country"]
     )
