@@ -164,7 +164,25 @@ def blind_index_of(dialect: Dialect) -> BlindIndex:
     return BlindIndex(cipher.index_key if cipher is not None else None)
 
 
-class SealedText(TypeDecorator[str]):
+class _Sealed(TypeDecorator[Any]):
+    """What both sealed types share: the label, ``TEXT`` storage, plain comparisons."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, label: str) -> None:
+        super().__init__()
+        self.label = label
+
+    def coerce_compared_value(self, op: Any, value: Any) -> TypeEngine[Any]:
+        return Text()
+
+    def _sealed(self, text: str | None, dialect: Dialect) -> str | None:
+        cipher = cipher_of(dialect) if text is not None else None
+        return cipher.seal(self.label, text) if cipher is not None and text is not None else text
+
+
+class SealedText(_Sealed):
     """Text sealed with the engine's cipher when one is registered (plain otherwise).
 
     ``label`` (``table.column``) is the associated data. Columns are ``TEXT`` (a sealed value
@@ -172,45 +190,22 @@ class SealedText(TypeDecorator[str]):
     stored text: query by the blind index instead.
     """
 
-    impl = Text
     cache_ok = True
 
-    def __init__(self, label: str) -> None:
-        super().__init__()
-        self.label = label
-
-    def coerce_compared_value(self, op: Any, value: Any) -> TypeEngine[Any]:
-        return Text()
-
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        if value is None:
-            return None
-        cipher = cipher_of(dialect)
-        return cipher.seal(self.label, value) if cipher is not None else value
+        return self._sealed(value, dialect)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         return _opened(self.label, value, dialect)
 
 
-class SealedDate(TypeDecorator[date]):
+class SealedDate(_Sealed):
     """A date kept as ``YYYY-MM-DD`` text, sealed like :class:`SealedText`."""
 
-    impl = Text
     cache_ok = True
 
-    def __init__(self, label: str) -> None:
-        super().__init__()
-        self.label = label
-
-    def coerce_compared_value(self, op: Any, value: Any) -> TypeEngine[Any]:
-        return Text()
-
     def process_bind_param(self, value: date | None, dialect: Dialect) -> str | None:
-        if value is None:
-            return None
-        cipher = cipher_of(dialect)
-        text = value.isoformat()
-        return cipher.seal(self.label, text) if cipher is not None else text
+        return self._sealed(value.isoformat() if value is not None else None, dialect)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> date | None:
         if isinstance(value, date):  # a DATE column not migrated yet
