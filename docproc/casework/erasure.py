@@ -36,8 +36,8 @@ from docproc.db.models import (
     Extraction,
     ExtractionField,
     Person,
-    PersonNameWord,
     PersonMatch,
+    PersonNameWord,
     ReviewHistory,
     ReviewTask,
 )
