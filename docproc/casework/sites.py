@@ -17,7 +17,7 @@ import re
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -50,13 +50,14 @@ class BadSite(DocprocError):
     exit_code = ExitCode.bad_arguments
 
 
+def _in_sites(sites: frozenset[uuid.UUID], column: Any) -> ColumnElement[bool]:
+    condition: ColumnElement[bool] = column.in_(sorted(sites)) if sites else column.is_(None)
+    return condition
+
+
 def site_filter(actor: Principal, column: Any) -> Any | None:
     """The WHERE condition that keeps ``column`` (a ``site_id``) within ``actor``'s sites."""
-    if actor.sites is None:
-        return None
-    if not actor.sites:
-        return column.is_(None)
-    return column.in_(sorted(actor.sites))
+    return None if actor.sites is None else _in_sites(actor.sites, column)
 
 
 def visible(actor: Principal | None, site_id: uuid.UUID | None) -> bool:
@@ -68,26 +69,27 @@ def person_filter(actor: Principal | None) -> Any | None:
     their sites, or with a document or a case of their sites. None: every person."""
     if actor is None or actor.sites is None:
         return None
+    sites = actor.sites
     documents = select(Document.person_id).where(
-        Document.person_id.is_not(None), site_filter(actor, Document.site_id)
+        Document.person_id.is_not(None), _in_sites(sites, Document.site_id)
     )
     cases = (
         select(CasePerson.person_id)
         .join(Case, Case.id == CasePerson.case_id)
-        .where(site_filter(actor, Case.site_id))
+        .where(_in_sites(sites, Case.site_id))
     )
-    return or_(
-        site_filter(actor, Person.site_id), Person.id.in_(documents), Person.id.in_(cases)
-    )
+    return or_(_in_sites(sites, Person.site_id), Person.id.in_(documents), Person.id.in_(cases))
 
 
 def sees_person(session: Session, actor: Principal | None, person: Person) -> bool:
     """Whether ``actor`` may see ``person`` (see :func:`person_filter`)."""
     if actor is None or actor.sees_site(person.site_id):
         return True
+    query = select(Person.id).where(Person.id == person.id)
     condition = person_filter(actor)
-    found = session.scalar(select(Person.id).where(Person.id == person.id, condition).limit(1))
-    return found is not None
+    if condition is not None:
+        query = query.where(condition)
+    return session.scalar(query.limit(1)) is not None
 
 
 def create_site(session: Session, code: str, name: str, *, actor: str) -> Site:

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from docproc.casework import review
+from docproc.casework.auth import Principal
 from docproc.db import repo
-from docproc.db.models import MRZ_FIELDS, DocumentStatus, FieldSource
+from docproc.db.models import MRZ_FIELDS, Document, DocumentStatus, FieldSource, Role
 from docproc.db.repo import FieldValue
 from docproc.db.session import make_engine, make_session_factory, migrate, session_scope
 from docproc.keyring import Keyring, parse_keys
@@ -32,6 +34,7 @@ __all__ = [
     "new_birth_date",
     "new_number",
     "record_read",
+    "review_fix",
     "sealed_factory",
     "sealed_url",
     "sealing_keyring",
@@ -101,6 +104,25 @@ def outcome_for(values: Mapping[str, str | None], status: DocumentStatus) -> Rea
         for name in MRZ_FIELDS
     )
     return ReadOutcome(status, None, doc_type="TD3", pages=1, fields=fields, engine="test")
+
+
+def review_fix(
+    factory: sessionmaker[Session],
+    document_id: uuid.UUID,
+    edits: Mapping[str, str | None],
+    sample_rate: float = 1.0,
+) -> None:
+    """A reviewer opens the document's review task, claims it and saves ``edits``."""
+    reviewer = Principal(user_id="r", username="reviewer", role=Role.reviewer, via="token")
+    with session_scope(factory) as session:
+        document = session.get(Document, document_id)
+        assert document is not None
+        task = review.open_task_for(session, document, sample_rate)
+        assert task is not None
+        task_id = task.id
+    with session_scope(factory) as session:
+        review.claim(session, task_id, reviewer)
+        review.fix(session, task_id, edits, reviewer)
 
 
 def record_read(

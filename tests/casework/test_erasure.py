@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from docproc.casework import review
 from docproc.casework.auth import Principal
 from docproc.casework.erasure import (
     ERASURE_REASONS,
@@ -36,6 +35,7 @@ from tests.casework.conftest import (
     new_birth_date,
     new_number,
     outcome_for,
+    review_fix,
     sealed_factory,
     sealed_url,
     sealing_keyring,
@@ -98,15 +98,7 @@ def _scan(
         json.dumps({"surname": surname, "number": number}).encode(),
         "application/json",
     )
-    with session_scope(factory) as session:
-        needing = session.get(Document, document_id)
-        assert needing is not None
-        task = review.open_task_for(session, needing, 0.0)
-        assert task is not None
-        task_id = task.id
-    with session_scope(factory) as session:
-        review.claim(session, task_id, REVIEWER)
-        review.fix(session, task_id, {"given_names": f"{surname} JUNIOR"}, REVIEWER)
+    review_fix(factory, document_id, {"given_names": f"{surname} JUNIOR"}, sample_rate=0.0)
     return document_id
 
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from docproc.casework import cases, documents, review
+from docproc.casework import cases, documents
 from docproc.casework.auth import Principal
 from docproc.casework.search import SearchTerms
 from docproc.db.crypto import rewrap_data_keys, seal_database
@@ -34,6 +34,7 @@ from docproc.keyring import EncryptionKeyError, parse_keys
 from tests.casework.conftest import (
     TEST_KEYS,
     record_read,
+    review_fix,
     sealed_factory,
     sealed_url,
     sealing_keyring,
@@ -42,7 +43,6 @@ from tests.casework.conftest import (
 __all__ = ["sealed_factory", "sealed_url"]
 
 SUPERVISOR = Principal(str(uuid.uuid4()), "supervisor", Role.supervisor, "session")
-REVIEWER = Principal(str(uuid.uuid4()), "reviewer", Role.reviewer, "token")
 SURNAME, GIVEN, BORN, NUMBER = "KARIMZADEH", "ZAHRA", "1987-06-05", "P7731902"
 
 
@@ -134,15 +134,7 @@ def test_sealed_rows_hold_no_personal_value_yet_match_and_search(
         assert document is not None and document.document_number == NUMBER
 
     # A reviewer's fix: its old and new values are sealed in the review history too.
-    with session_scope(factory) as session:
-        document = session.get(Document, first)
-        assert document is not None
-        task = review.open_task_for(session, document, 1.0)
-        assert task is not None
-        task_id = task.id
-    with session_scope(factory) as session:
-        review.claim(session, task_id, REVIEWER)
-        review.fix(session, task_id, {"given_names": f"{GIVEN} MARYAM"}, REVIEWER)
+    review_fix(factory, first, {"given_names": f"{GIVEN} MARYAM"})
 
     dumped = _dump(factory)
     assert _clear_values(dumped) == set()

@@ -137,6 +137,7 @@ def test_one_passport_scanned_at_two_desks_is_one_person_both_desks_see(
     at_a = upload_sample(client, users["desk-a"], "03_td2_clean.jpg")
     wait_until_finished(client, at_a, users["desk-a"])
     image = cv2.imread(str(SAMPLES / "03_td2_clean.jpg"))
+    assert image is not None
     ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 97])
     assert ok
     response = client.post(
