@@ -65,7 +65,7 @@ class ValueTampered(DocprocError):
     reason = "value_tampered"
     fix = (
         "A sealed database value does not open with its key: it was changed or copied from "
-        "another column, or its data key was erased (crypto-shredded). Restore it from a "
+        "another column, or its data key is missing. Restore it from a "
         "backup; report it as a security incident."
     )
     exit_code = ExitCode.input_file

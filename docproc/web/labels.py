@@ -160,6 +160,7 @@ FAILURES: dict[str, str] = {
     "bad_event": N_("Bucket event not understood"),
     "encryption_key_error": N_("Encryption key problem"),
     "object_tampered": N_("Stored file was changed"),
+    "value_tampered": N_("Stored value was changed"),
     "bad_site": N_("Site not accepted"),
     "worker_lost": N_("The reading process stopped"),
     "worker_crashed": N_("The reading process crashed"),
