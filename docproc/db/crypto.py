@@ -17,7 +17,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Engine, event, or_, select, type_coerce
+from sqlalchemy import Engine, event, func, or_, select, type_coerce
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, attributes
 from sqlalchemy.types import Text
@@ -49,6 +49,7 @@ __all__ = [
     "refresh_indexes",
     "rewrap_data_keys",
     "seal_database",
+    "unsealed_rows",
 ]
 
 VALUES_KEY = "db-values"
@@ -175,6 +176,23 @@ class SealReport:
         return dict(self.rows)
 
 
+def _plain(model: type[Any], names: tuple[str, ...]) -> Any:
+    """Rows of ``model`` with a value of ``names`` stored in the clear."""
+    columns = [type_coerce(getattr(model, name), Text) for name in names]
+    return or_(*[c.is_not(None) & c.not_like(f"{TAG}%") for c in columns])
+
+
+def unsealed_rows(session: Session) -> dict[str, int]:
+    """How many rows of each table still hold a value in the clear (``docproc doctor``)."""
+    return {
+        model.__tablename__: session.scalar(
+            select(func.count()).select_from(model).where(_plain(model, names))
+        )
+        or 0
+        for model, names in SEALED
+    }
+
+
 def seal_database(session: Session, *, batch: int = 500) -> SealReport:
     """Seal every value still stored in the clear (rows written before encryption was on) and
     recompute their blind indexes with the index key. Idempotent: a second run seals nothing."""
@@ -183,8 +201,7 @@ def seal_database(session: Session, *, batch: int = 500) -> SealReport:
         raise EncryptionKeyError("no key-encryption key is configured")
     report = SealReport()
     for model, names in SEALED:
-        columns = [type_coerce(getattr(model, name), Text) for name in names]
-        plain = or_(*[c.is_not(None) & c.not_like(f"{TAG}%") for c in columns])
+        plain = _plain(model, names)
         done = 0
         while True:
             rows = list(session.scalars(select(model).where(plain).limit(batch)))

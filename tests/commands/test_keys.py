@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from docproc.commands.doctor import check_sealing
 from docproc.config import Settings
 from docproc.db.models import Document, Person
 from docproc.db.session import session_scope
@@ -50,6 +51,9 @@ def test_turning_encryption_on_then_rotating_the_key(tmp_path: Path) -> None:
     assert _traces(_raw(data_dir), surname, number) == {surname, number}
 
     old = _key("kek-1")
+    (warning,) = check_sealing(Settings(data_dir=data_dir, encryption_keys=old))  # type: ignore[arg-type]
+    assert not warning.ok and not warning.required and "persons: 1" in warning.detail
+    assert "keys seal" in warning.fix
     sealed = _docproc(["seal"], data_dir, old)
     assert sealed.returncode == 0, sealed.stderr
     report = json.loads(sealed.stdout)
@@ -58,6 +62,9 @@ def test_turning_encryption_on_then_rotating_the_key(tmp_path: Path) -> None:
     assert _traces(_raw(data_dir), surname, number, born) == set()
     again = _docproc(["seal"], data_dir, old)
     assert set(json.loads(again.stdout).values()) == {0}
+    (done,) = check_sealing(Settings(data_dir=data_dir, encryption_keys=old))  # type: ignore[arg-type]
+    assert done.ok
+    assert check_sealing(Settings(data_dir=data_dir)) == []  # encryption off: nothing to check
     rewrapped = _docproc(["rewrap"], data_dir, old)
     assert rewrapped.returncode == 0, rewrapped.stderr
     first = json.loads(rewrapped.stdout)
