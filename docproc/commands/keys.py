@@ -38,6 +38,7 @@ def run_new(args: argparse.Namespace) -> int:
 
 def run_rewrap(args: argparse.Namespace) -> int:
     from docproc.config import get_settings
+    from docproc.db import repo
     from docproc.db.crypto import rewrap_data_keys
     from docproc.db.session import session_scope
     from docproc.keyring import EncryptionKeyError, keyring_from_settings
@@ -53,12 +54,22 @@ def run_rewrap(args: argparse.Namespace) -> int:
     report = rewrap_store(services.store).to_json()
     with session_scope(services.session_factory) as session:
         database = rewrap_data_keys(session, keyring)
+        repo.record_event(
+            session,
+            entity_type="database",
+            entity_id="keys",
+            kind="keys_rewrapped",
+            actor="cli",
+            new=keyring.current,
+            detail={"store": report, "database_keys": database},
+        )
     sys.stdout.write(json.dumps({**report, "database_keys": database}) + "\n")
     return 0
 
 
 def run_seal(args: argparse.Namespace) -> int:
     from docproc.config import get_settings
+    from docproc.db import repo
     from docproc.db.crypto import seal_database
     from docproc.db.session import scrub_after_erasure, session_scope
     from docproc.services import open_services
@@ -66,6 +77,14 @@ def run_seal(args: argparse.Namespace) -> int:
     services = open_services(get_settings(), migrate=True)
     with session_scope(services.session_factory) as session:
         report = seal_database(session)
+        repo.record_event(
+            session,
+            entity_type="database",
+            entity_id="columns",
+            kind="columns_sealed",
+            actor="cli",
+            detail=report.to_json(),
+        )
     scrub_after_erasure(services.engine)  # the plain values' old row versions
     sys.stdout.write(json.dumps(report.to_json()) + "\n")
     return 0

@@ -277,6 +277,8 @@ EVENTS: dict[str, str] = {
     "member_added": N_("User added to the site"),
     "member_removed": N_("User taken off the site"),
     "records_adopted": N_("Records without a site given to the site"),
+    "columns_sealed": N_("Personal values in the database encrypted"),
+    "keys_rewrapped": N_("Data keys wrapped with the current key"),
 }
 
 #: What kind of record an audit event is about (``events.entity_type``).
@@ -291,6 +293,7 @@ RECORD_TYPES: dict[str, str] = {
     "site": N_("Site"),
     "audit": N_("Audit log"),
     "label_variant": N_("Form label"),
+    "database": N_("Database"),
 }
 
 #: The details an audit event carries (``events.detail`` keys).

@@ -10,9 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import select
+
 from docproc.commands.doctor import check_sealing
 from docproc.config import Settings
-from docproc.db.models import Document, Person
+from docproc.db.models import Document, Event, Person
 from docproc.db.session import session_scope
 from docproc.services import open_services
 from tests.casework.conftest import new_birth_date, new_number
@@ -77,6 +79,10 @@ def test_turning_encryption_on_then_rotating_the_key(tmp_path: Path) -> None:
     assert json.loads(rotated.stdout)["database_keys"] == {"rewrapped": 2, "current": 0}
     services = open_services(Settings(data_dir=data_dir, encryption_keys=new))  # type: ignore[arg-type]
     with session_scope(services.session_factory) as session:
+        kinds = [
+            e.kind for e in session.scalars(select(Event).where(Event.entity_type == "database"))
+        ]
+        assert kinds == ["columns_sealed", "columns_sealed", "keys_rewrapped", "keys_rewrapped"]
         document = session.get(Document, document_id)
         assert document is not None and document.document_number == number
         person = session.get(Person, document.person_id)
