@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from docproc.casework import cases, documents
@@ -39,6 +39,7 @@ from tests.casework.conftest import (
     sealed_url,
     sealing_keyring,
 )
+from tests.casework.test_erasure import _database_text
 
 __all__ = ["sealed_factory", "sealed_url"]
 
@@ -48,13 +49,7 @@ SURNAME, GIVEN, BORN, NUMBER = "KARIMZADEH", "ZAHRA", "1987-06-05", "P7731902"
 
 def _dump(factory: sessionmaker[Session]) -> str:
     """Every row of every table, as raw SQL returns it (what a database dump shows)."""
-    with session_scope(factory) as session:
-        tables = inspect(session.get_bind()).get_table_names()
-        return "\n".join(
-            repr(tuple(row))
-            for table in tables
-            for row in session.execute(text(f'SELECT * FROM "{table}"'))
-        ).upper()
+    return _database_text(factory).upper()
 
 
 def _sqlite_bytes(factory: sessionmaker[Session]) -> bytes:
