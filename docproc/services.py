@@ -38,6 +38,7 @@ def open_services(settings: Settings | None = None, *, migrate: bool = False) ->
     (``FormDefinitionInvalid``) before the store or the database is touched."""
     from docproc.db.session import make_engine, make_session_factory
     from docproc.db.session import migrate as migrate_database
+    from docproc.keyring import keyring_from_settings
     from docproc.reading.extract.schema import shipped_schema
     from docproc.storage import store_from_settings
 
@@ -49,5 +50,7 @@ def open_services(settings: Settings | None = None, *, migrate: bool = False) ->
     if migrate:
         migrate_database(database_url)
     store = store_from_settings(settings)
-    factory = make_session_factory(make_engine(database_url))
+    factory = make_session_factory(
+        make_engine(database_url, keyring=keyring_from_settings(settings))
+    )
     return Services(store, store_url, factory, database_url)

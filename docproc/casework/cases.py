@@ -21,8 +21,9 @@ from docproc.casework.auth import Principal
 from docproc.casework.people import surviving_person
 from docproc.casework.review import FieldView, NotFound
 from docproc.casework.search import SearchTerms, case_number, person_conditions
-from docproc.casework.sites import site_filter
+from docproc.casework.sites import person_filter, sees_person, site_filter
 from docproc.db import repo
+from docproc.db.crypto import blind_index
 from docproc.db.models import (
     Case,
     CasePerson,
@@ -144,10 +145,15 @@ class PersonRecord:
         }
 
 
-def _documents_of(session: Session, person_id: uuid.UUID) -> tuple[DocumentSummary, ...]:
-    documents = session.scalars(
-        select(Document).where(Document.person_id == person_id).order_by(Document.created_at)
-    )
+def _documents_of(
+    session: Session, person_id: uuid.UUID, actor: Principal | None = None
+) -> tuple[DocumentSummary, ...]:
+    """The person's documents (of ``actor``'s sites only, when given)."""
+    query = select(Document).where(Document.person_id == person_id)
+    scope = site_filter(actor, Document.site_id) if actor is not None else None
+    if scope is not None:
+        query = query.where(scope)
+    documents = session.scalars(query.order_by(Document.created_at))
     summaries = []
     for document in documents:
         extraction = repo.latest_extraction(session, document.id)
@@ -175,7 +181,7 @@ def _documents_of(session: Session, person_id: uuid.UUID) -> tuple[DocumentSumma
 
 def _person(session: Session, person_id: uuid.UUID, actor: Principal | None = None) -> Person:
     person = session.get(Person, person_id)
-    if person is None or (actor is not None and not actor.sees_site(person.site_id)):
+    if person is None or not sees_person(session, actor, person):
         raise NotFound(f"no person {person_id}")
     return person
 
@@ -193,18 +199,25 @@ def _audit_read(
     )
 
 
-def load_person(session: Session, person_id: uuid.UUID) -> PersonRecord:
-    """A person's record, unaudited: for callers that audit the read themselves."""
+def load_person(
+    session: Session, person_id: uuid.UUID, actor: Principal | None = None
+) -> PersonRecord:
+    """A person's record, unaudited: for callers that audit the read themselves. With
+    ``actor``, only the documents and cases of their sites (a person registered at two desks
+    is one person; each desk sees its own papers of them)."""
     person = _person(session, person_id)
-    links = session.execute(
+    query = (
         select(Case.id, Case.reference, CasePerson.role)
         .join(CasePerson, CasePerson.case_id == Case.id)
         .where(CasePerson.person_id == person_id)
-        .order_by(Case.reference)
     )
+    scope = site_filter(actor, Case.site_id) if actor is not None else None
+    if scope is not None:
+        query = query.where(scope)
+    links = session.execute(query.order_by(Case.reference))
     return PersonRecord(
         PersonSummary.of(person),
-        _documents_of(session, person.id),
+        _documents_of(session, person.id, actor),
         tuple((str(case_id), reference, role.value) for case_id, reference, role in links),
     )
 
@@ -214,7 +227,7 @@ def person_record(
 ) -> PersonRecord:
     """A person's record; records that ``actor`` read it."""
     _person(session, person_id, actor)
-    record = load_person(session, person_id)
+    record = load_person(session, person_id, actor)
     _audit_read(session, "person", person_id, actor, **detail)
     return record
 
@@ -232,8 +245,10 @@ def find_persons(
     case number) or by ``name`` alone. An audited read: the count and the kinds of term, never
     the terms."""
     terms = terms if terms is not None else SearchTerms.of(name=name)
-    query = select(Person).where(Person.merged_into_id.is_(None), *person_conditions(terms))
-    scope = site_filter(actor, Person.site_id)
+    query = select(Person).where(
+        Person.merged_into_id.is_(None), *person_conditions(terms, blind_index(session))
+    )
+    scope = person_filter(actor)
     if scope is not None:
         query = query.where(scope)
     people = session.scalars(query.order_by(Person.created_at.desc()).limit(limit)).all()
@@ -373,7 +388,7 @@ def case_record(session: Session, case_id: uuid.UUID, actor: Principal) -> CaseR
     case = get_case(session, case_id, actor)
     links = session.scalars(select(CasePerson).where(CasePerson.case_id == case_id)).all()
     members = sorted(
-        ((link.role.value, load_person(session, link.person_id)) for link in links),
+        ((link.role.value, load_person(session, link.person_id, actor)) for link in links),
         key=lambda member: (_ROLE_ORDER[member[0]], member[1].person.surname),
     )
     _audit_read(session, "case", case_id, actor, persons=len(members))

@@ -22,6 +22,7 @@ from docproc.casework.review import NotFound
 from docproc.casework.search import SearchTerms, document_conditions
 from docproc.casework.sites import site_filter
 from docproc.db import repo
+from docproc.db.crypto import blind_index
 from docproc.db.models import Batch, Document, DocumentStatus, Event, Person
 
 __all__ = [
@@ -162,7 +163,7 @@ def list_documents(
     filters = filters or DocumentFilters()
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     page = max(1, page)
-    conditions = document_conditions(filters.terms)
+    conditions = document_conditions(filters.terms, blind_index(session))
     if filters.mine:
         conditions.append(Document.uploaded_by == actor.username)
     if filters.since is not None:

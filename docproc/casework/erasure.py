@@ -37,6 +37,7 @@ from docproc.db.models import (
     ExtractionField,
     Person,
     PersonMatch,
+    PersonNameWord,
     ReviewHistory,
     ReviewTask,
 )
@@ -235,6 +236,8 @@ def erase_person(
     report.counts["case_memberships"] = _rowcount(
         session.execute(delete(CasePerson).where(CasePerson.person_id.in_(persons)))
     )
+    # The blind indexes of their name words (the foreign key would cascade; said here too).
+    session.execute(delete(PersonNameWord).where(PersonNameWord.person_id.in_(persons)))
     report.counts["persons"] = _rowcount(
         session.execute(delete(Person).where(Person.id.in_(persons)))
     )

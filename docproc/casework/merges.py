@@ -32,7 +32,7 @@ from docproc.casework.auth import Principal
 from docproc.casework.cases import PersonRecord, load_person
 from docproc.casework.people import pair_known
 from docproc.casework.review import NotFound
-from docproc.casework.sites import site_filter
+from docproc.casework.sites import person_filter, sees_person
 from docproc.db import repo
 from docproc.db.models import (
     Case,
@@ -144,7 +144,7 @@ def match_queue(
     """Matches in ``status`` (both persons within ``actor``'s sites): pending ones best score
     first, then oldest; decided ones newest."""
     query = select(PersonMatch).where(PersonMatch.status == status)
-    scope = site_filter(actor, Person.site_id) if actor is not None else None
+    scope = person_filter(actor)
     if scope is not None:
         visible_persons = select(Person.id).where(scope)
         query = query.where(
@@ -164,10 +164,10 @@ def _match(session: Session, match_id: int, actor: Principal | None = None) -> P
     if match is None:
         raise NotFound(f"no person match {match_id}")
     if actor is not None and actor.sites is not None:
-        sites = session.scalars(
-            select(Person.site_id).where(Person.id.in_([match.person_a_id, match.person_b_id]))
+        persons = session.scalars(
+            select(Person).where(Person.id.in_([match.person_a_id, match.person_b_id]))
         ).all()
-        if not all(actor.sees_site(site) for site in sites):
+        if not all(sees_person(session, actor, person) for person in persons):
             raise NotFound(f"no person match {match_id}")
     return match
 
@@ -182,8 +182,8 @@ def match_detail(session: Session, match_id: int, actor: Principal) -> MatchDeta
     match = _match(session, match_id, actor)
     detail = MatchDetail(
         MatchItem.of(match),
-        load_person(session, match.person_a_id),
-        load_person(session, match.person_b_id),
+        load_person(session, match.person_a_id, actor),
+        load_person(session, match.person_b_id, actor),
     )
     for person_id in (match.person_a_id, match.person_b_id):
         repo.record_event(

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from docproc.config import get_settings
 from docproc.db import repo
+from docproc.db.crypto import blind_index
 from docproc.db.models import Document, MatchStatus, Person, PersonMatch, utcnow
 
 __all__ = [
@@ -269,7 +270,9 @@ def _serialise_on(session: Session, identity: Identity) -> None:
     of one new person read at once cannot both miss each other. SQLite serialises writers."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    basis = identity.date_of_birth.isoformat() if identity.date_of_birth else "no-birth-date"
+    born = identity.date_of_birth.isoformat() if identity.date_of_birth else "no-birth-date"
+    # Keyed like the blind index, so the lock id (visible in pg_locks) gives no date away.
+    basis = blind_index(session).value("birth_date", born)
     digest = hashlib.sha256(f"docproc-person:{basis}".encode()).digest()
     session.execute(
         text("SELECT pg_advisory_xact_lock(:key)"),
@@ -290,20 +293,23 @@ def surviving_person(session: Session, person_id: uuid.UUID) -> Person | None:
 def _person_of_same_document(
     session: Session, document: Document, key: tuple[str, str]
 ) -> Person | None:
+    """Candidates by the number's blind index (the number may be sealed), then the decrypted
+    number compared, the oldest document first."""
     number, country = key
     query = (
-        select(Document.person_id)
+        select(Document)
         .where(
-            Document.document_number == number,
+            Document.number_index.in_(blind_index(session).candidates("document_number", number)),
             Document.issuing_country == country,
             Document.person_id.is_not(None),
             Document.id != document.id,
         )
         .order_by(Document.created_at)
-        .limit(1)
     )
-    person_id = session.scalar(query)
-    return surviving_person(session, person_id) if person_id is not None else None
+    for other in session.scalars(query):
+        if other.document_number == number and other.person_id is not None:
+            return surviving_person(session, other.person_id)
+    return None
 
 
 def pair_known(session: Session, a: uuid.UUID, b: uuid.UUID) -> bool:
@@ -322,9 +328,12 @@ def _propose_matches(
 ) -> tuple[int, ...]:
     if person.date_of_birth is None:
         return ()
+    # Candidates by the birth date's blind index; possible_duplicate compares the decrypted
+    # dates and names.
+    born = blind_index(session).candidates("birth_date", person.date_of_birth.isoformat())
     others = session.scalars(
         select(Person).where(
-            Person.date_of_birth == person.date_of_birth,
+            Person.birth_date_index.in_(born),
             Person.merged_into_id.is_(None),
             Person.id != person.id,
         )

@@ -6,6 +6,12 @@ with a digit is a document number or a case number (either matches); anything el
 every word of which must be in the person's name. The API also takes each kind apart
 (``name=``, ``document_number=``, ``birth_date=``, ``case_number=``), all of them required.
 
+Dates of birth and document numbers are found by their blind index (equality; the values may be
+sealed, :mod:`docproc.db.sealed`). Name words: while names are stored in the clear, a word is a
+part of the name (``MOHAM`` finds ``MOHAMMAD``); when they are sealed, a word must be a whole
+word of the name (its blind index in ``person_name_words``): ``MOHAMMAD`` finds him,
+``MOHAM`` does not.
+
 Terms are bounded (:data:`MAX_SEARCH_LENGTH` characters, :data:`MAX_SEARCH_WORDS` words): a
 longer one is no name, and each word is one more ``LIKE`` in the query. Nothing here logs or
 audits the terms: the callers audit a search by the kinds of term used, never their values.
@@ -21,7 +27,8 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 
 from docproc.casework.people import fold
-from docproc.db.models import Case, CasePerson, Document, Person
+from docproc.db.models import Case, CasePerson, Document, Person, PersonNameWord
+from docproc.db.sealed import BlindIndex
 from docproc.errors import DocprocError, ExitCode
 
 __all__ = [
@@ -171,51 +178,68 @@ def _persons_in_cases(number: str) -> Any:
     )
 
 
-def _persons_with_document(number: str) -> Any:
+def _number_is(index: BlindIndex, number: str) -> Any:
+    return Document.number_index.in_(index.candidates("document_number", _document_number(number)))
+
+
+def _persons_with_document(index: BlindIndex, number: str) -> Any:
     return select(Document.person_id).where(
-        Document.document_number == _document_number(number), Document.person_id.is_not(None)
+        _number_is(index, number), Document.person_id.is_not(None)
     )
 
 
-def person_conditions(terms: SearchTerms) -> list[Any]:
-    """WHERE conditions on :class:`Person` for ``terms`` (all must hold)."""
-    conditions: list[Any] = [
-        Person.name_key.contains(word, autoescape=True) for word in terms.name_words
-    ]
+def _name_has(index: BlindIndex, word: str) -> Any:
+    """The person's name holds ``word``: as a part (plain names) or a whole word (sealed)."""
+    if not index.sealed:
+        return Person.name_key.contains(word, autoescape=True)
+    words = select(PersonNameWord.person_id).where(
+        PersonNameWord.word_index.in_(index.candidates("name_word", word))
+    )
+    return Person.id.in_(words)
+
+
+def _born_on(index: BlindIndex, born: date) -> Any:
+    return Person.birth_date_index.in_(index.candidates("birth_date", born.isoformat()))
+
+
+def person_conditions(terms: SearchTerms, index: BlindIndex) -> list[Any]:
+    """WHERE conditions on :class:`Person` for ``terms`` (all must hold); ``index`` is the
+    database's blind index (:func:`docproc.db.crypto.blind_index`)."""
+    conditions: list[Any] = [_name_has(index, word) for word in terms.name_words]
     if terms.document_number:
-        conditions.append(Person.id.in_(_persons_with_document(terms.document_number)))
+        conditions.append(Person.id.in_(_persons_with_document(index, terms.document_number)))
     if terms.birth_date:
-        conditions.append(Person.date_of_birth == terms.birth_date)
+        conditions.append(_born_on(index, terms.birth_date))
     if terms.case_number:
         conditions.append(Person.id.in_(_persons_in_cases(terms.case_number)))
     if terms.number:
         conditions.append(
             or_(
-                Person.id.in_(_persons_with_document(terms.number)),
+                Person.id.in_(_persons_with_document(index, terms.number)),
                 Person.id.in_(_persons_in_cases(terms.number)),
             )
         )
     return conditions
 
 
-def document_conditions(terms: SearchTerms) -> list[Any]:
+def document_conditions(terms: SearchTerms, index: BlindIndex) -> list[Any]:
     """WHERE conditions on :class:`Document` for ``terms``: the document's own number, or its
     person's name, date of birth or cases."""
     conditions: list[Any] = []
     about_person = [
-        *[Person.name_key.contains(word, autoescape=True) for word in terms.name_words],
-        *([Person.date_of_birth == terms.birth_date] if terms.birth_date else []),
+        *[_name_has(index, word) for word in terms.name_words],
+        *([_born_on(index, terms.birth_date)] if terms.birth_date else []),
     ]
     if about_person:
         conditions.append(Document.person_id.in_(select(Person.id).where(and_(*about_person))))
     if terms.document_number:
-        conditions.append(Document.document_number == _document_number(terms.document_number))
+        conditions.append(_number_is(index, terms.document_number))
     if terms.case_number:
         conditions.append(Document.person_id.in_(_persons_in_cases(terms.case_number)))
     if terms.number:
         conditions.append(
             or_(
-                Document.document_number == _document_number(terms.number),
+                _number_is(index, terms.number),
                 Document.person_id.in_(_persons_in_cases(terms.number)),
             )
         )

@@ -4,6 +4,11 @@ Desk officers and reviewers see the documents, persons and cases of their sites 
 site only when they have none: a deployment without sites works as before); supervisors and
 admins see every site. A record outside the caller's sites is answered as if it did not exist
 (404 ``record_not_found``), so ids of other sites' records cannot be probed.
+
+A person belongs to the site that first registered them, but one passport scanned at two desks
+is one person: a person is visible to the users of every site that holds one of the person's
+documents or a case the person is in (:func:`person_filter`, :func:`sees_person`); what such a
+user sees of the person's documents and cases is still only their own sites' ones.
 """
 
 from __future__ import annotations
@@ -12,16 +17,25 @@ import re
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from docproc.casework.auth import Principal
 from docproc.db import repo
-from docproc.db.models import Case, Document, Person, Site, User, UserSite
+from docproc.db.models import Case, CasePerson, Document, Person, Site, User, UserSite
 from docproc.errors import DocprocError, ExitCode
 
-__all__ = ["BadSite", "add_member", "create_site", "remove_member", "site_filter", "visible"]
+__all__ = [
+    "BadSite",
+    "add_member",
+    "create_site",
+    "person_filter",
+    "remove_member",
+    "sees_person",
+    "site_filter",
+    "visible",
+]
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
 
@@ -36,17 +50,46 @@ class BadSite(DocprocError):
     exit_code = ExitCode.bad_arguments
 
 
+def _in_sites(sites: frozenset[uuid.UUID], column: Any) -> ColumnElement[bool]:
+    condition: ColumnElement[bool] = column.in_(sorted(sites)) if sites else column.is_(None)
+    return condition
+
+
 def site_filter(actor: Principal, column: Any) -> Any | None:
     """The WHERE condition that keeps ``column`` (a ``site_id``) within ``actor``'s sites."""
-    if actor.sites is None:
-        return None
-    if not actor.sites:
-        return column.is_(None)
-    return column.in_(sorted(actor.sites))
+    return None if actor.sites is None else _in_sites(actor.sites, column)
 
 
 def visible(actor: Principal | None, site_id: uuid.UUID | None) -> bool:
     return actor is None or actor.sees_site(site_id)
+
+
+def person_filter(actor: Principal | None) -> Any | None:
+    """The WHERE condition on :class:`Person` that keeps the persons ``actor`` may see: of
+    their sites, or with a document or a case of their sites. None: every person."""
+    if actor is None or actor.sites is None:
+        return None
+    sites = actor.sites
+    documents = select(Document.person_id).where(
+        Document.person_id.is_not(None), _in_sites(sites, Document.site_id)
+    )
+    cases = (
+        select(CasePerson.person_id)
+        .join(Case, Case.id == CasePerson.case_id)
+        .where(_in_sites(sites, Case.site_id))
+    )
+    return or_(_in_sites(sites, Person.site_id), Person.id.in_(documents), Person.id.in_(cases))
+
+
+def sees_person(session: Session, actor: Principal | None, person: Person) -> bool:
+    """Whether ``actor`` may see ``person`` (see :func:`person_filter`)."""
+    if actor is None or actor.sees_site(person.site_id):
+        return True
+    query = select(Person.id).where(Person.id == person.id)
+    condition = person_filter(actor)
+    if condition is not None:
+        query = query.where(condition)
+    return session.scalar(query.limit(1)) is not None
 
 
 def create_site(session: Session, code: str, name: str, *, actor: str) -> Site:

@@ -205,10 +205,13 @@ def check_documents(settings: Settings) -> list[Check]:
     transient reason: the system, not the files, needs attention."""
     from docproc.db.session import make_engine, make_session_factory
     from docproc.errors import FailureClass
+    from docproc.keyring import keyring_from_settings
     from docproc.processing.status import status_report
 
     try:
-        engine = make_engine(settings.resolved_database_url())
+        engine = make_engine(
+            settings.resolved_database_url(), keyring=keyring_from_settings(settings)
+        )
         try:
             report = status_report(make_session_factory(engine), settings)
         finally:
@@ -247,6 +250,33 @@ def check_documents(settings: Settings) -> list[Check]:
     return checks
 
 
+def check_sealing(settings: Settings) -> list[Check]:
+    """With encryption at rest on: a warning while database rows hold values in the clear."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from docproc.db.crypto import unsealed_rows
+    from docproc.db.session import make_engine, make_session_factory, session_scope
+    from docproc.keyring import keyring_from_settings
+
+    try:
+        keyring = keyring_from_settings(settings)
+        if keyring is None:
+            return []
+        engine = make_engine(settings.resolved_database_url(), keyring=keyring)
+        try:
+            with session_scope(make_session_factory(engine)) as session:
+                plain = {k: v for k, v in unsealed_rows(session).items() if v}
+        finally:
+            engine.dispose()
+    except (DocprocError, SQLAlchemyError) as exc:
+        return [Check("sealed columns", False, f"not checked: {exc}"[:200], required=False)]
+    if plain:
+        detail = ", ".join(f"{table}: {count}" for table, count in sorted(plain.items()))
+        fix = "Run `docproc keys seal` to encrypt the rows stored before encryption was on."
+        return [Check("sealed columns", False, f"in the clear: {detail}", fix, required=False)]
+    return [Check("sealed columns", True, "every personal value is sealed", required=False)]
+
+
 def check_broker(settings: Settings, required: bool) -> Check:
     from kombu.connection import Connection
 
@@ -275,6 +305,7 @@ def run_checks(settings: Settings, require_broker: bool = False) -> list[Check]:
         lambda: [check_storage(settings)],
         lambda: [check_database(settings)],
         lambda: check_documents(settings),
+        lambda: check_sealing(settings),
         lambda: [check_broker(settings, require_broker)],
     ]
     checks: list[Check] = []

@@ -19,7 +19,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from docproc.db import crypto  # registers the blind indexes' flush hook
 from docproc.errors import DocprocError, ExitCode
+from docproc.keyring import Keyring
 
 __all__ = [
     "DatabaseError",
@@ -76,8 +78,11 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, keyring: Keyring | None = None, **kwargs: Any) -> Engine:
     """An engine with docproc's settings for the backend.
+
+    With ``keyring`` (the settings' key-encryption keys), personal columns are sealed
+    (:mod:`docproc.db.sealed`); without one they are stored in the clear.
 
     On SQLite: the file ``0600`` (folders made for it ``0700``), foreign keys on, secure delete,
     WAL journal, a busy timeout, and ``BEGIN IMMEDIATE`` for every transaction so that
@@ -91,9 +96,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("connect_args", {}).setdefault("check_same_thread", False)
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
-        return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+        engine = create_engine(url, **kwargs)
+    if keyring is not None:
+        crypto.install_cipher(engine, keyring)
+    return engine
 
 
 def _private_sqlite_file(path: Path) -> None:
@@ -205,6 +213,7 @@ def scrub_after_erasure(engine: Engine) -> None:
 
 #: Tables erasure deletes rows from (docproc/casework/erasure.py).
 _ERASED_TABLES = (
+    "person_name_words",
     "extraction_fields",
     "extractions",
     "review_history",

@@ -53,6 +53,7 @@ from docproc.errors import (
     TimeLimitReached,
     failure_class,
 )
+from docproc.keyring import keyring_from_settings
 from docproc.processing.claims import limit_memory, owner_gone, owner_name
 from docproc.processing.process import (
     TIME_LIMIT,
@@ -149,7 +150,9 @@ def _process_resources(settings: Settings) -> tuple[ObjectStore, sessionmaker[Se
     pid = os.getpid()
     if pid not in _resources:
         store = store_from_settings(settings)
-        engine = make_engine(settings.resolved_database_url())
+        engine = make_engine(
+            settings.resolved_database_url(), keyring=keyring_from_settings(settings)
+        )
         _resources.clear()
         _resources[pid] = (store, make_session_factory(engine))
     return _resources[pid]

@@ -35,6 +35,7 @@ from docproc.config import Settings
 from docproc.db import repo
 from docproc.db.session import make_engine, make_session_factory, session_scope
 from docproc.errors import DocprocError
+from docproc.keyring import keyring_from_settings
 from docproc.processing.claims import init_reading_process, owner_name
 from docproc.processing.process import process_document
 from docproc.storage import ObjectStore, store_from_settings
@@ -51,7 +52,9 @@ def _process_resources(settings: Settings) -> tuple[ObjectStore, sessionmaker[Se
     pid = os.getpid()
     if pid not in _resources:
         _resources.clear()
-        engine = make_engine(settings.resolved_database_url())
+        engine = make_engine(
+            settings.resolved_database_url(), keyring=keyring_from_settings(settings)
+        )
         _resources[pid] = (store_from_settings(settings), make_session_factory(engine))
     return _resources[pid]
 

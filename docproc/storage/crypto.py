@@ -19,19 +19,16 @@ The library is ``cryptography`` (pyca): AES-GCM from OpenSSL, nothing hand-rolle
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from docproc.errors import DocprocError, ExitCode
+from docproc.keyring import EncryptionKeyError, Keyring, load_keyring, parse_keys
 from docproc.storage.base import (
     DEFAULT_CONTENT_TYPE,
     DERIVED_PREFIX,
@@ -50,6 +47,7 @@ __all__ = [
     "Keyring",
     "RewrapReport",
     "is_sealed",
+    "load_keyring",
     "parse_keys",
     "rewrap_store",
 ]
@@ -57,17 +55,6 @@ __all__ = [
 MAGIC = b"DPE1"
 _NONCE = 12
 _WRAPPED = 32 + 16
-_KEK_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-
-
-class EncryptionKeyError(DocprocError):
-    reason = "encryption_key_error"
-    fix = (
-        "Check DOCPROC_ENCRYPTION_KEY_FILE / DOCPROC_ENCRYPTION_KEYS: lines 'id base64-key' with "
-        "32-byte keys, the current key first, and every key that objects were written with."
-    )
-    exit_code = ExitCode.bad_arguments
-    http_status = 500
 
 
 class ObjectTampered(DocprocError):
@@ -78,62 +65,6 @@ class ObjectTampered(DocprocError):
     )
     exit_code = ExitCode.input_file
     http_status = 500
-
-
-@dataclass(frozen=True)
-class Keyring:
-    """Key-encryption keys by id; ``current`` wraps new data keys."""
-
-    keys: dict[str, bytes]
-    current: str
-
-    def kek(self, kek_id: str) -> bytes:
-        try:
-            return self.keys[kek_id]
-        except KeyError:
-            raise EncryptionKeyError(f"no key-encryption key {kek_id!r} is configured") from None
-
-
-def parse_keys(text: str) -> Keyring:
-    """Keys from ``id base64key`` entries (lines or commas, ``#`` comments); first is current."""
-    keys: dict[str, bytes] = {}
-    order: list[str] = []
-    for raw in re.split(r"[\n,]", text):
-        entry = raw.split("#", 1)[0].strip()
-        if not entry:
-            continue
-        parts = entry.split()
-        if len(parts) != 2 or not _KEK_ID.match(parts[0]):
-            raise EncryptionKeyError("a key entry is not 'id base64-key'")
-        try:
-            key = base64.b64decode(parts[1], validate=True)
-        except (binascii.Error, ValueError):
-            raise EncryptionKeyError(f"key {parts[0]!r} is not base64") from None
-        if len(key) != 32:
-            raise EncryptionKeyError(f"key {parts[0]!r} is {len(key)} bytes, not 32")
-        if parts[0] in keys:
-            raise EncryptionKeyError(f"key id {parts[0]!r} appears twice")
-        keys[parts[0]] = key
-        order.append(parts[0])
-    if not order:
-        raise EncryptionKeyError("no key-encryption key given")
-    return Keyring(keys, order[0])
-
-
-def load_keyring(key_file: Path | None, keys: str | None) -> Keyring | None:
-    """The keyring from a key file (``0600``, readable by docproc only) or a value; or None."""
-    if key_file is not None:
-        try:
-            mode = key_file.stat().st_mode
-            text = key_file.read_text("utf-8")
-        except OSError as exc:
-            raise EncryptionKeyError(f"cannot read the key file {key_file}: {exc}") from exc
-        if mode & 0o077:
-            raise EncryptionKeyError(f"the key file {key_file} is readable by others; chmod 600 it")
-        return parse_keys(text)
-    if keys:
-        return parse_keys(keys)
-    return None
 
 
 def is_sealed(data: bytes) -> bool:

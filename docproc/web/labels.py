@@ -161,6 +161,7 @@ FAILURES: dict[str, str] = {
     "bad_event": N_("Bucket event not understood"),
     "encryption_key_error": N_("Encryption key problem"),
     "object_tampered": N_("Stored file was changed"),
+    "value_tampered": N_("Stored value was changed"),
     "bad_site": N_("Site not accepted"),
     "worker_lost": N_("The reading process stopped"),
     "worker_crashed": N_("The reading process crashed"),
@@ -281,6 +282,8 @@ EVENTS: dict[str, str] = {
     "member_added": N_("User added to the site"),
     "member_removed": N_("User taken off the site"),
     "records_adopted": N_("Records without a site given to the site"),
+    "columns_sealed": N_("Personal values in the database encrypted"),
+    "keys_rewrapped": N_("Data keys wrapped with the current key"),
 }
 
 #: What kind of record an audit event is about (``events.entity_type``).
@@ -295,6 +298,7 @@ RECORD_TYPES: dict[str, str] = {
     "site": N_("Site"),
     "audit": N_("Audit log"),
     "label_variant": N_("Form label"),
+    "database": N_("Database"),
 }
 
 #: The details an audit event carries (``events.detail`` keys).

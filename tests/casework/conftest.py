@@ -6,21 +6,27 @@ from __future__ import annotations
 import hashlib
 import itertools
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from docproc.casework import decisions, review
+from docproc.casework.auth import Principal
 from docproc.db import repo
-from docproc.db.models import MRZ_FIELDS, DocumentStatus, FieldSource
+from docproc.db.models import MRZ_FIELDS, Document, DocumentStatus, FieldSource, Role
 from docproc.db.repo import FieldValue
-from docproc.db.session import session_scope
+from docproc.db.session import make_engine, make_session_factory, migrate, session_scope
+from docproc.keyring import Keyring, parse_keys
 from docproc.processing.outcome import ReadOutcome
 from docproc.processing.process import record_outcome
 from tests.db.conftest import db_url, engine, factory, migrated_pg_url, session
 
 __all__ = [
     "PASSPORT",
+    "TEST_KEYS",
     "db_url",
     "engine",
     "factory",
@@ -28,8 +34,40 @@ __all__ = [
     "new_birth_date",
     "new_number",
     "record_read",
+    "review_fix",
+    "sealed_factory",
+    "sealed_url",
+    "sealing_keyring",
     "session",
 ]
+
+#: The key-encryption keys of the tests with sealed columns (a fixed test key, never a real one).
+TEST_KEYS = "kek-test AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
+
+def sealing_keyring() -> Keyring:
+    return parse_keys(TEST_KEYS)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sealed_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, migrated database of its own (its data keys are made by the first sealed
+    engine, so it is not shared with tests that store values in the clear)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'sealed.db'}"
+    else:
+        url = str(request.getfixturevalue("make_pg_database")())
+    migrate(url)
+    return url
+
+
+@pytest.fixture
+def sealed_factory(sealed_url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on ``sealed_url`` with the personal columns sealed by :data:`TEST_KEYS`."""
+    engine = make_engine(sealed_url, keyring=sealing_keyring())
+    yield make_session_factory(engine)
+    engine.dispose()
+
 
 # The PostgreSQL database lives for the whole test session: every test draws its own birth dates
 # and document numbers so that no test matches another one's persons.
@@ -65,11 +103,40 @@ def outcome_for(values: Mapping[str, str | None], status: DocumentStatus) -> Rea
         FieldValue(name, values.get(name), 0.97, FieldSource.mrz, 0, (10, 300, 600, 60))
         for name in MRZ_FIELDS
     ) + tuple(  # printed (viz.*), form (form.*) and entity (entity.*) fields as given
-        FieldValue(name, value, 0.8, FieldSource(name.split(".")[0].replace("entity", "ner")), 0)
+        FieldValue(
+            name,
+            value,
+            0.8,
+            FieldSource(name.split(".")[0].replace("entity", "ner")),
+            0,
+            None,
+            f"Petugas Rudenim bertemu {value} di Tanjungpinang."
+            if name.startswith("entity.")
+            else None,
+        )
         for name, value in values.items()
         if "." in name
     )
     return ReadOutcome(status, None, doc_type="TD3", pages=1, fields=fields, engine="test")
+
+
+def review_fix(
+    factory: sessionmaker[Session],
+    document_id: uuid.UUID,
+    edits: Mapping[str, str | None],
+    sample_rate: float = 1.0,
+) -> None:
+    """A reviewer opens the document's review task, claims it and saves ``edits``."""
+    reviewer = Principal(user_id="r", username="reviewer", role=Role.reviewer, via="token")
+    with session_scope(factory) as session:
+        document = session.get(Document, document_id)
+        assert document is not None
+        task = review.open_task_for(session, document, sample_rate)
+        assert task is not None
+        task_id = task.id
+    with session_scope(factory) as session:
+        review.claim(session, task_id, reviewer)
+        decisions.fix(session, task_id, edits, reviewer)
 
 
 def record_read(

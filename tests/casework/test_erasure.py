@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from docproc.casework import decisions, review
 from docproc.casework.auth import Principal
 from docproc.casework.erasure import (
     ERASURE_REASONS,
@@ -26,13 +25,25 @@ from docproc.casework.erasure import (
 from docproc.casework.review import NotFound
 from docproc.commands.erase import ERASURE_REASONS as CLI_REASONS
 from docproc.db import repo
-from docproc.db.models import Document, DocumentStatus, Event, Person, Role
+from docproc.db.models import Document, DocumentStatus, Event, Person, PersonNameWord, Role
 from docproc.db.session import scrub_after_erasure, session_scope
 from docproc.processing.process import record_outcome
 from docproc.storage import LocalStore, ObjectStore, S3Store, derived_key, put_original
-from tests.casework.conftest import PASSPORT, new_birth_date, new_number, outcome_for
+from docproc.storage.crypto import EncryptedStore
+from tests.casework.conftest import (
+    PASSPORT,
+    new_birth_date,
+    new_number,
+    outcome_for,
+    review_fix,
+    sealed_factory,
+    sealed_url,
+    sealing_keyring,
+)
 from tests.conftest import SeaweedServer
 from tests.paths import REPO
+
+__all__ = ["sealed_factory", "sealed_url"]
 
 SAMPLE = REPO / "samples" / "images" / "03_td2_clean.jpg"
 REVIEWER = Principal(user_id="r", username="reviewer", role=Role.reviewer, via="token")
@@ -87,15 +98,7 @@ def _scan(
         json.dumps({"surname": surname, "number": number}).encode(),
         "application/json",
     )
-    with session_scope(factory) as session:
-        needing = session.get(Document, document_id)
-        assert needing is not None
-        task = review.open_task_for(session, needing, 0.0)
-        assert task is not None
-        task_id = task.id
-    with session_scope(factory) as session:
-        review.claim(session, task_id, REVIEWER)
-        decisions.fix(session, task_id, {"given_names": f"{surname} JUNIOR"}, REVIEWER)
+    review_fix(factory, document_id, {"given_names": f"{surname} JUNIOR"}, sample_rate=0.0)
     return document_id
 
 
@@ -195,6 +198,71 @@ def test_erasing_a_person_leaves_no_byte_of_them(
         assert {"created", "extraction_saved", "field_corrected"} <= kinds
         with pytest.raises(NotFound):
             erase_person(session, store, person_id, actor="admin", reason="other")
+
+
+def test_erasing_a_sealed_person_leaves_neither_values_nor_ciphertext(
+    tmp_path: Path, sealed_factory: sessionmaker[Session]
+) -> None:
+    """With encryption at rest on (an encrypted folder store, sealed columns): nothing is in
+    the clear before erasure, and after it not even the person's ciphertext is left."""
+    factory = sealed_factory
+    store = EncryptedStore(LocalStore(tmp_path / "objects"), sealing_keyring())
+    surname, number, born = _surname(), new_number(), new_birth_date()
+    first = _scan(store, factory, surname, number, born)
+    second = _scan(store, factory, surname, number, born)
+    kept = _scan(store, factory, _surname(), new_number(), new_birth_date())
+    with session_scope(factory) as session:
+        person_id = session.get(Document, first).person_id  # type: ignore[union-attr]
+        assert person_id is not None
+        assert session.get(Document, second).person_id == person_id  # type: ignore[union-attr]
+        sealed = {
+            str(value)
+            for value in session.execute(
+                text(
+                    "SELECT surname, given_names, name_key, date_of_birth, birth_date_index "
+                    "FROM persons WHERE id = :id"
+                ),
+                {"id": person_id.hex if _on_sqlite(factory) else person_id},
+            ).one()
+        }
+    assert all(value.startswith("enc:v1:") for value in sealed if len(value) != 64)
+    assert _traces(_store_bytes(store.inner), surname, number) == set()  # the raw files
+    assert _traces(store.get(original_key_of(factory, first)), surname, number) == {
+        surname,
+        number,
+    }
+    before = _database_text(factory)
+    assert _traces(before, surname, number, born) == set()
+    assert all(value in before for value in sealed)
+
+    with session_scope(factory) as session:
+        report = erase_person(session, store, person_id, actor="admin", reason="retention")
+    scrub_after_erasure(factory.kw["bind"])
+
+    assert report.counts["persons"] == 1 and report.counts["documents"] == 2
+    after = _database_text(factory)
+    assert [value for value in sealed if value in after] == []
+    raw = _sqlite_files(factory)
+    assert [value for value in sealed if value.encode() in raw] == []
+    with session_scope(factory) as session:
+        assert (
+            session.scalars(
+                select(PersonNameWord).where(PersonNameWord.person_id == person_id)
+            ).all()
+            == []
+        )
+        assert session.get(Document, kept) is not None
+
+
+def _on_sqlite(factory: sessionmaker[Session]) -> bool:
+    return bool(factory.kw["bind"].dialect.name == "sqlite")
+
+
+def original_key_of(factory: sessionmaker[Session], document_id: uuid.UUID) -> str:
+    with session_scope(factory) as session:
+        document = session.get(Document, document_id)
+        assert document is not None
+        return document.source_key
 
 
 def test_a_legal_hold_refuses_erasure(store: ObjectStore, factory: sessionmaker[Session]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -12,11 +12,12 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 import docproc.db.models  # noqa: F401  (the web app's tables share the metadata)
 from docproc.db.models import Base
+from docproc.db.sealed import BlindIndex
 from docproc.db.session import (
     DatabaseMisconfigured,
     DatabaseUnavailable,
@@ -35,6 +36,7 @@ TABLES = {
     "bulk_reads",
     "case_persons",
     "cases",
+    "data_keys",
     "documents",
     "event_seals",
     "events",
@@ -43,6 +45,7 @@ TABLES = {
     "label_variants",
     "login_failures",
     "person_matches",
+    "person_name_words",
     "persons",
     "review_history",
     "review_tasks",
@@ -309,5 +312,68 @@ def test_upgrade_to_0006_moves_reviewers_values_out_of_the_audit_trail(empty_url
             assert conn.scalar(text("SELECT legal_hold FROM documents")) in (False, 0)
         with pytest.raises(DBAPIError), engine.begin() as conn:
             conn.execute(text("UPDATE events SET actor = 'x'"))
+    finally:
+        engine.dispose()
+
+
+def _to(url: str, engine: Engine, revision: str, *, down: bool = False) -> None:
+    with engine.begin() as conn:
+        config = alembic_config(url)
+        config.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(config, revision)
+
+
+def test_upgrade_to_0011_keeps_plain_rows_and_indexes_them(empty_url: str) -> None:
+    """0011 turns the sealed columns into text (no rebuild of persons or documents on SQLite)
+    and gives existing rows their (unkeyed) blind indexes; its downgrade gives the date back,
+    and refuses once values are sealed."""
+    engine = make_engine(empty_url)
+    person_id, document_id = uuid.uuid4(), uuid.uuid4()
+    now = datetime.now(UTC)
+    index = BlindIndex(None)
+    try:
+        _to(empty_url, engine, "0010")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO persons (id, surname, given_names, name_key, date_of_birth,"
+                    " created_at, updated_at) VALUES (:id, 'RAHIMI', 'ALI', 'ali rahimi',"
+                    " :born, :now, :now)"
+                ),
+                {"id": _uuid_param(empty_url, person_id), "born": date(1990, 4, 12), "now": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO documents (id, sha256, source_key, media_type, status, attempts,"
+                    " person_id, document_number, issuing_country, created_at, updated_at)"
+                    " VALUES (:id, :sha, 'originals/x', 'image/png', 'done', 0, :person,"
+                    " 'P0123', 'AFG', :now, :now)"
+                ),
+                {
+                    "id": _uuid_param(empty_url, document_id),
+                    "sha": "b" * 64,
+                    "person": _uuid_param(empty_url, person_id),
+                    "now": now,
+                },
+            )
+        migrate(empty_url)
+        with engine.begin() as conn:
+            row = conn.execute(
+                text("SELECT surname, date_of_birth, birth_date_index FROM persons")
+            ).one()
+            assert tuple(row) == ("RAHIMI", "1990-04-12", index.value("birth_date", "1990-04-12"))
+            words = set(conn.scalars(text("SELECT word_index FROM person_name_words")))
+            assert words == {index.value("name_word", w) for w in ("ali", "rahimi")}
+            number_index = conn.scalar(text("SELECT number_index FROM documents"))
+            assert number_index == index.value("document_number", "P0123")
+        _to(empty_url, engine, "0010", down=True)
+        with engine.begin() as conn:
+            born = conn.scalar(text("SELECT date_of_birth FROM persons"))
+            assert str(born) == "1990-04-12"
+        migrate(empty_url)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE persons SET surname = 'enc:v1:db-values:AAAA'"))
+        with pytest.raises(RuntimeError, match="sealed values"):
+            _to(empty_url, engine, "0010", down=True)
     finally:
         engine.dispose()

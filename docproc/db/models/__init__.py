@@ -18,6 +18,7 @@ from docproc.db.models.documents import (
     FieldSource,
 )
 from docproc.db.models.forms import LabelVariant
+from docproc.db.models.keys import DataKey
 from docproc.db.models.people import (
     Case,
     CasePerson,
@@ -26,6 +27,7 @@ from docproc.db.models.people import (
     MatchStatus,
     Person,
     PersonMatch,
+    PersonNameWord,
 )
 from docproc.db.models.review import ReviewHistory, ReviewState, ReviewTask
 from docproc.db.models.sites import Site, UserSite
@@ -41,6 +43,7 @@ __all__ = [
     "CasePerson",
     "CaseRole",
     "CaseStatus",
+    "DataKey",
     "Document",
     "DocumentStatus",
     "Event",
@@ -52,6 +55,7 @@ __all__ = [
     "MatchStatus",
     "Person",
     "PersonMatch",
+    "PersonNameWord",
     "ReviewHistory",
     "ReviewState",
     "ReviewTask",

@@ -13,10 +13,11 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from docproc.db.models.base import Base, BigIntId, _enum, utcnow
+from docproc.db.sealed import SealedText
 
 __all__ = ["ApiToken", "BulkRead", "LoginFailure", "Role", "User", "WebSession"]
 
@@ -50,7 +51,8 @@ class User(Base):
     language: Mapped[str | None] = mapped_column(String(8), default=None)
     # The second factor (docproc/casework/totp.py): the TOTP secret in base32, None when the
     # user has none; the last 30-second step a code was taken for (a code is never taken twice).
-    totp_secret: Mapped[str | None] = mapped_column(Text, default=None)
+    # Sealed when encryption is on (docproc/db/sealed.py), like the personal columns.
+    totp_secret: Mapped[str | None] = mapped_column(SealedText("users.totp_secret"), default=None)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
 

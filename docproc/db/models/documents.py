@@ -14,13 +14,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
-    Text,
     UniqueConstraint,
     false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from docproc.db.models.base import Base, BigIntId, _enum, utcnow
+from docproc.db.sealed import SealedText
 
 if TYPE_CHECKING:
     from docproc.db.models.people import Person
@@ -92,14 +92,15 @@ class Document(Base):
         CheckConstraint("attempts >= 0", name="attempts_non_negative"),
         CheckConstraint("pages IS NULL OR pages >= 0", name="pages_non_negative"),
         Index("ix_documents_status_claimed_at", "status", "claimed_at"),
-        Index("ix_documents_number_country", "document_number", "issuing_country"),
+        Index("ix_documents_number_country", "number_index", "issuing_country"),
         Index("ix_documents_uploaded_by", "uploaded_by", "created_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     source_key: Mapped[str] = mapped_column(String(1024))
-    original_filename: Mapped[str | None] = mapped_column(String(255))
+    # The uploader's file name (it may be a person's name): sealed when encryption is on.
+    original_filename: Mapped[str | None] = mapped_column(SealedText("documents.original_filename"))
     media_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
     doc_type: Mapped[str | None] = mapped_column(String(8))  # TD1, TD2, TD3, MRVA, MRVB
     pages: Mapped[int | None]
@@ -118,8 +119,10 @@ class Document(Base):
         ForeignKey("persons.id", ondelete="SET NULL"), index=True
     )
     # The document's identity (from its extraction, set when it is linked to a person): the key
-    # of the exact person match. Personal data, like the extraction it comes from.
-    document_number: Mapped[str | None] = mapped_column(String(64))
+    # of the exact person match. Personal data, like the extraction it comes from: sealed when
+    # encryption is configured, found by its blind index ``number_index`` (docproc/db/sealed.py).
+    document_number: Mapped[str | None] = mapped_column(SealedText("documents.document_number"))
+    number_index: Mapped[str | None] = mapped_column(String(64))
     issuing_country: Mapped[str | None] = mapped_column(String(3))
     attempts: Mapped[int] = mapped_column(default=0)
     # The desk or office that created it (docproc/db/models/sites.py); no foreign key.
@@ -181,7 +184,8 @@ class ExtractionField(Base):
         ForeignKey("extractions.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String(64))
-    value: Mapped[str | None] = mapped_column(Text)
+    # What was read: personal values (names, numbers, dates), sealed when encryption is on.
+    value: Mapped[str | None] = mapped_column(SealedText("extraction_fields.value"))
     confidence: Mapped[float | None] = mapped_column(Float)
     source: Mapped[FieldSource] = mapped_column(_enum(FieldSource, "field_source"))
     page: Mapped[int | None]
@@ -189,7 +193,7 @@ class ExtractionField(Base):
     box: Mapped[list[int] | None] = mapped_column(JSON)
     # For an entity (``entity.<LABEL>.<n>``): the sentence of the text it was found in, so the
     # desk and review pages show it in context (erased with the row, like the value).
-    sentence: Mapped[str | None] = mapped_column(Text)
+    sentence: Mapped[str | None] = mapped_column(SealedText("extraction_fields.sentence"))
 
     extraction: Mapped[Extraction] = relationship(back_populates="fields")
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     CheckConstraint,
-    Date,
     Float,
     ForeignKey,
     Index,
@@ -21,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from docproc.db.models.base import Base, BigIntId, _enum, utcnow
+from docproc.db.sealed import SealedDate, SealedText
 
 if TYPE_CHECKING:
     from docproc.db.models.documents import Document
@@ -58,18 +58,25 @@ class Person(Base):
 
     ``name_key`` is the normalised, token-sorted name the matcher compares
     (:func:`docproc.casework.people.name_key`). A merged person is kept, pointing at the survivor.
+
+    The names, the name key and the date of birth are sealed when encryption is configured
+    (:mod:`docproc.db.sealed`); equality goes through the blind indexes ``birth_date_index``
+    and ``name_words`` (one per word of the name key), kept current on every flush
+    (:mod:`docproc.db.crypto`).
     """
 
     __tablename__ = "persons"
-    __table_args__ = (Index("ix_persons_date_of_birth", "date_of_birth"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    surname: Mapped[str] = mapped_column(String(200))
-    given_names: Mapped[str] = mapped_column(String(200), default="")
-    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    surname: Mapped[str] = mapped_column(SealedText("persons.surname"))
+    given_names: Mapped[str] = mapped_column(SealedText("persons.given_names"), default="")
+    date_of_birth: Mapped[date | None] = mapped_column(SealedDate("persons.date_of_birth"))
+    birth_date_index: Mapped[str | None] = mapped_column(String(64), index=True)
     sex: Mapped[str | None] = mapped_column(String(1))
     nationality: Mapped[str | None] = mapped_column(String(3))
-    name_key: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    name_key: Mapped[str] = mapped_column(
+        SealedText("persons.name_key"), default="", server_default=""
+    )
     # No foreign key: persons are never deleted, and on SQLite a self-reference could only be
     # added or dropped by rebuilding the table, whose DROP would cascade into case_persons.
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
@@ -83,6 +90,21 @@ class Person(Base):
 
     documents: Mapped[list[Document]] = relationship(back_populates="person")
     case_links: Mapped[list[CasePerson]] = relationship(back_populates="person")
+    name_words: Mapped[list[PersonNameWord]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class PersonNameWord(Base):
+    """The blind index of one word of a person's name key: name search by whole words over
+    sealed names (:mod:`docproc.casework.search`)."""
+
+    __tablename__ = "person_name_words"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True
+    )
+    word_index: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
 class Case(Base):

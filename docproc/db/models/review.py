@@ -8,10 +8,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from docproc.db.models.base import Base, BigIntId, _enum, utcnow
+from docproc.db.sealed import SealedText
 
 if TYPE_CHECKING:
     from docproc.db.models.documents import Document
@@ -68,7 +69,8 @@ class ReviewHistory(Base):
     task_id: Mapped[int | None]
     version: Mapped[int | None]
     field: Mapped[str] = mapped_column(String(64))
-    old_value: Mapped[str | None] = mapped_column(Text)
-    new_value: Mapped[str | None] = mapped_column(Text)
+    # Sealed when encryption is on (docproc/db/sealed.py).
+    old_value: Mapped[str | None] = mapped_column(SealedText("review_history.old_value"))
+    new_value: Mapped[str | None] = mapped_column(SealedText("review_history.new_value"))
     actor: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(default=utcnow)

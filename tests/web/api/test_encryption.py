@@ -1,5 +1,6 @@
 """The whole path with encryption at rest on: an upload is read, its record and images served,
-and the store folder holds no scan, no page image and no name in the clear."""
+found by the desk search, and neither the store folder nor the database file holds a scan, a
+page image, the name or the document number in the clear."""
 
 from __future__ import annotations
 
@@ -45,6 +46,16 @@ def test_an_encrypted_deployment_reads_and_serves_scans(tmp_path: Path) -> None:
         assert original.content.startswith(b"\xff\xd8\xff")
         page = client.get(f"/api/v1/documents/{document_id}/pages/1.jpg", headers=headers)
         assert page.status_code == 200 and page.content.startswith(b"\xff\xd8\xff")
+        number = record["fields"]["document_number"]
+        # The desk search still finds them by name word and number over sealed columns.
+        for term in (surname.split()[0], number):
+            found = client.get("/api/v1/persons", params={"q": term}, headers=headers).json()
+            assert [p["surname"] for p in found["persons"]] == [surname], term
+    database = b"".join(
+        p.read_bytes() for p in (tmp_path / "docproc.db", tmp_path / "docproc.db-wal") if p.exists()
+    )
+    assert surname.encode() not in database and number.encode() not in database
+    assert b"enc:v1:db-values:" in database
     files = [p for p in (tmp_path / "objects").rglob("*") if p.is_file()]
     assert len(files) >= 2  # the original and what reading derived from it
     for path in files:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+import cv2
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -12,7 +13,7 @@ from docproc.casework.auth import create_api_token, create_user
 from docproc.casework.sites import add_member, adopt_unsited, create_site
 from docproc.db.models import Document, Event, Role, Site
 from docproc.db.session import session_scope
-from tests.web.conftest import PASSWORD, WebApp, upload_sample, wait_until_finished
+from tests.web.conftest import PASSWORD, SAMPLES, WebApp, upload_sample, wait_until_finished
 
 
 def _site_users(web: WebApp) -> dict[str, dict[str, str]]:
@@ -124,3 +125,42 @@ def test_records_made_without_a_site_are_adopted_by_one_and_then_seen_by_its_des
         }
         events = session.scalars(select(Event).where(Event.kind == "records_adopted")).all()
     assert [e.detail for e in events] == [counts, {"documents": 0, "persons": 0, "cases": 0}]
+
+
+def test_one_passport_scanned_at_two_desks_is_one_person_both_desks_see(
+    backend_web: WebApp, backend_client: TestClient
+) -> None:
+    """The second desk's scan links to the person the first desk's made: the person is seen by
+    both desks (in lists and by id), each with only its own documents of them."""
+    web, client = backend_web, backend_client
+    users = _site_users(web)
+    at_a = upload_sample(client, users["desk-a"], "03_td2_clean.jpg")
+    wait_until_finished(client, at_a, users["desk-a"])
+    image = cv2.imread(str(SAMPLES / "03_td2_clean.jpg"))
+    assert image is not None
+    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 97])
+    assert ok
+    response = client.post(
+        "/api/v1/documents",
+        headers=users["desk-b"],
+        files={"file": ("scan-b.jpg", encoded.tobytes(), "image/jpeg")},
+    )
+    assert response.status_code == 202, response.text
+    at_b = response.json()["id"]
+    assert at_b != at_a
+    wait_until_finished(client, at_b, users["desk-b"])
+    with session_scope(web.services.session_factory) as session:
+        first = session.get(Document, uuid.UUID(at_a))
+        second = session.get(Document, uuid.UUID(at_b))
+        assert first is not None and second is not None
+        assert first.person_id is not None and second.person_id == first.person_id
+        assert first.site_id != second.site_id
+        person_id = str(first.person_id)
+    for desk, own, other in (("desk-a", at_a, at_b), ("desk-b", at_b, at_a)):
+        record = client.get(f"/api/v1/persons/{person_id}", headers=users[desk])
+        assert record.status_code == 200, desk
+        assert [d["id"] for d in record.json()["documents"]] == [own]
+        listed = client.get("/api/v1/persons?limit=1000", headers=users[desk]).json()["persons"]
+        assert person_id in {p["id"] for p in listed}
+        assert client.get(f"/api/v1/documents/{other}", headers=users[desk]).status_code == 404
+    assert client.get(f"/api/v1/persons/{person_id}", headers=web.auth("desk")).status_code == 404
