@@ -114,6 +114,9 @@ def test_a_desk_user_gets_403_pages_for_review_and_audit(client: TestClient) -> 
 
 
 PUBLIC = {"/", "/login", "/login/language", "/healthz", "/readyz", "/metrics", "/hooks/s3"}
+#: The login's second step: reached with the pending session the password opened, else it sends
+#: the visitor back to the login page (tests/web/pages/test_second_factor_pages.py).
+PUBLIC |= {"/login/code", "/login/enrol"}
 
 
 def test_every_page_refuses_strangers(web: WebApp, client: TestClient) -> None:
@@ -128,6 +131,15 @@ def test_every_page_refuses_strangers(web: WebApp, client: TestClient) -> None:
             assert response.headers["location"].startswith("/login?next=")
         else:
             assert response.status_code == 401, (method, path)
+
+
+def test_the_second_factor_steps_send_strangers_to_the_login(client: TestClient) -> None:
+    for path in ("/login/code", "/login/enrol"):
+        page = client.get(path, follow_redirects=False)
+        assert page.status_code == 303 and page.headers["location"].startswith("/login?next=")
+        form = {"code": "123456", "csrf_token": "x", "next": "/desk", "secret": "A" * 32}
+        posted = client.post(path, data=form, follow_redirects=False)
+        assert posted.status_code == 303 and posted.headers["location"].startswith("/login?")
 
 
 def test_the_session_cookie_is_httponly_and_samesite_strict(client: TestClient) -> None:
