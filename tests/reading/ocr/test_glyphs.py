@@ -119,9 +119,9 @@ def small_grey(gray: np.ndarray, pitch: float) -> np.ndarray:
     ok, buf = cv2.imencode(
         ".jpg", np.clip(small, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 60]
     )
-    assert ok
-    small = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
-    return np.asarray(cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR), np.uint8)
+    decoded = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+    assert ok and decoded is not None
+    return np.asarray(cv2.resize(decoded, (w, h), interpolation=cv2.INTER_LINEAR), np.uint8)
 
 
 @pytest.mark.parametrize("text", [LINE, DIGITS])
