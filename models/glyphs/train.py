@@ -41,6 +41,9 @@ from docproc.reading.ocr.glyphs import CELL_H, CELL_W, CellGrid, cut_cells, fit_
 from docproc.reading.ocr.ppocr import MRZ_ALPHABET, get_engine  # noqa: E402
 from docproc.synth.generate import generate  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from print_lines import printed_cells  # noqa: E402
+
 # The model ships inside the Python package, so that every install path carries it.
 OUT = Path(__file__).resolve().parents[2] / "docproc" / "reading" / "assets" / "glyphs"
 PAIRS = [("O", "0"), ("I", "1"), ("B", "8"), ("S", "5"), ("Z", "2"), ("G", "6"), ("K", "<")]
@@ -157,6 +160,13 @@ def main() -> int:
     ap.add_argument("--jitter", type=int, default=2)
     ap.add_argument("--max-cells", type=int, default=0, help="train on a random subset this big")
     ap.add_argument("--cache", type=Path, help="keep the cut cells here (npz) and reuse them")
+    ap.add_argument(
+        "--printed-lines",
+        type=int,
+        default=0,
+        help="also this many lines printed otherwise (print_lines.py: the sharp OCR-B cut, small "
+        "text, halftone, grey ink, shading, JPEG); a fifth as many more for validation",
+    )
     args = ap.parse_args()
 
     import torch
@@ -180,7 +190,14 @@ def main() -> int:
         # a fresh generator, so a run from --cache picks the same subset as one without
         pick = np.random.default_rng(args.seed).choice(len(y), args.max_cells, replace=False)
         x, y = x[pick], y[pick]
-    print(f"{len(y)} training cells, {len(vy)} validation cells", flush=True)
+    px = pvx = np.zeros((0, CELL_H, CELL_W), np.float32)
+    py = pvy = np.zeros((0,), np.int64)
+    if args.printed_lines:
+        print("printing lines", flush=True)
+        px, py = printed_cells(args.printed_lines, 300_000 + args.seed)
+        pvx, pvy = printed_cells(max(1, args.printed_lines // 5), 400_000 + args.seed)
+        x, y = np.concatenate([x, px]), np.concatenate([y, py])
+    print(f"{len(y)} training cells ({len(py)} printed), {len(vy)} validation cells", flush=True)
 
     model = build_model()
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
@@ -205,6 +222,8 @@ def main() -> int:
             total += float(loss.detach()) * len(b)
         figures = evaluate(model, vx, vy)
         print(f"epoch {epoch + 1}: loss {total / len(ty):.4f} val {figures}", flush=True)
+        if len(pvy):
+            print(f"  printed lines: {evaluate(model, pvx, pvy)}", flush=True)
 
     model.eval()
     dummy = torch.zeros(1, 1, CELL_H, CELL_W)
@@ -224,6 +243,7 @@ def main() -> int:
         "command": "models/glyphs/train.py " + _without_cache(sys.argv[1:]),
         "training_cells": len(y),
         "validation": evaluate(model, vx, vy),
+        "validation_printed": evaluate(model, pvx, pvy) if len(pvy) else None,
         "minutes": round((time.time() - started) / 60, 1),
     }
     (OUT / "ocrb_cells.json").write_text(json.dumps(meta, indent=1) + "\n")

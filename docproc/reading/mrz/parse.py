@@ -389,9 +389,15 @@ def _fix_country(work: _Work, fld: _Field) -> None:
     if not known:
         # Wider: glyphs of similar shape (round letters, Z/N, 3/J) that recognisers trained on
         # other fonts confuse in OCR-B. Still only a unique known code; the reader marks the
-        # result as less certain.
+        # result as less certain. A code no character of which was read as itself is no reading
+        # but a guess ('000' is COD only because nothing else fits), so one read character must
+        # stay: the glyph reader's COU beside PP-OCR's 000 is then not outranked by a known code.
         wide = [sorted({ch, *_SHAPE_ALIKE.get(ch, "")}) for ch in code]
-        known = sorted({"".join(p) for p in product(*wide)} & KNOWN_CODES)
+        known = sorted(
+            c
+            for c in {"".join(p) for p in product(*wide)} & KNOWN_CODES
+            if any(a == b for a, b in zip(c, code, strict=True))
+        )
     if len(known) == 1:
         work.put(fld, known[0], RULE_COUNTRY)
     elif all(ch in _LETTERS or ch == "<" or ch in _TO_LETTER for ch in code):

@@ -231,6 +231,24 @@ def test_country_code_fixed_only_towards_a_known_code(noisy: str, clean: str) ->
     assert p.lines[0][2:5] == clean
 
 
+def test_country_code_read_as_digits_only_is_not_guessed_into_a_known_code() -> None:
+    """A code none of whose characters was read as a letter (``000``) is no reading of one: the
+    shape-alike step could make it COD (Congo), the only known code in O/D/Q/C x3, but a guess
+    like that would outrank another recogniser's correct reading of a code no list knows (the
+    UK permit sample prints COU). It becomes the letters the digits stand for, and is warned."""
+    lines = _replace(TD1, 0, 2, "000")
+    p = parse_mrz(lines, today=TODAY)
+    assert p is not None
+    assert p.issuing_country == "OOO"
+    assert "unknown_country:OOO" in p.warnings
+
+
+def test_country_code_with_one_letter_read_may_still_take_a_shape_alike() -> None:
+    """One character read as itself keeps the shape-alike step: ``3PN`` is Japan."""
+    p = parse_mrz(_replace(TD1, 0, 2, "3PN"), today=TODAY)
+    assert p is not None and p.issuing_country == "JPN"
+
+
 def test_unmappable_country_code_is_kept_and_warned() -> None:
     lines = ["IDROUSAVA<<SUPERMAN<<<<<<<<<<<<<<<<<", "HD198025<51328505095M130509012049941"]
     p = parse_mrz(lines, today=TODAY)

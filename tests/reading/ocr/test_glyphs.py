@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -105,3 +106,32 @@ def test_classifier_reads_clean_ocrb_cells(text: str) -> None:
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-4)
     read = "".join(clf.alphabet[k] for k in probs.argmax(axis=1))
     assert read == text
+
+
+def small_grey(gray: np.ndarray, pitch: float) -> np.ndarray:
+    """The line as a small, grey, soft picture holds it (``pitch`` px a character, faint ink on
+    grey paper, blurred, JPEG), stretched back to the reader's 48 px strip."""
+    h, w = gray.shape
+    f = pitch / 19.5  # render_line's pitch on its 48 px strip
+    small = cv2.resize(gray, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small.astype(np.float32), (0, 0), 0.6)
+    small = 170 - (170 - 110) * (235 - small) / (235 - 25)  # ink 110 on paper 170
+    ok, buf = cv2.imencode(
+        ".jpg", np.clip(small, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 60]
+    )
+    decoded = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+    assert ok and decoded is not None
+    return np.asarray(cv2.resize(decoded, (w, h), interpolation=cv2.INTER_LINEAR), np.uint8)
+
+
+@pytest.mark.parametrize("text", [LINE, DIGITS])
+def test_classifier_reads_small_grey_print(text: str) -> None:
+    """Real specimens are often read at 8-10 px a character in grey ink (a 272 px wide passport
+    photo); the model is trained on such print too (``models/glyphs/print_lines.py``)."""
+    clf = get_classifier()
+    gray = small_grey(render_line(text), pitch=9.0)
+    grid = fit_grid(gray, len(text))
+    assert grid is not None
+    read = "".join(clf.alphabet[k] for k in clf.classify(cut_cells(gray, grid)).argmax(axis=1))
+    right = sum(a == b for a, b in zip(read, text, strict=True))
+    assert right >= len(text) - 1, read
