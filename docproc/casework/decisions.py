@@ -59,6 +59,7 @@ __all__ = [
     "normalise_printed",
     "reject",
     "relink_person",
+    "typed_value",
     "undo",
     "undoable",
 ]
@@ -167,7 +168,7 @@ def fix(
     for name in MRZ_FIELDS:
         old = current.get(name)
         old_value = old.value if old else None
-        new_value = normalise(edits[name]) if name in edits else old_value
+        new_value = typed_value(name, edits[name]) if name in edits else old_value
         if name in edits:
             validate_field(name, new_value)
         box = tuple(old.box) if old and old.box and len(old.box) == 4 else None
@@ -201,7 +202,7 @@ def fix(
             continue
         box = cast(tuple[int, int, int, int] | None, tuple(f.box) if f.box else None)
         if f.name in edits:
-            new_value = normalise_printed(edits[f.name])
+            new_value = typed_value(f.name, edits[f.name])
             validate_field(f.name, new_value)
             if new_value != f.value:
                 changed.append((f.name, f.value, new_value))
@@ -274,6 +275,11 @@ def normalise_printed(value: str | None) -> str | None:
     """A printed or form field's value as stored: spaces trimmed and runs of them made one, the
     case as typed (an address or a place is not upper case), None when empty."""
     return " ".join((value or "").split()) or None
+
+
+def typed_value(name: str, value: str | None) -> str | None:
+    """What a reviewer typed into the field ``name``, as it is stored and checked."""
+    return normalise(value) if name in MRZ_FIELDS else normalise_printed(value)
 
 
 def reject(session: Session, task_id: int, reason: str, actor: Principal) -> ReviewTask:

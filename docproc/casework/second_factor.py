@@ -39,6 +39,7 @@ __all__ = [
     "enrol",
     "pending_login",
     "remove",
+    "remove_own",
     "required_for",
 ]
 
@@ -90,8 +91,13 @@ def pending_login(session: Session, token: str) -> tuple[WebSession, User] | Non
     return row, row.user
 
 
-def _take(user: User, secret: str, code: str) -> None:
-    step = totp.verify(secret, code, last_step=user.totp_last_step)
+def _take(user: User, secret: str, code: str, *, fresh: bool = False) -> None:
+    """Take ``code`` for ``secret`` (``fresh``: a new secret, no step used yet) and keep its
+    step, or raise :class:`BadCode`."""
+    try:
+        step = totp.verify(secret, code, last_step=None if fresh else user.totp_last_step)
+    except ValueError:  # not base32: a set-up form that was tampered with or cut short
+        raise BadCode("the secret is not a TOTP secret; start the set-up again") from None
     if step is None:
         raise BadCode("the code is wrong, too old or used already")
     user.totp_last_step = step
@@ -110,12 +116,7 @@ def complete_login(session: Session, token: str, code: str) -> str:
 
 def enrol(session: Session, user: User, secret: str, code: str, *, actor: str) -> None:
     """Give ``user`` the second factor ``secret`` once a code from it proves the app has it."""
-    try:
-        totp.verify(secret, "000000")  # a malformed secret (not base32) is refused here
-    except ValueError:
-        raise BadCode("the secret is not a TOTP secret; start the set-up again") from None
-    user.totp_last_step = None
-    _take(user, secret, code)
+    _take(user, secret, code, fresh=True)
     user.totp_secret = secret
     repo.record_event(
         session, entity_type="user", entity_id=user.id, kind="second_factor_enrolled", actor=actor
@@ -131,6 +132,15 @@ def complete_enrolment(session: Session, token: str, secret: str, code: str) -> 
     enrol(session, user, secret, code, actor=user.username)
     session.delete(row)
     return create_session(session, user)
+
+
+def remove_own(session: Session, user: User, code: str, *, required_roles: str) -> bool:
+    """The user's own removal of their second factor, proved by a code from it (refused while
+    their role requires one); return whether they had one."""
+    if user.totp_secret is None:
+        return False
+    _take(user, user.totp_secret, code)
+    return remove(session, user, actor=user.username, required_roles=required_roles)
 
 
 def remove(session: Session, user: User, *, actor: str, required_roles: str = "") -> bool:

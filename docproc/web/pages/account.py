@@ -21,8 +21,9 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from docproc.casework import accounts, auth, second_factor, totp
+from docproc.casework import accounts, auth, second_factor
 from docproc.casework.auth import CsrfFailed
 from docproc.db.models import User
 from docproc.web import labels
@@ -51,6 +52,14 @@ NOTICES = {
 }
 
 
+def _me(session: Session, principal: auth.Principal) -> User:
+    """The caller's own user row (gone only if deleted under a live session)."""
+    me = session.get(User, uuid.UUID(principal.user_id))
+    if me is None:
+        raise auth.LoginRequired("the account is gone")
+    return me
+
+
 def _account_page(
     request: Request,
     state: State,
@@ -65,8 +74,7 @@ def _account_page(
     with state.transaction() as session:
         user = accounts.user_row(session, principal.username)
         tokens = accounts.tokens_of(session, principal.username)
-        me = session.get(User, uuid.UUID(principal.user_id))
-        has_factor = me is not None and me.totp_secret is not None
+        has_factor = _me(session, principal).totp_secret is not None
     _ = request_localizer(request, state, principal).gettext
     notice = _(NOTICES[done]) if done in NOTICES else None
     if done == "password" and revoked:
@@ -157,10 +165,9 @@ def set_up_second_factor(
     """Set up the caller's second factor: the secret shown, proved by a code from the app."""
     try:
         with state.transaction() as session:
-            me = session.get(User, uuid.UUID(principal.user_id))
-            if me is None:
-                raise auth.LoginRequired("the account is gone")
-            second_factor.enrol(session, me, secret, code, actor=principal.username)
+            second_factor.enrol(
+                session, _me(session, principal), secret, code, actor=principal.username
+            )
     except second_factor.BadCode:
         _ = request_localizer(request, state, principal).gettext
         return _account_page(
@@ -180,16 +187,10 @@ def remove_second_factor(
     """Remove the caller's second factor, with a code from it (not when their role needs one)."""
     try:
         with state.transaction() as session:
-            me = session.get(User, uuid.UUID(principal.user_id))
-            if me is None or me.totp_secret is None:
-                return RedirectResponse("/account", status_code=303)
-            step = totp.verify(me.totp_secret, code, last_step=me.totp_last_step)
-            if step is None:
-                raise second_factor.BadCode("the code is wrong, too old or used already")
-            second_factor.remove(
+            had = second_factor.remove_own(
                 session,
-                me,
-                actor=principal.username,
+                _me(session, principal),
+                code,
                 required_roles=state.settings.second_factor_roles,
             )
     except second_factor.BadCode:
@@ -200,7 +201,9 @@ def remove_second_factor(
             principal,
             factor_error=_("Wrong code. Type the code the app shows now."),
         )
-    return RedirectResponse("/account?done=second_factor_off", status_code=303)
+    return RedirectResponse(
+        "/account?done=second_factor_off" if had else "/account", status_code=303
+    )
 
 
 @router.post("/account/tokens/{token_id}/revoke")

@@ -354,7 +354,7 @@ async def fix_page(
 
     def save() -> dict[str, str]:
         typed = {
-            k: decisions.normalise(v) if k in MRZ_FIELDS else decisions.normalise_printed(v)
+            k: decisions.typed_value(k, v)
             for k, v in edits.items()
             if k in MRZ_FIELDS or editable(k)
         }
