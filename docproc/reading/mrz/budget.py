@@ -121,7 +121,13 @@ def _turned_if_lines(image: Image, engine: PPOCR, side: int, probe: PageWork) ->
     return work
 
 
-def upright_work(image: Image, engine: PPOCR, first_side: int, budget: float | None) -> PageWork:
+def upright_work(
+    image: Image,
+    engine: PPOCR,
+    first_side: int,
+    budget: float | None,
+    started: float | None = None,
+) -> PageWork:
     """The page made ready: detected once at ``first_side`` (the reader's first detection, kept
     for it); a page whose lines run up or down is turned a quarter so that they run across.
 
@@ -130,7 +136,7 @@ def upright_work(image: Image, engine: PPOCR, first_side: int, budget: float | N
     degree test then settles the reading direction. A picture of the zone alone (far longer than
     wide) is turned by its shape and given a margin of paper: the detector misses lines that
     touch the picture's edges."""
-    started = time.process_time()
+    started = time.process_time() if started is None else started
     h, w = image.shape[:2]
     turned, turns = False, 1
     if max(h, w) >= _CROP_ASPECT * min(h, w):

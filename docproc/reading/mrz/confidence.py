@@ -186,8 +186,9 @@ def _round_letter_only(parsed: ParsedMRZ, spans: Sequence[tuple[int, int, int]])
 
 
 def _doubtful_code(parsed: ParsedMRZ) -> bool:
-    """A country code the ICAO list does not know: other readings may get it right."""
-    return any(w.startswith("unknown_country") for w in parsed.warnings)
+    """A country code the ICAO list does not know, or a document code its format does not allow:
+    other readings may get it right."""
+    return any(w.startswith(("unknown_country", "invalid_document_code")) for w in parsed.warnings)
 
 
 def _lookalike_evidence(zr: _ZoneRead, tuning: ReaderTuning) -> set[tuple[int, int]]:

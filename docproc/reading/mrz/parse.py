@@ -721,6 +721,9 @@ def _build(work: _Work, layout: _Layout, today: date, warnings: list[str]) -> Pa
     for code in (issuing, nationality):
         if code.strip("<") and not is_known_code(code):
             warnings.append(f"unknown_country:{code}")
+    code = _field_value(work, layout, "document_code")
+    if code[:1] not in _FIRST_CODE_LETTERS.get(layout.mrz_type.value, code[:1]):
+        warnings.append(f"invalid_document_code:{code}")
     sex = _field_value(work, layout, "sex")
     sex_ok = sex in ("M", "F", "X", "<")
     if not sex_ok:
@@ -750,6 +753,11 @@ def _build(work: _Work, layout: _Layout, today: date, warnings: list[str]) -> Pa
         raw_birth_date=raw_birth,
         raw_expiry_date=raw_expiry,
     )
+
+
+# The first letter of the document code each format allows (ICAO 9303 parts 4-7): a reading
+# with another one took a look-alike (I as Z, P as R) or is not of this format.
+_FIRST_CODE_LETTERS = {"TD1": "ACI", "TD2": "ACI", "TD3": "P", "MRVA": "V", "MRVB": "V"}
 
 
 def _looks_like_mrz(work: _Work, layout: _Layout) -> bool:

@@ -9,7 +9,7 @@ reasons) <- ``search`` (detection, the glance, the glyph-first path, reading har
 from __future__ import annotations
 
 from docproc.config import get_settings
-from docproc.reading.mrz.budget import upright_work
+from docproc.reading.mrz.budget import PageWork, upright_work
 from docproc.reading.mrz.confidence import (
     _glyph_sure,
     _lookalike_evidence,
@@ -22,6 +22,7 @@ from docproc.reading.mrz.model import MRZRead
 from docproc.reading.mrz.search import (
     _confirmed,
     _glance,
+    _quick_look,
     _read_harder,
     _search,
     _settled,
@@ -42,9 +43,12 @@ def read_page(
 ) -> MRZRead | None:
     """The MRZ on one page image (BGR), or None when there is none. The reading path:
 
-    0. The page is detected once at the first side the path needs; when its text lines run up
-       or down, it is turned a quarter so that they run across (the detector finds lines on their
-       side far worse), and every later step works on the turned page.
+    0. The quick look, before any network: MRZ-like lines found by morphology on the page as
+       given (across or up and down), the best zones read glyph-first as in step 1. A zone that
+       settles is taken and no text detection runs. Otherwise the page is detected once at the
+       first side the path needs; when its text lines run up or down, it is turned a quarter so
+       that they run across (the detector finds lines on their side far worse), and every later
+       step works on the turned page.
     1. Glance, on pages longer than ``glance_side * glance_over`` only: text lines detected at
        ``glance_side``, each candidate zone read glyph-first (the OCR-B glyph reader on a
        fixed-pitch cell grid, the zone turned round when that reads like noise; PP-OCR reads only
@@ -73,8 +77,11 @@ def read_page(
     the best reading so far is returned with the review reason ``time_budget``.
     """
     engine = engine or get_engine(get_settings().onnx_threads)
-    work = upright_work(image, engine, first_side(image, tuning), budget)
-    attempt = _glance(work, engine, tuning)
+    work = PageWork(image, budget)
+    attempt = _quick_look(work, engine, tuning)
+    if attempt is None:
+        work = upright_work(image, engine, first_side(image, tuning), budget, work.started)
+        attempt = _glance(work, engine, tuning)
     if attempt is None:
         attempt = _search(work, engine, tuning)
     if attempt is None:

@@ -18,6 +18,7 @@ from docproc.reading.mrz.confidence import (
 )
 from docproc.reading.mrz.detect import LineBox, ZoneCandidate, find_zones
 from docproc.reading.mrz.lines import Image, _complete_lines, _crop, _neighbour_lines
+from docproc.reading.mrz.locate import line_quads
 from docproc.reading.mrz.model import ParsedMRZ
 from docproc.reading.mrz.parse import RULE_COUNTRY, field_spans, mrz_likelihood, parse_mrz
 from docproc.reading.mrz.readings import (
@@ -61,6 +62,23 @@ def first_side(image: Image, tuning: ReaderTuning) -> int:
     if max(image.shape[:2]) > tuning.glance_side * tuning.glance_over:
         return tuning.glance_side
     return tuning.detect_side
+
+
+def _quick_look(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | None:
+    """The cheapest look, before any network: MRZ-like lines found by morphology
+    (:func:`docproc.reading.mrz.locate.line_quads`, a few milliseconds), the best
+    ``quick_zones`` zones read glyph-first (:func:`_glyph_first`, with its second readings of
+    names and codes). The first zone that settles, else None: the text detector follows."""
+    if tuning.quick_zones <= 0:
+        return None
+    zones = find_zones(line_quads(work.image), max_candidates=tuning.quick_zones)
+    for n, zone in enumerate(zones):
+        if n and work.out_of_time():
+            break
+        attempt = _glyph_first(work.image, zone, engine, tuning)
+        if attempt is not None and _settled(attempt):
+            return attempt
+    return None
 
 
 def _glance(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | None:

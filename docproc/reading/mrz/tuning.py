@@ -14,6 +14,9 @@ from dataclasses import dataclass
 class ReaderTuning:
     """Thresholds and sizes of the MRZ reader (defaults: the values it ships with)."""
 
+    # Candidate zones of the quick look (morphology, no network) read glyph-first before any
+    # text detection; 0 turns the quick look off.
+    quick_zones: int = 3
     # Longer side (px) a page is detected at by the full search.
     detect_side: int = 960
     # Longer side (px) of the second, larger detection when nothing MRZ-like was seen at the first.
