@@ -81,6 +81,7 @@ REASONS: dict[str, str] = {
     "invalid_birth_date": N_("Date of birth is not a real date"),
     "invalid_expiry_date": N_("Expiry date is not a real date"),
     "invalid_sex": N_("Sex is not M, F or X: %(arg)s"),
+    "invalid_document_code": N_("Document code not allowed for this document type: %(arg)s"),
     "not_a_date": N_("Not a date: %(arg)s"),
     "illegal_characters": N_("Characters not allowed in an MRZ"),
     "name_possibly_truncated": N_("Name may be cut short"),

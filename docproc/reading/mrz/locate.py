@@ -27,10 +27,10 @@ Rect = tuple[tuple[float, float], tuple[float, float], float]  # OpenCV's rotate
 
 # Longer sides (px) the page is looked at: the closing joins characters whose gaps are at most a
 # few pixels, so a document filling the frame is looked at small, one far away large.
-LOOK_SIDES = (1024, 640, 400)
+LOOK_SIDES = (1024, 640, 400, 256)
 # The closing's length along the line (px at the look side): bridges the gap between two
 # characters (and between fillers) at pitches of about 6-20 px.
-_CLOSE = 11
+_CLOSE = 9
 # A blob is a line candidate when at least this many times as long as thick...
 _MIN_ASPECT = 8.0
 # ...at least this long (px at the look side: 30 characters at a pitch of 5)...

@@ -65,7 +65,7 @@ def test_a_tilted_zone_is_found_at_its_angle() -> None:
     image = cv2.copyMakeBorder(image, 200, 200, 200, 200, cv2.BORDER_CONSTANT, value=(90, 90, 90))
     h, w = image.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2, h / 2), 12, 1.0)
-    tilted = cv2.warpAffine(image, m, (w, h), borderValue=(90, 90, 90))
+    tilted = np.asarray(cv2.warpAffine(image, m, (w, h), borderValue=(90, 90, 90)), np.uint8)
     zones = find_zones(line_quads(tilted), max_candidates=3)
     three = next(z for z in zones if len(z.lines) == 3)
     assert abs(abs(three.lines[0].angle) - 12) < 3

@@ -587,4 +587,31 @@ def test_likelihood_is_in_unit_interval() -> None:
         assert 0.0 <= mrz_likelihood(text) <= 1.0
 
 
+# --- document codes each format allows ---------------------------------------------------
+
+_SWISS = [
+    "IDCHES0002068<8<<<<<<<<<<<<<<<",
+    "8102287F1301014CHE<<<<<<<<<<<4",
+    "VADIS<<QUO<<<<<<<<<<<<<<<<<<<<",
+]
+
+
+@pytest.mark.parametrize(
+    ("first", "flagged"), [("I", False), ("A", False), ("C", False), ("Z", True), ("P", True)]
+)
+def test_a_document_code_its_format_does_not_allow_is_flagged(first: str, flagged: bool) -> None:
+    """No check digit covers the document code: a TD1 card's I read as its look-alike Z (or a
+    passport's P) still passes every check, so the parser says the code is not a TD1's."""
+    from docproc.reading.mrz.confidence import _doubtful_code, review_reasons
+    from docproc.reading.mrz.tuning import DEFAULT_TUNING
+
+    p = parse_mrz([first + _SWISS[0][1:], *_SWISS[1:]], today=date(2012, 1, 1))
+    assert p is not None and p.valid  # the check digits cannot tell
+    code = first + "D"
+    assert (f"invalid_document_code:{code}" in p.warnings) is flagged
+    assert _doubtful_code(p) is flagged
+    reasons = review_reasons(p, {}, tuning=DEFAULT_TUNING)
+    assert (f"invalid_document_code:{code}" in reasons) is flagged
+
+
 # --- performance --------------------------------------------------------------------------

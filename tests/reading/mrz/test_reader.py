@@ -230,7 +230,9 @@ def test_a_digit_voted_in_a_name_counts_for_its_letter() -> None:
 
 
 def test_a_large_clean_page_is_read_from_a_glance() -> None:
-    """A large page whose zone the glyph reader settles needs one small detection only."""
+    """A large page whose zone the glyph reader settles needs one small detection only (the
+    quick look, which would settle it with none, turned off: tests/reading/mrz/test_locate.py)."""
+    import dataclasses
     import random
 
     import cv2
@@ -247,7 +249,8 @@ def test_a_large_clean_page_is_read_from_a_glance() -> None:
     big = cv2.resize(image, None, fx=1.6, fy=1.6, interpolation=cv2.INTER_CUBIC)
     assert max(big.shape[:2]) > DEFAULT_TUNING.glance_side * DEFAULT_TUNING.glance_over
     engine = _CountingEngine()
-    read = read_page(np.asarray(big, np.uint8), engine=engine)  # type: ignore[arg-type]
+    no_quick_look = dataclasses.replace(DEFAULT_TUNING, quick_zones=0)
+    read = read_page(np.asarray(big, np.uint8), engine=engine, tuning=no_quick_look)  # type: ignore[arg-type]
     assert read is not None
     assert read.parsed.lines == tuple(entry["mrz"])
     assert engine.sides == [DEFAULT_TUNING.glance_side]
