@@ -78,11 +78,14 @@ TUNING = DEFAULT_TUNING  # set by --tune
 
 def parse_tuning(pairs: list[str]) -> ReaderTuning:
     """``name=value`` pairs over the reader's defaults, e.g. ``glyph_first_mean=0.85``."""
-    changes: dict[str, float | int] = {}
+    changes: dict[str, Any] = {}
     for pair in pairs:
         name, _, value = pair.partition("=")
         default = getattr(DEFAULT_TUNING, name)  # AttributeError names an unknown knob
-        changes[name] = type(default)(value)
+        if isinstance(default, bool):
+            changes[name] = value.strip().lower() in ("1", "true", "yes", "on")
+        else:
+            changes[name] = type(default)(value)
     return dataclasses.replace(DEFAULT_TUNING, **changes)
 
 

@@ -53,7 +53,12 @@ def read_page(
        ``glance_side``, each candidate zone read glyph-first (the OCR-B glyph reader on a
        fixed-pitch cell grid, the zone turned round when that reads like noise; PP-OCR reads only
        the name line and a line whose country code the parser guessed). The first zone that
-       settles (every check digit passes, a known country code) is taken.
+       settles (every check digit passes, a known country code) is taken. So is a zone read
+       *as printed*: every check digit passes but the country code is unknown, or the only
+       fault is check digits that do not match, and PP-OCR reads the characters concerned as the
+       glyph reader does: no further reading changes such a record, which goes to review at
+       once with its reasons instead of after the whole search (a specimen's made-up state, a
+       void card's digits).
     2. Otherwise the full search: lines detected at ``detect_side`` (and, on a large page where
        nothing MRZ-like was seen, at ``detect_side_large``); each candidate zone gets one cheap
        reading, glyph-first, else PP-OCR in the right reading direction with the glyph reader
@@ -88,6 +93,8 @@ def read_page(
         return None
     if _settled(attempt):
         best = _confirmed(work.image, attempt, engine, tuning)
+    elif attempt.as_printed:
+        best = attempt.result  # check digits printed wrong, read alike twice: nothing to add
     else:
         best = _read_harder(work, attempt, engine, deep, tuning)
     if best is None:

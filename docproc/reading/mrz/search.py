@@ -50,6 +50,9 @@ class _Attempt:
     readings: list[list[_Reading]]
     result: _ZoneRead | None
     likelihood: float
+    # every check digit passes and an unknown country code is read alike by both recognisers:
+    # printed so (a specimen's made-up state, an old code); more readings cannot change it
+    as_printed: bool = False
 
 
 # ------------------------------------------------------------------------------------------------
@@ -68,7 +71,8 @@ def _quick_look(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt
     """The cheapest look, before any network: MRZ-like lines found by morphology
     (:func:`docproc.reading.mrz.locate.line_quads`, a few milliseconds), the best
     ``quick_zones`` zones read glyph-first (:func:`_glyph_first`, with its second readings of
-    names and codes). The first zone that settles, else None: the text detector follows."""
+    names and codes). The first zone that settles with both readings of its names alike, else
+    None: the text detector follows."""
     if tuning.quick_zones <= 0:
         return None
     zones = find_zones(line_quads(work.image), max_candidates=tuning.quick_zones)
@@ -76,9 +80,19 @@ def _quick_look(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt
         if n and work.out_of_time():
             break
         attempt = _glyph_first(work.image, zone, engine, tuning)
-        if attempt is not None and _settled(attempt):
+        if attempt is not None and _final(attempt) and _names_agree(attempt):
             return attempt
     return None
+
+
+def _names_agree(attempt: _Attempt) -> bool:
+    """PP-OCR read the names as the glyph reader did. The quick look's boxes come from ink
+    alone: a mark beside a line can move its cell grid, which the check digits of the other
+    line do not see but the names' two readings do. Where they differ, the detector's boxes
+    read the page again."""
+    zr = attempt.result
+    assert zr is not None
+    return _name_agreement(zr, field_spans(zr.parsed)["surname"][0][0]) >= 1.0
 
 
 def _glance(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | None:
@@ -94,7 +108,7 @@ def _glance(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | N
         if n and work.out_of_time():
             break
         attempt = _glyph_first(image, zone, engine, tuning)
-        if attempt is not None and _settled(attempt):
+        if attempt is not None and _final(attempt):
             return attempt
     return None
 
@@ -123,7 +137,7 @@ def _search(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | N
             attempt = _first_pass(image, zone, engine, tuning)
             if attempt is None:
                 continue
-            if _settled(attempt):
+            if _final(attempt):
                 return attempt
             attempts.append(attempt)
         if attempts:
@@ -209,6 +223,10 @@ def _glyph_first(
         if parsed is None or not parsed.valid:
             found = _realigned(gz)
             if found is None:
+                if tuning.as_printed:
+                    printed = _checks_as_printed(image, placed, lines, gz, parsed, engine, tuning)
+                    if printed is not None:
+                        return printed
                 continue
             (gz, parsed), realigned = found, True
         capped = [c for c in parsed.corrections if c.rule in _CORRECTION_CAP]
@@ -224,14 +242,119 @@ def _glyph_first(
             again = list(range(len(lines)))  # a grid moved by a cell: PP-OCR reads every line
         readings = _reread(image, lines, gz, again, engine, tuning)
         zr = _choose(readings, placed, lines, tuning)
-        if zr is None or not zr.parsed.valid or _doubtful_code(zr.parsed):
+        if zr is None or not zr.parsed.valid:
             continue
+        as_printed = False
+        if _doubtful_code(zr.parsed):
+            if not tuning.as_printed:
+                continue
+            zr = _codes_as_printed(image, lines, readings, zr, engine, tuning)
+            if zr is None:
+                continue
+            as_printed = True
         if realigned and not _recognisers_agree(zr):
             continue
         if gz.mean < tuning.glyph_sure_mean and _name_agreement(zr, name_line) < 1.0:
             continue  # a less sure reading whose names PP-OCR disputes: read it all again
-        return _Attempt(placed, lines, readings, zr, 1.0)
+        return _Attempt(placed, lines, readings, zr, 1.0, as_printed)
     return None
+
+
+_COUNTRY_FIELDS = ("issuing_country", "nationality")
+
+
+def _checks_as_printed(
+    image: Image,
+    zone: ZoneCandidate,
+    lines: list[LineBox],
+    gz: _GlyphZone,
+    parsed: ParsedMRZ | None,
+    engine: PPOCR,
+    tuning: ReaderTuning,
+) -> _Attempt | None:
+    """A zone the glyph reader reads whole, sure of it, whose only fault is check digits that do
+    not match (a void specimen, a card printed with a wrong digit): PP-OCR reads every line, and
+    when it reads every character as the glyph reader did, the digits are printed so and no
+    further reading changes them. The attempt is final (``as_printed``): the record goes to
+    review for its failed checks at once. A look-alike PP-OCR read otherwise (``0`` for ``O``)
+    counts as alike where the glyph reader is ``glyph_decisive`` sure of its character. None
+    otherwise: the full path reads the zone."""
+    if parsed is None or len(parsed.lines) != len(lines) or all(parsed.checks.values()):
+        return None
+    if any(
+        w.startswith(("invalid_", "illegal_", "ambiguous_", "guessed_")) for w in parsed.warnings
+    ):
+        return None  # not only the check digits: a misread date, sex or format
+    if any(c.rule in _CORRECTION_CAP for c in parsed.corrections):
+        return None  # the parser chose or inserted a character: not read alike
+    readings = _reread(image, lines, gz, list(range(len(lines))), engine, tuning)
+    zr = _choose(readings, zone, lines, tuning)
+    if zr is None or zr.parsed.valid or zr.parsed.lines != parsed.lines:
+        return None
+    for per, final in zip(readings, zr.parsed.lines, strict=True):
+        glyph = _glyph_of(per)
+        if glyph is None or glyph.text != final:
+            return None
+        for r in per:
+            if len(r.text) != len(final):
+                return None
+            for col, (ch, want) in enumerate(zip(r.text, final, strict=True)):
+                # PP-OCR's O/0-style slips are the glyph reader's to settle, when it is sure
+                if ch != want and not (
+                    LOOKALIKE.get(ch) == want and glyph.probs[col] >= tuning.glyph_decisive
+                ):
+                    return None
+    return _Attempt(zone, lines, readings, zr, 1.0, as_printed=True)
+
+
+def _codes_as_printed(
+    image: Image,
+    lines: list[LineBox],
+    readings: list[list[_Reading]],
+    zr: _ZoneRead,
+    engine: PPOCR,
+    tuning: ReaderTuning,
+) -> _ZoneRead | None:
+    """A zone whose every check digit passes but whose country code the ICAO list does not know
+    (a specimen's made-up state, ``D<<``'s older ``BDR``, a placeholder): when PP-OCR (reading
+    the line now if it has not) and the glyph reader (at least ``printed_code_glyph`` sure) read
+    every character of the country fields as chosen, the code is printed so and no further
+    reading changes it. The zone then goes to review with its ``unknown_country`` reason at
+    once, instead of after the whole search and every harder reading. None otherwise (a
+    document code its format does not allow is never taken as printed: it is a misread format
+    more often than a printed one)."""
+    if any(w.startswith("invalid_document_code") for w in zr.parsed.warnings):
+        return None
+    spans = field_spans(zr.parsed)
+    cells = [
+        (ln, col)
+        for name in _COUNTRY_FIELDS
+        for ln, s, e in spans.get(name, ())
+        for col in range(s, e)
+    ]
+    width = len(zr.parsed.lines[0])
+    unread = sorted(
+        {ln for ln, _ in cells if not any(r.source.startswith("ppocr") for r in readings[ln])}
+    )
+    if unread:
+        mats, chars = engine.recognise_matrices([_crop(image, lines[i], 0) for i in unread])
+        for i, per in zip(unread, _decode_lines(mats, chars, "ppocr0", width), strict=True):
+            readings[i][:0] = per
+        chosen = _choose(readings, zr.zone, lines, tuning)
+        if chosen is None or not chosen.parsed.valid:
+            return None
+        zr = chosen
+    for ln, col in cells:
+        final = zr.parsed.lines[ln][col]
+        glyph = _glyph_of(readings[ln])
+        if glyph is None or len(glyph.text) != width or glyph.text[col] != final:
+            return None
+        if glyph.probs[col] < tuning.printed_code_glyph:
+            return None
+        ppocr = [r for r in readings[ln] if r.source.startswith("ppocr") and len(r.text) == width]
+        if not ppocr or any(r.text[col] != final for r in ppocr):
+            return None
+    return zr
 
 
 def _code_lines(
@@ -284,9 +407,16 @@ def _realigned(gz: _GlyphZone) -> tuple[_GlyphZone, ParsedMRZ] | None:
 # Finishing a zone: confirm a settled one's names, read an unsettled one harder
 
 
+def _final(attempt: _Attempt) -> bool:
+    """Settled, or read as printed: no further reading of the page can change the record."""
+    return attempt.as_printed or _settled(attempt)
+
+
 def _settled(attempt: _Attempt) -> bool:
     zr = attempt.result
-    return zr is not None and zr.parsed.valid and not _doubtful_code(zr.parsed)
+    return (
+        zr is not None and zr.parsed.valid and (attempt.as_printed or not _doubtful_code(zr.parsed))
+    )
 
 
 def _confirmed(

@@ -57,6 +57,14 @@ class ReaderTuning:
     # A code no check digit covers (country, sex, document code) whose letter has a look-alike
     # giving another valid code is accepted on the glyph reader alone when it is this sure.
     code_glyph_sure: float = 0.995
+    # A zone whose only faults (an unknown country code, check digits that do not match) PP-OCR
+    # and the glyph reader read alike is taken as printed, at once (False: read on, as hard as
+    # the budget allows).
+    as_printed: bool = True
+    # An unknown country code is taken as printed (no further reading) when PP-OCR and the glyph
+    # reader read every character of it alike, the glyph reader at least this sure (the record
+    # goes to review for the code either way).
+    printed_code_glyph: float = 0.5
     # A field below this confidence sends the record to review.
     review_threshold: float = 0.85
 

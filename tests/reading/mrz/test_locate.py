@@ -140,3 +140,43 @@ def test_degraded_pages_read_by_the_quick_look_are_right() -> None:
             settled += 1
             assert read is not None and read.parsed.lines == tuple(entry["mrz"])
     assert settled >= 3
+
+
+def _printed(mrz_type: MRZType, name: str, edit: Any) -> tuple[Any, tuple[str, ...]]:
+    """A clean page whose MRZ is printed with ``edit`` applied to its lines."""
+    doc = random_document(random.Random(name), mrz_type)
+    lines = tuple(edit(list(doc.mrz)))
+    image, _, _ = make_sample(dataclasses.replace(doc, mrz=lines), seed=11, opts=None)
+    return image, lines
+
+
+def test_an_unknown_country_printed_so_goes_to_review_without_the_search() -> None:
+    """No check digit covers the issuing state: a made-up code (a specimen's) reads alike by
+    both recognisers and is taken as printed, at once, with its review reason."""
+
+    def made_up(lines: list[str]) -> list[str]:
+        return [lines[0][:2] + "QQX" + lines[0][5:], *lines[1:]]
+
+    image, lines = _printed(MRZType.TD3, "printed-country", made_up)
+    engine = _Counting()
+    read = read_page(image, engine=engine)
+    assert read is not None and read.parsed.lines == lines
+    assert "unknown_country:QQX" in read.review_reasons and read.needs_review
+    assert engine.detections == 0
+
+
+def test_a_check_digit_printed_wrong_goes_to_review_without_the_search() -> None:
+    """A card printed with a wrong birth-date check digit: both recognisers read it alike, the
+    record is the print as it is, with the failed check, and no harder reading is made."""
+
+    def wrong_digit(lines: list[str]) -> list[str]:
+        second = lines[1]
+        digit = str((int(second[6]) + 3) % 10)
+        return [lines[0], second[:6] + digit + second[7:], *lines[2:]]
+
+    image, lines = _printed(MRZType.TD1, "printed-check", wrong_digit)
+    engine = _Counting()
+    read = read_page(image, engine=engine)
+    assert read is not None and read.parsed.lines == lines
+    assert "check_failed:birth_date" in read.review_reasons and read.needs_review
+    assert engine.detections == 0
