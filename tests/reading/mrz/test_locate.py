@@ -150,33 +150,33 @@ def _printed(mrz_type: MRZType, name: str, edit: Any) -> tuple[Any, tuple[str, .
     return image, lines
 
 
-def test_an_unknown_country_printed_so_goes_to_review_without_the_search() -> None:
-    """No check digit covers the issuing state: a made-up code (a specimen's) reads alike by
-    both recognisers and is taken as printed, at once, with its review reason."""
+def _made_up_state(lines: list[str]) -> list[str]:
+    """No check digit covers the issuing state: a made-up code (a specimen's)."""
+    return [lines[0][:2] + "QQX" + lines[0][5:], *lines[1:]]
 
-    def made_up(lines: list[str]) -> list[str]:
-        return [lines[0][:2] + "QQX" + lines[0][5:], *lines[1:]]
 
-    image, lines = _printed(MRZType.TD3, "printed-country", made_up)
+def _wrong_birth_check(lines: list[str]) -> list[str]:
+    """A TD1 card printed with a wrong birth-date check digit (a void specimen's)."""
+    second = lines[1]
+    digit = str((int(second[6]) + 3) % 10)
+    return [lines[0], second[:6] + digit + second[7:], *lines[2:]]
+
+
+@pytest.mark.parametrize(
+    ("mrz_type", "edit", "reason"),
+    [
+        (MRZType.TD3, _made_up_state, "unknown_country:QQX"),
+        (MRZType.TD1, _wrong_birth_check, "check_failed:birth_date"),
+    ],
+)
+def test_a_fault_printed_so_goes_to_review_without_the_search(
+    mrz_type: MRZType, edit: Any, reason: str
+) -> None:
+    """Both recognisers read the fault alike: the record is the print as it is, with its
+    reason, at once (no text detection, no harder reading)."""
+    image, lines = _printed(mrz_type, f"printed-{reason}", edit)
     engine = _Counting()
     read = read_page(image, engine=engine)
     assert read is not None and read.parsed.lines == lines
-    assert "unknown_country:QQX" in read.review_reasons and read.needs_review
-    assert engine.detections == 0
-
-
-def test_a_check_digit_printed_wrong_goes_to_review_without_the_search() -> None:
-    """A card printed with a wrong birth-date check digit: both recognisers read it alike, the
-    record is the print as it is, with the failed check, and no harder reading is made."""
-
-    def wrong_digit(lines: list[str]) -> list[str]:
-        second = lines[1]
-        digit = str((int(second[6]) + 3) % 10)
-        return [lines[0], second[:6] + digit + second[7:], *lines[2:]]
-
-    image, lines = _printed(MRZType.TD1, "printed-check", wrong_digit)
-    engine = _Counting()
-    read = read_page(image, engine=engine)
-    assert read is not None and read.parsed.lines == lines
-    assert "check_failed:birth_date" in read.review_reasons and read.needs_review
+    assert reason in read.review_reasons and read.needs_review
     assert engine.detections == 0
