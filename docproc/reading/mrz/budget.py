@@ -36,10 +36,29 @@ class PageWork:
     checked: float = -1.0  # CPU time of the last budget check (-1: none yet)
     step: float = 0.0  # CPU seconds between the last two checks: what the next step may take
 
+    detect_seconds: dict[int, float] = field(default_factory=dict)  # CPU per detection side
+
     def detect(self, engine: PPOCR, side: int) -> list[Quad]:
         if side not in self.detections:
+            began = time.process_time()
             self.detections[side] = engine.detect(self.image, side)
+            self.detect_seconds[self._effective(side)] = time.process_time() - began
         return self.detections[side]
+
+    def _effective(self, side: int) -> int:
+        """The side a detection at ``side`` runs at (a page is never enlarged for it)."""
+        return min(side, int(max(self.image.shape[:2])))
+
+    def detection_fits(self, side: int) -> bool:
+        """Whether a detection at ``side`` would end within the budget: its CPU time forecast
+        from the detections made of this page, by area (a 1600 px detection costs about six
+        times a 640 px one), so that one large detection does not run the document past its
+        budget. True without a budget, for a detection made already, or with none to go by."""
+        if not self.budget or side in self.detections or not self.detect_seconds:
+            return True
+        known, seconds = max(self.detect_seconds.items())
+        forecast = seconds * (self._effective(side) / max(1, known)) ** 2
+        return time.process_time() - self.started + forecast <= self.budget
 
     def out_of_time(self) -> bool:
         """True (and remembered) once the budget is spent, or would be by a step as long as the

@@ -125,7 +125,8 @@ def _search(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | N
         sides.append(tuning.detect_side_large)
     tried = 0
     for side in sides:
-        if tried and work.out_of_time():
+        if tried and (work.out_of_time() or not work.detection_fits(side)):
+            work.ran_out = True
             break  # a page that has not shown an MRZ-like zone within the budget has none
         zones = find_zones(work.detect(engine, side), max_candidates=tuning.zones_per_detection)
         for zone in zones:
@@ -464,7 +465,7 @@ def _read_harder(
     image = work.image
     if work.out_of_time():
         return attempt.result
-    attempt = _stretch_truncated(image, attempt, engine, tuning) or attempt
+    attempt = _stretch_truncated(work, attempt, engine, tuning) or attempt
     lines, readings, zone = attempt.lines, attempt.readings, attempt.zone
     if len(lines) < 3 and not work.out_of_time():
         lines, readings = _add_missed_line(image, lines, readings, engine)
@@ -491,11 +492,13 @@ def _agreed(per: list[_Reading]) -> bool:
 
 
 def _stretch_truncated(
-    image: Image, attempt: _Attempt, engine: PPOCR, tuning: ReaderTuning
+    work: PageWork, attempt: _Attempt, engine: PPOCR, tuning: ReaderTuning
 ) -> _Attempt | None:
     """Lines that read far shorter than any MRZ: the detector often stops where a long run of
     fillers starts. Stretch the zone to a full MRZ line at the pitch read so far (to the right,
-    where fillers run, else to the left) and read it again."""
+    where fillers run, else to the left) and read it again, each way only while the budget
+    lasts."""
+    image = work.image
     lines = attempt.lines
     read = max(len(_greedy(per).text) for per in attempt.readings)
     if read == 0 or read >= min(_MRZ_WIDTHS) - 3:
@@ -503,11 +506,15 @@ def _stretch_truncated(
     pitch = _reading_pitch(attempt) or lines[0].length / (read + 0.5)
     widths = [30] if len(lines) == 3 else [44, 36]
     best: _Attempt | None = None
+    reads = 0
     for width in widths:
         extra = width * pitch * 1.06 - lines[0].length
         if extra <= pitch:
             continue
         for direction in (1.0, -1.0):
+            if reads and work.out_of_time():
+                return best
+            reads += 1
             moved = [
                 LineBox(
                     ln.center + ln.u * direction * extra / 2, ln.u, ln.length + extra, ln.thickness

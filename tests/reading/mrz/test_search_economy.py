@@ -40,6 +40,25 @@ def test_a_step_as_long_as_the_last_is_not_started_past_the_budget() -> None:
     assert not free.out_of_time()
 
 
+def test_a_large_detection_that_would_overrun_the_budget_is_not_started() -> None:
+    """A 1600 px detection costs about (1600/640)^2 times a 640 px one: forecast from the
+    detections made of the page, it is not started when it would end past the budget."""
+    image = np.zeros((1000, 1600, 3), np.uint8)
+    work = PageWork(image, budget=1.0)
+    assert work.detection_fits(1600)  # nothing to go by yet
+    work.detect_seconds[640] = 0.1  # as PageWork.detect records it
+    assert work.detection_fits(1600)  # 0.625 s forecast, nothing spent
+    _burn(0.5)
+    assert not work.detection_fits(1600)  # 0.5 + 0.625 > 1.0
+    assert work.detection_fits(800)  # 0.156 s forecast still fits
+    assert PageWork(image, budget=None).detection_fits(1600)
+    small = PageWork(np.zeros((500, 600, 3), np.uint8), budget=1.0)
+    small.detect_seconds[600] = 0.3  # a small page is detected at its own size
+    assert small._effective(1600) == 600
+    _burn(0.5)
+    assert small.detection_fits(1600)  # 0.3 s forecast: the page is never enlarged
+
+
 def _td1_zone(name: str) -> tuple[Image, ZoneCandidate]:
     """A clean generated TD1 page and its three-line zone as the full search detects it."""
     doc = random_document(random.Random(name), MRZType.TD1)
