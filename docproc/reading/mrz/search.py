@@ -16,7 +16,7 @@ from docproc.reading.mrz.confidence import (
     _name_agreement,
     lookalike_codes,
 )
-from docproc.reading.mrz.detect import LineBox, ZoneCandidate, find_zones
+from docproc.reading.mrz.detect import LineBox, ZoneCandidate, find_zones, line_from_quad
 from docproc.reading.mrz.lines import Image, _complete_lines, _crop, _neighbour_lines
 from docproc.reading.mrz.locate import line_quads
 from docproc.reading.mrz.model import ParsedMRZ
@@ -116,7 +116,8 @@ def _glance(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | N
 def _search(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | None:
     """Every candidate zone of a full-size detection gets one cheap reading (:func:`_first_pass`):
     the first settled zone, else the most MRZ-like one (None when nothing read like an MRZ). A
-    large page is detected again at a larger size only when nothing MRZ-like was seen. Once
+    large page is detected again at a larger size only when nothing MRZ-like was seen and its
+    text was small at the first size (:func:`_text_large`). Once
     the budget is spent, no further zone is read (the first one always is)."""
     image = work.image
     attempts: list[_Attempt] = []
@@ -125,6 +126,8 @@ def _search(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | N
         sides.append(tuning.detect_side_large)
     tried = 0
     for side in sides:
+        if side != sides[0] and _text_large(work, sides[0], tuning):
+            break  # text this large was found at the first size: so would an MRZ be
         if tried and (work.out_of_time() or not work.detection_fits(side)):
             work.ran_out = True
             break  # a page that has not shown an MRZ-like zone within the budget has none
@@ -146,6 +149,18 @@ def _search(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | N
     if not attempts:
         return None
     return max(attempts, key=lambda a: (a.result.rank if a.result else (-1.0,), a.likelihood))
+
+
+def _text_large(work: PageWork, side: int, tuning: ReaderTuning) -> bool:
+    """The page's text lines detected at ``side`` are ``large_text_px`` thick or more (median,
+    in pixels at that side): an MRZ printed at the size of the page's text was there to be
+    found, and a larger detection finds nothing more."""
+    lines = [line_from_quad(q) for q in work.detections.get(side, [])]
+    lines = [ln for ln in lines if ln.aspect >= 4]
+    if len(lines) < 3:
+        return False
+    scale = min(1.0, side / float(max(work.image.shape[:2])))
+    return bool(float(np.median([ln.thickness for ln in lines])) * scale >= tuning.large_text_px)
 
 
 # A zone whose every line reads at least this MRZ-like, as many lines as its format has, is a

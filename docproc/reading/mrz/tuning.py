@@ -21,8 +21,13 @@ class ReaderTuning:
     detect_side: int = 960
     # Longer side (px) of the second, larger detection when nothing MRZ-like was seen at the first.
     detect_side_large: int = 1600
-    # The larger detection is tried only on pages longer than ``detect_side`` times this.
+    # The larger detection is tried only on pages longer than ``detect_side`` times this...
     large_over: float = 1.5
+    # ...and whose text lines, detected at ``detect_side``, are thinner than this (median, px at
+    # that side): text as large as that is found at ``detect_side`` already, an MRZ printed like
+    # it too (a form or a page photographed close: the larger detection, 0.6-0.7 s, finds
+    # nothing more).
+    large_text_px: float = 12.0
     # Longer side (px) of the glance: a first, quicker detection (MRZ lines are large print).
     glance_side: int = 640
     # Only pages longer than ``glance_side`` times this are glanced at (768 px by default).

@@ -95,3 +95,30 @@ def test_only_lines_the_recognisers_read_otherwise_are_open() -> None:
     assert _agreed([ppocr, glyph])
     assert not _agreed([ppocr, _Reading("P<0", [0.9] * 3, "glyph", dist=dist)])
     assert not _agreed([ppocr])  # one recogniser alone
+
+
+def test_a_page_of_large_text_is_not_detected_again_at_a_larger_size() -> None:
+    """A form page's text is found at the full search's size; an MRZ printed like it would be
+    too, so the 1600 px detection (0.6-0.7 s) is not made. A small document far in a large
+    photograph shows small text there: it is."""
+    import cv2
+
+    from docproc.reading.mrz.search import _search, _text_large
+    from docproc.synth.form_layouts import render_random_form
+
+    engine = get_engine(1)
+    form = np.ascontiguousarray(render_random_form(7).image[:, :, ::-1])
+    work = PageWork(form)
+    assert _search(work, engine, DEFAULT_TUNING) is None  # a form has no MRZ
+    assert DEFAULT_TUNING.detect_side in work.detections
+    assert DEFAULT_TUNING.detect_side_large not in work.detections
+    assert _text_large(work, DEFAULT_TUNING.detect_side, DEFAULT_TUNING)
+
+    doc = random_document(random.Random("far"), MRZType.TD3)
+    page, _, _ = make_sample(doc, seed=5, opts=None)
+    small = cv2.resize(page, None, fx=0.35, fy=0.35, interpolation=cv2.INTER_AREA)
+    photo = np.full((2200, 3000, 3), 120, np.uint8)
+    photo[900 : 900 + small.shape[0], 1200 : 1200 + small.shape[1]] = small
+    far = PageWork(photo)
+    far.detect(engine, DEFAULT_TUNING.detect_side)
+    assert not _text_large(far, DEFAULT_TUNING.detect_side, DEFAULT_TUNING)
