@@ -582,10 +582,61 @@ def _apply_field_fixes(work: _Work, layout: _Layout) -> list[str]:
         warning = _choose_by_check(work, layout, fld, name)
         if warning:
             warnings.append(warning)
+    warnings += _joint_fix(work, layout)
     warning = _guess_composite_only(work, layout)
     if warning:
         warnings.append(warning)
     return warnings
+
+
+_CHECKED_ALNUM = {"document_number": "document_number", "optional_data": "personal_number"}
+
+
+def _joint_fix(work: _Work, layout: _Layout) -> list[str]:
+    """Two alphanumeric fields each misread by one look-alike (an ``O`` read as ``0`` in the
+    document number and in the personal number): the composite covers both, so neither field's
+    own fix passes it while the other is wrong, and :func:`_choose_by_check` leaves both. When
+    every other check passes, each failing field has exactly one single swap that passes its
+    own check, and those swaps together pass the composite, they are applied, as guesses
+    (flagged for review)."""
+    if not any(c[0] == "composite" for c in layout.checks) or _check_ok(work, layout, "composite"):
+        return []
+    checked = {c[0] for c in layout.checks}
+    failing = [
+        (fld, _CHECKED_ALNUM[fld.name])
+        for fld in layout.fields
+        if fld.name in _CHECKED_ALNUM
+        and _CHECKED_ALNUM[fld.name] in checked
+        and not (fld.name == "document_number" and work.rows[fld.line][fld.end] == "<")
+        and not _check_ok(work, layout, _CHECKED_ALNUM[fld.name])
+    ]
+    names = {name for _, name in failing}
+    if len(failing) < 2 or not all(
+        _check_ok(work, layout, c) for c in checked - names - {"composite"}
+    ):
+        return []
+    chosen: list[tuple[_Field, str]] = []
+    for fld, name in failing:
+        value = work.get(fld.line, fld.start, fld.end)
+        passing = [
+            variant
+            for k, ch in enumerate(value)
+            if ch in _ALNUM_SWAPS
+            and _check_ok(
+                work, layout, name, (fld, variant := value[:k] + _ALNUM_SWAPS[ch] + value[k + 1 :])
+            )
+        ]
+        if len(passing) != 1:
+            return []
+        chosen.append((fld, passing[0]))
+    trial = _Work(["".join(row) for row in work.rows])
+    for fld, variant in chosen:
+        trial.put(fld, variant, RULE_CHECK)
+    if not _check_ok(trial, layout, "composite"):
+        return []
+    for fld, variant in chosen:
+        work.put(fld, variant, RULE_CHECK)
+    return [f"guessed_correction:{name}" for _, name in failing]
 
 
 def _guess_composite_only(work: _Work, layout: _Layout) -> str | None:

@@ -360,6 +360,28 @@ def test_lone_o_between_digits_is_guessed_from_the_check_digit() -> None:
     assert "guessed_correction:document_number" in p.warnings
 
 
+def test_an_o_read_as_0_in_two_fields_the_composite_covers_is_guessed_in_both() -> None:
+    """The document number and the personal number each hold an O read as 0: the composite
+    covers both, so neither field's fix passes it alone. One swap in each passes its own check
+    and the composite together: both are applied, as guesses (the record goes to review)."""
+    lines = [
+        "P<IRNMOHAMMADI<<AMIR<<<<<<<<<<<<<<<<<<<<<<<<",
+        "S3087892<3IRN4709105M34021550LR<S3B<<<<<<<20",
+    ]
+    p = parse_mrz(lines, today=TODAY)
+    assert p is not None and p.valid
+    assert p.document_number == "S3O87892"
+    assert p.optional_data == "OLR<S3B"
+    assert {"guessed_correction:document_number", "guessed_correction:personal_number"} <= set(
+        p.warnings
+    )
+    # a wrong printed digit in one of them is left alone: no single swap passes its check
+    spoiled = [lines[0], lines[1][:9] + "7" + lines[1][10:]]
+    q = parse_mrz(spoiled, today=TODAY)
+    assert q is not None and not q.valid
+    assert q.lines[1][2] == "0" and q.lines[1][9] == "7"
+
+
 def test_wrong_printed_check_digit_stays_wrong() -> None:
     p = parse_mrz(US_VOID, today=TODAY)
     assert p is not None
