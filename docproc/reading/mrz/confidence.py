@@ -3,7 +3,6 @@ reasons a record goes to a person."""
 
 from __future__ import annotations
 
-import difflib
 import itertools
 from collections.abc import Sequence
 
@@ -12,7 +11,7 @@ from docproc.reading.mrz.model import ParsedMRZ
 from docproc.reading.mrz.parse import LETTER_FOR_DIGIT, field_spans, parse_mrz
 from docproc.reading.mrz.readings import _Reading
 from docproc.reading.mrz.tuning import DEFAULT_TUNING, ReaderTuning
-from docproc.reading.mrz.vote import _char_confidences, _glyph_of, _ZoneRead
+from docproc.reading.mrz.vote import _char_confidences, _glyph_of, _opcodes, _ZoneRead
 from docproc.reading.ocr.ppocr import LOOKALIKE
 
 # Warnings that make a record unsafe to accept without a person looking at it.
@@ -164,8 +163,7 @@ def _agreed_confidence(
     for r in best.values():
         text = "".join(LETTER_FOR_DIGIT.get(c, c) for c in r.text) if letters else r.text
         said: dict[int, float] = {}
-        matcher = difflib.SequenceMatcher(None, text, final, autojunk=False)
-        for tag, i1, i2, j1, _j2 in matcher.get_opcodes():
+        for tag, i1, i2, j1, _j2 in _opcodes(text, final):
             if tag == "equal":
                 said.update((j1 + k, r.probs[i1 + k]) for k in range(i2 - i1))
         if any(col not in said for col in cols):
@@ -199,8 +197,7 @@ def _lookalike_evidence(zr: _ZoneRead, tuning: ReaderTuning) -> set[tuple[int, i
             if len(r.lookalike) != len(r.text):
                 out.update((line, col) for col in range(len(final)))  # e.g. tesseract: unknown
                 continue
-            matcher = difflib.SequenceMatcher(None, r.text, final, autojunk=False)
-            for tag, i1, i2, j1, _j2 in matcher.get_opcodes():
+            for tag, i1, i2, j1, _j2 in _opcodes(r.text, final):
                 if tag == "equal":
                     for k in range(i2 - i1):
                         if r.lookalike[i1 + k] >= tuning.lookalike_evidence:
@@ -314,8 +311,7 @@ def _agreeing_families(zr: _ZoneRead, line: int, col: int) -> set[str]:
         if r.source == "vote":
             continue
         got = "?"
-        matcher = difflib.SequenceMatcher(None, r.text, final, autojunk=False)
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        for tag, i1, i2, j1, j2 in _opcodes(r.text, final):
             if tag in ("equal", "replace") and j1 <= col < j2 and i2 - i1 == j2 - j1:
                 got = r.text[i1 + col - j1]
         said.setdefault(_family(r.source), set()).add(got)

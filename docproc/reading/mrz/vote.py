@@ -4,6 +4,7 @@ over every reading, and the glyph reader's say on look-alikes."""
 from __future__ import annotations
 
 import difflib
+import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,15 @@ from docproc.reading.mrz.parse import LETTER_FOR_DIGIT, field_spans, normalise_l
 from docproc.reading.mrz.readings import _Reading
 from docproc.reading.mrz.tuning import ReaderTuning
 from docproc.reading.ocr.ppocr import LOOKALIKE
+
+Opcode = tuple[str, int, int, int, int]
+
+
+@functools.lru_cache(maxsize=8192)
+def _opcodes(a: str, b: str) -> tuple[Opcode, ...]:
+    """``difflib``'s alignment of a reading ``a`` with the final line ``b``, cached: a zone's
+    confidence aligns the same few pairs for every character of every field."""
+    return tuple(difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes())
 
 
 @dataclass
@@ -129,8 +139,7 @@ def _revote(
         for r in per_line:
             norm = normalise_line(r.text)
             probs = r.probs if len(r.probs) == len(norm) else [0.5] * len(norm)
-            matcher = difflib.SequenceMatcher(None, norm, final, autojunk=False)
-            for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            for tag, i1, i2, j1, j2 in _opcodes(norm, final):
                 if tag in ("equal", "replace") and i2 - i1 == j2 - j1:
                     for k in range(i2 - i1):
                         ch = norm[i1 + k]
@@ -156,8 +165,7 @@ def _revote(
 def _char_confidences(final: str, reading: _Reading) -> list[float]:
     """Map a reading's character probabilities onto the parser's final line."""
     out = [0.5] * len(final)
-    matcher = difflib.SequenceMatcher(None, reading.text, final, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in _opcodes(reading.text, final):
         if tag == "equal":
             out[j1:j2] = reading.probs[i1:i2]
     return out
