@@ -50,8 +50,9 @@ class _Attempt:
     readings: list[list[_Reading]]
     result: _ZoneRead | None
     likelihood: float
-    # every check digit passes and an unknown country code is read alike by both recognisers:
-    # printed so (a specimen's made-up state, an old code); more readings cannot change it
+    # final as printed: its only faults (an unknown country code with every check digit passing,
+    # or check digits that do not match) read alike by both recognisers; more readings cannot
+    # change it (:func:`_codes_as_printed`, :func:`_checks_as_printed`)
     as_printed: bool = False
 
 
@@ -69,7 +70,7 @@ def first_side(image: Image, tuning: ReaderTuning) -> int:
 
 def _quick_look(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | None:
     """The cheapest look, before any network: MRZ-like lines found by morphology
-    (:func:`docproc.reading.mrz.locate.line_quads`, a few milliseconds), the best
+    (:func:`docproc.reading.mrz.locate.line_quads`, about 30 ms), the best
     ``quick_zones`` zones read glyph-first (:func:`_glyph_first`, with its second readings of
     names and codes). The first zone that settles with both readings of its names alike, else
     None: the text detector follows."""
@@ -348,7 +349,7 @@ def _codes_as_printed(
     once, instead of after the whole search and every harder reading. None otherwise (a
     document code its format does not allow is never taken as printed: it is a misread format
     more often than a printed one)."""
-    if any(w.startswith("invalid_document_code") for w in zr.parsed.warnings):
+    if _misread_format(zr):
         return None
     spans = field_spans(zr.parsed)
     cells = [
@@ -366,7 +367,7 @@ def _codes_as_printed(
         for i, per in zip(unread, _decode_lines(mats, chars, "ppocr0", width), strict=True):
             readings[i][:0] = per
         chosen = _choose(readings, zr.zone, lines, tuning)
-        if chosen is None or not chosen.parsed.valid:
+        if chosen is None or not chosen.parsed.valid or _misread_format(chosen):
             return None
         zr = chosen
     for ln, col in cells:
@@ -430,6 +431,11 @@ def _realigned(gz: _GlyphZone) -> tuple[_GlyphZone, ParsedMRZ] | None:
 
 # ------------------------------------------------------------------------------------------------
 # Finishing a zone: confirm a settled one's names, read an unsettled one harder
+
+
+def _misread_format(zr: _ZoneRead) -> bool:
+    """A document code its format does not allow: never taken as printed."""
+    return any(w.startswith("invalid_document_code") for w in zr.parsed.warnings)
 
 
 def _final(attempt: _Attempt) -> bool:
