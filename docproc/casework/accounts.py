@@ -46,6 +46,7 @@ class UserRow:
     created_at: datetime
     sites: tuple[str, ...]  # site codes
     live_tokens: int
+    second_factor: bool  # a TOTP second factor is set up
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,7 @@ def users(session: Session) -> list[UserRow]:
             u.created_at,
             tuple(sites.get(u.id, ())),
             tokens.get(u.id, 0),
+            u.totp_secret is not None,
         )
         for u in session.scalars(select(User).order_by(User.username))
     ]

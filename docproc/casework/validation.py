@@ -102,14 +102,15 @@ def _no_control(name: str, value: str) -> None:
             )
 
 
-def _name(name: str, value: str) -> None:
-    if len(value) > MAX_NAME_LENGTH:
+def _at_most(name: str, value: str, limit: int) -> None:
+    if len(value) > limit:
         raise BadFix(
-            f"{name}: longer than {MAX_NAME_LENGTH} characters",
-            field=name,
-            code="too_long",
-            limit=MAX_NAME_LENGTH,
+            f"{name}: longer than {limit} characters", field=name, code="too_long", limit=limit
         )
+
+
+def _name(name: str, value: str) -> None:
+    _at_most(name, value, MAX_NAME_LENGTH)
     for char in value:
         if char not in _NAME_PUNCTUATION and unicodedata.category(char)[0] not in {"L", "M"}:
             raise BadFix(
@@ -175,13 +176,7 @@ _CHECKS: dict[str, Callable[[str, str], None]] = {
 
 
 def _text(name: str, value: str) -> None:
-    if len(value) > MAX_TEXT_LENGTH:
-        raise BadFix(
-            f"{name}: longer than {MAX_TEXT_LENGTH} characters",
-            field=name,
-            code="too_long",
-            limit=MAX_TEXT_LENGTH,
-        )
+    _at_most(name, value, MAX_TEXT_LENGTH)
 
 
 def editable(name: str) -> bool:

@@ -77,11 +77,24 @@ def _quick_look(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt
     if tuning.quick_zones <= 0:
         return None
     zones = find_zones(line_quads(work.image), max_candidates=tuning.quick_zones)
+    return _first_final(work, zones, engine, tuning, names_agree=True)
+
+
+def _first_final(
+    work: PageWork,
+    zones: list[ZoneCandidate],
+    engine: PPOCR,
+    tuning: ReaderTuning,
+    *,
+    names_agree: bool = False,
+) -> _Attempt | None:
+    """The first of ``zones`` that the glyph-first path makes final (and, with ``names_agree``,
+    whose names both recognisers read alike), while the budget lasts; None otherwise."""
     for n, zone in enumerate(zones):
         if n and work.out_of_time():
             break
         attempt = _glyph_first(work.image, zone, engine, tuning)
-        if attempt is not None and _final(attempt) and _names_agree(attempt):
+        if attempt is not None and _final(attempt) and (not names_agree or _names_agree(attempt)):
             return attempt
     return None
 
@@ -99,19 +112,12 @@ def _names_agree(attempt: _Attempt) -> bool:
 def _glance(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | None:
     """The quickest look at a large page: text lines detected at a small size, zones read by the
     glyph reader alone (:func:`_glyph_first`). The first settled zone, else None."""
-    image = work.image
-    if first_side(image, tuning) != tuning.glance_side:
+    if first_side(work.image, tuning) != tuning.glance_side:
         return None  # small pages are detected at their own size anyway
     zones = find_zones(
         work.detect(engine, tuning.glance_side), max_candidates=tuning.zones_per_detection
     )
-    for n, zone in enumerate(zones):
-        if n and work.out_of_time():
-            break
-        attempt = _glyph_first(image, zone, engine, tuning)
-        if attempt is not None and _final(attempt):
-            return attempt
-    return None
+    return _first_final(work, zones, engine, tuning)
 
 
 def _search(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | None:

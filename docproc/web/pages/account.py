@@ -74,7 +74,7 @@ def _account_page(
     with state.transaction() as session:
         user = accounts.user_row(session, principal.username)
         tokens = accounts.tokens_of(session, principal.username)
-        has_factor = _me(session, principal).totp_secret is not None
+    has_factor = user.second_factor
     _ = request_localizer(request, state, principal).gettext
     notice = _(NOTICES[done]) if done in NOTICES else None
     if done == "password" and revoked:

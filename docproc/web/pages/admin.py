@@ -91,8 +91,6 @@ def _user_page(
         user = accounts.user_row(session, username)
         tokens = accounts.tokens_of(session, username)
         sites = accounts.all_sites(session)
-        found = session.get(User, user.id)
-        has_factor = found is not None and found.totp_secret is not None
     _ = request_localizer(request, state, principal).gettext
     notice = _(NOTICES[done]) if done in NOTICES else None
     if done == "password" and revoked:
@@ -109,7 +107,7 @@ def _user_page(
         is_self=user.username == principal.username,
         token_days=state.settings.api_token_days,
         revoke_on_password=state.settings.revoke_tokens_on_password_change,
-        has_factor=has_factor,
+        has_factor=user.second_factor,
         notice=notice,
         error=error,
         status_code=422 if error else 200,

@@ -16,10 +16,11 @@ from docproc.reading.mrz.locate import line_quads
 from docproc.reading.mrz.model import MRZType
 from docproc.reading.mrz.reader import read_page
 from docproc.reading.mrz.tuning import DEFAULT_TUNING
-from docproc.reading.ocr.ppocr import PPOCR, Quad, get_engine
+from docproc.reading.ocr.ppocr import Quad
 from docproc.synth.degrade import random_options
 from docproc.synth.generate import make_sample
 from docproc.synth.mrzgen import random_document
+from tests.reading.mrz.engines import CountingEngine
 
 
 def _page(mrz_type: MRZType, name: str, degraded: bool = False) -> tuple[Any, dict[str, Any]]:
@@ -82,23 +83,11 @@ def test_rules_dashes_and_blank_pages_give_no_line() -> None:
     assert line_quads(np.zeros((3, 3), np.uint8)) == []
 
 
-class _Counting(PPOCR):
-    """The real engine, counting its text detections."""
-
-    def __init__(self) -> None:  # share the loaded sessions of the process's engine
-        self.__dict__.update(get_engine(1).__dict__)
-        self.detections = 0
-
-    def detect(self, image: Any, max_side: int) -> list[Quad]:
-        self.detections += 1
-        return super().detect(image, max_side)
-
-
 @pytest.mark.parametrize("name", ["quick-a", "quick-b", "quick-c"])
 def test_a_clean_page_is_read_without_the_text_detector(name: str) -> None:
     mrz_type = random.Random(name).choice(list(MRZType))
     image, entry = _page(mrz_type, name)
-    engine = _Counting()
+    engine = CountingEngine()
     read = read_page(image, engine=engine)
     assert read is not None and read.parsed.lines == tuple(entry["mrz"])
     assert engine.detections == 0
@@ -120,7 +109,7 @@ def test_a_page_the_quick_look_cannot_settle_goes_on_to_the_text_detector() -> N
     wiped = image.copy()
     paper = [int(v) for v in image[y0 - 3, x1 - int(3 * cell)]]
     cv2.rectangle(wiped, (int(x1 - 1.1 * cell), y0 - 2), (x1 + 3, y1 + 2), paper, -1)
-    engine = _Counting()
+    engine = CountingEngine()
     read = read_page(wiped, engine=engine)
     assert engine.detections >= 1
     assert read is not None and read.needs_review
@@ -130,7 +119,7 @@ def test_a_page_the_quick_look_cannot_settle_goes_on_to_the_text_detector() -> N
 def test_degraded_pages_read_by_the_quick_look_are_right() -> None:
     """Fresh degraded pages (seeded, every format): whatever the quick look settles is the
     document's MRZ exactly; the rest goes on to the detector."""
-    engine = _Counting()
+    engine = CountingEngine()
     settled = 0
     for k, mrz_type in enumerate(list(MRZType) * 2):
         image, entry = _page(mrz_type, f"quick-degraded-{k}", degraded=True)
@@ -175,7 +164,7 @@ def test_a_fault_printed_so_goes_to_review_without_the_search(
     """Both recognisers read the fault alike: the record is the print as it is, with its
     reason, at once (no text detection, no harder reading)."""
     image, lines = _printed(mrz_type, f"printed-{reason}", edit)
-    engine = _Counting()
+    engine = CountingEngine()
     read = read_page(image, engine=engine)
     assert read is not None and read.parsed.lines == lines
     assert reason in read.review_reasons and read.needs_review

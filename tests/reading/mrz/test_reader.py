@@ -11,6 +11,7 @@ from docproc.reading.document import ReadStatus, read_file
 from docproc.reading.mrz.confidence import check_blind_fields
 from docproc.reading.mrz.parse import parse_mrz
 from tests.paths import REPO
+from tests.reading.mrz.engines import CountingEngine
 
 SAMPLES = REPO / "samples"
 FIELDS = (
@@ -145,25 +146,6 @@ def test_glyph_reader_tells_o_from_zero(mrz_type: str) -> None:
     assert read.parsed.lines == tuple(entry["mrz"])
 
 
-class _CountingEngine:
-    """The real PP-OCR engine, counting the line images it is asked to recognise."""
-
-    def __init__(self) -> None:
-        from docproc.reading.ocr.ppocr import get_engine
-
-        self.engine = get_engine(1)
-        self.lines = 0
-        self.sides: list[int] = []
-
-    def detect(self, image: Any, max_side: int) -> Any:
-        self.sides.append(max_side)
-        return self.engine.detect(image, max_side)
-
-    def recognise_matrices(self, lines: Any, *args: Any) -> Any:
-        self.lines += len(lines)
-        return self.engine.recognise_matrices(lines, *args)
-
-
 @pytest.mark.parametrize("turn", [0, 2])
 def test_glyph_first_path_reads_a_clean_zone_either_way_up(turn: int) -> None:
     """A clean zone is read by the glyph reader, upright or upside down, and PP-OCR is asked for
@@ -182,9 +164,9 @@ def test_glyph_first_path_reads_a_clean_zone_either_way_up(turn: int) -> None:
     doc = random_document(random.Random("glyph-first"), MRZType.TD3)
     image, entry, _ = make_sample(doc, seed=3, opts=None)
     image = np.ascontiguousarray(np.rot90(image, turn))
-    engine = _CountingEngine()
+    engine = CountingEngine()
     zones = find_zones(engine.detect(image, 960), max_candidates=4)
-    reads = (_glyph_first(image, z, engine, DEFAULT_TUNING) for z in zones)  # type: ignore[arg-type]
+    reads = (_glyph_first(image, z, engine, DEFAULT_TUNING) for z in zones)
     attempt = next(a for a in reads if a is not None)
     assert attempt.result is not None
     assert attempt.result.parsed.lines == tuple(entry["mrz"])
@@ -248,9 +230,9 @@ def test_a_large_clean_page_is_read_from_a_glance() -> None:
     image, entry, _ = make_sample(doc, seed=4, opts=None)
     big = cv2.resize(image, None, fx=1.6, fy=1.6, interpolation=cv2.INTER_CUBIC)
     assert max(big.shape[:2]) > DEFAULT_TUNING.glance_side * DEFAULT_TUNING.glance_over
-    engine = _CountingEngine()
+    engine = CountingEngine()
     no_quick_look = dataclasses.replace(DEFAULT_TUNING, quick_zones=0)
-    read = read_page(np.asarray(big, np.uint8), engine=engine, tuning=no_quick_look)  # type: ignore[arg-type]
+    read = read_page(np.asarray(big, np.uint8), engine=engine, tuning=no_quick_look)
     assert read is not None
     assert read.parsed.lines == tuple(entry["mrz"])
     assert engine.sides == [DEFAULT_TUNING.glance_side]

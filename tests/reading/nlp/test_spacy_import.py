@@ -19,16 +19,21 @@ print("torch" in sys.modules, thinc.compat.has_torch)
 """
 
 
-def test_the_tagger_imports_spacy_without_torch() -> None:
+def _printed(snippet: str) -> list[str]:
+    """What a fresh interpreter running ``snippet`` prints, word by word."""
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    out = subprocess.run(
-        [sys.executable, "-c", _SNIPPET],
+    return subprocess.run(
+        [sys.executable, "-c", snippet],
         capture_output=True,
         text=True,
         env=env,
         timeout=120,
         check=True,
     ).stdout.split()
+
+
+def test_the_tagger_imports_spacy_without_torch() -> None:
+    out = _printed(_SNIPPET)
     # torch was not imported (nor left marked absent: a None entry would count as "in"), and
     # thinc knows it has no torch
     assert out == ["False", "False"]
@@ -37,14 +42,5 @@ def test_the_tagger_imports_spacy_without_torch() -> None:
 def test_torch_stays_importable_after_the_tagger_when_installed() -> None:
     if importlib.util.find_spec("torch") is None:
         pytest.skip("torch is not installed (the train extra)")
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    snippet = "import docproc.reading.nlp, torch; print(torch.tensor([1, 2]).sum().item())"
-    out = subprocess.run(
-        [sys.executable, "-c", snippet],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=True,
-    ).stdout.split()
+    out = _printed("import docproc.reading.nlp, torch; print(torch.tensor([1, 2]).sum().item())")
     assert out == ["3"]

@@ -1,0 +1,29 @@
+"""A spy on the real PP-OCR engine for the reader's tests: what the reader asked of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docproc.reading.ocr.ppocr import MRZ_ALPHABET, PPOCR, Quad, get_engine
+
+
+class CountingEngine(PPOCR):
+    """The process's real engine (its loaded models shared), recording the side of every text
+    detection and counting the line images it recognises."""
+
+    def __init__(self) -> None:
+        self.__dict__.update(get_engine(1).__dict__)
+        self.sides: list[int] = []
+        self.lines = 0
+
+    @property
+    def detections(self) -> int:
+        return len(self.sides)
+
+    def detect(self, image: Any, max_side: int) -> list[Quad]:
+        self.sides.append(max_side)
+        return super().detect(image, max_side)
+
+    def recognise_matrices(self, lines: Any, alphabet: str = MRZ_ALPHABET) -> Any:
+        self.lines += len(lines)
+        return super().recognise_matrices(lines, alphabet)
