@@ -37,6 +37,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 from PIL import (
@@ -481,7 +482,8 @@ def _to_bgr(image: Image.Image, label: str) -> BGRImage:
             f"{label}: colour mode {image.mode} cannot be converted to RGB ({_reason(exc)})"
         ) from exc
     rgb_array = np.asarray(rgb, dtype=np.uint8)
-    return np.ascontiguousarray(rgb_array[:, :, ::-1])
+    # OpenCV swaps the channels in one pass, several times faster than a strided numpy copy
+    return np.asarray(cv2.cvtColor(rgb_array, cv2.COLOR_RGB2BGR), np.uint8)
 
 
 def _high_depth_to_l(image: Image.Image) -> Image.Image:

@@ -7,6 +7,7 @@ rather than a failure) are described in ``docs/mrz-parsing.md``.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -856,9 +857,15 @@ def parse_mrz(lines: Sequence[str], today: date | None = None) -> ParsedMRZ | No
     (default: ``date.today()``). A failed check digit is reported in ``checks``/``valid``, never
     repaired; see ``docs/mrz-parsing.md`` for what is corrected and why.
     """
-    ref = today or date.today()
-    clean = [normalise_line(x) for x in lines if isinstance(x, str)]
-    clean = [x for x in clean if x]
+    clean = (normalise_line(x) for x in lines if isinstance(x, str))
+    return _parse_clean(tuple(x for x in clean if x), today or date.today())
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_clean(lines: tuple[str, ...], ref: date) -> ParsedMRZ | None:
+    """:func:`parse_mrz` of normalised lines. Cached: the reader parses the same combinations
+    of line readings many times over while it votes (a :class:`ParsedMRZ` is never changed)."""
+    clean = list(lines)
     best: ParsedMRZ | None = None
     best_key: tuple[float, int] = (-1.0, 0)
     for key in _layout_candidates(clean):

@@ -16,7 +16,14 @@ from docproc.reading.mrz.detect import LineBox, ZoneCandidate
 from docproc.reading.mrz.lines import Image, _complete_lines, _crop
 from docproc.reading.mrz.parse import mrz_likelihood, normalise_line
 from docproc.reading.mrz.tuning import ReaderTuning
-from docproc.reading.ocr.glyphs import CellGrid, cut_cells, fit_grid, frame_x, get_classifier
+from docproc.reading.ocr.glyphs import (
+    CellGrid,
+    cut_cells,
+    fit_grid,
+    frame_x,
+    get_classifier,
+    line_ink,
+)
 from docproc.reading.ocr.ppocr import (
     LOOKALIKE,
     MRZ_ALPHABET,
@@ -125,9 +132,10 @@ def _glyph_readings(
     cells: list[npt.NDArray[np.float32]] = []
     for ln, per in zip(lines, readings, strict=True):
         gray = np.asarray(cv2.cvtColor(_crop(image, ln, 0), cv2.COLOR_BGR2GRAY), np.uint8)
-        grid = fit_grid(gray, width, glyph_anchors(per, width, gray.shape))
+        ink = line_ink(gray)
+        grid = fit_grid(gray, width, glyph_anchors(per, width, gray.shape), ink=ink)
         empty = np.zeros((0, 1, 1), np.float32)
-        cells.append(_aligned_cells(gray, grid) if grid is not None else empty)
+        cells.append(_aligned(gray, grid, ink)[1] if grid is not None else empty)
     filled = [c for c in cells if len(c)]
     if not filled:
         return [None] * len(lines)
@@ -143,22 +151,20 @@ def _glyph_readings(
     return out
 
 
-def _aligned_cells(gray: Image, grid: CellGrid) -> npt.NDArray[np.float32]:
+def _aligned(
+    gray: Image, grid: CellGrid, ink: npt.NDArray[np.float32]
+) -> tuple[CellGrid, npt.NDArray[np.float32]]:
     """Cells of the grid, or of the grid one pitch left or right when that one has a glyph in
     both end cells and this one does not (every MRZ position holds a glyph, fillers included;
-    anchors from a reading that put a character in the wrong place shift the whole grid)."""
-    return _aligned(gray, grid)[1]
-
-
-def _aligned(gray: Image, grid: CellGrid) -> tuple[CellGrid, npt.NDArray[np.float32]]:
-    """:func:`_aligned_cells`, with the grid the cells were cut from."""
+    anchors from a reading that put a character in the wrong place shift the whole grid); and
+    the grid the cells were cut from. ``ink`` is the line's :func:`line_ink`."""
     best: tuple[float, CellGrid, npt.NDArray[np.float32]] | None = None
     for k in (0, -1, 1):
         moved = replace(grid, x0=grid.x0 + k * grid.pitch)
-        cells = cut_cells(gray, moved)
-        ink = cells.reshape(len(cells), -1).sum(axis=1)
-        typical = float(np.median(ink)) or 1.0
-        ends = min(float(ink[0]), float(ink[-1])) / typical
+        cells = cut_cells(gray, moved, ink=ink)
+        per_cell = cells.reshape(len(cells), -1).sum(axis=1)
+        typical = float(np.median(per_cell)) or 1.0
+        ends = min(float(per_cell[0]), float(per_cell[-1])) / typical
         if ends >= 0.3:
             return moved, cells
         if best is None or ends > best[0]:
@@ -248,6 +254,7 @@ class _GlyphZone:
     grids: list[CellGrid]
     crop_widths: list[int]
     grays: list[Image] = field(default_factory=list)
+    inks: list[npt.NDArray[np.float32]] = field(default_factory=list)  # line_ink of each gray
 
     @property
     def mean(self) -> float:
@@ -262,11 +269,11 @@ class _GlyphZone:
         clf = get_classifier()
         options: list[list[tuple[CellGrid, _Reading | None]]] = []
         moved_cells: list[npt.NDArray[np.float32]] = []
-        for gray, grid in zip(self.grays, self.grids, strict=True):
+        for gray, ink, grid in zip(self.grays, self.inks, self.grids, strict=True):
             per: list[tuple[CellGrid, _Reading | None]] = [(grid, None)]
             for k in (-1, 1):
                 moved = replace(grid, x0=grid.x0 + k * grid.pitch)
-                moved_cells.append(cut_cells(gray, moved))
+                moved_cells.append(cut_cells(gray, moved, ink=ink))
                 per.append((moved, None))
             options.append(per)
         dist = clf.classify(np.concatenate(moved_cells))
@@ -298,11 +305,12 @@ def _glyph_zone(image: Image, lines: Sequence[LineBox], width: int) -> _GlyphZon
     grays = [
         np.asarray(cv2.cvtColor(_crop(image, ln, 0), cv2.COLOR_BGR2GRAY), np.uint8) for ln in lines
     ]
-    grids = [fit_grid(g, width) for g in grays]
+    inks = [line_ink(g) for g in grays]
+    grids = [fit_grid(g, width, ink=ink) for g, ink in zip(grays, inks, strict=True)]
     fitted = [g for g in grids if g is not None]
     if len(fitted) != len(grids):
         return None
-    aligned = [_aligned(g, grid) for g, grid in zip(grays, fitted, strict=True)]
+    aligned = [_aligned(g, grid, ink) for g, grid, ink in zip(grays, fitted, inks, strict=True)]
     dist = clf.classify(np.concatenate([cells for _, cells in aligned]))
     return _GlyphZone(
         [
@@ -312,6 +320,7 @@ def _glyph_zone(image: Image, lines: Sequence[LineBox], width: int) -> _GlyphZon
         [grid for grid, _ in aligned],
         [g.shape[1] for g in grays],
         grays,
+        inks,
     )
 
 

@@ -56,9 +56,13 @@ def frame_x(frame: int, crop_width: int, crop_height: int) -> float:
     return (frame + 0.5) * _REC_STRIDE * crop_width / fed_width
 
 
-def _ink(gray: Gray) -> Floats:
-    """Ink per pixel, 0 (paper) to 1 (darkest print), robust to the line's contrast."""
+def line_ink(gray: Gray) -> Floats:
+    """Ink per pixel, 0 (paper) to 1 (darkest print), robust to the line's contrast. The grid
+    fit and every cut of a line's cells use it: a caller cutting one line several times passes
+    it to :func:`fit_grid` and :func:`cut_cells` instead of having it made again each time."""
     g = gray.astype(np.float32)
+    if g.size == 0:
+        return g  # an empty crop: no ink (no grid fits it either)
     paper = float(np.percentile(g, 90))
     dark = float(np.percentile(g, 3))
     span = max(paper - dark, 16.0)
@@ -74,7 +78,9 @@ def _band(ink: Floats) -> tuple[float, float]:
     return float(on[0]), float(on[-1] + 1)
 
 
-def fit_grid(gray: Gray, n: int, xs: list[tuple[int, float]] | None = None) -> CellGrid | None:
+def fit_grid(
+    gray: Gray, n: int, xs: list[tuple[int, float]] | None = None, *, ink: Floats | None = None
+) -> CellGrid | None:
     """Cells of a rectified line image holding ``n`` characters.
 
     ``xs`` are (index, x) anchors, e.g. where the line recogniser peaked for each character; a
@@ -85,7 +91,7 @@ def fit_grid(gray: Gray, n: int, xs: list[tuple[int, float]] | None = None) -> C
     w = gray.shape[1]
     if n <= 0 or w < n * 3:
         return None
-    ink = _ink(gray)
+    ink = line_ink(gray) if ink is None else ink
     top, bottom = _band(ink)
     cols = ink[int(top) : max(int(bottom), int(top) + 1)].sum(axis=0)
     pitch = x0 = None
@@ -114,37 +120,42 @@ def fit_grid(gray: Gray, n: int, xs: list[tuple[int, float]] | None = None) -> C
 
 
 def _refine(cols: Floats, n: int, pitch: float, x0: float) -> tuple[float, float]:
-    """Search pitch and offset near the estimate for borders on the least ink."""
+    """Search pitch and offset near the estimate for borders on the least ink: 11 pitches by
+    25 offsets, every candidate's borders looked up in one go (the first least cost wins, in
+    pitch-major order)."""
     if cols.max() <= 0:
         return pitch, x0
     prof = cols / float(cols.max())
     grid_x = np.arange(len(prof), dtype=np.float64)
-    best = (np.inf, pitch, x0)
     ks = np.arange(n + 1, dtype=np.float64)
-    for p in pitch * np.linspace(0.975, 1.025, 11):
-        for o in x0 + pitch * np.linspace(-0.3, 0.3, 25):
-            borders = o + ks * p
-            cost = float(np.interp(borders, grid_x, prof, left=0.0, right=0.0).sum())
-            # prefer the estimate when the profile is flat (blur): a small pull towards it
-            cost += 0.02 * n * (abs(o - x0) / pitch + abs(p - pitch) / pitch * n)
-            if cost < best[0]:
-                best = (cost, float(p), float(o))
-    return best[1], best[2]
+    pitches = pitch * np.linspace(0.975, 1.025, 11)
+    offsets = x0 + pitch * np.linspace(-0.3, 0.3, 25)
+    borders = offsets[None, :, None] + ks[None, None, :] * pitches[:, None, None]
+    cost = np.interp(borders, grid_x, prof, left=0.0, right=0.0).sum(axis=2)
+    # prefer the estimate when the profile is flat (blur): a small pull towards it
+    cost += (
+        0.02
+        * n
+        * (np.abs(offsets[None, :] - x0) / pitch + np.abs(pitches[:, None] - pitch) / pitch * n)
+    )
+    i, j = np.unravel_index(int(np.argmin(cost)), cost.shape)
+    return float(pitches[i]), float(offsets[j])
 
 
-def cut_cells(gray: Gray, grid: CellGrid) -> Floats:
-    """The ``n`` cells as a float32 array (n, CELL_H, CELL_W) of ink, 0..1."""
-    ink = _ink(gray)
+def cut_cells(gray: Gray, grid: CellGrid, *, ink: Floats | None = None) -> Floats:
+    """The ``n`` cells as a float32 array (n, CELL_H, CELL_W) of ink, 0..1 (``ink``: the
+    line's :func:`line_ink`, when the caller has it)."""
+    ink = line_ink(gray) if ink is None else ink
 
     glyph_h = max(4.0, grid.bottom - grid.top)
     y0 = grid.top - 0.2 * glyph_h
     y1 = grid.bottom + 0.2 * glyph_h
     half = 0.55 * grid.pitch
     out = np.zeros((grid.n, CELL_H, CELL_W), np.float32)
+    dst = np.array([[0, 0], [CELL_W, 0], [CELL_W, CELL_H]], np.float32)
     for i in range(grid.n):
         c = grid.centre(i)
         src = np.array([[c - half, y0], [c + half, y0], [c + half, y1]], np.float32)
-        dst = np.array([[0, 0], [CELL_W, 0], [CELL_W, CELL_H]], np.float32)
         m = cv2.getAffineTransform(src, dst)
         out[i] = cv2.warpAffine(
             ink, m, (CELL_W, CELL_H), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_CONSTANT
