@@ -517,7 +517,8 @@ def _read_harder(
     if not deep or work.out_of_time() or (zr is not None and _good_enough(zr, tuning)):
         return zr
     for i, ln in enumerate(lines):
-        readings[i].append(_tesseract_line(_crop(image, ln, 0)))
+        if not _agreed(readings[i]):  # a line both recognisers read alike gains nothing
+            readings[i].append(_tesseract_line(_crop(image, ln, 0)))
     return _choose(readings, zone, lines, tuning)
 
 
