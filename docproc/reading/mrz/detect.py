@@ -9,6 +9,7 @@ the recogniser, which tries both ways on ambiguous candidates.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,8 @@ from docproc.reading.ocr.ppocr import Quad
 # detector's boxes are padded, so 6 leaves room for short or partly detected lines.
 MIN_LINE_ASPECT = 6.0
 MAX_ANGLE_DIFF_DEG = 6.0
+# Two lines of a zone: one below the other by at least this share of a line's thickness.
+MIN_LINE_GAP = 0.7
 
 
 @dataclass(frozen=True)
@@ -148,7 +151,7 @@ def _neighbours(a: LineBox, b: LineBox) -> bool:
         return False
     d = b.center - a.center
     perp = abs(float(np.dot(d, a.v)))
-    if not 0.7 * t <= perp <= 2.6 * t:
+    if not MIN_LINE_GAP * t <= perp <= 2.6 * t:
         return False
     # overlapping along the line direction, by at least half of the shorter line
     ua = float(np.dot(a.center, a.u))
@@ -188,7 +191,8 @@ def find_zones(quads: Sequence[Quad], max_candidates: int = 4) -> list[ZoneCandi
         members = [ln if float(np.dot(ln.u, ref.u)) >= 0 else ln.flipped() for ln in members]
         members.sort(key=lambda ln: float(np.dot(ln.center, ref.v)))
         for window in _windows(members):
-            candidates.append(ZoneCandidate(tuple(window), _score(window)))
+            if _stacked(window):
+                candidates.append(ZoneCandidate(tuple(window), _score(window)))
     candidates.sort(key=lambda c: -c.score)
     return candidates[:max_candidates]
 
@@ -211,6 +215,19 @@ def _windows(members: list[LineBox]) -> list[list[LineBox]]:
     out = [members[i : i + 3] for i in range(len(members) - 2)]
     out += [members[i : i + 2] for i in range(len(members) - 1)]
     return out
+
+
+def _stacked(window: Sequence[LineBox]) -> bool:
+    """Every line of the window lies below the one before it, as an MRZ's lines do (at least
+    :data:`MIN_LINE_GAP` of a line's thickness apart). Two pieces of one line that a stamp or a
+    fold split too far apart to be joined are side by side: they are neighbours of the line
+    above or below them, so they fall into one group, but a window holding both is no zone
+    (stretched to full lines, both pieces would read the same line twice)."""
+    for a, b in itertools.pairwise(window):
+        t = max(a.thickness, b.thickness)
+        if abs(float(np.dot(b.center - a.center, a.v))) < MIN_LINE_GAP * t:
+            return False
+    return True
 
 
 def _score(lines: Sequence[LineBox]) -> float:

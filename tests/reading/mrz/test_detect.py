@@ -61,3 +61,28 @@ def test_two_long_stacked_lines_rank_first_at_any_rotation(angle: float) -> None
 
 def test_no_elongated_lines_means_no_zone() -> None:
     assert find_zones([_box(50, 50, 40, 30), _box(200, 200, 60, 40)]) == []
+
+
+@pytest.mark.parametrize("angle", [0.0, 180.0])
+def test_pieces_of_one_line_side_by_side_are_never_two_lines_of_a_zone(angle: float) -> None:
+    """A stamp split MRZ line 2 into two pieces too far apart to be joined; both are neighbours
+    of line 1, so all three fall into one group. A zone of the two pieces would be stretched to
+    two full lines that are one line read twice (seed 5454's TD2 turned 180 degrees: its names
+    came out as line 2's digits read as letters)."""
+    rot = np.radians(angle)
+    r = np.array([[np.cos(rot), -np.sin(rot)], [np.sin(rot), np.cos(rot)]])
+
+    def placed(cx: float, cy: float, length: float) -> np.ndarray:
+        return np.asarray(_box(cx, cy, length, 40) @ r.T, dtype=np.float32)
+
+    piece_a, piece_b = placed(160, 425, 320), placed(860, 430, 300)
+    line_1 = placed(500, 474, 1000)
+    zones = find_zones([piece_a, piece_b, line_1], max_candidates=10)
+    assert zones, "the zone of a piece and line 1 is still offered"
+    for zone in zones:
+        centres = [ln.center for ln in zone.lines]
+        for i, a in enumerate(centres):
+            for b in centres[i + 1 :]:
+                # no two lines of a zone at (nearly) one height: each lies below the other
+                gap = abs(float(np.dot(b - a, zone.lines[0].v)))
+                assert gap >= 0.7 * 40
