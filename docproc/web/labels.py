@@ -92,6 +92,7 @@ REASONS: dict[str, str] = {
     "unreadable_value": N_("Value could not be read: %(arg)s"),
     "unknown_labels": N_("Form has labels the reader does not know"),
     "time_budget": N_("Reading ran out of time"),
+    "mrz_cut_short": N_("MRZ lines may go on past what was read"),
     "sampled": N_("Picked for a quality check"),
     # status reasons written by the pipeline and the review queue (not by a reader)
     "sample": N_("Picked for a quality check"),

@@ -22,10 +22,12 @@ from docproc.reading.mrz.model import MRZRead
 from docproc.reading.mrz.search import (
     _confirmed,
     _glance,
+    _goes_on,
     _quick_look,
     _read_harder,
     _search,
     _settled,
+    _widened,
     first_side,
 )
 from docproc.reading.mrz.tuning import DEFAULT_TUNING, ReaderTuning
@@ -85,7 +87,17 @@ def read_page(
     work = PageWork(image, budget)
     attempt = _quick_look(work, engine, tuning)
     if attempt is None:
-        work = upright_work(image, engine, first_side(image, tuning), budget, work.started)
+        work = upright_work(
+            image,
+            engine,
+            first_side(image, tuning),
+            budget,
+            work.started,
+            skew_side=tuning.detect_side,
+        )
+        if work.skew:  # the page as given was tilted: its lines now run along the axes
+            attempt = _quick_look(work, engine, tuning)
+    if attempt is None:
         attempt = _glance(work, engine, tuning)
     if attempt is None:
         attempt = _search(work, engine, tuning)
@@ -99,12 +111,19 @@ def read_page(
         best = _read_harder(work, attempt, engine, deep, tuning)
     if best is None:
         return None
+    cut_short = _goes_on(work.image, best)
+    if cut_short:  # a 44-character zone read as 36: every check passes in both layouts
+        wide = _widened(work.image, best, engine, tuning)
+        if wide is not None:
+            best, cut_short = wide, False
     conf = field_confidence(best, tuning)
     sure = _glyph_sure(best, tuning)
     doubtful = _lookalike_evidence(best, tuning) - sure  # a settled look-alike is no doubt
     reasons = review_reasons(
         best.parsed, conf, doubtful, sure, tuning=tuning, lookalike=lookalike_codes(best, tuning)
     )
+    if cut_short:
+        reasons.append("mrz_cut_short")
     if work.ran_out:
         reasons.append("time_budget")
     width = image.shape[1]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from docproc.reading.mrz.budget import PageWork
@@ -22,7 +23,6 @@ from docproc.reading.mrz.locate import line_quads
 from docproc.reading.mrz.model import ParsedMRZ
 from docproc.reading.mrz.parse import RULE_COUNTRY, field_spans, mrz_likelihood, parse_mrz
 from docproc.reading.mrz.readings import (
-    _MRZ_WIDTHS,
     _add_glyph_readings,
     _decode_lines,
     _from_ppocr,
@@ -522,6 +522,66 @@ def _read_harder(
     return _choose(readings, zone, lines, tuning)
 
 
+# A 36-character reading (TD2, MRV-B) may be an MRV-A or a TD3 whose lines the detector cut
+# short where their fillers run: the 28 characters the check digits cover stand alike in both
+# layouts, so every check passes. Such a zone's ink goes on past its end: at least _RUNS_BEYOND
+# character-sized runs (a fifth to a whole pitch wide) in the next _CELLS_BEYOND cells of a line.
+_CELLS_BEYOND = 6
+_RUNS_BEYOND = 4
+
+
+def _goes_on(image: Image, zr: _ZoneRead) -> bool:
+    """Whether a 36-character reading's lines go on past their end in characters: the zone is
+    a 44-character one cut short (:func:`_widened` reads it whole)."""
+    if len(zr.parsed.lines[0]) != 36:
+        return False
+    for line in zr.zone.lines:
+        pitch = _pitch(line, 36)
+        extent = _CELLS_BEYOND * pitch
+        beyond = LineBox(
+            line.center + line.u * (line.length + extent) / 2, line.u, extent, line.thickness
+        )
+        own = cv2.cvtColor(_crop(image, line, 0), cv2.COLOR_BGR2GRAY)
+        paper, dark = float(np.percentile(own, 90)), float(np.percentile(own, 3))
+        if paper - dark < 32:
+            return False  # no contrast to tell ink from paper by
+        ink = cv2.cvtColor(_crop(image, beyond, 0), cv2.COLOR_BGR2GRAY) < (paper + dark) / 2
+        columns = ink.mean(axis=0) >= 0.15
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], columns.astype(np.int8), [0]])))
+        widths = (edges[1::2] - edges[0::2]) / (pitch * ink.shape[0] / line.thickness)
+        if int(np.sum((widths >= 0.2) & (widths <= 1.0))) < _RUNS_BEYOND:
+            return False
+    return True
+
+
+def _pitch(line: LineBox, width: int) -> float:
+    """A line box's character pitch: its length less the box's margin (0.3 of its thickness at
+    each end), over its characters."""
+    return max(1.0, (line.length - 0.6 * line.thickness) / width)
+
+
+def _widened(image: Image, zr: _ZoneRead, engine: PPOCR, tuning: ReaderTuning) -> _ZoneRead | None:
+    """A zone that :func:`_goes_on` read again at 44 characters a line (its boxes lengthened by
+    eight characters where they were cut), by PP-OCR and the glyph reader: the 44-character
+    reading when it parses valid, else None."""
+    lines = [
+        LineBox(
+            ln.center + ln.u * 4 * _pitch(ln, 36),
+            ln.u,
+            ln.length + 8 * _pitch(ln, 36),
+            ln.thickness,
+        )
+        for ln in zr.zone.lines
+    ]
+    mats, chars = engine.recognise_matrices([_crop(image, ln, 0) for ln in lines])
+    readings = _decode_lines(mats, chars, "ppocr0", 44)
+    _add_glyph_readings(image, lines, readings)
+    wide = _choose(readings, ZoneCandidate(tuple(lines), zr.zone.score), lines, tuning)
+    if wide is None or not wide.parsed.valid or len(wide.parsed.lines[0]) != 44:
+        return None
+    return wide
+
+
 def _agreed(per: list[_Reading]) -> bool:
     """A line that PP-OCR and the glyph reader read alike: more renderings of it add nothing."""
     texts = {r.text for r in per}
@@ -531,17 +591,18 @@ def _agreed(per: list[_Reading]) -> bool:
 def _stretch_truncated(
     work: PageWork, attempt: _Attempt, engine: PPOCR, tuning: ReaderTuning
 ) -> _Attempt | None:
-    """Lines that read far shorter than any MRZ: the detector often stops where a long run of
-    fillers starts. Stretch the zone to a full MRZ line at the pitch read so far (to the right,
-    where fillers run, else to the left) and read it again, each way only while the budget
-    lasts."""
+    """Lines that read far shorter than any MRZ of the zone's line count (30 characters for
+    three lines, 36 for two): the detector often stops where a long run of fillers starts, and
+    on a tilted page it may find only the first 29 of a visa's 44. Stretch the zone to a full
+    MRZ line at the pitch read so far (to the right, where fillers run, else to the left) and
+    read it again, each way only while the budget lasts."""
     image = work.image
     lines = attempt.lines
+    widths = [30] if len(lines) == 3 else [44, 36]
     read = max(len(_greedy(per).text) for per in attempt.readings)
-    if read == 0 or read >= min(_MRZ_WIDTHS) - 3:
+    if read == 0 or read >= min(widths) - 3:
         return None
     pitch = _reading_pitch(attempt) or lines[0].length / (read + 0.5)
-    widths = [30] if len(lines) == 3 else [44, 36]
     best: _Attempt | None = None
     reads = 0
     for width in widths:

@@ -6,34 +6,26 @@ import numpy as np
 import pytest
 
 from docproc.reading.mrz.detect import find_zones, line_from_quad, merge_collinear
-
-
-def _box(cx: float, cy: float, length: float, thick: float, angle_deg: float = 0.0) -> np.ndarray:
-    a = np.radians(angle_deg)
-    u = np.array([np.cos(a), np.sin(a)])
-    v = np.array([-u[1], u[0]])
-    c = np.array([cx, cy])
-    hu, hv = u * length / 2, v * thick / 2
-    return np.array([c - hu - hv, c + hu - hv, c + hu + hv, c - hu + hv], dtype=np.float32)
+from tests.reading.mrz.boxes import box
 
 
 @pytest.mark.parametrize("angle", [0.0, 7.0, -12.0, 90.0, 180.0, 270.0])
 def test_line_from_quad_keeps_length_thickness_and_points_rightwards(angle: float) -> None:
-    line = line_from_quad(_box(100, 50, 400, 20, angle))
+    line = line_from_quad(box(100, 50, 400, 20, angle))
     assert line.length == pytest.approx(400, rel=1e-3)
     assert line.thickness == pytest.approx(20, rel=1e-3)
     assert line.u[0] > -1e-6  # reading direction normalised (0 vs 180 is left to the reader)
 
 
 def test_pieces_of_one_line_are_merged() -> None:
-    pieces = [line_from_quad(_box(100, 50, 200, 20)), line_from_quad(_box(320, 51, 200, 20))]
+    pieces = [line_from_quad(box(100, 50, 200, 20)), line_from_quad(box(320, 51, 200, 20))]
     merged = merge_collinear(pieces)
     assert len(merged) == 1
     assert merged[0].length == pytest.approx(420, rel=0.02)
 
 
 def test_parallel_lines_far_apart_are_not_merged() -> None:
-    lines = [line_from_quad(_box(100, 50, 200, 20)), line_from_quad(_box(100, 90, 200, 20))]
+    lines = [line_from_quad(box(100, 50, 200, 20)), line_from_quad(box(100, 90, 200, 20))]
     assert len(merge_collinear(lines)) == 2
 
 
@@ -43,8 +35,8 @@ def test_two_long_stacked_lines_rank_first_at_any_rotation(angle: float) -> None
     r = np.array([[np.cos(rot), -np.sin(rot)], [np.sin(rot), np.cos(rot)]])
 
     def placed(cx: float, cy: float, length: float, thick: float) -> np.ndarray:
-        box = _box(cx, cy, length, thick)
-        return np.asarray(box @ r.T, dtype=np.float32)
+        quad = box(cx, cy, length, thick)
+        return np.asarray(quad @ r.T, dtype=np.float32)
 
     quads = [
         placed(300, 100, 120, 18),  # a short visual-zone label
@@ -60,7 +52,7 @@ def test_two_long_stacked_lines_rank_first_at_any_rotation(angle: float) -> None
 
 
 def test_no_elongated_lines_means_no_zone() -> None:
-    assert find_zones([_box(50, 50, 40, 30), _box(200, 200, 60, 40)]) == []
+    assert find_zones([box(50, 50, 40, 30), box(200, 200, 60, 40)]) == []
 
 
 @pytest.mark.parametrize("angle", [0.0, 180.0])
@@ -73,7 +65,7 @@ def test_pieces_of_one_line_side_by_side_are_never_two_lines_of_a_zone(angle: fl
     r = np.array([[np.cos(rot), -np.sin(rot)], [np.sin(rot), np.cos(rot)]])
 
     def placed(cx: float, cy: float, length: float) -> np.ndarray:
-        return np.asarray(_box(cx, cy, length, 40) @ r.T, dtype=np.float32)
+        return np.asarray(box(cx, cy, length, 40) @ r.T, dtype=np.float32)
 
     piece_a, piece_b = placed(160, 425, 320), placed(860, 430, 300)
     line_1 = placed(500, 474, 1000)
