@@ -48,9 +48,10 @@ def read_page(
     0. The quick look, before any network: MRZ-like lines found by morphology on the page as
        given (across or up and down), the best zones read glyph-first as in step 1. A zone that
        settles is taken and no text detection runs. Otherwise the page is detected once at the
-       first side the path needs; when its text lines run up or down, it is turned a quarter so
-       that they run across (the detector finds lines on their side far worse), and every later
-       step works on the turned page.
+       first side the path needs; when its text lines lie tilted off the axes (3 degrees or
+       more), it is straightened and detected again (and looked at quickly once more); when they
+       run up or down, it is turned a quarter so that they run across (the detector finds lines
+       on their side or tilted far worse), and every later step works on that page.
     1. Glance, on pages longer than ``glance_side * glance_over`` only: text lines detected at
        ``glance_side``, each candidate zone read glyph-first (the OCR-B glyph reader on a
        fixed-pitch cell grid, the zone turned round when that reads like noise; PP-OCR reads only
@@ -75,7 +76,10 @@ def read_page(
     4. Each time readings are added they are voted again: the combination of line readings the
        parser validates best, a character re-vote over all readings, the glyph reader's say on
        look-alikes where it is sure.
-    5. Per-field confidence, and the review reasons that route the record to a person (failed
+    5. A 2x36 reading whose lines go on past their end in characters is an MRV-A (or TD3) cut
+       short, whose first 36 characters a line pass every check as an MRV-B: it is read again
+       at 44, else goes to review (``mrz_cut_short``).
+    6. Per-field confidence, and the review reasons that route the record to a person (failed
        checks, low confidence, fields the check digits cannot tell from a look-alike).
 
     The sizes and thresholds of every step come from ``tuning`` (:class:`ReaderTuning`). With a

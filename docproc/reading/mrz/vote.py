@@ -41,14 +41,19 @@ class _ZoneRead:
 
 def _rank(parsed: ParsedMRZ, chosen: Sequence[_Reading]) -> tuple[float, ...]:
     mean_prob = float(np.mean([np.mean(r.probs) if r.probs else 0.0 for r in chosen]))
+    return (*_standing(parsed), -float(len(parsed.corrections)), mean_prob)
+
+
+def _standing(parsed: ParsedMRZ) -> tuple[float, float, float]:
+    """Valid, check digits passing, fewer unknown codes and values not allowed: the first say
+    in ranking a parse."""
     unknown = sum(1 for w in parsed.warnings if w.startswith(("unknown_country", "invalid_")))
-    return (
-        float(parsed.valid),
-        float(parsed.check_score),
-        -float(unknown),
-        -float(len(parsed.corrections)),
-        mean_prob,
-    )
+    return (float(parsed.valid), float(parsed.check_score), -float(unknown))
+
+
+# The glyph reader settles look-alikes only in a line it reads aligned with the chosen one: at
+# least this share of positions alike (a grid off by a cell agrees on little but the fillers).
+_ALIGNED = 0.75
 
 
 def _vote(readings: list[_Reading]) -> _Reading | None:
@@ -194,6 +199,8 @@ def _arbitrate(
         g = _glyph_of(per)
         if g is None or len(g.text) != len(row):
             continue
+        if sum(a == b for a, b in zip(g.text, row, strict=True)) < _ALIGNED * len(row):
+            continue  # a grid off by a cell: its characters stand beside the line's, not on them
         for j, ch in enumerate(row):
             gc = g.text[j]
             if gc != ch and g.probs[j] >= tuning.glyph_decisive and _decides(ch, gc):
@@ -203,7 +210,7 @@ def _arbitrate(
     if not changed:
         return parsed, chosen
     alt = parse_mrz(["".join(r) for r in rows])
-    if alt is None or (alt.valid, alt.check_score) < (parsed.valid, parsed.check_score):
+    if alt is None or _standing(alt) < _standing(parsed):
         return parsed, chosen
     new = [
         _Reading(t, p if len(p) == len(t) else [0.5] * len(t), "glyph")
