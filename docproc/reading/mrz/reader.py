@@ -8,6 +8,11 @@ reasons) <- ``search`` (detection, the glance, the glyph-first path, reading har
 
 from __future__ import annotations
 
+import time
+
+import cv2
+import numpy as np
+
 from docproc.config import get_settings
 from docproc.reading.mrz.budget import PageWork, upright_work
 from docproc.reading.mrz.confidence import (
@@ -81,6 +86,9 @@ def read_page(
        at 44, else goes to review (``mrz_cut_short``).
     6. Per-field confidence, and the review reasons that route the record to a person (failed
        checks, low confidence, fields the check digits cannot tell from a look-alike).
+    7. A small page (longer side below ``small_side``) that showed no MRZ is read once more,
+       enlarged, on what is left of the budget: the detector never enlarges a page and finds no
+       line in a small photo lying at a slant.
 
     The sizes and thresholds of every step come from ``tuning`` (:class:`ReaderTuning`). With a
     ``budget`` (CPU seconds), no further zone is read and no reading is added once it is spent,
@@ -88,7 +96,28 @@ def read_page(
     the best reading so far is returned with the review reason ``time_budget``.
     """
     engine = engine or get_engine(get_settings().onnx_threads)
-    work = PageWork(image, budget)
+    started = time.process_time()
+    read = _read_page(image, 1.0, page, deep, engine, tuning, budget, started)
+    small = 0 < max(image.shape[:2]) < tuning.small_side
+    if read is None and small and (not budget or time.process_time() - started < budget):
+        big, factor = _enlarged(image, tuning)
+        read = _read_page(big, factor, page, deep, engine, tuning, budget, started)
+    return read
+
+
+def _read_page(
+    image: Image,
+    factor: float,
+    page: int,
+    deep: bool,
+    engine: PPOCR,
+    tuning: ReaderTuning,
+    budget: float | None,
+    started: float,
+) -> MRZRead | None:
+    """:func:`read_page` on the page as given or enlarged ``factor`` times (its quad is given in
+    the page's own pixels), on one CPU budget counted from ``started``."""
+    work = PageWork(image, budget, started=started)
     attempt = _quick_look(work, engine, tuning)
     if attempt is None:
         work = upright_work(
@@ -131,7 +160,10 @@ def read_page(
     if work.ran_out:
         reasons.append("time_budget")
     width = image.shape[1]
-    quad = [work.original_point(float(x), float(y), width) for x, y in best.zone.quad()]
+    quad = [
+        tuple(v / factor for v in work.original_point(float(x), float(y), width))
+        for x, y in best.zone.quad()
+    ]
     return MRZRead(
         parsed=best.parsed,
         confidence=min(conf.values()) if conf else 0.0,
@@ -142,3 +174,11 @@ def read_page(
         page=page,
         engine="+".join(sorted({r.source.rstrip("0123L") for r in best.chosen})),
     )
+
+
+def _enlarged(image: Image, tuning: ReaderTuning) -> tuple[Image, float]:
+    """A small page enlarged to ``small_to`` px (at most three times), and by how much."""
+    longest = max(image.shape[:2])
+    factor = min(3.0, tuning.small_to / max(1, longest))
+    big = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    return np.asarray(big, np.uint8), factor

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from typing import Any
 
 import cv2
@@ -13,6 +14,7 @@ import pytest
 from docproc.reading.mrz.budget import SKEW_MIN, deskewed, line_skew
 from docproc.reading.mrz.model import MRZType
 from docproc.reading.mrz.reader import read_page
+from docproc.reading.mrz.tuning import DEFAULT_TUNING
 from docproc.synth.degrade import DegradeOptions
 from docproc.synth.generate import make_sample
 from docproc.synth.mrzgen import random_document
@@ -115,3 +117,21 @@ def test_a_tilted_page_is_read_and_its_zone_found_where_it_lies(
 
 def _top_edge(quad: np.ndarray) -> float:
     return float(np.linalg.norm(quad[1] - quad[0]))
+
+
+def test_a_small_photo_turned_and_tilted_is_read_enlarged() -> None:
+    """A card photographed small (300 px, its characters 7-8 px tall) and lying at 118 degrees:
+    the detector, which never enlarges a page, finds no line in it; read once more enlarged, it
+    reads right, and the zone is given in the small photo's own pixels."""
+    image, entry, want = _tilted(MRZType.TD1, "small-card", 118.0, None)
+    scale = 300 / max(image.shape[:2])
+    small = np.asarray(
+        cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), np.uint8
+    )
+    assert max(small.shape[:2]) < DEFAULT_TUNING.small_side
+    read = read_page(small)
+    assert read is not None
+    assert read.parsed.lines == tuple(entry["mrz"])
+    got = np.array(read.quad)
+    assert np.abs(got.mean(axis=0) - want.mean(axis=0) * scale).max() < 10
+    assert read_page(small, tuning=replace(DEFAULT_TUNING, small_side=0)) is None
