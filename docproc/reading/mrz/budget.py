@@ -125,7 +125,7 @@ _SKEW_ASPECT = 2.0
 
 
 def line_skew(quads: list[Quad]) -> float | None:
-    """How far the page's long text lines lie off the nearest axis, in degrees in [-45, 45)
+    """How far the page's long text lines lie off the nearest axis, in degrees in (-45, 45]
     (positive: turned clockwise as seen), or None with fewer than three boxes of text at least
     twice as long as thick, or boxes that do not agree. Lines across and lines up or down count
     alike (angles modulo 90)."""
