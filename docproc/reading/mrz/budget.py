@@ -143,12 +143,23 @@ def line_skew(quads: list[Quad]) -> float | None:
     return float(np.degrees(np.arctan2(s, c)) / 4.0)
 
 
+# A straightened page holds at most this many pixels: a larger photo is made smaller as it is
+# turned (its canvas grows by up to half; an MRZ is still 4,000 px wide at this size).
+DESKEW_PIXELS = 16_000_000
+
+
 def deskewed(image: Image, skew: float) -> tuple[Image, npt.NDArray[np.float64]]:
     """The page turned by ``skew`` degrees so that its lines run along the axes, on a canvas
     large enough to hold all of it (the corners filled with the paper's colour, the median of
-    its edge), and the 2x3 map of the turned page's points back to the page as given."""
+    its edge) and of at most :data:`DESKEW_PIXELS`, and the 2x3 map of the turned page's points
+    back to the page as given."""
     h, w = image.shape[:2]
-    turn = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), skew, 1.0)
+    grown = (w * abs(np.cos(np.radians(skew))) + h * abs(np.sin(np.radians(skew)))) * (
+        w * abs(np.sin(np.radians(skew))) + h * abs(np.cos(np.radians(skew)))
+    )
+    # (a shade under the cap: the canvas's sides are rounded up)
+    scale = min(1.0, 0.995 * float(np.sqrt(DESKEW_PIXELS / max(1.0, grown))))
+    turn = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), skew, scale)
     cos, sin = abs(turn[0, 0]), abs(turn[0, 1])
     nw, nh = int(np.ceil(w * cos + h * sin)), int(np.ceil(w * sin + h * cos))
     turn[0, 2] += (nw - w) / 2.0

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from docproc.reading.mrz.budget import SKEW_MIN, deskewed, line_skew
+from docproc.reading.mrz.budget import DESKEW_PIXELS, SKEW_MIN, deskewed, line_skew
 from docproc.reading.mrz.model import MRZType
 from docproc.reading.mrz.reader import read_page
 from docproc.reading.mrz.tuning import DEFAULT_TUNING
@@ -64,6 +64,18 @@ def test_a_deskewed_page_maps_back_to_the_page_as_given(skew: float) -> None:
     back = unskew @ np.stack([xs, ys, np.ones_like(xs)]).astype(np.float64)
     bx, by = np.clip(np.round(back).astype(int), 0, [[499], [299]])
     assert (tilted[by, bx, 0] < 200).mean() > 0.95
+
+
+def test_a_large_photo_is_straightened_within_the_pixel_cap() -> None:
+    """A 40-megapixel photo is not turned onto a 60-megapixel canvas: the straightened page
+    holds at most DESKEW_PIXELS, and its points still map back to the photo."""
+    photo = np.full((5000, 8000, 3), 230, np.uint8)
+    cv2.line(photo, (1000, 2500), (7000, 2500), (0, 0, 0), 40)
+    straight, unskew = deskewed(photo, 20.0)
+    assert straight.shape[0] * straight.shape[1] <= DESKEW_PIXELS
+    ys, xs = np.nonzero(straight[:, :, 0] < 128)
+    back = unskew @ np.stack([xs, ys, np.ones_like(xs)]).astype(np.float64)
+    assert np.abs(back[1] - 2500).max() < 40  # every inked pixel maps onto the line drawn
 
 
 def _tilted(
