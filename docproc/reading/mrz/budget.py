@@ -38,12 +38,16 @@ class PageWork:
     step: float = 0.0  # CPU seconds between the last two checks: what the next step may take
 
     detect_seconds: dict[int, float] = field(default_factory=dict)  # CPU per detection side
-    # a page whose lines were tilted off the axes was turned by ``skew`` degrees first
-    # (:func:`deskewed`): ``unskew`` maps that page's points back to the page as given, and
-    # ``skewed_width`` is its width (what the quarter turns then turned)
-    skew: float = 0.0
+    # a page whose lines were tilted off the axes was straightened first (:func:`deskewed`):
+    # ``unskew`` maps that page's points back to the page as given, and ``skewed_width`` is its
+    # width (what the quarter turns then turned)
     unskew: npt.NDArray[np.float64] | None = None
     skewed_width: int = 0
+
+    @property
+    def straightened(self) -> bool:
+        """The page as given was tilted, and this one is it straightened."""
+        return self.unskew is not None
 
     def detect(self, engine: PPOCR, side: int) -> list[Quad]:
         if side not in self.detections:
@@ -154,14 +158,12 @@ def deskewed(image: Image, skew: float) -> tuple[Image, npt.NDArray[np.float64]]
     its edge) and of at most :data:`DESKEW_PIXELS`, and the 2x3 map of the turned page's points
     back to the page as given."""
     h, w = image.shape[:2]
-    grown = (w * abs(np.cos(np.radians(skew))) + h * abs(np.sin(np.radians(skew)))) * (
-        w * abs(np.sin(np.radians(skew))) + h * abs(np.cos(np.radians(skew)))
-    )
+    cos, sin = abs(np.cos(np.radians(skew))), abs(np.sin(np.radians(skew)))
+    canvas_w, canvas_h = w * cos + h * sin, w * sin + h * cos
     # (a shade under the cap: the canvas's sides are rounded up)
-    scale = min(1.0, 0.995 * float(np.sqrt(DESKEW_PIXELS / max(1.0, grown))))
+    scale = min(1.0, 0.995 * float(np.sqrt(DESKEW_PIXELS / max(1.0, canvas_w * canvas_h))))
+    nw, nh = int(np.ceil(canvas_w * scale)), int(np.ceil(canvas_h * scale))
     turn = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), skew, scale)
-    cos, sin = abs(turn[0, 0]), abs(turn[0, 1])
-    nw, nh = int(np.ceil(w * cos + h * sin)), int(np.ceil(w * sin + h * cos))
     turn[0, 2] += (nw - w) / 2.0
     turn[1, 2] += (nh - h) / 2.0
     edge = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
@@ -175,6 +177,14 @@ def deskewed(image: Image, skew: float) -> tuple[Image, npt.NDArray[np.float64]]
         borderValue=paper,
     )
     return np.asarray(out, np.uint8), np.asarray(cv2.invertAffineTransform(turn), np.float64)
+
+
+def enlarged(image: Image, side: int) -> tuple[Image, float]:
+    """A small page enlarged (cubic) to ``side`` px long, at most three times, and by how much:
+    the text detector never enlarges a page."""
+    factor = min(3.0, side / max(1, max(image.shape[:2])))
+    big = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    return np.asarray(big, np.uint8), factor
 
 
 def lines_run_down(quads: list[Quad]) -> bool:
@@ -250,7 +260,7 @@ def upright_work(
         if skew is not None and abs(skew) >= SKEW_MIN:
             straight, unskew = deskewed(image, skew)
             work = upright_work(straight, engine, first_side, budget, started, deskew=False)
-            work.skew, work.unskew, work.skewed_width = skew, unskew, straight.shape[1]
+            work.unskew, work.skewed_width = unskew, straight.shape[1]
             return work
         if not lines_run_down(quads):
             if _long_lines(quads) >= 2:

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import time
 
-import cv2
-import numpy as np
-
 from docproc.config import get_settings
-from docproc.reading.mrz.budget import PageWork, upright_work
+from docproc.reading.mrz.budget import PageWork, enlarged, upright_work
 from docproc.reading.mrz.confidence import (
     _glyph_sure,
     _lookalike_evidence,
@@ -100,7 +97,7 @@ def read_page(
     read = _read_page(image, 1.0, page, deep, engine, tuning, budget, started)
     small = 0 < max(image.shape[:2]) < tuning.small_side
     if read is None and small and (not budget or time.process_time() - started < budget):
-        big, factor = _enlarged(image, tuning)
+        big, factor = enlarged(image, tuning.small_to)
         read = _read_page(big, factor, page, deep, engine, tuning, budget, started)
     return read
 
@@ -128,7 +125,7 @@ def _read_page(
             work.started,
             skew_side=tuning.detect_side,
         )
-        if work.skew:  # the page as given was tilted: its lines now run along the axes
+        if work.straightened:  # the page as given was tilted: its lines now run along the axes
             attempt = _quick_look(work, engine, tuning)
     if attempt is None:
         attempt = _glance(work, engine, tuning)
@@ -174,11 +171,3 @@ def _read_page(
         page=page,
         engine="+".join(sorted({r.source.rstrip("0123L") for r in best.chosen})),
     )
-
-
-def _enlarged(image: Image, tuning: ReaderTuning) -> tuple[Image, float]:
-    """A small page enlarged to ``small_to`` px (at most three times), and by how much."""
-    longest = max(image.shape[:2])
-    factor = min(3.0, tuning.small_to / max(1, longest))
-    big = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
-    return np.asarray(big, np.uint8), factor

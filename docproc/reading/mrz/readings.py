@@ -18,10 +18,10 @@ from docproc.reading.mrz.parse import mrz_likelihood, normalise_line
 from docproc.reading.mrz.tuning import ReaderTuning
 from docproc.reading.ocr.glyphs import (
     CellGrid,
-    cut_cells,
-    fit_grid,
     frame_x,
     get_classifier,
+    ink_cells,
+    ink_grid,
     line_ink,
 )
 from docproc.reading.ocr.ppocr import (
@@ -133,9 +133,9 @@ def _glyph_readings(
     for ln, per in zip(lines, readings, strict=True):
         gray = np.asarray(cv2.cvtColor(_crop(image, ln, 0), cv2.COLOR_BGR2GRAY), np.uint8)
         ink = line_ink(gray)
-        grid = fit_grid(gray, width, glyph_anchors(per, width, gray.shape), ink=ink)
+        grid = ink_grid(ink, width, glyph_anchors(per, width, gray.shape))
         empty = np.zeros((0, 1, 1), np.float32)
-        cells.append(_aligned(gray, grid, ink)[1] if grid is not None else empty)
+        cells.append(_aligned(ink, grid)[1] if grid is not None else empty)
     filled = [c for c in cells if len(c)]
     if not filled:
         return [None] * len(lines)
@@ -152,7 +152,7 @@ def _glyph_readings(
 
 
 def _aligned(
-    gray: Image, grid: CellGrid, ink: npt.NDArray[np.float32]
+    ink: npt.NDArray[np.float32], grid: CellGrid
 ) -> tuple[CellGrid, npt.NDArray[np.float32]]:
     """Cells of the grid, or of the grid one pitch left or right when that one has a glyph in
     both end cells and this one does not (every MRZ position holds a glyph, fillers included;
@@ -161,7 +161,7 @@ def _aligned(
     best: tuple[float, CellGrid, npt.NDArray[np.float32]] | None = None
     for k in (0, -1, 1):
         moved = replace(grid, x0=grid.x0 + k * grid.pitch)
-        cells = cut_cells(gray, moved, ink=ink)
+        cells = ink_cells(ink, moved)
         per_cell = cells.reshape(len(cells), -1).sum(axis=1)
         typical = float(np.median(per_cell)) or 1.0
         ends = min(float(per_cell[0]), float(per_cell[-1])) / typical
@@ -253,8 +253,7 @@ class _GlyphZone:
     readings: list[_Reading]
     grids: list[CellGrid]
     crop_widths: list[int]
-    grays: list[Image] = field(default_factory=list)
-    inks: list[npt.NDArray[np.float32]] = field(default_factory=list)  # line_ink of each gray
+    inks: list[npt.NDArray[np.float32]] = field(default_factory=list)  # each line's line_ink
 
     @property
     def mean(self) -> float:
@@ -264,16 +263,16 @@ class _GlyphZone:
         """The zone read again with each line's grid moved one cell left or right, every
         combination but the one already read: a stray mark beside a line (a guilloche stroke,
         the card's edge) can pull the grid off by a cell, which no later step repairs."""
-        if not self.grays:
+        if not self.inks:
             return []
         clf = get_classifier()
         options: list[list[tuple[CellGrid, _Reading | None]]] = []
         moved_cells: list[npt.NDArray[np.float32]] = []
-        for gray, ink, grid in zip(self.grays, self.inks, self.grids, strict=True):
+        for ink, grid in zip(self.inks, self.grids, strict=True):
             per: list[tuple[CellGrid, _Reading | None]] = [(grid, None)]
             for k in (-1, 1):
                 moved = replace(grid, x0=grid.x0 + k * grid.pitch)
-                moved_cells.append(cut_cells(gray, moved, ink=ink))
+                moved_cells.append(ink_cells(ink, moved))
                 per.append((moved, None))
             options.append(per)
         dist = clf.classify(np.concatenate(moved_cells))
@@ -302,15 +301,15 @@ class _GlyphZone:
 def _glyph_zone(image: Image, lines: Sequence[LineBox], width: int) -> _GlyphZone | None:
     """Every line of a zone read by the glyph reader alone, on grids fit to the ink."""
     clf = get_classifier()
-    grays = [
-        np.asarray(cv2.cvtColor(_crop(image, ln, 0), cv2.COLOR_BGR2GRAY), np.uint8) for ln in lines
+    inks = [
+        line_ink(np.asarray(cv2.cvtColor(_crop(image, ln, 0), cv2.COLOR_BGR2GRAY), np.uint8))
+        for ln in lines
     ]
-    inks = [line_ink(g) for g in grays]
-    grids = [fit_grid(g, width, ink=ink) for g, ink in zip(grays, inks, strict=True)]
+    grids = [ink_grid(ink, width) for ink in inks]
     fitted = [g for g in grids if g is not None]
     if len(fitted) != len(grids):
         return None
-    aligned = [_aligned(g, grid, ink) for g, grid, ink in zip(grays, fitted, inks, strict=True)]
+    aligned = [_aligned(ink, grid) for ink, grid in zip(inks, fitted, strict=True)]
     dist = clf.classify(np.concatenate([cells for _, cells in aligned]))
     return _GlyphZone(
         [
@@ -318,8 +317,7 @@ def _glyph_zone(image: Image, lines: Sequence[LineBox], width: int) -> _GlyphZon
             for i in range(len(lines))
         ],
         [grid for grid, _ in aligned],
-        [g.shape[1] for g in grays],
-        grays,
+        [ink.shape[1] for ink in inks],
         inks,
     )
 

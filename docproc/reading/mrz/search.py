@@ -564,22 +564,33 @@ def _widened(image: Image, zr: _ZoneRead, engine: PPOCR, tuning: ReaderTuning) -
     """A zone that :func:`_goes_on` read again at 44 characters a line (its boxes lengthened by
     eight characters where they were cut), by PP-OCR and the glyph reader: the 44-character
     reading when it parses valid, else None."""
-    lines = [
-        LineBox(
-            ln.center + ln.u * 4 * _pitch(ln, 36),
-            ln.u,
-            ln.length + 8 * _pitch(ln, 36),
-            ln.thickness,
-        )
-        for ln in zr.zone.lines
-    ]
-    mats, chars = engine.recognise_matrices([_crop(image, ln, 0) for ln in lines])
-    readings = _decode_lines(mats, chars, "ppocr0", 44)
-    _add_glyph_readings(image, lines, readings)
-    wide = _choose(readings, ZoneCandidate(tuple(lines), zr.zone.score), lines, tuning)
+    lines = [_lengthened(ln, 8 * _pitch(ln, 36), 1.0) for ln in zr.zone.lines]
+    _, wide = _read_lines(image, lines, zr.zone.score, 44, engine, tuning)
     if wide is None or not wide.parsed.valid or len(wide.parsed.lines[0]) != 44:
         return None
     return wide
+
+
+def _lengthened(line: LineBox, extra: float, direction: float) -> LineBox:
+    """The line box ``extra`` pixels longer at its end (``direction`` 1) or its start (-1)."""
+    return LineBox(
+        line.center + line.u * direction * extra / 2, line.u, line.length + extra, line.thickness
+    )
+
+
+def _read_lines(
+    image: Image,
+    lines: list[LineBox],
+    score: float,
+    width: int,
+    engine: PPOCR,
+    tuning: ReaderTuning,
+) -> tuple[list[list[_Reading]], _ZoneRead | None]:
+    """Lines read afresh by PP-OCR (at ``width`` characters) and the glyph reader, and voted."""
+    mats, chars = engine.recognise_matrices([_crop(image, ln, 0) for ln in lines])
+    readings = _decode_lines(mats, chars, "ppocr0", width)
+    _add_glyph_readings(image, lines, readings)
+    return readings, _choose(readings, ZoneCandidate(tuple(lines), score), lines, tuning)
 
 
 def _agreed(per: list[_Reading]) -> bool:
@@ -613,19 +624,11 @@ def _stretch_truncated(
             if reads and work.out_of_time():
                 return best
             reads += 1
-            moved = [
-                LineBox(
-                    ln.center + ln.u * direction * extra / 2, ln.u, ln.length + extra, ln.thickness
-                )
-                for ln in lines
-            ]
-            mats, chars = engine.recognise_matrices([_crop(image, ln, 0) for ln in moved])
-            readings = _decode_lines(mats, chars, "ppocr0", width)
-            _add_glyph_readings(image, moved, readings)
-            zone = ZoneCandidate(tuple(moved), attempt.zone.score)
-            zr = _choose(readings, zone, moved, tuning)
+            moved = [_lengthened(ln, extra, direction) for ln in lines]
+            readings, zr = _read_lines(image, moved, attempt.zone.score, width, engine, tuning)
             if zr is None:
                 continue
+            zone = ZoneCandidate(tuple(moved), attempt.zone.score)
             tried = _Attempt(zone, moved, readings, zr, attempt.likelihood)
             if best is None or best.result is None or zr.rank > best.result.rank:
                 best = tried

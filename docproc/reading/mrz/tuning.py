@@ -30,14 +30,14 @@ class ReaderTuning:
     large_text_px: float = 12.0
     # Longer side (px) of the glance: a first, quicker detection (MRZ lines are large print).
     glance_side: int = 640
+    # Only pages longer than ``glance_side`` times this are glanced at (768 px by default).
+    glance_over: float = 1.2
     # A page whose longer side is below ``small_side`` and that shows no MRZ is read once more
     # enlarged (cubic) to ``small_to`` px, at most three times, on what is left of its budget:
     # the text detector never enlarges a page, and on a small photo turned and tilted (a card of
     # 300 px, its characters 8 px tall, lying at 28 degrees) it finds no line at all (0: never).
     small_side: int = 640
     small_to: int = 800
-    # Only pages longer than ``glance_side`` times this are glanced at (768 px by default).
-    glance_over: float = 1.2
     # Candidate zones taken from each detection (glance and full search alike).
     zones_per_detection: int = 4
     # Glyph-first path: every line's mean cell probability must reach this (upside down: ~0.5).

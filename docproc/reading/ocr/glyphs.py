@@ -58,8 +58,8 @@ def frame_x(frame: int, crop_width: int, crop_height: int) -> float:
 
 def line_ink(gray: Gray) -> Floats:
     """Ink per pixel, 0 (paper) to 1 (darkest print), robust to the line's contrast. The grid
-    fit and every cut of a line's cells use it: a caller cutting one line several times passes
-    it to :func:`fit_grid` and :func:`cut_cells` instead of having it made again each time."""
+    fit and every cut of a line's cells work on it: a caller cutting one line several times makes
+    it once and uses :func:`ink_grid` and :func:`ink_cells`."""
     g = gray.astype(np.float32)
     if g.size == 0:
         return g  # an empty crop: no ink (no grid fits it either)
@@ -78,20 +78,22 @@ def _band(ink: Floats) -> tuple[float, float]:
     return float(on[0]), float(on[-1] + 1)
 
 
-def fit_grid(
-    gray: Gray, n: int, xs: list[tuple[int, float]] | None = None, *, ink: Floats | None = None
-) -> CellGrid | None:
-    """Cells of a rectified line image holding ``n`` characters.
+def fit_grid(gray: Gray, n: int, xs: list[tuple[int, float]] | None = None) -> CellGrid | None:
+    """Cells of a rectified line image holding ``n`` characters (:func:`ink_grid` of its ink)."""
+    return ink_grid(line_ink(gray), n, xs)
+
+
+def ink_grid(ink: Floats, n: int, xs: list[tuple[int, float]] | None = None) -> CellGrid | None:
+    """Cells of a rectified line's ink (:func:`line_ink`) holding ``n`` characters.
 
     ``xs`` are (index, x) anchors, e.g. where the line recogniser peaked for each character; a
     robust line fit through them gives the pitch and offset. Without anchors the ink's extent
     does. Either way the grid is then nudged so that cell borders fall on the gaps between
     glyphs (the column ink profile's minima).
     """
-    w = gray.shape[1]
+    w = ink.shape[1]
     if n <= 0 or w < n * 3:
         return None
-    ink = line_ink(gray) if ink is None else ink
     top, bottom = _band(ink)
     cols = ink[int(top) : max(int(bottom), int(top) + 1)].sum(axis=0)
     pitch = x0 = None
@@ -142,11 +144,14 @@ def _refine(cols: Floats, n: int, pitch: float, x0: float) -> tuple[float, float
     return float(pitches[i]), float(offsets[j])
 
 
-def cut_cells(gray: Gray, grid: CellGrid, *, ink: Floats | None = None) -> Floats:
-    """The ``n`` cells as a float32 array (n, CELL_H, CELL_W) of ink, 0..1 (``ink``: the
-    line's :func:`line_ink`, when the caller has it)."""
-    ink = line_ink(gray) if ink is None else ink
+def cut_cells(gray: Gray, grid: CellGrid) -> Floats:
+    """The ``n`` cells of a rectified line image (:func:`ink_cells` of its ink)."""
+    return ink_cells(line_ink(gray), grid)
 
+
+def ink_cells(ink: Floats, grid: CellGrid) -> Floats:
+    """The ``n`` cells of a line's ink (:func:`line_ink`) as a float32 array
+    (n, CELL_H, CELL_W), 0..1."""
     glyph_h = max(4.0, grid.bottom - grid.top)
     y0 = grid.top - 0.2 * glyph_h
     y1 = grid.bottom + 0.2 * glyph_h
