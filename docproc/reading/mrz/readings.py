@@ -5,7 +5,7 @@ path's readings (glyphs for the whole zone, PP-OCR for a line's head only)."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import cv2
@@ -333,9 +333,21 @@ def _filler_tail(glyph: _Reading, tuning: ReaderTuning) -> int:
 def _head(line: LineBox, grid: CellGrid, crop_width: int, cells: float) -> LineBox:
     """The line box cut down to its first ``cells`` cells (the crop of :func:`_crop` variant 0
     spans the line's length plus 1 % each side)."""
+    return _cells_box(line, grid, crop_width, None, cells)
+
+
+def _cells_box(
+    line: LineBox, grid: CellGrid, crop_width: int, first: float | None, last: float
+) -> LineBox:
+    """The line box cut down to its cells ``first`` to ``last`` (cell units on the glyph grid;
+    ``first`` None: from the line's start)."""
     padded = line.length * 1.02
-    right = (grid.x0 + cells * grid.pitch) / crop_width * padded - padded / 2
-    left = -line.length / 2
+
+    def at(cells: float) -> float:
+        return (grid.x0 + cells * grid.pitch) / crop_width * padded - padded / 2
+
+    left = -line.length / 2 if first is None else at(first)
+    right = at(last)
     return LineBox(line.center + line.u * (left + right) / 2, line.u, right - left, line.thickness)
 
 
@@ -361,39 +373,87 @@ def _head_readings(m: npt.NDArray[np.float32], chars: str, head: int) -> list[_R
     return [r for r in out if len(r.text.rstrip("<")) == head] + [greedy]
 
 
+# Cells a line needs a second reading of: [start, end), end None for "up to the run of sure
+# fillers that ends the line" (a name line).
+Window = tuple[int, int | None]
+# A window starting this close to the line's start is read as a name line is, from the start up
+# to the line's sure fillers.
+_WINDOW_FROM_START = 3
+# A window is widened to at least this many cells: PP-OCR misreads a glyph or two cut out alone
+# (a TD1's document code read from its first two cells: ``LD`` for ``ID``).
+_WINDOW_MIN = 10
+
+
+def _window_readings(m: npt.NDArray[np.float32], chars: str, n: int) -> list[_Reading]:
+    """PP-OCR's readings of a window of ``n`` cells: the greedy one when it holds ``n``
+    characters, else the one forced to that length."""
+    greedy = _from_ppocr(ctc_greedy(m, chars), "ppocr0")
+    if len(greedy.text) == n:
+        return [greedy]
+    forced = ctc_fixed_length(m, chars, n)
+    return [] if forced is None else [_from_ppocr(forced, "ppocr0L")]
+
+
+def _spliced(part: _Reading, glyph: _Reading, start: int) -> _Reading:
+    """A reading of cells ``start`` to ``start + len(part)`` set into the glyph reading of the
+    rest of the line."""
+    end = start + len(part.text)
+    lookalike: list[float] = []
+    if len(part.lookalike) == len(part.text) and len(glyph.lookalike) == len(glyph.text):
+        lookalike = glyph.lookalike[:start] + part.lookalike + glyph.lookalike[end:]
+    return _Reading(
+        glyph.text[:start] + part.text + glyph.text[end:],
+        glyph.probs[:start] + part.probs + glyph.probs[end:],
+        part.source,
+        lookalike,
+    )
+
+
 def _reread(
     image: Image,
     lines: Sequence[LineBox],
     gz: _GlyphZone,
-    which: Sequence[int],
+    windows: Mapping[int, Window],
     engine: PPOCR,
     tuning: ReaderTuning,
 ) -> list[list[_Reading]]:
-    """PP-OCR readings of some lines of a glyph-read zone, each with the glyph reading beside it.
+    """PP-OCR readings of some cells of a glyph-read zone's lines, each with the glyph reading
+    beside it; the glyph reading supplies the cells PP-OCR did not read.
 
-    A line that ends in a run of fillers the glyph reader is sure of is read by PP-OCR only up to
-    half a cell into that run (a name line is often half fillers, and the recogniser's time grows
-    with the width); the glyph reading supplies the rest of the line."""
+    A name line (window end None) that ends in a run of fillers the glyph reader is sure of is
+    read up to half a cell into that run (a name line is often half fillers, and the
+    recogniser's time grows with the width). Another window (a code, a visa's optional data) is
+    read with ``window_margin`` of a cell each side: a TD3's nationality and sex are 11 of its
+    second line's 44 cells."""
     width = len(gz.readings[0].text)
-    heads: list[int] = []
+    plan: list[tuple[int, int, int, bool]] = []  # line, start, end, up to the fillers
     crops: list[Image] = []
-    for i in which:
-        head = _filler_tail(gz.readings[i], tuning)
-        head = head if head <= width - 4 else width
-        heads.append(head)
-        box = (
-            lines[i]
-            if head == width
-            else _head(lines[i], gz.grids[i], gz.crop_widths[i], head + tuning.head_margin)
-        )
+    for i, (start, end) in sorted(windows.items()):
+        grid, crop_width = gz.grids[i], gz.crop_widths[i]
+        if end is None or start <= _WINDOW_FROM_START:
+            start, stop, to_fillers = 0, _filler_tail(gz.readings[i], tuning), True
+            stop = stop if stop <= width - 4 else width
+            box = (
+                lines[i]
+                if stop == width
+                else _head(lines[i], grid, crop_width, stop + tuning.head_margin)
+            )
+        else:
+            stop, to_fillers = max(end, min(width, start + _WINDOW_MIN)), False
+            start = max(0, min(start, stop - _WINDOW_MIN))
+            margin = tuning.window_margin
+            box = _cells_box(lines[i], grid, crop_width, start - margin, stop + margin)
+        plan.append((i, start, stop, to_fillers))
         crops.append(_crop(image, box, 0))
     mats, chars = engine.recognise_matrices(crops)
     readings: list[list[_Reading]] = [[r] for r in gz.readings]
-    for i, head, m in zip(which, heads, mats, strict=True):
+    for (i, start, stop, to_fillers), m in zip(plan, mats, strict=True):
         glyph = gz.readings[i]
-        if head == width:
+        if to_fillers and stop == width:
             per = _decode_lines([m], chars, "ppocr0", width)[0]
+        elif to_fillers:
+            per = [_with_tail(r, glyph) for r in _head_readings(m, chars, stop)]
         else:
-            per = [_with_tail(r, glyph) for r in _head_readings(m, chars, head)]
+            per = [_spliced(r, glyph, start) for r in _window_readings(m, chars, stop - start)]
         readings[i] = [*per, glyph]
     return readings

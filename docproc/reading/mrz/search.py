@@ -23,6 +23,7 @@ from docproc.reading.mrz.locate import line_quads
 from docproc.reading.mrz.model import ParsedMRZ
 from docproc.reading.mrz.parse import RULE_COUNTRY, field_spans, mrz_likelihood, parse_mrz
 from docproc.reading.mrz.readings import (
+    Window,
     _add_glyph_readings,
     _decode_lines,
     _from_ppocr,
@@ -259,11 +260,16 @@ def _glyph_first(
         name_line = spans["surname"][0][0]
         # names need a second reading; on a 2x36 French card the given names have their own line
         name_lines = {ln for key in ("surname", "given_names") for ln, _, _ in spans.get(key, ())}
-        codes = _code_lines(gz, placed, lines, tuning)
-        again = sorted(name_lines | {c.line for c in capped} | codes)
-        if realigned:
-            again = list(range(len(lines)))  # a grid moved by a cell: PP-OCR reads every line
-        readings = _reread(image, lines, gz, again, engine, tuning)
+        cells = _code_cells(gz, placed, lines, tuning)
+        for c in capped:
+            cells.setdefault(c.line, set()).add(c.column)
+        windows: dict[int, Window] = {ln: (0, None) for ln in name_lines}
+        for ln, cols in cells.items():
+            if ln not in windows:  # a name line is read from its start anyway
+                windows[ln] = (min(cols), max(cols) + 1)
+        if realigned:  # a grid moved by a cell: PP-OCR reads every line
+            windows = dict.fromkeys(range(len(lines)), (0, None))
+        readings = _reread(image, lines, gz, windows, engine, tuning)
         zr = _choose(readings, placed, lines, tuning)
         if zr is None or not zr.parsed.valid:
             continue
@@ -319,7 +325,8 @@ def _checks_as_printed(
     cells = [p for r in gz.readings for p in r.probs]
     if sum(p < tuning.glyph_decisive for p in cells) > _UNSURE_CELLS * len(cells):
         return None  # a misread (a grid off by a cell, a truncated line), not a clean print
-    readings = _reread(image, lines, gz, list(range(len(lines))), engine, tuning)
+    whole: dict[int, Window] = dict.fromkeys(range(len(lines)), (0, None))
+    readings = _reread(image, lines, gz, whole, engine, tuning)
     zr = _choose(readings, zone, lines, tuning)
     if zr is None or zr.parsed.valid or zr.parsed.lines != parsed.lines:
         return None
@@ -389,23 +396,24 @@ def _codes_as_printed(
     return zr
 
 
-def _code_lines(
+def _code_cells(
     gz: _GlyphZone, zone: ZoneCandidate, lines: list[LineBox], tuning: ReaderTuning
-) -> set[int]:
-    """Lines holding a code (document code, country, sex) that the glyph reader alone leaves
-    open to a look-alike giving another valid code, or a visa's optional data (no check digit)
-    with look-alike characters: PP-OCR reads them too (two readings)."""
+) -> dict[int, set[int]]:
+    """Cells (by line) holding a code (document code, country, sex) that the glyph reader alone
+    leaves open to a look-alike giving another valid code, or a visa's optional data (no check
+    digit) with look-alike characters: PP-OCR reads them too (two readings)."""
     alone = _choose([[r] for r in gz.readings], zone, lines, tuning)
     if alone is None or len(alone.parsed.lines) != len(lines):
-        return set()
+        return {}
     spans = field_spans(alone.parsed)
-    out = {ln for name in lookalike_codes(alone, tuning) for ln, _, _ in spans[name]}
+    out: dict[int, set[int]] = {}
+    for name in lookalike_codes(alone, tuning):
+        for ln, s, e in spans[name]:
+            out.setdefault(ln, set()).update(range(s, e))
     if alone.parsed.type.value in ("MRVA", "MRVB"):
-        out |= {
-            ln
-            for ln, s, e in spans.get("optional_data", ())
-            if any(ch in LOOKALIKE for ch in alone.parsed.lines[ln][s:e])
-        }
+        for ln, s, e in spans.get("optional_data", ()):
+            if any(ch in LOOKALIKE for ch in alone.parsed.lines[ln][s:e]):
+                out.setdefault(ln, set()).update(range(s, e))
     return out
 
 

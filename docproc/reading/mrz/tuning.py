@@ -50,6 +50,9 @@ class ReaderTuning:
     sure_filler: float = 0.9
     # The name line's cut-down crop ends this many cells after its last glyph (half a filler).
     head_margin: float = 0.5
+    # A window of a line PP-OCR reads on the glyph-first path (a code, a visa's optional data)
+    # is cut this many cells before its first and after its last cell.
+    window_margin: float = 0.15
     # The glyph reader settles a look-alike or filler-or-letter when at least this sure.
     glyph_decisive: float = 0.9
     # Glyph probability above which an O/0 is settled and exempt from the check-blind rule.

@@ -22,6 +22,8 @@ from docproc.errors import MissingDependency
 Quad = npt.NDArray[np.float32]  # 4x2, clockwise from top-left
 MRZ_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<"
 _REC_HEIGHT = 48
+_REC_MIN_WIDTH = 320  # the recogniser's narrowest input (PP-OCR's own 320x48)
+_BATCH_SPREAD = 1.25  # lines batched together are at most this much wider than the narrowest
 
 
 @dataclass(frozen=True)
@@ -106,19 +108,34 @@ class PPOCR:
             self._alphabet_cache[alphabet] = cached
         return cached
 
-    def _run_recogniser(self, lines: list[npt.NDArray[np.uint8]]) -> npt.NDArray[np.float32]:
-        """Class probabilities per frame for a batch of line images, scaled to the model's
-        height and padded to the widest."""
-        ratios = [ln.shape[1] / max(1, ln.shape[0]) for ln in lines]
-        width = max(320, math.ceil(_REC_HEIGHT * max(ratios)))
-        batch = np.zeros((len(lines), 3, _REC_HEIGHT, width), dtype=np.float32)
-        for i, (ln, ratio) in enumerate(zip(lines, ratios, strict=True)):
-            rw = min(width, max(1, math.ceil(_REC_HEIGHT * ratio)))
-            img = cv2.resize(ln, (rw, _REC_HEIGHT), interpolation=cv2.INTER_LINEAR)
-            batch[i, :, :, :rw] = (img.astype(np.float32).transpose(2, 0, 1) / 255.0 - 0.5) / 0.5
-        out: npt.NDArray[np.float32] = self._rec.run(None, {self._rec.get_inputs()[0].name: batch})[
-            0
+    def _run_recogniser(self, lines: list[npt.NDArray[np.uint8]]) -> list[npt.NDArray[np.float32]]:
+        """Class probabilities per frame for line images, each scaled to the model's height.
+
+        Lines of similar width (within ``_BATCH_SPREAD`` of each other) run as one batch, padded
+        to the widest of them; a short crop is not padded to a long line's width (the
+        recogniser's time grows with the padded width)."""
+        widths = [
+            max(1, math.ceil(_REC_HEIGHT * ln.shape[1] / max(1, ln.shape[0]))) for ln in lines
         ]
+        out: list[npt.NDArray[np.float32]] = [np.zeros((0, 0), np.float32)] * len(lines)
+        order = sorted(range(len(lines)), key=lambda i: widths[i])
+        while order:
+            group = [order.pop(0)]
+            while order and widths[order[0]] <= _BATCH_SPREAD * max(
+                widths[group[0]], _REC_MIN_WIDTH
+            ):
+                group.append(order.pop(0))
+            width = max(_REC_MIN_WIDTH, max(widths[i] for i in group))
+            batch = np.zeros((len(group), 3, _REC_HEIGHT, width), dtype=np.float32)
+            for row, i in enumerate(group):
+                rw = min(width, widths[i])
+                img = cv2.resize(lines[i], (rw, _REC_HEIGHT), interpolation=cv2.INTER_LINEAR)
+                batch[row, :, :, :rw] = (
+                    img.astype(np.float32).transpose(2, 0, 1) / 255.0 - 0.5
+                ) / 0.5
+            probs = self._rec.run(None, {self._rec.get_inputs()[0].name: batch})[0]
+            for row, i in enumerate(group):
+                out[i] = probs[row]
         return out
 
     def recognise(

@@ -9,12 +9,13 @@ from docproc.reading.ocr.ppocr import MRZ_ALPHABET, PPOCR, Quad, get_engine
 
 class CountingEngine(PPOCR):
     """The process's real engine (its loaded models shared), recording the side of every text
-    detection and counting the line images it recognises."""
+    detection and counting the line images it recognises (and their widths)."""
 
     def __init__(self) -> None:
         self.__dict__.update(get_engine(1).__dict__)
         self.sides: list[int] = []
         self.lines = 0
+        self.widths: list[int] = []
 
     @property
     def detections(self) -> int:
@@ -26,4 +27,5 @@ class CountingEngine(PPOCR):
 
     def recognise_matrices(self, lines: Any, alphabet: str = MRZ_ALPHABET) -> Any:
         self.lines += len(lines)
+        self.widths.extend(int(ln.shape[1]) for ln in lines)
         return super().recognise_matrices(lines, alphabet)

@@ -122,3 +122,46 @@ def test_a_page_of_large_text_is_not_detected_again_at_a_larger_size() -> None:
     far = PageWork(photo)
     far.detect(engine, DEFAULT_TUNING.detect_side)
     assert not _text_large(far, DEFAULT_TUNING.detect_side, DEFAULT_TUNING)
+
+
+def test_a_code_window_is_read_alone_and_set_into_the_glyph_reading() -> None:
+    """On the glyph-first path PP-OCR reads only the cells a second reading is needed for: a
+    TD3's nationality and sex are a window of its second line, about a quarter of its width,
+    and the glyph reading supplies the rest of the line."""
+    from docproc.reading.mrz.lines import _complete_lines
+    from docproc.reading.mrz.readings import _glyph_zone, _reread
+    from tests.reading.mrz.engines import CountingEngine
+
+    doc = random_document(random.Random("window"), MRZType.TD3)
+    image, entry, _ = make_sample(doc, seed=7, opts=None)
+    engine = CountingEngine()
+    zone = next(
+        z for z in find_zones(engine.detect(image, 960), max_candidates=4) if len(z.lines) == 2
+    )
+    lines = _complete_lines(zone)
+    gz = _glyph_zone(image, lines, 44)
+    assert gz is not None
+    assert [r.text for r in gz.readings] == entry["mrz"]
+    readings = _reread(image, lines, gz, {0: (0, None), 1: (10, 21)}, engine, DEFAULT_TUNING)
+    _name_crop, window_crop = engine.widths
+    assert window_crop < 0.35 * gz.crop_widths[1]  # the whole line's crop
+    glyph = gz.readings[1]
+    ppocr = [r for r in readings[1] if r.source.startswith("ppocr")]
+    assert ppocr and readings[1][-1] is glyph
+    for r in ppocr:
+        assert len(r.text) == 44
+        assert r.text[:10] + r.text[21:] == glyph.text[:10] + glyph.text[21:]
+        assert r.probs[:10] == glyph.probs[:10]
+    assert ppocr[0].text[10:21].replace("0", "O") == entry["mrz"][1][10:21].replace("0", "O")
+
+
+def test_a_window_reading_is_set_into_the_glyph_reading_at_its_cells() -> None:
+    from docproc.reading.mrz.readings import _spliced
+
+    glyph = _Reading("ABCDEFGHIJ", [0.9] * 10, "glyph", [0.01] * 10)
+    part = _Reading("xyz", [0.5, 0.6, 0.7], "ppocr0", [0.2] * 3)
+    joined = _spliced(part, glyph, 4)
+    assert joined.text == "ABCDxyzHIJ"
+    assert joined.probs == [0.9] * 4 + [0.5, 0.6, 0.7] + [0.9] * 3
+    assert joined.lookalike == [0.01] * 4 + [0.2] * 3 + [0.01] * 3
+    assert joined.source == "ppocr0"
