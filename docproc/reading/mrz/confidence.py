@@ -146,19 +146,19 @@ def _agreed_confidence(
     the field otherwise. A name's trailing fillers are left out (the line length fixes them)."""
     line = spans[0][0]
     final = zr.parsed.lines[line]
+    stop = len(final.rstrip("<")) + 1 if name else len(final)
+    cols = [col for ln, start, end in spans for col in range(start, min(end, stop)) if ln == line]
     best: dict[str, _Reading] = {}
     for r in zr.readings[line]:
         fam = _family(r.source)
-        if fam == "vote" or not r.probs:
-            continue
+        if fam == "vote" or not r.probs or not all(r.saw(col) for col in cols):
+            continue  # a window set into the glyph reading is no reading of the rest
         if fam not in best or sum(r.probs) / len(r.probs) > sum(best[fam].probs) / len(
             best[fam].probs
         ):
             best[fam] = r
     if len(best) < 2:
         return 0.0
-    stop = len(final.rstrip("<")) + 1 if name else len(final)
-    cols = [col for ln, start, end in spans for col in range(start, min(end, stop)) if ln == line]
     doubt = [1.0] * len(final)
     for r in best.values():
         text = "".join(LETTER_FOR_DIGIT.get(c, c) for c in r.text) if letters else r.text
@@ -308,7 +308,7 @@ def _agreeing_families(zr: _ZoneRead, line: int, col: int) -> set[str]:
     final = zr.parsed.lines[line]
     said: dict[str, set[str]] = {}
     for r in zr.readings[line]:
-        if r.source == "vote":
+        if r.source == "vote" or not r.saw(col):
             continue
         got = "?"
         for tag, i1, i2, j1, j2 in _opcodes(r.text, final):

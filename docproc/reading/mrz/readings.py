@@ -47,6 +47,13 @@ class _Reading:
     lookalike: list[float] = field(default_factory=list)  # probability of each char's look-alike
     frames: list[int] = field(default_factory=list)  # recogniser frame of each character
     dist: npt.NDArray[np.float32] | None = None  # glyph reader: class probabilities per cell
+    # The cells [start, end) this reading saw, the rest set in from the glyph reading (a window,
+    # :func:`_spliced`): it is no second reading of the rest. None: the whole line.
+    cells: tuple[int, int] | None = None
+
+    def saw(self, col: int) -> bool:
+        """This reading read cell ``col`` itself."""
+        return self.cells is None or self.cells[0] <= col < self.cells[1]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -396,7 +403,8 @@ def _window_readings(m: npt.NDArray[np.float32], chars: str, n: int) -> list[_Re
 
 def _spliced(part: _Reading, glyph: _Reading, start: int) -> _Reading:
     """A reading of cells ``start`` to ``start + len(part)`` set into the glyph reading of the
-    rest of the line."""
+    rest of the line; it records the cells it saw, so that the rest never counts as a second
+    reading (:meth:`_Reading.saw`)."""
     end = start + len(part.text)
     lookalike: list[float] = []
     if len(part.lookalike) == len(part.text) and len(glyph.lookalike) == len(glyph.text):
@@ -406,6 +414,7 @@ def _spliced(part: _Reading, glyph: _Reading, start: int) -> _Reading:
         glyph.probs[:start] + part.probs + glyph.probs[end:],
         part.source,
         lookalike,
+        cells=(start, end),
     )
 
 

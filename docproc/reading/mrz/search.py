@@ -261,8 +261,10 @@ def _glyph_first(
         # names need a second reading; on a 2x36 French card the given names have their own line
         name_lines = {ln for key in ("surname", "given_names") for ln, _, _ in spans.get(key, ())}
         cells = _code_cells(gz, placed, lines, tuning)
-        for c in capped:
-            cells.setdefault(c.line, set()).add(c.column)
+        for c in capped:  # a guessed character: PP-OCR reads its whole field
+            for ln, s, e in (sp for spans_ in spans.values() for sp in spans_):
+                if ln == c.line and s <= c.column < e:
+                    cells.setdefault(ln, set()).update(range(s, e))
         windows: dict[int, Window] = {ln: (0, None) for ln in name_lines}
         for ln, cols in cells.items():
             if ln not in windows:  # a name line is read from its start anyway

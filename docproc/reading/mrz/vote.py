@@ -147,6 +147,8 @@ def _revote(
             for tag, i1, i2, j1, j2 in _opcodes(norm, final):
                 if tag in ("equal", "replace") and i2 - i1 == j2 - j1:
                     for k in range(i2 - i1):
+                        if not r.saw(i1 + k):
+                            continue  # set in from the glyph reading, which votes itself
                         ch = norm[i1 + k]
                         if (li, j1 + k) in letters:
                             ch = LETTER_FOR_DIGIT.get(ch, ch)

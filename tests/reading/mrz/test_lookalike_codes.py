@@ -94,3 +94,35 @@ def test_a_code_whose_look_alike_is_no_code_needs_one_reading() -> None:
     ]
     codes = lookalike_codes(_zone(readings, line), DEFAULT_TUNING)
     assert "nationality" not in codes
+
+
+def test_a_window_is_no_second_reading_of_the_cells_it_did_not_see() -> None:
+    """PP-OCR read only a window of the data line (its document number); the nationality in that
+    reading was set in from the glyph reading, so it does not settle the code: one reading of a
+    look-alike is still a review reason. Had PP-OCR seen the code, the two would settle it."""
+    from dataclasses import replace
+
+    line = DATA_LINE.format(nat="PHL")
+    glyph = _reading(line, "glyph", at={10: 0.7})
+    window = replace(_reading(line, "ppocr0"), cells=(0, 10))
+    readings = [[_reading(NAME_LINE, "ppocr0"), _reading(NAME_LINE, "glyph")], [window, glyph]]
+    assert lookalike_codes(_zone(readings, line), DEFAULT_TUNING) == ["nationality"]
+    seen = replace(window, cells=(0, 21))
+    readings[1] = [seen, glyph]
+    assert lookalike_codes(_zone(readings, line), DEFAULT_TUNING) == []
+
+
+def test_a_window_adds_no_agreement_to_a_field_outside_it() -> None:
+    from dataclasses import replace
+
+    from docproc.reading.mrz.confidence import _agreed_confidence
+    from docproc.reading.mrz.parse import field_spans
+
+    line = DATA_LINE.format(nat="PHL")
+    glyph = _reading(line, "glyph")
+    names = [_reading(NAME_LINE, "ppocr0"), _reading(NAME_LINE, "glyph")]
+    window = replace(_reading(line, "ppocr0"), cells=(10, 21))
+    zr = _zone([names, [window, glyph]], line)
+    spans = field_spans(zr.parsed)
+    assert _agreed_confidence(zr, spans["sex"], name=False) > 0.99  # sex (col 20) was seen
+    assert _agreed_confidence(zr, spans["document_number"], name=False) == 0.0
