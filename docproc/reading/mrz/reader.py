@@ -56,8 +56,8 @@ def read_page(
        on their side or tilted far worse), and every later step works on that page.
     1. Glance, on pages longer than ``glance_side * glance_over`` only: text lines detected at
        ``glance_side``, each candidate zone read glyph-first (the OCR-B glyph reader on a
-       fixed-pitch cell grid, the zone turned round when that reads like noise; PP-OCR reads only
-       the name line and a line whose country code the parser guessed). The first zone that
+       fixed-pitch cell grid, the zone turned round when that reads like noise; PP-OCR reads
+       only the name line and the cells of codes that need a second reading). The first zone that
        settles (every check digit passes, a known country code) is taken. So is a zone read
        *as printed*: every check digit passes but the country code is unknown, or the only
        fault is check digits that do not match, and PP-OCR reads the characters concerned as the
