@@ -433,7 +433,8 @@ def _reread(
     read up to half a cell into that run (a name line is often half fillers, and the
     recogniser's time grows with the width). Another window (a code, a visa's optional data) is
     read with ``window_margin`` of a cell each side: a TD3's nationality and sex are 11 of its
-    second line's 44 cells."""
+    second line's 44 cells. A name line's head is read at ``quick_height`` first, and again at
+    the recogniser's own height only when that reading differs from the glyph reader's."""
     width = len(gz.readings[0].text)
     plan: list[tuple[int, int, int, bool]] = []  # line, start, end, up to the fillers
     crops: list[Image] = []
@@ -454,9 +455,27 @@ def _reread(
             box = _cells_box(lines[i], grid, crop_width, start - margin, stop + margin)
         plan.append((i, start, stop, to_fillers))
         crops.append(_crop(image, box, 0))
-    mats, chars = engine.recognise_matrices(crops)
     readings: list[list[_Reading]] = [[r] for r in gz.readings]
-    for (i, start, stop, to_fillers), m in zip(plan, mats, strict=True):
+    names = [windows[i][1] is None for i, *_ in plan]
+    quick = [
+        k
+        for k, (_i, _start, stop, to_fillers) in enumerate(plan)
+        if tuning.quick_height and names[k] and to_fillers and stop < width
+    ]
+    if quick:
+        mats, chars = engine.recognise_matrices(
+            [crops[k] for k in quick], height=tuning.quick_height
+        )
+        for k, m in zip(quick, mats, strict=True):
+            i, _start, stop, _ = plan[k]
+            glyph = gz.readings[i]
+            per = [_with_tail(r, glyph) for r in _head_readings(m, chars, stop)]
+            if any(r.text == glyph.text for r in per):
+                readings[i] = [*per, glyph]
+    rest = [k for k in range(len(plan)) if len(readings[plan[k][0]]) == 1]
+    mats, chars = engine.recognise_matrices([crops[k] for k in rest])
+    for k, m in zip(rest, mats, strict=True):
+        i, start, stop, to_fillers = plan[k]
         glyph = gz.readings[i]
         if to_fillers and stop == width:
             per = _decode_lines([m], chars, "ppocr0", width)[0]

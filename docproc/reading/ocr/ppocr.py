@@ -108,28 +108,34 @@ class PPOCR:
             self._alphabet_cache[alphabet] = cached
         return cached
 
-    def _run_recogniser(self, lines: list[npt.NDArray[np.uint8]]) -> list[npt.NDArray[np.float32]]:
-        """Class probabilities per frame for line images, each scaled to the model's height.
+    def _run_recogniser(
+        self, lines: list[npt.NDArray[np.uint8]], height: int = _REC_HEIGHT
+    ) -> list[npt.NDArray[np.float32]]:
+        """Class probabilities per frame for line images, each scaled to ``height`` (the model's
+        own 48 px unless a caller trades accuracy for time: the recogniser's time grows with the
+        square of the height).
 
         Lines of similar width (within ``_BATCH_SPREAD`` of each other) run as one batch, padded
         to the widest of them; a short crop is not padded to a long line's width (the
         recogniser's time grows with the padded width)."""
-        widths = [
-            max(1, math.ceil(_REC_HEIGHT * ln.shape[1] / max(1, ln.shape[0]))) for ln in lines
-        ]
+        widths = [max(1, math.ceil(height * ln.shape[1] / max(1, ln.shape[0]))) for ln in lines]
+        narrowest = _REC_MIN_WIDTH * height // _REC_HEIGHT
         out: list[npt.NDArray[np.float32]] = [np.zeros((0, 0), np.float32)] * len(lines)
         order = sorted(range(len(lines)), key=lambda i: widths[i])
         while order:
             group = [order.pop(0)]
-            while order and widths[order[0]] <= _BATCH_SPREAD * max(
-                widths[group[0]], _REC_MIN_WIDTH
-            ):
+            while order and widths[order[0]] <= _BATCH_SPREAD * max(widths[group[0]], narrowest):
                 group.append(order.pop(0))
-            width = max(_REC_MIN_WIDTH, max(widths[i] for i in group))
-            batch = np.zeros((len(group), 3, _REC_HEIGHT, width), dtype=np.float32)
+            width = max(narrowest, max(widths[i] for i in group))
+            batch = np.zeros((len(group), 3, height, width), dtype=np.float32)
             for row, i in enumerate(group):
                 rw = min(width, widths[i])
-                img = cv2.resize(lines[i], (rw, _REC_HEIGHT), interpolation=cv2.INTER_LINEAR)
+                shrink = lines[i].shape[0] > height
+                img = cv2.resize(
+                    lines[i],
+                    (rw, height),
+                    interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR,
+                )
                 batch[row, :, :, :rw] = (
                     img.astype(np.float32).transpose(2, 0, 1) / 255.0 - 0.5
                 ) / 0.5
@@ -148,13 +154,17 @@ class PPOCR:
         return [self._decode(p, alphabet) for p in probs]
 
     def recognise_matrices(
-        self, lines: list[npt.NDArray[np.uint8]], alphabet: str = MRZ_ALPHABET
+        self,
+        lines: list[npt.NDArray[np.uint8]],
+        alphabet: str = MRZ_ALPHABET,
+        height: int = _REC_HEIGHT,
     ) -> tuple[list[npt.NDArray[np.float32]], str]:
         """Per-frame class probabilities restricted to ``alphabet`` (column 0 is the CTC blank),
-        renormalised, one matrix per line; and the alphabet in column order (from column 1)."""
+        renormalised, one matrix per line; and the alphabet in column order (from column 1).
+        ``height``: see :meth:`_run_recogniser`."""
         if not lines:
             return [], alphabet
-        probs = self._run_recogniser(lines)
+        probs = self._run_recogniser(lines, height)
         idx, chars = self._allowed(alphabet)
         out = []
         for p in probs:

@@ -16,6 +16,7 @@ class CountingEngine(PPOCR):
         self.sides: list[int] = []
         self.lines = 0
         self.widths: list[int] = []
+        self.heights: list[int] = []  # the height each line was recognised at
 
     @property
     def detections(self) -> int:
@@ -25,7 +26,8 @@ class CountingEngine(PPOCR):
         self.sides.append(max_side)
         return super().detect(image, max_side)
 
-    def recognise_matrices(self, lines: Any, alphabet: str = MRZ_ALPHABET) -> Any:
+    def recognise_matrices(self, lines: Any, alphabet: str = MRZ_ALPHABET, height: int = 48) -> Any:
         self.lines += len(lines)
         self.widths.extend(int(ln.shape[1]) for ln in lines)
-        return super().recognise_matrices(lines, alphabet)
+        self.heights.extend([height] * len(lines))
+        return super().recognise_matrices(lines, alphabet, height)

@@ -165,3 +165,27 @@ def test_a_window_reading_is_set_into_the_glyph_reading_at_its_cells() -> None:
     assert joined.probs == [0.9] * 4 + [0.5, 0.6, 0.7] + [0.9] * 3
     assert joined.lookalike == [0.01] * 4 + [0.2] * 3 + [0.01] * 3
     assert joined.source == "ppocr0"
+
+
+def test_a_clean_name_line_is_confirmed_at_the_quick_height() -> None:
+    """PP-OCR reads a name line's head at ``quick_height`` first; where that reading is the
+    glyph reader's, no full-height reading follows. With ``quick_height=0`` it is read at 48 px."""
+    import dataclasses
+
+    from docproc.reading.mrz.search import _glyph_first
+    from tests.reading.mrz.engines import CountingEngine
+
+    doc = random_document(random.Random("quick"), MRZType.TD3)
+    image, entry, _ = make_sample(doc, seed=11, opts=None)
+    for tuning, heights in (
+        (DEFAULT_TUNING, [32]),
+        (dataclasses.replace(DEFAULT_TUNING, quick_height=0), [48]),
+    ):
+        engine = CountingEngine()
+        zones = find_zones(engine.detect(image, 960), max_candidates=4)
+        attempt = next(
+            a for z in zones if (a := _glyph_first(image, z, engine, tuning)) is not None
+        )
+        assert attempt.result is not None
+        assert attempt.result.parsed.lines == tuple(entry["mrz"])
+        assert engine.heights == heights
