@@ -418,6 +418,58 @@ def _spliced(part: _Reading, glyph: _Reading, start: int) -> _Reading:
     )
 
 
+@dataclass(frozen=True)
+class _Cut:
+    """What PP-OCR reads of one line of a glyph-read zone: cells ``start`` to ``stop``, from the
+    line's start up to its sure fillers (``head``; the whole line when no fillers end it) or as
+    a window set into the glyph reading; ``name``: a name line, read at ``quick_height`` first."""
+
+    line: int
+    start: int
+    stop: int
+    head: bool
+    name: bool
+
+
+def _cuts(
+    gz: _GlyphZone, lines: Sequence[LineBox], windows: Mapping[int, Window], tuning: ReaderTuning
+) -> list[tuple[_Cut, LineBox]]:
+    """The cut of each line a window names, with the line box to crop for it."""
+    width = len(gz.readings[0].text)
+    out: list[tuple[_Cut, LineBox]] = []
+    for i, (start, end) in sorted(windows.items()):
+        grid, crop_width = gz.grids[i], gz.crop_widths[i]
+        if end is None or start <= _WINDOW_FROM_START:
+            stop = _filler_tail(gz.readings[i], tuning)
+            stop = stop if stop <= width - 4 else width
+            cut = _Cut(i, 0, stop, True, end is None)
+            box = (
+                lines[i]
+                if stop == width
+                else _head(lines[i], grid, crop_width, stop + tuning.head_margin)
+            )
+        else:
+            stop = max(end, min(width, start + _WINDOW_MIN))
+            cut = _Cut(i, max(0, min(start, stop - _WINDOW_MIN)), stop, False, False)
+            margin = tuning.window_margin
+            box = _cells_box(lines[i], grid, crop_width, cut.start - margin, stop + margin)
+        out.append((cut, box))
+    return out
+
+
+def _cut_readings(
+    cut: _Cut, m: npt.NDArray[np.float32], chars: str, glyph: _Reading
+) -> list[_Reading]:
+    """PP-OCR's readings of a cut as whole lines, the glyph reading supplying the rest."""
+    width = len(glyph.text)
+    if cut.head and cut.stop == width:
+        return _decode_lines([m], chars, "ppocr0", width)[0]
+    if cut.head:
+        return [_with_tail(r, glyph) for r in _head_readings(m, chars, cut.stop)]
+    n = cut.stop - cut.start
+    return [_spliced(r, glyph, cut.start) for r in _window_readings(m, chars, n)]
+
+
 def _reread(
     image: Image,
     lines: Sequence[LineBox],
@@ -435,53 +487,30 @@ def _reread(
     read with ``window_margin`` of a cell each side: a TD3's nationality and sex are 11 of its
     second line's 44 cells. A name line's head is read at ``quick_height`` first, and again at
     the recogniser's own height only when that reading differs from the glyph reader's."""
-    width = len(gz.readings[0].text)
-    plan: list[tuple[int, int, int, bool]] = []  # line, start, end, up to the fillers
-    crops: list[Image] = []
-    for i, (start, end) in sorted(windows.items()):
-        grid, crop_width = gz.grids[i], gz.crop_widths[i]
-        if end is None or start <= _WINDOW_FROM_START:
-            start, stop, to_fillers = 0, _filler_tail(gz.readings[i], tuning), True
-            stop = stop if stop <= width - 4 else width
-            box = (
-                lines[i]
-                if stop == width
-                else _head(lines[i], grid, crop_width, stop + tuning.head_margin)
-            )
-        else:
-            stop, to_fillers = max(end, min(width, start + _WINDOW_MIN)), False
-            start = max(0, min(start, stop - _WINDOW_MIN))
-            margin = tuning.window_margin
-            box = _cells_box(lines[i], grid, crop_width, start - margin, stop + margin)
-        plan.append((i, start, stop, to_fillers))
-        crops.append(_crop(image, box, 0))
+    planned = _cuts(gz, lines, windows, tuning)
+    crops = [_crop(image, box, 0) for _, box in planned]
     readings: list[list[_Reading]] = [[r] for r in gz.readings]
-    names = [windows[i][1] is None for i, *_ in plan]
+    pending = list(range(len(planned)))
+    width = len(gz.readings[0].text)
     quick = [
         k
-        for k, (_i, _start, stop, to_fillers) in enumerate(plan)
-        if tuning.quick_height and names[k] and to_fillers and stop < width
+        for k, (cut, _) in enumerate(planned)
+        if tuning.quick_height and cut.name and cut.stop < width
     ]
     if quick:
         mats, chars = engine.recognise_matrices(
             [crops[k] for k in quick], height=tuning.quick_height
         )
         for k, m in zip(quick, mats, strict=True):
-            i, _start, stop, _ = plan[k]
-            glyph = gz.readings[i]
-            per = [_with_tail(r, glyph) for r in _head_readings(m, chars, stop)]
+            cut = planned[k][0]
+            glyph = gz.readings[cut.line]
+            per = _cut_readings(cut, m, chars, glyph)
             if any(r.text == glyph.text for r in per):
-                readings[i] = [*per, glyph]
-    rest = [k for k in range(len(plan)) if len(readings[plan[k][0]]) == 1]
-    mats, chars = engine.recognise_matrices([crops[k] for k in rest])
-    for k, m in zip(rest, mats, strict=True):
-        i, start, stop, to_fillers = plan[k]
-        glyph = gz.readings[i]
-        if to_fillers and stop == width:
-            per = _decode_lines([m], chars, "ppocr0", width)[0]
-        elif to_fillers:
-            per = [_with_tail(r, glyph) for r in _head_readings(m, chars, stop)]
-        else:
-            per = [_spliced(r, glyph, start) for r in _window_readings(m, chars, stop - start)]
-        readings[i] = [*per, glyph]
+                readings[cut.line] = [*per, glyph]
+                pending.remove(k)
+    mats, chars = engine.recognise_matrices([crops[k] for k in pending])
+    for k, m in zip(pending, mats, strict=True):
+        cut = planned[k][0]
+        glyph = gz.readings[cut.line]
+        readings[cut.line] = [*_cut_readings(cut, m, chars, glyph), glyph]
     return readings

@@ -4,6 +4,8 @@ glyphs voted), confirming a settled zone's names, and reading an unsettled zone 
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -20,7 +22,7 @@ from docproc.reading.mrz.confidence import (
 from docproc.reading.mrz.detect import LineBox, ZoneCandidate, find_zones, line_from_quad
 from docproc.reading.mrz.lines import Image, _complete_lines, _crop, _neighbour_lines
 from docproc.reading.mrz.locate import line_quads
-from docproc.reading.mrz.model import ParsedMRZ
+from docproc.reading.mrz.model import Correction, ParsedMRZ
 from docproc.reading.mrz.parse import RULE_COUNTRY, field_spans, mrz_likelihood, parse_mrz
 from docproc.reading.mrz.readings import (
     Window,
@@ -258,19 +260,8 @@ def _glyph_first(
         capped = [c for c in parsed.corrections if c.rule in _CORRECTION_CAP]
         if any(c.rule != RULE_COUNTRY for c in capped):
             continue  # a check-digit choice or a length repair: the full path reads it better
-        spans = field_spans(parsed)
-        name_line = spans["surname"][0][0]
-        # names need a second reading; on a 2x36 French card the given names have their own line
-        name_lines = {ln for key in ("surname", "given_names") for ln, _, _ in spans.get(key, ())}
-        cells = _code_cells(gz, placed, lines, tuning)
-        for c in capped:  # a guessed character: PP-OCR reads its whole field
-            for ln, s, e in (sp for spans_ in spans.values() for sp in spans_):
-                if ln == c.line and s <= c.column < e:
-                    cells.setdefault(ln, set()).update(range(s, e))
-        windows: dict[int, Window] = {ln: (0, None) for ln in name_lines}
-        for ln, cols in cells.items():
-            if ln not in windows:  # a name line is read from its start anyway
-                windows[ln] = (min(cols), max(cols) + 1)
+        name_line = field_spans(parsed)["surname"][0][0]
+        windows = _second_readings(gz, placed, lines, parsed, capped, tuning)
         if realigned:  # a grid moved by a cell: PP-OCR reads every line
             windows = dict.fromkeys(range(len(lines)), (0, None))
         readings = _reread(image, lines, gz, windows, engine, tuning)
@@ -398,6 +389,33 @@ def _codes_as_printed(
         if not ppocr or any(r.text[col] != final for r in ppocr):
             return None
     return zr
+
+
+def _second_readings(
+    gz: _GlyphZone,
+    zone: ZoneCandidate,
+    lines: list[LineBox],
+    parsed: ParsedMRZ,
+    guessed: Sequence[Correction],
+    tuning: ReaderTuning,
+) -> dict[int, Window]:
+    """What PP-OCR reads of a zone the glyph reader read valid: every name line (from its start:
+    names need a second reading; on a 2x36 French card the given names have their own line),
+    and on other lines a window over the codes :func:`_code_cells` names and the whole field of
+    each character the parser ``guessed``."""
+    spans = field_spans(parsed)
+    cells = _code_cells(gz, zone, lines, tuning)
+    for c in guessed:
+        for ln, s, e in itertools.chain.from_iterable(spans.values()):
+            if ln == c.line and s <= c.column < e:
+                cells.setdefault(ln, set()).update(range(s, e))
+    windows: dict[int, Window] = {
+        ln: (0, None) for key in ("surname", "given_names") for ln, _, _ in spans.get(key, ())
+    }
+    for ln, cols in cells.items():
+        if ln not in windows:  # a name line is read from its start anyway
+            windows[ln] = (min(cols), max(cols) + 1)
+    return windows
 
 
 def _code_cells(
