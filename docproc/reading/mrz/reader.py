@@ -22,6 +22,7 @@ from docproc.reading.mrz.confidence import (
 from docproc.reading.mrz.lines import Image
 from docproc.reading.mrz.model import MRZRead
 from docproc.reading.mrz.search import (
+    _Attempt,
     _confirmed,
     _glance,
     _goes_on,
@@ -83,9 +84,12 @@ def read_page(
        at 44, else goes to review (``mrz_cut_short``).
     6. Per-field confidence, and the review reasons that route the record to a person (failed
        checks, low confidence, fields the check digits cannot tell from a look-alike).
-    7. A small page (longer side below ``small_side``) that showed no MRZ is read once more,
-       enlarged, on what is left of the budget: the detector never enlarges a page and finds no
-       line in a small photo lying at a slant.
+    7. A small page (longer side below ``small_side``) that showed no MRZ, or none that parses,
+       is looked at once more (steps 0-2), enlarged, on what is left of the budget when at
+       least as much is left as the first look took: the detector never enlarges a page and
+       finds no line in a small photo lying at a slant, and small print that parses nothing is
+       read better enlarged than harder. The enlarged zone is read on when it parses (or the
+       page as given showed none); else the zone of the page as given is read harder.
 
     The sizes and thresholds of every step come from ``tuning`` (:class:`ReaderTuning`). With a
     ``budget`` (CPU seconds), no further zone is read and no reading is added once it is spent,
@@ -94,26 +98,35 @@ def read_page(
     """
     engine = engine or get_engine(get_settings().onnx_threads)
     started = time.process_time()
-    read = _read_page(image, 1.0, page, deep, engine, tuning, budget, started)
+    work, attempt = _look(image, engine, tuning, budget, started)
     small = 0 < max(image.shape[:2]) < tuning.small_side
-    if read is None and small and (not budget or time.process_time() - started < budget):
+    if small and (attempt is None or attempt.result is None) and not _spent(work, budget, started):
+        # a small page that showed no MRZ, or none that parses: the enlarged page first, before
+        # reading harder what parsed nothing (on small print that costs much and gains little)
         big, factor = enlarged(image, tuning.small_to)
-        read = _read_page(big, factor, page, deep, engine, tuning, budget, started)
-    return read
+        big_work, big_attempt = _look(big, engine, tuning, budget, started)
+        if big_attempt is not None and (attempt is None or big_attempt.result is not None):
+            read = _finish(big_work, big_attempt, big.shape[1], factor, page, engine, deep, tuning)
+            if read is not None or attempt is None:
+                return read
+    if attempt is None:
+        return None
+    return _finish(work, attempt, image.shape[1], 1.0, page, engine, deep, tuning)
 
 
-def _read_page(
-    image: Image,
-    factor: float,
-    page: int,
-    deep: bool,
-    engine: PPOCR,
-    tuning: ReaderTuning,
-    budget: float | None,
-    started: float,
-) -> MRZRead | None:
-    """:func:`read_page` on the page as given or enlarged ``factor`` times (its quad is given in
-    the page's own pixels), on one CPU budget counted from ``started``."""
+def _spent(work: PageWork, budget: float | None, started: float) -> bool:
+    """Whether the budget ran out during ``work``, or less of it is left than was spent: a look
+    at the page enlarged costs more than the look at it as given."""
+    if work.ran_out:
+        return True
+    return bool(budget) and 2 * (time.process_time() - started) >= (budget or 0.0)
+
+
+def _look(
+    image: Image, engine: PPOCR, tuning: ReaderTuning, budget: float | None, started: float
+) -> tuple[PageWork, _Attempt | None]:
+    """Steps 0-2 of :func:`read_page` on one image: the quick look, the glance, the full search;
+    the page's work (turned, straightened) and its best zone after one cheap reading."""
     work = PageWork(image, budget, started=started)
     attempt = _quick_look(work, engine, tuning)
     if attempt is None:
@@ -131,8 +144,22 @@ def _read_page(
         attempt = _glance(work, engine, tuning)
     if attempt is None:
         attempt = _search(work, engine, tuning)
-    if attempt is None:
-        return None
+    return work, attempt
+
+
+def _finish(
+    work: PageWork,
+    attempt: _Attempt,
+    width: int,
+    factor: float,
+    page: int,
+    engine: PPOCR,
+    deep: bool,
+    tuning: ReaderTuning,
+) -> MRZRead | None:
+    """Steps 3-6 of :func:`read_page`: a zone's reading confirmed or read harder, checked for a
+    cut-short line, scored; its quad in the pixels of the page as given (``width`` wide) and
+    shrunk back ``factor`` times from an enlarged page."""
     if _settled(attempt):
         best = _confirmed(work.image, attempt, engine, tuning)
     elif attempt.as_printed:
@@ -156,7 +183,6 @@ def _read_page(
         reasons.append("mrz_cut_short")
     if work.ran_out:
         reasons.append("time_budget")
-    width = image.shape[1]
     quad = [
         tuple(v / factor for v in work.original_point(float(x), float(y), width))
         for x, y in best.zone.quad()

@@ -127,8 +127,9 @@ def _search(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | N
     """Every candidate zone of a full-size detection gets one cheap reading (:func:`_first_pass`):
     the first settled zone, else the most MRZ-like one (None when nothing read like an MRZ). A
     large page is detected again at a larger size only when nothing MRZ-like was seen and its
-    text was small at the first size (:func:`_text_large`). Once
-    the budget is spent, no further zone is read (the first one always is)."""
+    text was small at the first size (:func:`_text_large`), and within the budget (its CPU
+    forecast from the page's first detections). Once the budget is spent, no further zone is
+    read (the first one always is)."""
     image = work.image
     attempts: list[_Attempt] = []
     sides = [tuning.detect_side]
@@ -138,7 +139,7 @@ def _search(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | N
     for side in sides:
         if side != sides[0] and _text_large(work, sides[0], tuning):
             break  # text this large was found at the first size: so would an MRZ be
-        if tried and (work.out_of_time() or not work.detection_fits(side)):
+        if side != sides[0] and (work.out_of_time() or not work.detection_fits(side)):
             work.ran_out = True
             break  # a page that has not shown an MRZ-like zone within the budget has none
         zones = find_zones(work.detect(engine, side), max_candidates=tuning.zones_per_detection)

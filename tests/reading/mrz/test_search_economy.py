@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import time
+from typing import Any
 
 import numpy as np
 
@@ -189,3 +190,79 @@ def test_a_clean_name_line_is_confirmed_at_the_quick_height() -> None:
         assert attempt.result is not None
         assert attempt.result.parsed.lines == tuple(entry["mrz"])
         assert engine.heights == heights
+
+
+def test_a_page_with_no_mrz_is_not_detected_larger_past_its_budget() -> None:
+    """A large page of small print with no MRZ is detected again at ``detect_side_large`` only
+    while the budget holds that detection's forecast cost: with none left it says ``no MRZ``
+    without it (it used to start the larger detection whenever no zone had been read yet)."""
+    import cv2
+
+    from docproc.reading.mrz.reader import read_page
+    from tests.reading.mrz.engines import CountingEngine
+
+    page = np.full((1800, 2600, 3), 255, np.uint8)
+    for i in range(12):
+        cv2.putText(
+            page,
+            f"Registration of arrivals, district office {i}",
+            (150, 150 + 120 * i),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.6,
+            (40, 40, 40),
+            1,
+        )
+    free = CountingEngine()
+    assert read_page(page, engine=free, budget=None) is None
+    assert DEFAULT_TUNING.detect_side_large in free.sides  # small print: looked at larger
+    tight = CountingEngine()
+    assert read_page(page, engine=tight, budget=0.05) is None
+    assert DEFAULT_TUNING.detect_side_large not in tight.sides
+
+
+def _small_blurred_td3() -> tuple[Image, dict[str, Any], float]:
+    """A generated TD3 page shrunk to 360 px, blurred a little and saved as a poor JPEG: small
+    print whose zone, as given, parses nothing."""
+    import cv2
+
+    doc = random_document(random.Random("b"), MRZType.TD3)
+    image, entry, _ = make_sample(doc, seed=11, opts=None)
+    scale = 360 / max(image.shape[:2])
+    small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), 0.6)
+    jpeg = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 25])[1]
+    return np.asarray(cv2.imdecode(jpeg, cv2.IMREAD_COLOR), np.uint8), entry, scale
+
+
+def test_small_print_that_parses_nothing_is_read_enlarged_not_harder() -> None:
+    """On a small page whose zone parses nothing, the reader looks at the page enlarged before
+    reading that zone harder (more renderings of lines too small to read): enlarged, it parses
+    with every check digit passing, and its zone is given in the small page's pixels. Read
+    harder as given first, it came out with every check failing after 3 s of CPU."""
+    from docproc.reading.mrz.reader import _look, read_page
+
+    small, entry, scale = _small_blurred_td3()
+    assert max(small.shape[:2]) < DEFAULT_TUNING.small_side
+    _, attempt = _look(small, get_engine(1), DEFAULT_TUNING, None, time.process_time())
+    assert attempt is not None and attempt.result is None  # as given: a zone, nothing parses
+    read = read_page(small, budget=None)
+    assert read is not None and read.parsed.valid
+    assert read.parsed.lines[1] == entry["mrz"][1]  # every field a check digit covers
+    quad = np.array(read.quad)
+    want = np.array(entry["mrz_quad"]) * scale
+    assert np.abs(quad.mean(axis=0) - want.mean(axis=0)).max() < 8
+
+
+def test_no_enlarged_look_on_what_is_left_of_a_half_spent_budget() -> None:
+    """The enlarged look costs more than the look at the page as given: it starts only while at
+    least as much of the budget is left as was spent, and never once the budget ran out."""
+    from docproc.reading.mrz.reader import _spent
+
+    image = np.zeros((8, 8, 3), np.uint8)
+    now = time.process_time()
+    assert not _spent(PageWork(image, budget=2.0), 2.0, now - 0.5)
+    assert _spent(PageWork(image, budget=2.0), 2.0, now - 1.2)
+    assert not _spent(PageWork(image, budget=None), None, now - 100.0)
+    out = PageWork(image, budget=2.0)
+    out.ran_out = True
+    assert _spent(out, 2.0, now)
