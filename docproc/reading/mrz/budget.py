@@ -32,6 +32,7 @@ class PageWork:
     turns: int = 0  # quarter turns counter-clockwise applied to the page (np.rot90's k)
     pad: int = 0  # paper added round a crop of the zone alone (pixels each side)
     detections: dict[int, list[Quad]] = field(default_factory=dict)
+    loose: dict[int, list[Quad]] = field(default_factory=dict)  # lines only a loose one finds
     started: float = field(default_factory=time.process_time)
     ran_out: bool = False
     checked: float = -1.0  # CPU time of the last budget check (-1: none yet)
@@ -55,6 +56,20 @@ class PageWork:
             self.detections[side] = engine.detect(self.image, side)
             self.detect_seconds[self._effective(side)] = time.process_time() - began
         return self.detections[side]
+
+    def detect_loose(self, engine: PPOCR, side: int) -> list[Quad]:
+        """The text lines of the detection at ``side`` that only a region's own outline scores
+        high enough (``PPOCR.detect(loose=True)``): lines that bend or tilt, which the strict
+        detection dropped. Right after that detection, its map is reused."""
+        strict = self.detect(engine, side)
+        if side not in self.loose:
+            known = {tuple(np.round(q).astype(int).ravel()) for q in strict}
+            self.loose[side] = [
+                q
+                for q in engine.detect(self.image, side, loose=True)
+                if tuple(np.round(q).astype(int).ravel()) not in known
+            ]
+        return self.loose[side]
 
     def _effective(self, side: int) -> int:
         """The side a detection at ``side`` runs at (a page is never enlarged for it)."""

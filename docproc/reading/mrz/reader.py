@@ -98,8 +98,9 @@ def read_page(
     """
     engine = engine or get_engine(get_settings().onnx_threads)
     started = time.process_time()
-    work, attempt = _look(image, engine, tuning, budget, started)
     small = 0 < max(image.shape[:2]) < tuning.small_side
+    # a small page's lines only a loose detection finds are left to its enlarged look
+    work, attempt = _look(image, engine, tuning, budget, started, loose=not small)
     if small and (attempt is None or attempt.result is None) and not _spent(work, budget, started):
         # a small page that showed no MRZ, or none that parses: the enlarged page first, before
         # reading harder what parsed nothing (on small print that costs much and gains little)
@@ -123,10 +124,17 @@ def _spent(work: PageWork, budget: float | None, started: float) -> bool:
 
 
 def _look(
-    image: Image, engine: PPOCR, tuning: ReaderTuning, budget: float | None, started: float
+    image: Image,
+    engine: PPOCR,
+    tuning: ReaderTuning,
+    budget: float | None,
+    started: float,
+    *,
+    loose: bool = True,
 ) -> tuple[PageWork, _Attempt | None]:
-    """Steps 0-2 of :func:`read_page` on one image: the quick look, the glance, the full search;
-    the page's work (turned, straightened) and its best zone after one cheap reading."""
+    """Steps 0-2 of :func:`read_page` on one image: the quick look, the glance, the full search
+    (``loose``: with the lines only a loose detection finds when no zone parses); the page's
+    work (turned, straightened) and its best zone after one cheap reading."""
     work = PageWork(image, budget, started=started)
     attempt = _quick_look(work, engine, tuning)
     if attempt is None:
@@ -143,7 +151,7 @@ def _look(
     if attempt is None:
         attempt = _glance(work, engine, tuning)
     if attempt is None:
-        attempt = _search(work, engine, tuning)
+        attempt = _search(work, engine, tuning, loose=loose)
     return work, attempt
 
 

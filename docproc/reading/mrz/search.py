@@ -123,13 +123,18 @@ def _glance(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | N
     return _first_final(work, zones, engine, tuning)
 
 
-def _search(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | None:
+def _search(
+    work: PageWork, engine: PPOCR, tuning: ReaderTuning, *, loose: bool = True
+) -> _Attempt | None:
     """Every candidate zone of a full-size detection gets one cheap reading (:func:`_first_pass`):
     the first settled zone, else the most MRZ-like one (None when nothing read like an MRZ). A
     large page is detected again at a larger size only when nothing MRZ-like was seen and its
     text was small at the first size (:func:`_text_large`), and within the budget (its CPU
-    forecast from the page's first detections). Once the budget is spent, no further zone is
-    read (the first one always is)."""
+    forecast from the page's first detections). When no zone read parses (and ``loose``),
+    the zones of lines only a loose scoring of the same detections finds are read too (a bent
+    or tilted line's box scores low inside its rectangle). Once the budget is spent, no
+    further zone is read
+    (the first one always is)."""
     image = work.image
     attempts: list[_Attempt] = []
     sides = [tuning.detect_side]
@@ -143,23 +148,62 @@ def _search(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | N
             work.ran_out = True
             break  # a page that has not shown an MRZ-like zone within the budget has none
         zones = find_zones(work.detect(engine, side), max_candidates=tuning.zones_per_detection)
-        for zone in zones:
-            if tried and work.out_of_time():
-                break
-            if any(_outdone(zone, a) for a in attempts):
-                continue
-            tried += 1
-            attempt = _first_pass(image, zone, engine, tuning)
-            if attempt is None:
-                continue
-            if _final(attempt):
-                return attempt
-            attempts.append(attempt)
+        final, tried = _first_passes(work, zones, attempts, tried, engine, tuning)
+        if final is not None:
+            return final
         if attempts:
             break  # a larger detection size only when nothing MRZ-like was seen
+    if loose and not any(a.result is not None for a in attempts) and not work.out_of_time():
+        # nothing parsed: the MRZ may be among the lines the strict detection dropped (a bent
+        # booklet page, a tilt): the zones those lines make, from the same map, scored loosely
+        for side in [s for s in sides if s in work.detections]:
+            extra = work.detect_loose(engine, side)
+            if not extra:
+                continue
+            strict = work.detections[side]
+            known = {_zone_key(z) for z in find_zones(strict, tuning.zones_per_detection)}
+            zones = [
+                z
+                for z in find_zones(strict + extra, max_candidates=tuning.zones_per_detection)
+                if _zone_key(z) not in known
+            ]
+            final, tried = _first_passes(work, zones, attempts, tried, engine, tuning)
+            if final is not None:
+                return final
     if not attempts:
         return None
     return max(attempts, key=lambda a: (a.result.rank if a.result else (-1.0,), a.likelihood))
+
+
+def _first_passes(
+    work: PageWork,
+    zones: list[ZoneCandidate],
+    attempts: list[_Attempt],
+    tried: int,
+    engine: PPOCR,
+    tuning: ReaderTuning,
+) -> tuple[_Attempt | None, int]:
+    """:func:`_first_pass` of each of ``zones`` not outdone by one of ``attempts`` (which this
+    extends), while the budget lasts (the first zone of the page is always read): the first
+    final attempt, if one is, and how many zones have been read now."""
+    for zone in zones:
+        if tried and work.out_of_time():
+            break
+        if any(_outdone(zone, a) for a in attempts):
+            continue
+        tried += 1
+        attempt = _first_pass(work.image, zone, engine, tuning)
+        if attempt is None:
+            continue
+        if _final(attempt):
+            return attempt, tried
+        attempts.append(attempt)
+    return None, tried
+
+
+def _zone_key(zone: ZoneCandidate) -> tuple[tuple[int, ...], ...]:
+    """A zone's lines, to the pixel: the same zone found in two detections has one key."""
+    return tuple((round(ln.center[0]), round(ln.center[1]), round(ln.length)) for ln in zone.lines)
 
 
 def _text_large(work: PageWork, side: int, tuning: ReaderTuning) -> bool:

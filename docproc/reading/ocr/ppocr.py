@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import math
 import threading
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -74,28 +76,48 @@ class PPOCR:
         )
         meta = self._rec.get_modelmeta().custom_metadata_map
         self._charset: list[str] = ["<blank>", *meta["character"].splitlines(), " "]
-        self._postprocess = DBPostProcess(
-            thresh=0.3,
-            box_thresh=0.5,
-            max_candidates=1000,
-            unclip_ratio=1.6,
-            use_dilation=True,
-            score_mode="fast",
+        # a region is scored by the map's mean inside its minimum-area rectangle ("fast"), and
+        # loosely inside its own outline ("slow"): a line that bends (a booklet's page) or tilts
+        # leaves much of its rectangle empty, and its "fast" score falls below box_thresh
+        self._postprocess, self._postprocess_loose = (
+            DBPostProcess(
+                thresh=0.3,
+                box_thresh=0.5,
+                max_candidates=1000,
+                unclip_ratio=1.6,
+                use_dilation=True,
+                score_mode=mode,
+            )
+            for mode in ("fast", "slow")
         )
+        # the last probability map, so that a loose detection of the same image at the same side
+        # does not run the network again: (key, map); a tuple, replaced whole (thread-safe reads)
+        self._last_map: tuple[tuple[Any, ...], npt.NDArray[np.float32]] | None = None
         self._alphabet_cache: dict[str, tuple[npt.NDArray[np.int64], str]] = {}
 
     # -- detection ---------------------------------------------------------------------------
-    def detect(self, image: npt.NDArray[np.uint8], max_side: int) -> list[Quad]:
-        """Text-line quadrilaterals in ``image`` coordinates, detected at ``max_side`` pixels."""
+    def detect(
+        self, image: npt.NDArray[np.uint8], max_side: int, *, loose: bool = False
+    ) -> list[Quad]:
+        """Text-line quadrilaterals in ``image`` coordinates, detected at ``max_side`` pixels.
+        ``loose``: a region is scored inside its own outline (a bent or tilted line passes);
+        right after a detection of the same image at the same side it reuses that one's map."""
         h, w = image.shape[:2]
-        scale = min(1.0, max_side / max(h, w))
-        rh = max(32, round(h * scale / 32) * 32)
-        rw = max(32, round(w * scale / 32) * 32)
-        resized = cv2.resize(image, (rw, rh), interpolation=cv2.INTER_AREA)
-        blob = (resized.astype(np.float32) / 255.0 - 0.5) / 0.5
-        blob = blob.transpose(2, 0, 1)[np.newaxis]
-        pred = self._det.run(None, {self._det.get_inputs()[0].name: blob})[0]
-        boxes, _scores = self._postprocess(pred, (h, w))
+        key = (id(image), image.shape, max_side, zlib.crc32(image[::16, ::16].tobytes()))
+        last = self._last_map
+        if last is not None and last[0] == key:
+            pred = last[1]
+        else:
+            scale = min(1.0, max_side / max(h, w))
+            rh = max(32, round(h * scale / 32) * 32)
+            rw = max(32, round(w * scale / 32) * 32)
+            resized = cv2.resize(image, (rw, rh), interpolation=cv2.INTER_AREA)
+            blob = (resized.astype(np.float32) / 255.0 - 0.5) / 0.5
+            blob = blob.transpose(2, 0, 1)[np.newaxis]
+            pred = self._det.run(None, {self._det.get_inputs()[0].name: blob})[0]
+            self._last_map = (key, pred)
+        post = self._postprocess_loose if loose else self._postprocess
+        boxes, _scores = post(pred, (h, w))
         return [np.asarray(b, dtype=np.float32) for b in boxes]
 
     # -- recognition -------------------------------------------------------------------------

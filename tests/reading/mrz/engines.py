@@ -14,6 +14,7 @@ class CountingEngine(PPOCR):
     def __init__(self) -> None:
         self.__dict__.update(get_engine(1).__dict__)
         self.sides: list[int] = []
+        self.loose_sides: list[int] = []  # the sides of loose detections (also in ``sides``)
         self.lines = 0
         self.widths: list[int] = []
         self.heights: list[int] = []  # the height each line was recognised at
@@ -22,9 +23,11 @@ class CountingEngine(PPOCR):
     def detections(self) -> int:
         return len(self.sides)
 
-    def detect(self, image: Any, max_side: int) -> list[Quad]:
+    def detect(self, image: Any, max_side: int, *, loose: bool = False) -> list[Quad]:
         self.sides.append(max_side)
-        return super().detect(image, max_side)
+        if loose:
+            self.loose_sides.append(max_side)
+        return super().detect(image, max_side, loose=loose)
 
     def recognise_matrices(self, lines: Any, alphabet: str = MRZ_ALPHABET, height: int = 48) -> Any:
         self.lines += len(lines)

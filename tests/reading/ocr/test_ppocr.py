@@ -84,3 +84,23 @@ def test_a_short_crop_is_not_padded_to_a_long_lines_width() -> None:
     assert together[0].shape[0] < together[1].shape[0] / 2
     np.testing.assert_allclose(together[0], alone[0], atol=1e-5)
     assert engine.recognise([short, long])[0].text.replace("0", "O") == "UTO74O8122F"
+
+
+def test_a_loose_detection_finds_what_the_strict_one_does_and_reuses_its_map() -> None:
+    """The loose detection scores each region inside its own outline: it keeps every line the
+    strict one finds. Right after a detection of the same image at the same side it reuses
+    that map; an image changed in place since is detected afresh, not from the stale map."""
+    page = np.full((400, 900, 3), 255, np.uint8)
+    for i, text in enumerate(("P<UTOERIKSSON<<ANNA<MARIA", "L898902C36UTO7408122F1204159")):
+        page[60 + 120 * i : 130 + 120 * i, 20 : 20 + 40 + 26 * len(text)] = _rendered(text)
+    engine = get_engine()
+    strict = engine.detect(page, 960)
+    assert len(strict) >= 2
+    key = engine._last_map[0] if engine._last_map else None
+    loose = engine.detect(page, 960, loose=True)
+    assert engine._last_map is not None and engine._last_map[0] == key  # the map reused
+    centres = [q.mean(axis=0) for q in loose]
+    for q in strict:
+        assert min(float(np.abs(c - q.mean(axis=0)).max()) for c in centres) < 3
+    page[:] = 255  # the same array, blank now
+    assert engine.detect(page, 960, loose=True) == []
