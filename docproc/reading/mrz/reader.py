@@ -8,9 +8,11 @@ reasons) <- ``search`` (detection, the glance, the glyph-first path, reading har
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 from docproc.config import get_settings
+from docproc.reading.mrz.bend import page_bend, unbent
 from docproc.reading.mrz.budget import PageWork, enlarged, upright_work
 from docproc.reading.mrz.confidence import (
     _glyph_sure,
@@ -90,6 +92,9 @@ def read_page(
        finds no line in a small photo lying at a slant, and small print that parses nothing is
        read better enlarged than harder. The enlarged zone is read on when it parses (or the
        page as given showed none); else the zone of the page as given is read harder.
+    8. A page whose zone parses nothing, or that shows none, and whose longest text lines bend
+       (a booklet's page bowing, :mod:`~docproc.reading.mrz.bend`) is flattened and read again
+       (steps 0-6), within the same rule of the budget as step 7.
 
     The sizes and thresholds of every step come from ``tuning`` (:class:`ReaderTuning`). With a
     ``budget`` (CPU seconds), no further zone is read and no reading is added once it is spent,
@@ -110,9 +115,40 @@ def read_page(
             read = _finish(big_work, big_attempt, big.shape[1], factor, page, engine, deep, tuning)
             if read is not None or attempt is None:
                 return read
+    if (attempt is None or attempt.result is None) and not _spent(work, budget, started):
+        read = _flattened(work, image.shape[1], page, engine, deep, tuning, budget, started)
+        if read is not None:
+            return read
     if attempt is None:
         return None
     return _finish(work, attempt, image.shape[1], 1.0, page, engine, deep, tuning)
+
+
+def _flattened(
+    work: PageWork,
+    width: int,
+    page: int,
+    engine: PPOCR,
+    deep: bool,
+    tuning: ReaderTuning,
+    budget: float | None,
+    started: float,
+) -> MRZRead | None:
+    """Step 8 of :func:`read_page`: a page whose long text lines bend (:func:`page_bend`, on
+    the detection map of ``work``'s image), flattened and read as any other; its zone, where it
+    parses, is read on, with its quad in the pixels of the page as given (``width`` wide)."""
+    bend = page_bend(engine.text_map(work.image, tuning.detect_side), work.image.shape)
+    if bend is None:
+        return None
+    flat = unbent(work.image, bend)
+    flat_work, attempt = _look(flat, engine, tuning, budget, started)
+    if attempt is None or attempt.result is None:
+        return None
+    read = _finish(flat_work, attempt, flat.shape[1], 1.0, page, engine, deep, tuning)
+    if read is None:
+        return None
+    quad = tuple(work.original_point(x, y + bend.at(x), width) for x, y in read.quad)
+    return dataclasses.replace(read, quad=quad)  # type: ignore[arg-type]
 
 
 def _spent(work: PageWork, budget: float | None, started: float) -> bool:

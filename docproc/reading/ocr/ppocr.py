@@ -102,23 +102,29 @@ class PPOCR:
         """Text-line quadrilaterals in ``image`` coordinates, detected at ``max_side`` pixels.
         ``loose``: a region is scored inside its own outline (a bent or tilted line passes);
         right after a detection of the same image at the same side it reuses that one's map."""
+        pred = self.text_map(image, max_side)
+        post = self._postprocess_loose if loose else self._postprocess
+        boxes, _scores = post(pred[np.newaxis, np.newaxis], image.shape[:2])
+        return [np.asarray(b, dtype=np.float32) for b in boxes]
+
+    def text_map(self, image: npt.NDArray[np.uint8], max_side: int) -> npt.NDArray[np.float32]:
+        """The detector's text probability map of ``image`` at ``max_side`` pixels (its sides
+        rounded to multiples of 32, so its scale differs a little along x and y); the last one
+        is kept, keyed on the image's identity, shape and a sample of its pixels."""
         h, w = image.shape[:2]
         key = (id(image), image.shape, max_side, zlib.crc32(image[::16, ::16].tobytes()))
         last = self._last_map
         if last is not None and last[0] == key:
-            pred = last[1]
-        else:
-            scale = min(1.0, max_side / max(h, w))
-            rh = max(32, round(h * scale / 32) * 32)
-            rw = max(32, round(w * scale / 32) * 32)
-            resized = cv2.resize(image, (rw, rh), interpolation=cv2.INTER_AREA)
-            blob = (resized.astype(np.float32) / 255.0 - 0.5) / 0.5
-            blob = blob.transpose(2, 0, 1)[np.newaxis]
-            pred = self._det.run(None, {self._det.get_inputs()[0].name: blob})[0]
-            self._last_map = (key, pred)
-        post = self._postprocess_loose if loose else self._postprocess
-        boxes, _scores = post(pred, (h, w))
-        return [np.asarray(b, dtype=np.float32) for b in boxes]
+            return last[1]
+        scale = min(1.0, max_side / max(h, w))
+        rh = max(32, round(h * scale / 32) * 32)
+        rw = max(32, round(w * scale / 32) * 32)
+        resized = cv2.resize(image, (rw, rh), interpolation=cv2.INTER_AREA)
+        blob = (resized.astype(np.float32) / 255.0 - 0.5) / 0.5
+        blob = blob.transpose(2, 0, 1)[np.newaxis]
+        pred = np.asarray(self._det.run(None, {self._det.get_inputs()[0].name: blob})[0][0, 0])
+        self._last_map = (key, pred)
+        return pred
 
     # -- recognition -------------------------------------------------------------------------
     def _allowed(self, alphabet: str) -> tuple[npt.NDArray[np.int64], str]:

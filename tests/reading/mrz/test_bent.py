@@ -57,3 +57,71 @@ def test_a_flat_page_needs_no_loose_detection() -> None:
     read = read_page(image, engine=engine, budget=None)
     assert read is not None and read.parsed.lines == tuple(entry["mrz"])  # type: ignore[arg-type]
     assert engine.loose_sides == []
+
+
+def test_the_bend_of_a_bowed_page_is_measured_and_a_flat_page_has_none() -> None:
+    from docproc.reading.mrz.bend import page_bend
+
+    engine = get_engine(1)
+    flat, _ = _bent_td3("bow", 0.0)
+    assert page_bend(engine.text_map(flat, 960), flat.shape) is None
+    for sag in (25.0, -30.0):
+        image, _ = _bent_td3("bow", sag)
+        bend = page_bend(engine.text_map(image, 960), image.shape)
+        assert bend is not None
+        # the MRZ spans most of the page: its arc sags most of the page's sine
+        assert 0.6 * abs(sag) < abs(bend.sag) < 1.1 * abs(sag)
+        assert np.sign(bend.sag) == np.sign(sag)
+
+
+def test_a_page_bowed_past_what_a_crop_absorbs_is_flattened_and_read() -> None:
+    """Bowed 40 px (up or down), no zone of the page as given parses; flattened by its measured
+    bend, the page reads right and is accepted, and the zone is given in the bent page's own
+    pixels: its corners lie on the arcs, not on the straightened lines."""
+    for sag in (40.0, -30.0):
+        image, entry = _bent_td3("curl", sag)
+        read = read_page(image, budget=None)
+        assert read is not None
+        assert read.parsed.lines == tuple(entry["mrz"])  # type: ignore[arg-type]
+        assert not read.needs_review
+        w = image.shape[1]
+        want = np.array(entry["mrz_quad"], dtype=np.float64)
+        want[:, 1] += sag * np.sin(np.pi * want[:, 0] / w)  # the corners moved with the page
+        got = np.array(read.quad)
+        assert np.abs(got - want).max() < 15  # pixels of a 1476 px page
+
+
+def _arc_map(width: int, height: int, sag: float, thickness: int = 12) -> np.ndarray:
+    """A text map with one long arc (a bowed line) and one short straight line."""
+    m = np.zeros((height, width), np.float32)
+    xs = np.arange(40, width - 40)
+    ys = height / 2 + sag * (1 - ((xs - width / 2) / (width / 2 - 40)) ** 2)
+    for x, y in zip(xs, ys, strict=True):
+        m[int(y - thickness / 2) : int(y + thickness / 2), x] = 0.9
+    m[40:52, 60:200] = 0.9  # short: not measured
+    return m
+
+
+def test_the_bend_is_the_longest_lines_sag_off_its_chord_in_page_pixels() -> None:
+    from docproc.reading.mrz.bend import page_bend
+
+    m = _arc_map(640, 320, 20.0)
+    bend = page_bend(m, (640, 1280, 3))  # the page is twice the map's size
+    assert bend is not None
+    assert abs(bend.sag - 40.0) < 3.0
+    assert abs(bend.at(640) - 40.0) < 3.0 and abs(bend.at(90)) < 3.0
+    assert page_bend(_arc_map(640, 320, 2.0), (640, 1280, 3)) is None  # within a line's height
+    assert page_bend(np.zeros((320, 640), np.float32), (640, 1280, 3)) is None
+
+
+def test_a_flattened_page_has_its_arc_straight() -> None:
+    from docproc.reading.mrz.bend import page_bend, unbent
+
+    m = _arc_map(640, 320, -25.0)
+    page = np.where(m[:, :, None] > 0.5, 0, 255).astype(np.uint8).repeat(3, axis=2)
+    bend = page_bend(m, page.shape)
+    assert bend is not None
+    flat = unbent(page, bend)
+    long_line = flat[:, 220:600, 0] < 128  # past the short line's end
+    rows = [np.flatnonzero(long_line[:, i]).mean() for i in range(0, 380, 20)]
+    assert max(rows) - min(rows) < 3.0  # the arc runs straight along its chord
