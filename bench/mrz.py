@@ -4,6 +4,7 @@
     .venv/bin/python bench/mrz.py --synthetic 200 --seed 11   # plus a fresh degraded synthetic set
     .venv/bin/python bench/mrz.py --rotate 90,180,270 --tilt 30   # every image turned and tilted
     .venv/bin/python bench/mrz.py --only specimens --degrade --seed 3   # spoiled as a camera would
+    .venv/bin/python bench/mrz.py --only specimens --bend 3   # bowed up to 3 % of the width
 
 Per reader and data set it prints: documents fully right (every field), field accuracy, documents
 auto-accepted while wrong (docproc: needs_review false; PassportEye: valid true, its only signal),
@@ -314,12 +315,16 @@ def turned(
     tilt: float,
     seed: int,
     folder: Path,
+    bend: float = 0.0,
 ) -> list[tuple[Path, list[str] | None]]:
-    """Every image upright (its EXIF orientation applied), then turned by each of ``rotations``
+    """Every image upright (its EXIF orientation applied), with ``bend`` bowed first (each column
+    moved down by ``sag * sin(pi * x / width)``, a random sag of up to ``bend`` % of the width,
+    up or down: a booklet's page bowing off the glass), then turned by each of ``rotations``
     (degrees counter-clockwise, ``PIL.Image.rotate(..., expand=True)``) and, with ``tilt``, by a
     further random angle in [-tilt, tilt] (white fill); written losslessly as PNG."""
     import random
 
+    import numpy as np
     from PIL import Image, ImageOps
 
     rng = random.Random(seed)
@@ -327,6 +332,16 @@ def turned(
     for path, lines in items:
         with Image.open(path) as raw:
             upright = ImageOps.exif_transpose(raw).convert("RGB")
+        if bend:
+            import cv2
+
+            page = np.asarray(upright)
+            h, w = page.shape[:2]
+            sag = rng.uniform(-bend, bend) / 100 * w
+            xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+            down = (sag * np.sin(np.pi * xs / w)).astype(np.float32)
+            bowed = cv2.remap(page, xs, ys - down, cv2.INTER_LINEAR, borderValue=(255, 255, 255))
+            upright = Image.fromarray(bowed)
         for turn in rotations:
             angle = turn + (rng.uniform(-tilt, tilt) if tilt else 0.0)
             image = upright.rotate(
@@ -369,10 +384,10 @@ def degraded(
             h, w = page.shape[:2]
         if "slant" in chosen:
             d = 0.06 * min(h, w)
-            src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-            dst = src + np.float32(
-                [[rng.uniform(0, d), rng.uniform(0, d)] for _ in range(4)]
-            ) * np.float32([[1, 1], [-1, 1], [-1, -1], [1, -1]])
+            src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+            moved = np.array([[rng.uniform(0, d), rng.uniform(0, d)] for _ in range(4)], np.float32)
+            inward = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]], np.float32)
+            dst = src + moved * inward
             m = cv2.getPerspectiveTransform(src, dst)
             page = cv2.warpPerspective(page, m, (w, h), borderValue=(255, 255, 255))
         if "blur" in chosen:
@@ -418,6 +433,12 @@ def main() -> int:
         "--tilt", type=float, default=0.0, help="and tilt it by a random angle up to this (deg)"
     )
     ap.add_argument(
+        "--bend",
+        type=float,
+        default=0.0,
+        help="bow every image by a random sag up to this %% of its width, up or down",
+    )
+    ap.add_argument(
         "--degrade",
         action="store_true",
         help="spoil every image as a camera or scanner would (see degraded()), drawn with --seed",
@@ -452,13 +473,14 @@ def main() -> int:
                 load_set(Path(tmp.name)),
             )
         )
-    if args.rotate or args.tilt:
+    if args.rotate or args.tilt or args.bend:
         rotations = [int(r) for r in args.rotate.split(",") if r.strip()] or [0]
         turn_dir = tempfile.TemporaryDirectory()
         sets = [
             (
-                f"{label}, turned {args.rotate or 0} tilt <= {args.tilt:g}",
-                turned(items, rotations, args.tilt, args.seed, Path(turn_dir.name)),
+                f"{label}, bowed <= {args.bend:g} %, turned {args.rotate or 0}"
+                f" tilt <= {args.tilt:g}",
+                turned(items, rotations, args.tilt, args.seed, Path(turn_dir.name), args.bend),
             )
             for label, items in sets
         ]

@@ -94,7 +94,9 @@ def read_page(
        page as given showed none); else the zone of the page as given is read harder.
     8. A page whose zone parses nothing, or that shows none, and whose longest text lines bend
        (a booklet's page bowing, :mod:`~docproc.reading.mrz.bend`) is flattened and read again
-       (steps 0-6), within the same rule of the budget as step 7.
+       (steps 0-6), within the same rule of the budget as step 7; so is a bent page whose
+       reading goes to review (its reading flattened is taken when it is accepted, or valid
+       where the other is not).
 
     The sizes and thresholds of every step come from ``tuning`` (:class:`ReaderTuning`). With a
     ``budget`` (CPU seconds), no further zone is read and no reading is added once it is spent,
@@ -121,7 +123,25 @@ def read_page(
             return read
     if attempt is None:
         return None
-    return _finish(work, attempt, image.shape[1], 1.0, page, engine, deep, tuning)
+    read = _finish(work, attempt, image.shape[1], 1.0, page, engine, deep, tuning)
+    if (
+        read is not None
+        and read.needs_review
+        and tuning.detect_side in work.detections  # its map is at hand: no detection more
+        and not _spent(work, budget, started)
+    ):
+        flat = _flattened(work, image.shape[1], page, engine, deep, tuning, budget, started)
+        if flat is not None and _better(flat, read):
+            return flat
+    return read
+
+
+def _better(read: MRZRead, than: MRZRead) -> bool:
+    """A reading of a flattened page is taken over the page's own when it settles what the other
+    left in doubt: it is accepted, or it parses valid where the other did not."""
+    if not read.needs_review:
+        return True
+    return read.parsed.valid and not than.parsed.valid
 
 
 def _flattened(
