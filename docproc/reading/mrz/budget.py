@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from docproc.reading.mrz.bend import Bend, page_bend, unbent
 from docproc.reading.mrz.detect import line_from_quad
 from docproc.reading.mrz.lines import Image
 from docproc.reading.ocr.ppocr import PPOCR, Quad
@@ -44,6 +45,9 @@ class PageWork:
     # width (what the quarter turns then turned)
     unskew: npt.NDArray[np.float64] | None = None
     skewed_width: int = 0
+    # a page whose long lines bent was flattened last (:func:`flattened`): a point (x, y) of this
+    # image is (x, y + bend.at(x)) of the image it was flattened from
+    bend: Bend | None = None
 
     @property
     def straightened(self) -> bool:
@@ -101,6 +105,8 @@ class PageWork:
     def original_point(self, x: float, y: float, width: int) -> tuple[float, float]:
         """A point of the (padded, turned, deskewed) work image in the page as given
         (``width``: its width)."""
+        if self.bend is not None:
+            y += self.bend.at(x)
         x, y = x - self.pad, y - self.pad
         if self.turns == 1:  # np.rot90 put (x, y) of the page at (y, width - x)
             x, y = (self.skewed_width or width) - y, x
@@ -235,6 +241,25 @@ def _turned_if_lines(image: Image, engine: PPOCR, side: int, probe: PageWork) ->
     work = PageWork(turned, probe.budget, turns=1, started=probe.started)
     work.detections[side] = quads
     return work
+
+
+def flattened(work: PageWork, engine: PPOCR) -> PageWork:
+    """``work`` with its image flattened when the longest text line of its latest detection's
+    map bends (:func:`~docproc.reading.mrz.bend.page_bend`: a booklet's page bowing), so that
+    every later step reads straight lines; else ``work`` itself. The flattened page is detected
+    afresh when a step needs it."""
+    if not work.detections:
+        return work
+    side = next(reversed(work.detections))  # the latest: its map is the engine's last
+    bend = page_bend(engine.text_map(work.image, side), work.image.shape)
+    if bend is None:
+        return work
+    flat = PageWork(
+        unbent(work.image, bend), work.budget, turns=work.turns, pad=work.pad, started=work.started
+    )
+    flat.unskew, flat.skewed_width, flat.bend = work.unskew, work.skewed_width, bend
+    flat.detect_seconds = dict(work.detect_seconds)  # what detections cost, for the forecast
+    return flat
 
 
 def upright_work(

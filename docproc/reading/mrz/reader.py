@@ -13,7 +13,7 @@ import time
 
 from docproc.config import get_settings
 from docproc.reading.mrz.bend import page_bend, unbent
-from docproc.reading.mrz.budget import PageWork, enlarged, upright_work
+from docproc.reading.mrz.budget import PageWork, enlarged, flattened, upright_work
 from docproc.reading.mrz.confidence import (
     _glyph_sure,
     _lookalike_evidence,
@@ -194,15 +194,19 @@ def _look(
     work = PageWork(image, budget, started=started)
     attempt = _quick_look(work, engine, tuning)
     if attempt is None:
-        work = upright_work(
-            image,
+        work = flattened(
+            upright_work(
+                image,
+                engine,
+                first_side(image, tuning),
+                budget,
+                work.started,
+                skew_side=tuning.detect_side,
+            ),
             engine,
-            first_side(image, tuning),
-            budget,
-            work.started,
-            skew_side=tuning.detect_side,
         )
-        if work.straightened:  # the page as given was tilted: its lines now run along the axes
+        if work.straightened or work.bend is not None:
+            # the page as given was tilted or bent: its lines now run straight along the axes
             attempt = _quick_look(work, engine, tuning)
     if attempt is None:
         attempt = _glance(work, engine, tuning)

@@ -12,7 +12,7 @@ import numpy as np
 
 from docproc.reading.mrz.lines import Image
 from docproc.reading.mrz.model import MRZType
-from docproc.reading.mrz.reader import _look, read_page
+from docproc.reading.mrz.reader import read_page
 from docproc.reading.mrz.tuning import DEFAULT_TUNING
 from docproc.reading.ocr.ppocr import get_engine
 from docproc.synth.generate import make_sample
@@ -40,14 +40,18 @@ def test_a_bent_mrz_is_found_among_the_lines_a_loose_detection_finds() -> None:
     """Bowed 15 px across a 1476 px page, the MRZ's lines score below the detector's box
     threshold inside their rectangles and the strict search sees no zone; the lines that only
     a loose scoring of the same map finds (each region scored inside its own outline) make the
-    zone, and it reads with every check digit passing."""
+    zone, and it parses with every check digit passing. (The reader flattens such a page before
+    its search; the search alone is what is tested here.)"""
+    from docproc.reading.mrz.budget import PageWork
+    from docproc.reading.mrz.search import _search
+
     image, entry = _bent_td3("bend", 15.0)
-    _, strict = _look(image, get_engine(1), DEFAULT_TUNING, None, time.process_time(), loose=False)
-    assert strict is None
+    assert _search(PageWork(image), get_engine(1), DEFAULT_TUNING, loose=False) is None
     engine = CountingEngine()
-    read = read_page(image, engine=engine, budget=None)
-    assert read is not None and read.parsed.valid
-    assert read.parsed.lines[1] == entry["mrz"][1]  # type: ignore[index]
+    attempt = _search(PageWork(image), engine, DEFAULT_TUNING)
+    assert attempt is not None and attempt.result is not None
+    assert attempt.result.parsed.valid
+    assert attempt.result.parsed.lines[1] == entry["mrz"][1]  # type: ignore[index]
     assert engine.loose_sides == [DEFAULT_TUNING.detect_side]
 
 
@@ -127,10 +131,18 @@ def test_a_flattened_page_has_its_arc_straight() -> None:
     assert max(rows) - min(rows) < 3.0  # the arc runs straight along its chord
 
 
-def test_a_slightly_bowed_page_that_would_go_to_review_is_flattened_and_accepted() -> None:
-    """Bowed 15 px, the zone is found (by the loose detection) and parses, but its names are
-    in doubt; the page's bend measured, its reading flattened settles them."""
+def test_a_bowed_page_is_flattened_after_its_first_detection() -> None:
+    """Bowed 15 px (its zone found only by the loose detection, its names then in doubt), the
+    page's bend is measured on the map of its first detection and every later step reads the
+    flattened page: the zone is found by the strict detection and accepted."""
+    from docproc.reading.mrz.reader import _look
+
     image, entry = _bent_td3("bow", 15.0)
+    engine = CountingEngine()
+    work, attempt = _look(image, engine, DEFAULT_TUNING, None, time.process_time())
+    assert work.bend is not None and 8.0 < work.bend.sag < 16.0
+    assert attempt is not None and attempt.result is not None
+    assert engine.loose_sides == []
     read = read_page(image, budget=None)
     assert read is not None
     assert read.parsed.lines == tuple(entry["mrz"])  # type: ignore[arg-type]
