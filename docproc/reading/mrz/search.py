@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from docproc.reading.mrz.budget import PageWork
 from docproc.reading.mrz.confidence import (
@@ -621,12 +622,25 @@ def _goes_on(image: Image, zr: _ZoneRead) -> bool:
         if paper - dark < 32:
             return False  # no contrast to tell ink from paper by
         ink = cv2.cvtColor(_crop(image, beyond, 0), cv2.COLOR_BGR2GRAY) < (paper + dark) / 2
+        cell = pitch * ink.shape[0] / line.thickness  # a character's pitch in the crop
         columns = ink.mean(axis=0) >= 0.15
         edges = np.flatnonzero(np.diff(np.concatenate([[0], columns.astype(np.int8), [0]])))
-        widths = (edges[1::2] - edges[0::2]) / (pitch * ink.shape[0] / line.thickness)
-        if int(np.sum((widths >= 0.2) & (widths <= 1.0))) < _RUNS_BEYOND:
+        widths = (edges[1::2] - edges[0::2]) / cell
+        runs = int(np.sum((widths >= 0.2) & (widths <= 1.0)))
+        if runs < _RUNS_BEYOND and _glyphs(ink, cell) < _RUNS_BEYOND:
             return False
     return True
+
+
+def _glyphs(ink: npt.NDArray[np.bool_], cell: float) -> int:
+    """How many character-sized marks a line's ink holds: connected pieces at least 0.3 of the
+    crop's height tall and a quarter to 1.1 of a ``cell`` wide. A filler's two thin strokes
+    fill too little of any column for the column count of :func:`_goes_on` (an MRV-A cut
+    where its fillers run was accepted as an MRV-B), but each ``<`` is one such piece."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    tall = h >= 0.3 * ink.shape[0]
+    return int(np.sum(tall & (w >= 0.25 * cell) & (w <= 1.1 * cell)))
 
 
 def _pitch(line: LineBox, width: int) -> float:

@@ -5,6 +5,7 @@ them whole; a real 2x36 zone is left as it is. Real engines, generated pages."""
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -65,3 +66,21 @@ def test_a_real_2x36_zone_does_not_go_on(mrz_type: MRZType) -> None:
     assert attempt is not None and attempt.result is not None
     assert attempt.result.parsed.lines == tuple(entry["mrz"])
     assert not _goes_on(image, attempt.result)
+
+
+def test_a_visa_cut_where_only_fillers_run_on_is_read_whole(tmp_path: Path) -> None:
+    """The harder trap: synthetic seed 9494's ``0043_MRVA`` (a visa on a page, JPEG) was
+    detected cut at 36 characters a line where only fillers run on, and **accepted** as an
+    MRV-B. A filler's thin strokes fill too little of any column to count as a character
+    there; each ``<`` is still one character-sized mark, the lines go on, and the visa reads
+    whole as the MRV-A it is."""
+    from docproc.reading.intake import load_path
+    from docproc.reading.mrz.reader import read_page
+    from docproc.synth.generate import _one
+
+    entry = _one((43, 9494, str(tmp_path), True, MRZType.MRVA))
+    image = next(iter(load_path(tmp_path / entry["file"]))).image
+    read = read_page(image, budget=None)
+    assert read is not None
+    assert read.parsed.type is MRZType.MRVA
+    assert read.parsed.lines == tuple(entry["mrz"])
