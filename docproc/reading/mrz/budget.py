@@ -243,13 +243,14 @@ def _turned_if_lines(image: Image, engine: PPOCR, side: int, probe: PageWork) ->
     return work
 
 
-def flattened(work: PageWork, engine: PPOCR) -> PageWork:
+def flattened(work: PageWork, engine: PPOCR, side: int) -> PageWork:
     """``work`` with its image flattened when the longest text line of its latest detection's
     map bends (:func:`~docproc.reading.mrz.bend.page_bend`: a booklet's page bowing), so that
-    every later step reads straight lines; else ``work`` itself. The flattened page is detected
-    afresh when a step needs it."""
+    every later step reads straight lines; else ``work`` itself. A page turned a quarter has no
+    detection yet: it is detected at ``side`` (kept for the steps that follow). The flattened
+    page is detected afresh when a step needs it."""
     if not work.detections:
-        return work
+        work.detect(engine, side)
     side = next(reversed(work.detections))  # the latest: its map is the engine's last
     bend = page_bend(engine.text_map(work.image, side), work.image.shape)
     if bend is None:

@@ -194,16 +194,11 @@ def _look(
     work = PageWork(image, budget, started=started)
     attempt = _quick_look(work, engine, tuning)
     if attempt is None:
+        side = first_side(image, tuning)
         work = flattened(
-            upright_work(
-                image,
-                engine,
-                first_side(image, tuning),
-                budget,
-                work.started,
-                skew_side=tuning.detect_side,
-            ),
+            upright_work(image, engine, side, budget, work.started, skew_side=tuning.detect_side),
             engine,
+            side,
         )
         if work.straightened or work.bend is not None:
             # the page as given was tilted or bent: its lines now run straight along the axes

@@ -147,3 +147,20 @@ def test_a_bowed_page_is_flattened_after_its_first_detection() -> None:
     assert read is not None
     assert read.parsed.lines == tuple(entry["mrz"])  # type: ignore[arg-type]
     assert not read.needs_review
+
+
+def test_a_bowed_page_photographed_sideways_is_flattened_once_turned_upright() -> None:
+    """Bowed 25 px and turned a quarter: the page turned upright has no detection of its own
+    yet; it is detected at the reader's first side to measure its bend (the glance or the search
+    reuse that detection), flattened, and read right."""
+    from docproc.reading.mrz.reader import _look
+
+    image, entry = _bent_td3("bow", 25.0)
+    turned = np.ascontiguousarray(np.rot90(image, 1))
+    work, attempt = _look(turned, get_engine(1), DEFAULT_TUNING, None, time.process_time())
+    assert work.turns in (1, 3) and work.bend is not None  # flattened before the glance
+    assert attempt is not None and attempt.result is not None and attempt.result.parsed.valid
+    read = read_page(turned, budget=None)
+    assert read is not None
+    assert read.parsed.lines == tuple(entry["mrz"])  # type: ignore[arg-type]
+    assert not read.needs_review
