@@ -176,7 +176,7 @@ def _spent(work: PageWork, budget: float | None, started: float) -> bool:
     at the page enlarged costs more than the look at it as given."""
     if work.ran_out:
         return True
-    return bool(budget) and 2 * (time.process_time() - started) >= (budget or 0.0)
+    return budget is not None and budget > 0 and 2 * (time.process_time() - started) >= budget
 
 
 def _look(

@@ -134,8 +134,7 @@ def _search(
     forecast from the page's first detections). When no zone read parses (and ``loose``),
     the zones of lines only a loose scoring of the same detections finds are read too (a bent
     or tilted line's box scores low inside its rectangle). Once the budget is spent, no
-    further zone is read
-    (the first one always is)."""
+    further zone is read (the first one always is)."""
     image = work.image
     attempts: list[_Attempt] = []
     sides = [tuning.detect_side]
