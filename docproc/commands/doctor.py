@@ -99,12 +99,13 @@ def check_ppocr(settings: Settings) -> Check:
 def check_models(settings: Settings) -> list[Check]:
     """Every model docproc ships (package data): there, and loadable without the engines' cost.
 
-    The glyph classifier is loaded (an ONNX session, milliseconds); the NER pipeline's files and
-    meta are checked (loading spaCy takes seconds: ``docproc tag`` does that).
+    The glyph classifier and the MRZ line recogniser are loaded (ONNX sessions, milliseconds);
+    the NER pipeline's files and meta are checked (loading spaCy takes seconds: ``docproc tag``
+    does that).
     """
     import json
 
-    from docproc.reading.assets import glyph_model, ner_model
+    from docproc.reading.assets import glyph_model, line_model, ner_model
 
     fix = MissingModel.fix
     checks: list[Check] = []
@@ -120,6 +121,18 @@ def check_models(settings: Settings) -> list[Check]:
         except Exception as exc:
             detail = f"{glyphs.path}: {type(exc).__name__}: {str(exc)[:160]}"
             checks.append(Check("glyph model", False, detail, fix))
+    lines = line_model()
+    if not lines.present:
+        checks.append(Check("line model", False, f"missing: {lines.path}", fix))
+    else:
+        try:
+            from docproc.reading.ocr.mrzlines import LineReader
+
+            LineReader(lines.path)
+            checks.append(Check("line model", True, str(lines.path)))
+        except Exception as exc:
+            detail = f"{lines.path}: {type(exc).__name__}: {str(exc)[:160]}"
+            checks.append(Check("line model", False, detail, fix))
     ner = ner_model(settings.ner_model)
     meta_file = ner.path / "meta.json"
     if not ner.present or not meta_file.is_file():

@@ -1,6 +1,7 @@
 """The models docproc ships as package data, found through the installed package.
 
-``glyphs/ocrb_cells.onnx`` (+ ``.json``) is the OCR-B cell classifier of the MRZ reader;
+``glyphs/ocrb_cells.onnx`` (+ ``.json``) is the OCR-B cell classifier of the MRZ reader,
+``lines/mrz_lines.onnx`` (+ ``.json``) its small line recogniser;
 ``ner/docproc_ner/`` the spaCy NER pipeline. Both are trained by the recipes in the repository's
 ``models/`` folder, which write here; a wheel, a plain ``pip install .`` and the Docker image all
 carry them. A missing model is an error (:class:`~docproc.errors.MissingModel`), never a silent
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from docproc.errors import MissingModel
 
-__all__ = ["ModelFile", "glyph_model", "models", "ner_model", "require"]
+__all__ = ["ModelFile", "glyph_model", "line_model", "models", "ner_model", "require"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,10 @@ def glyph_model() -> ModelFile:
     return ModelFile("glyph classifier", _root() / "glyphs" / "ocrb_cells.onnx", "")
 
 
+def line_model() -> ModelFile:
+    return ModelFile("MRZ line recogniser", _root() / "lines" / "mrz_lines.onnx", "")
+
+
 def ner_model(override: Path | None = None) -> ModelFile:
     """The NER pipeline directory: ``override`` (``DOCPROC_NER_MODEL``) or the shipped one."""
     path = override if override is not None else _root() / "ner" / "docproc_ner"
@@ -48,7 +53,7 @@ def ner_model(override: Path | None = None) -> ModelFile:
 
 def models(ner_override: Path | None = None) -> tuple[ModelFile, ...]:
     """Every model the full pipeline needs (``docproc doctor`` checks them all)."""
-    return (glyph_model(), ner_model(ner_override))
+    return (glyph_model(), line_model(), ner_model(ner_override))
 
 
 def require(model: ModelFile) -> Path:

@@ -290,8 +290,11 @@ def _has_blind_swap(parsed: ParsedMRZ, name: str, positions: list[tuple[int, int
 
 
 def _family(source: str) -> str:
-    """The recogniser behind a reading: PP-OCR's renderings are one recogniser, not several."""
-    return "ppocr" if source.startswith("ppocr") else source
+    """The recogniser behind a reading: PP-OCR's renderings are one recogniser, not several,
+    and so are the line recogniser's (greedy and forced to a length)."""
+    if source.startswith("ppocr"):
+        return "ppocr"
+    return "line" if source.startswith("line") else source
 
 
 def _valid_code(name: str, value: str) -> bool:

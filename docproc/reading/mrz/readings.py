@@ -24,6 +24,7 @@ from docproc.reading.ocr.glyphs import (
     ink_grid,
     line_ink,
 )
+from docproc.reading.ocr.mrzlines import get_line_reader
 from docproc.reading.ocr.ppocr import (
     LOOKALIKE,
     MRZ_ALPHABET,
@@ -35,6 +36,8 @@ from docproc.reading.ocr.ppocr import (
 from docproc.reading.ocr.tesseract import run_tesseract
 
 _MRZ_WIDTHS = (30, 36, 44)
+# The small line recogniser's readings (``line0``, forced to a length ``line0L``): one family.
+LINE_SOURCE = "line0"
 
 
 @dataclass
@@ -369,14 +372,17 @@ def _with_tail(head: _Reading, glyph: _Reading) -> _Reading:
     )
 
 
-def _head_readings(m: npt.NDArray[np.float32], chars: str, head: int) -> list[_Reading]:
-    """PP-OCR's readings of a line's head that hold ``head`` characters before any fillers the
-    crop's margin shows: the greedy one, else ones forced to that length (or one more)."""
-    greedy = _from_ppocr(ctc_greedy(m, chars), "ppocr0")
+def _head_readings(
+    m: npt.NDArray[np.float32], chars: str, head: int, source: str = "ppocr0"
+) -> list[_Reading]:
+    """A CTC recogniser's readings of a line's head that hold ``head`` characters before any
+    fillers the crop's margin shows: the greedy one, else ones forced to that length (or one
+    more)."""
+    greedy = _from_ppocr(ctc_greedy(m, chars), source)
     if len(greedy.text.rstrip("<")) == head:
         return [greedy]
     forced = [ctc_fixed_length(m, chars, n) for n in (head, head + 1)]
-    out = [_from_ppocr(f, "ppocr0L") for f in forced if f is not None]
+    out = [_from_ppocr(f, source + "L") for f in forced if f is not None]
     return [r for r in out if len(r.text.rstrip("<")) == head] + [greedy]
 
 
@@ -391,14 +397,16 @@ _WINDOW_FROM_START = 3
 _WINDOW_MIN = 10
 
 
-def _window_readings(m: npt.NDArray[np.float32], chars: str, n: int) -> list[_Reading]:
-    """PP-OCR's readings of a window of ``n`` cells: the greedy one when it holds ``n``
-    characters, else the one forced to that length."""
-    greedy = _from_ppocr(ctc_greedy(m, chars), "ppocr0")
+def _window_readings(
+    m: npt.NDArray[np.float32], chars: str, n: int, source: str = "ppocr0"
+) -> list[_Reading]:
+    """A CTC recogniser's readings of a window of ``n`` cells: the greedy one when it holds
+    ``n`` characters, else the one forced to that length."""
+    greedy = _from_ppocr(ctc_greedy(m, chars), source)
     if len(greedy.text) == n:
         return [greedy]
     forced = ctc_fixed_length(m, chars, n)
-    return [] if forced is None else [_from_ppocr(forced, "ppocr0L")]
+    return [] if forced is None else [_from_ppocr(forced, source + "L")]
 
 
 def _spliced(part: _Reading, glyph: _Reading, start: int) -> _Reading:
@@ -458,16 +466,17 @@ def _cuts(
 
 
 def _cut_readings(
-    cut: _Cut, m: npt.NDArray[np.float32], chars: str, glyph: _Reading
+    cut: _Cut, m: npt.NDArray[np.float32], chars: str, glyph: _Reading, source: str = "ppocr0"
 ) -> list[_Reading]:
-    """PP-OCR's readings of a cut as whole lines, the glyph reading supplying the rest."""
+    """A CTC recogniser's readings of a cut as whole lines, the glyph reading supplying the
+    rest."""
     width = len(glyph.text)
     if cut.head and cut.stop == width:
-        return _decode_lines([m], chars, "ppocr0", width)[0]
+        return _decode_lines([m], chars, source, width)[0]
     if cut.head:
-        return [_with_tail(r, glyph) for r in _head_readings(m, chars, cut.stop)]
+        return [_with_tail(r, glyph) for r in _head_readings(m, chars, cut.stop, source)]
     n = cut.stop - cut.start
-    return [_spliced(r, glyph, cut.start) for r in _window_readings(m, chars, n)]
+    return [_spliced(r, glyph, cut.start) for r in _window_readings(m, chars, n, source)]
 
 
 def _reread(
@@ -486,16 +495,29 @@ def _reread(
     recogniser's time grows with the width). Another window (a code, a visa's optional data) is
     read with ``window_margin`` of a cell each side: a TD3's nationality and sex are 11 of its
     second line's 44 cells. A name line's head is read at ``quick_height`` first, and again at
-    the recogniser's own height only when that reading differs from the glyph reader's."""
+    the recogniser's own height only when that reading differs from the glyph reader's.
+
+    Before PP-OCR, the small line recogniser (:mod:`docproc.reading.ocr.mrzlines`) reads every
+    cut (``tuning.line_reader``): a cut it reads as the glyph reader did has its two
+    independent readings, and PP-OCR reads only the rest."""
     planned = _cuts(gz, lines, windows, tuning)
     crops = [_crop(image, box, 0) for _, box in planned]
     readings: list[list[_Reading]] = [[r] for r in gz.readings]
     pending = list(range(len(planned)))
     width = len(gz.readings[0].text)
+    if tuning.line_reader and planned:
+        mats, chars = get_line_reader().recognise_matrices(crops)
+        for k, m in enumerate(mats):
+            cut = planned[k][0]
+            glyph = gz.readings[cut.line]
+            per = _cut_readings(cut, m, chars, glyph, LINE_SOURCE)
+            if any(r.text == glyph.text for r in per):
+                readings[cut.line] = [*per, glyph]
+                pending.remove(k)
     quick = [
         k
         for k, (cut, _) in enumerate(planned)
-        if tuning.quick_height and cut.name and cut.stop < width
+        if k in pending and tuning.quick_height and cut.name and cut.stop < width
     ]
     if quick:
         mats, chars = engine.recognise_matrices(

@@ -395,8 +395,9 @@ def _codes_as_printed(
     tuning: ReaderTuning,
 ) -> _ZoneRead | None:
     """A zone whose every check digit passes but whose country code the ICAO list does not know
-    (a specimen's made-up state, ``D<<``'s older ``BDR``, a placeholder): when PP-OCR (reading
-    the line now if it has not) and the glyph reader (at least ``printed_code_glyph`` sure) read
+    (a specimen's made-up state, ``D<<``'s older ``BDR``, a placeholder): when PP-OCR or the line
+    recogniser (PP-OCR reading the line now if neither has) and the glyph reader (at least
+    ``printed_code_glyph`` sure) read
     every character of the country fields as chosen, the code is printed so and no further
     reading changes it. The zone then goes to review with its ``unknown_country`` reason at
     once, instead of after the whole search and every harder reading. None otherwise (a
@@ -412,9 +413,17 @@ def _codes_as_printed(
         for col in range(s, e)
     ]
     width = len(zr.parsed.lines[0])
-    unread = sorted(
-        {ln for ln, _ in cells if not any(r.source.startswith("ppocr") for r in readings[ln])}
-    )
+
+    def second(ln: int, col: int) -> list[_Reading]:
+        # PP-OCR's readings of the line, or the line recogniser's that read this cell itself
+        return [
+            r
+            for r in readings[ln]
+            if len(r.text) == width
+            and (r.source.startswith("ppocr") or (r.source.startswith("line") and r.saw(col)))
+        ]
+
+    unread = sorted({ln for ln, col in cells if not second(ln, col)})
     if unread:
         mats, chars = engine.recognise_matrices([_crop(image, lines[i], 0) for i in unread])
         for i, per in zip(unread, _decode_lines(mats, chars, "ppocr0", width), strict=True):
@@ -430,8 +439,8 @@ def _codes_as_printed(
             return None
         if glyph.probs[col] < tuning.printed_code_glyph:
             return None
-        ppocr = [r for r in readings[ln] if r.source.startswith("ppocr") and len(r.text) == width]
-        if not ppocr or any(r.text[col] != final for r in ppocr):
+        others = second(ln, col)
+        if not others or any(r.text[col] != final for r in others):
             return None
     return zr
 
@@ -542,12 +551,13 @@ def _confirmed(
 
 
 def _names_confirmed(zr: _ZoneRead) -> bool:
-    """The names already rest on two independent recognisers that agree (PP-OCR and glyphs)."""
+    """The names already rest on two independent recognisers that agree (the glyph reader and
+    PP-OCR or the line recogniser)."""
     line = field_spans(zr.parsed)["surname"][0][0]
     per = zr.readings[line]
     return (
         _glyph_of(per) is not None
-        and any(r.source.startswith("ppocr") for r in per)
+        and any(r.source.startswith(("ppocr", "line")) for r in per)
         and _name_agreement(zr, line) == 1.0
     )
 

@@ -56,6 +56,10 @@ class ReaderTuning:
     # name heads 32 px took 5.2 s against 11.2 s and agreed with the glyph reader on 195 against
     # 201; where it alone agreed (5 heads, specimens included), the glyph reading was right.
     quick_height: int = 32
+    # On the glyph-first path the small line recogniser (docproc/reading/ocr/mrzlines.py) reads
+    # the name heads and windows first; PP-OCR reads only those it reads otherwise than the
+    # glyph reader. False: PP-OCR reads them all (the reader before the line recogniser).
+    line_reader: bool = True
     # A window of a line PP-OCR reads on the glyph-first path (a code, a visa's optional data)
     # is cut this many cells before its first and after its last cell.
     window_margin: float = 0.15

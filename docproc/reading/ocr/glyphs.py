@@ -14,8 +14,6 @@ Pure functions for the geometry (no I/O); :class:`GlyphClassifier` loads the ONN
 
 from __future__ import annotations
 
-import json
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from docproc.reading.assets import glyph_model, require
+from docproc.reading.ocr.onnx import Once, cpu_session, model_meta
 
 CELL_H, CELL_W = 32, 24  # classifier input, pixels
 _REC_STRIDE = 8  # PP-OCRv4's recogniser emits one frame per 8 input pixels
@@ -172,15 +171,8 @@ class GlyphClassifier:
     """The trained cell classifier (ONNX, CPU). Use :func:`get_classifier`."""
 
     def __init__(self, model: Path = MODEL_FILE, threads: int = 1) -> None:
-        import onnxruntime as ort  # type: ignore[import-untyped]
-
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = max(1, threads)
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
-        self._session = ort.InferenceSession(str(model), opts, providers=["CPUExecutionProvider"])
-        meta = json.loads(model.with_suffix(".json").read_text())
-        self.alphabet: str = meta["alphabet"]
+        self._session = cpu_session(model, threads)
+        self.alphabet: str = model_meta(model)["alphabet"]
 
     def classify(self, cells: Floats) -> Floats:
         """Class probabilities (n, len(alphabet)) for cells from :func:`cut_cells`."""
@@ -192,20 +184,14 @@ class GlyphClassifier:
         return np.asarray(e / e.sum(axis=1, keepdims=True), np.float32)
 
 
-_classifier: GlyphClassifier | None = None
-_lock = threading.Lock()
+_classifier = Once(lambda: GlyphClassifier(require(glyph_model())))
 
 
 def get_classifier() -> GlyphClassifier:
     """The process-wide classifier; :class:`~docproc.errors.MissingModel` if the shipped model
     is not in the installed package (the reader never runs without it)."""
-    global _classifier
-    with _lock:
-        if _classifier is None:
-            _classifier = GlyphClassifier(require(glyph_model()))
-        return _classifier
+    return _classifier.get()
 
 
 def model_info() -> dict[str, Any]:
-    meta = MODEL_FILE.with_suffix(".json")
-    return json.loads(meta.read_text()) if meta.exists() else {}
+    return model_meta(MODEL_FILE)

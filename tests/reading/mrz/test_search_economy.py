@@ -125,16 +125,15 @@ def test_a_page_of_large_text_is_not_detected_again_at_a_larger_size() -> None:
     assert not _text_large(far, DEFAULT_TUNING.detect_side, DEFAULT_TUNING)
 
 
-def test_a_code_window_is_read_alone_and_set_into_the_glyph_reading() -> None:
-    """On the glyph-first path PP-OCR reads only the cells a second reading is needed for: a
-    TD3's nationality and sex are a window of its second line, about a quarter of its width,
-    and the glyph reading supplies the rest of the line."""
+def _glyph_read_td3(name: str, seed: int) -> tuple[Image, dict[str, Any], list[LineBox], Any, Any]:
+    """A clean generated TD3 page, its zone's completed lines and their glyph reading (which
+    must be the truth), and a counting engine that has detected it once."""
     from docproc.reading.mrz.lines import _complete_lines
-    from docproc.reading.mrz.readings import _glyph_zone, _reread
+    from docproc.reading.mrz.readings import _glyph_zone
     from tests.reading.mrz.engines import CountingEngine
 
-    doc = random_document(random.Random("window"), MRZType.TD3)
-    image, entry, _ = make_sample(doc, seed=7, opts=None)
+    doc = random_document(random.Random(name), MRZType.TD3)
+    image, entry, _ = make_sample(doc, seed=seed, opts=None)
     engine = CountingEngine()
     zone = next(
         z for z in find_zones(engine.detect(image, 960), max_candidates=4) if len(z.lines) == 2
@@ -143,7 +142,20 @@ def test_a_code_window_is_read_alone_and_set_into_the_glyph_reading() -> None:
     gz = _glyph_zone(image, lines, 44)
     assert gz is not None
     assert [r.text for r in gz.readings] == entry["mrz"]
-    readings = _reread(image, lines, gz, {0: (0, None), 1: (10, 21)}, engine, DEFAULT_TUNING)
+    return image, entry, lines, gz, engine
+
+
+def test_a_code_window_is_read_alone_and_set_into_the_glyph_reading() -> None:
+    """On the glyph-first path PP-OCR reads only the cells a second reading is needed for: a
+    TD3's nationality and sex are a window of its second line, about a quarter of its width,
+    and the glyph reading supplies the rest of the line."""
+    import dataclasses
+
+    from docproc.reading.mrz.readings import _reread
+
+    image, entry, lines, gz, engine = _glyph_read_td3("window", 7)
+    ppocr_only = dataclasses.replace(DEFAULT_TUNING, line_reader=False)
+    readings = _reread(image, lines, gz, {0: (0, None), 1: (10, 21)}, engine, ppocr_only)
     _name_crop, window_crop = engine.widths
     assert window_crop < 0.35 * gz.crop_widths[1]  # the whole line's crop
     glyph = gz.readings[1]
@@ -154,6 +166,34 @@ def test_a_code_window_is_read_alone_and_set_into_the_glyph_reading() -> None:
         assert r.text[:10] + r.text[21:] == glyph.text[:10] + glyph.text[21:]
         assert r.probs[:10] == glyph.probs[:10]
     assert ppocr[0].text[10:21].replace("0", "O") == entry["mrz"][1][10:21].replace("0", "O")
+
+
+def test_the_line_reader_settles_a_name_line_and_ppocr_reads_what_it_disputes() -> None:
+    """On the glyph-first path the small line recogniser reads the name line's head first: where
+    it reads what the glyph reader read, that is the second reading and PP-OCR reads nothing;
+    where it reads otherwise (here the glyph reading of one letter is spoiled, as a misread
+    cell would be), PP-OCR reads that line as before and its reading goes to the vote beside the
+    glyph reading."""
+    import dataclasses
+
+    from docproc.reading.mrz.readings import _reread
+
+    image, entry, lines, gz, engine = _glyph_read_td3("line-reader", 17)
+    readings = _reread(image, lines, gz, {0: (0, None)}, engine, DEFAULT_TUNING)
+    assert engine.lines == 0
+    assert {r.source for r in readings[0]} >= {"line0", "glyph"}
+    assert all(r.text == entry["mrz"][0] for r in readings[0])
+
+    truth = entry["mrz"][0]
+    at = 6  # a letter of the surname
+    wrong = "B" if truth[at] != "B" else "D"
+    spoiled = dataclasses.replace(gz.readings[0], text=truth[:at] + wrong + truth[at + 1 :])
+    gz.readings[0] = spoiled
+    readings = _reread(image, lines, gz, {0: (0, None)}, engine, DEFAULT_TUNING)
+    assert engine.lines >= 1  # PP-OCR was asked
+    sources = {r.source.rstrip("L") for r in readings[0]}
+    assert "ppocr0" in sources and "glyph" in sources
+    assert any(r.text == truth for r in readings[0] if r.source.startswith("ppocr"))
 
 
 def test_a_window_reading_is_set_into_the_glyph_reading_at_its_cells() -> None:
@@ -170,7 +210,8 @@ def test_a_window_reading_is_set_into_the_glyph_reading_at_its_cells() -> None:
 
 def test_a_clean_name_line_is_confirmed_at_the_quick_height() -> None:
     """PP-OCR reads a name line's head at ``quick_height`` first; where that reading is the
-    glyph reader's, no full-height reading follows. With ``quick_height=0`` it is read at 48 px."""
+    glyph reader's, no full-height reading follows. With ``quick_height=0`` it is read at 48 px.
+    (PP-OCR's path, without the line recogniser that would settle the name line first.)"""
     import dataclasses
 
     from docproc.reading.mrz.search import _glyph_first
@@ -178,9 +219,10 @@ def test_a_clean_name_line_is_confirmed_at_the_quick_height() -> None:
 
     doc = random_document(random.Random("quick"), MRZType.TD3)
     image, entry, _ = make_sample(doc, seed=11, opts=None)
+    ppocr_only = dataclasses.replace(DEFAULT_TUNING, line_reader=False)
     for tuning, heights in (
-        (DEFAULT_TUNING, [32]),
-        (dataclasses.replace(DEFAULT_TUNING, quick_height=0), [48]),
+        (ppocr_only, [32]),
+        (dataclasses.replace(ppocr_only, quick_height=0), [48]),
     ):
         engine = CountingEngine()
         zones = find_zones(engine.detect(image, 960), max_candidates=4)

@@ -1,0 +1,43 @@
+"""What the project's own ONNX models share: a CPU session, their metadata, one load a process."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+def cpu_session(model: Path, threads: int = 1) -> Any:
+    """An onnxruntime session on the CPU, ``threads`` intra-op threads, quiet."""
+    import onnxruntime as ort  # type: ignore[import-untyped]
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = max(1, threads)
+    opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3
+    return ort.InferenceSession(str(model), opts, providers=["CPUExecutionProvider"])
+
+
+def model_meta(model: Path) -> dict[str, Any]:
+    """The JSON written beside a model by its recipe (alphabet, figures, command); {} if none."""
+    meta = model.with_suffix(".json")
+    return dict(json.loads(meta.read_text())) if meta.exists() else {}
+
+
+class Once(Generic[T]):
+    """A value made on first use, once per process, whichever thread asks first."""
+
+    def __init__(self, make: Callable[[], T]) -> None:
+        self._make = make
+        self._value: T | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> T:
+        with self._lock:
+            if self._value is None:
+                self._value = self._make()
+            return self._value
