@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from docproc.reading.mrz.detect import LineBox, ZoneCandidate
 from docproc.reading.mrz.lines import Image, _complete_lines, _crop
-from docproc.reading.mrz.parse import mrz_likelihood, normalise_line
+from docproc.reading.mrz.parse import LETTER_FOR_DIGIT, mrz_likelihood, normalise_line
 from docproc.reading.mrz.tuning import ReaderTuning
 from docproc.reading.ocr.glyphs import (
     CellGrid,
@@ -479,6 +479,19 @@ def _cut_readings(
     return [_spliced(r, glyph, cut.start) for r in _window_readings(m, chars, n, source)]
 
 
+def _letters_only(line: int, lines: int) -> bool:
+    """The zone's name line, which holds letters and fillers only: a TD1's third, a TD2's,
+    TD3's or visa's first (document code, issuing state, names)."""
+    return line == (2 if lines == 3 else 0)
+
+
+def _as_read(text: str, letters: bool) -> str:
+    """A reading as the parser takes it: on a letters-only line a digit stands for its
+    look-alike letter (the glyph reader often gives OCR-B's O as 0 in a name; the parser, the
+    vote and the confidence rules all read it as O)."""
+    return "".join(LETTER_FOR_DIGIT.get(c, c) for c in text) if letters else text
+
+
 def _reread(
     image: Image,
     lines: Sequence[LineBox],
@@ -498,8 +511,9 @@ def _reread(
     the recogniser's own height only when that reading differs from the glyph reader's.
 
     Before PP-OCR, the small line recogniser (:mod:`docproc.reading.ocr.mrzlines`) reads every
-    cut (``tuning.line_reader``): a cut it reads as the glyph reader did has its two
-    independent readings, and PP-OCR reads only the rest."""
+    cut (``tuning.line_reader``): a cut it reads as the glyph reader did (on the name line, as
+    the parser takes them: :func:`_as_read`) has its two independent readings, and PP-OCR
+    reads only the rest."""
     planned = _cuts(gz, lines, windows, tuning)
     crops = [_crop(image, box, 0) for _, box in planned]
     readings: list[list[_Reading]] = [[r] for r in gz.readings]
@@ -511,7 +525,8 @@ def _reread(
             cut = planned[k][0]
             glyph = gz.readings[cut.line]
             per = _cut_readings(cut, m, chars, glyph, LINE_SOURCE)
-            if any(r.text == glyph.text for r in per):
+            letters = _letters_only(cut.line, len(lines))
+            if any(_as_read(r.text, letters) == _as_read(glyph.text, letters) for r in per):
                 readings[cut.line] = [*per, glyph]
                 pending.remove(k)
     quick = [

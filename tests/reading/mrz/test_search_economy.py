@@ -145,6 +145,37 @@ def _glyph_read_td3(name: str, seed: int) -> tuple[Image, dict[str, Any], list[L
     return image, entry, lines, gz, engine
 
 
+def test_a_digit_the_glyph_reader_gives_for_a_letter_of_a_name_is_settled_by_the_line_reader() -> (
+    None
+):
+    """The glyph reader often gives OCR-B's O as 0 in a name (a real specimen's ``ERIKSS0N``);
+    on the name line, which holds letters only, the parser reads that 0 as O, and so does the
+    line reader's agreement test: the line recogniser's ``ERIKSSON`` settles it, with no PP-OCR
+    reading. On a line with digits the same slip still goes to PP-OCR."""
+    import dataclasses
+
+    from docproc.reading.mrz.parse import LETTER_FOR_DIGIT
+    from docproc.reading.mrz.readings import _reread
+
+    image, entry, lines, gz, engine = _glyph_read_td3("line-reader", 17)
+    truth = entry["mrz"][0]
+    digit_for = {letter: digit for digit, letter in LETTER_FOR_DIGIT.items()}
+    at = next(i for i in range(5, len(truth)) if truth[i] in digit_for)
+    slipped = truth[:at] + digit_for[truth[at]] + truth[at + 1 :]
+    gz.readings[0] = dataclasses.replace(gz.readings[0], text=slipped)
+    readings = _reread(image, lines, gz, {0: (0, None)}, engine, DEFAULT_TUNING)
+    assert engine.lines == 0
+    assert any(r.source == "line0" and r.text == truth for r in readings[0])
+
+    second = entry["mrz"][1]
+    at = next(i for i in range(10, 13) if second[i] in digit_for)  # the nationality's letters
+    gz.readings[1] = dataclasses.replace(
+        gz.readings[1], text=second[:at] + digit_for[second[at]] + second[at + 1 :]
+    )
+    _reread(image, lines, gz, {1: (10, 21)}, engine, DEFAULT_TUNING)
+    assert engine.lines == 1
+
+
 def test_a_code_window_is_read_alone_and_set_into_the_glyph_reading() -> None:
     """On the glyph-first path PP-OCR reads only the cells a second reading is needed for: a
     TD3's nationality and sex are a window of its second line, about a quarter of its width,
