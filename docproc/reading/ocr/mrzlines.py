@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from docproc.reading.assets import line_model, require
-from docproc.reading.ocr.onnx import Once, cpu_session, model_meta
+from docproc.reading.ocr.onnx import Once, cpu_session, model_meta, width_groups
 
 HEIGHT = 32  # input height, pixels
 STRIDE = 4  # input columns per output frame
@@ -70,12 +70,7 @@ class LineReader:
             for ln in lines
         ]
         out: list[Floats] = [np.zeros((0, 0), np.float32)] * len(lines)
-        order = sorted(range(len(inputs)), key=lambda i: inputs[i].shape[1])
-        while order:
-            group = [order.pop(0)]
-            narrowest = inputs[group[0]].shape[1]
-            while order and inputs[order[0]].shape[1] <= _BATCH_SPREAD * narrowest:
-                group.append(order.pop(0))
+        for group in width_groups([x.shape[1] for x in inputs], _BATCH_SPREAD):
             width = max(inputs[i].shape[1] for i in group)
             width += (-width) % STRIDE
             batch = np.zeros((len(group), 1, HEIGHT, width), np.float32)

@@ -28,6 +28,20 @@ def model_meta(model: Path) -> dict[str, Any]:
     return dict(json.loads(meta.read_text())) if meta.exists() else {}
 
 
+def width_groups(widths: list[int], spread: float, floor: int = 0) -> list[list[int]]:
+    """Indices of line images grouped for batching, narrowest first: each group's widths are at
+    most ``spread`` times its narrowest (or ``floor``, the model's narrowest input, if wider),
+    so a short crop is not padded to a long line's width (a recogniser's time grows with it)."""
+    order = sorted(range(len(widths)), key=lambda i: widths[i])
+    groups: list[list[int]] = []
+    while order:
+        group = [order.pop(0)]
+        while order and widths[order[0]] <= spread * max(widths[group[0]], floor):
+            group.append(order.pop(0))
+        groups.append(group)
+    return groups
+
+
 class Once(Generic[T]):
     """A value made on first use, once per process, whichever thread asks first."""
 

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from docproc.errors import MissingDependency
+from docproc.reading.ocr.onnx import width_groups
 
 Quad = npt.NDArray[np.float32]  # 4x2, clockwise from top-left
 MRZ_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<"
@@ -149,11 +150,7 @@ class PPOCR:
         widths = [max(1, math.ceil(height * ln.shape[1] / max(1, ln.shape[0]))) for ln in lines]
         narrowest = _REC_MIN_WIDTH * height // _REC_HEIGHT
         out: list[npt.NDArray[np.float32]] = [np.zeros((0, 0), np.float32)] * len(lines)
-        order = sorted(range(len(lines)), key=lambda i: widths[i])
-        while order:
-            group = [order.pop(0)]
-            while order and widths[order[0]] <= _BATCH_SPREAD * max(widths[group[0]], narrowest):
-                group.append(order.pop(0))
+        for group in width_groups(widths, _BATCH_SPREAD, narrowest):
             width = max(narrowest, max(widths[i] for i in group))
             batch = np.zeros((len(group), 3, height, width), dtype=np.float32)
             for row, i in enumerate(group):
