@@ -27,6 +27,7 @@ MRZ_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<"
 _REC_HEIGHT = 48
 _REC_MIN_WIDTH = 320  # the recogniser's narrowest input (PP-OCR's own 320x48)
 _BATCH_SPREAD = 1.25  # lines batched together are at most this much wider than the narrowest
+_KEPT_MAPS = 2  # detector maps kept (a page and a turned copy of it, looked at in turn)
 
 
 @dataclass(frozen=True)
@@ -91,9 +92,11 @@ class PPOCR:
             )
             for mode in ("fast", "slow")
         )
-        # the last probability map, so that a loose detection of the same image at the same side
-        # does not run the network again: (key, map); a tuple, replaced whole (thread-safe reads)
-        self._last_map: tuple[tuple[Any, ...], npt.NDArray[np.float32]] | None = None
+        # the last probability maps (newest first, at most _KEPT_MAPS), so that a loose detection
+        # of the same image at the same side, or a look back at the page detected before a
+        # turned copy of it, does not run the network again: ((key, map), ...); a tuple,
+        # replaced whole (thread-safe reads)
+        self._last_maps: tuple[tuple[tuple[Any, ...], npt.NDArray[np.float32]], ...] = ()
         self._alphabet_cache: dict[str, tuple[npt.NDArray[np.int64], str]] = {}
 
     # -- detection ---------------------------------------------------------------------------
@@ -110,13 +113,15 @@ class PPOCR:
 
     def text_map(self, image: npt.NDArray[np.uint8], max_side: int) -> npt.NDArray[np.float32]:
         """The detector's text probability map of ``image`` at ``max_side`` pixels (its sides
-        rounded to multiples of 32, so its scale differs a little along x and y); the last one
-        is kept, keyed on the image's identity, shape and a sample of its pixels."""
+        rounded to multiples of 32, so its scale differs a little along x and y); the last
+        :data:`_KEPT_MAPS` are kept, keyed on the image's identity, shape and a sample of its
+        pixels."""
         h, w = image.shape[:2]
         key = (id(image), image.shape, max_side, zlib.crc32(image[::16, ::16].tobytes()))
-        last = self._last_map
-        if last is not None and last[0] == key:
-            return last[1]
+        kept = self._last_maps
+        for known, known_map in kept:
+            if known == key:
+                return known_map
         scale = min(1.0, max_side / max(h, w))
         rh = max(32, round(h * scale / 32) * 32)
         rw = max(32, round(w * scale / 32) * 32)
@@ -124,7 +129,7 @@ class PPOCR:
         blob = (resized.astype(np.float32) / 255.0 - 0.5) / 0.5
         blob = blob.transpose(2, 0, 1)[np.newaxis]
         pred = np.asarray(self._det.run(None, {self._det.get_inputs()[0].name: blob})[0][0, 0])
-        self._last_map = (key, pred)
+        self._last_maps = ((key, pred), *kept[: _KEPT_MAPS - 1])
         return pred
 
     # -- recognition -------------------------------------------------------------------------
@@ -285,26 +290,29 @@ def ctc_fixed_length(probs: npt.NDArray[np.float32], chars: str, n: int) -> Line
     bp_blank = np.zeros((t_len, n + 1), dtype=np.int16)
     bp_char = np.zeros((t_len, n + 1, n_chr), dtype=np.int16)
     cols = np.arange(n_chr)
+    rows = np.arange(n)
     for t in range(1, t_len):
         best_char = inchar.max(axis=1)
         best_char_arg = inchar.argmax(axis=1)
         new_blank = np.maximum(blank, best_char) + logp[t, 0]
         bp_blank[t] = np.where(blank >= best_char, 0, 1 + best_char_arg)
-        # best previous char different from c: top-2 of inchar[k-1]
+        # the best previous character other than c: the top two of inchar[k-1]
         prev = inchar[:-1]
-        order = np.argsort(-prev, axis=1)[:, :2]
-        top1 = np.take_along_axis(prev, order[:, :1], axis=1)[:, 0]
-        top2 = np.take_along_axis(prev, order[:, 1:2], axis=1)[:, 0]
-        other = np.where(cols[None, :] == order[:, :1], top2[:, None], top1[:, None])
-        other_arg = np.where(cols[None, :] == order[:, :1], order[:, 1:2], order[:, :1])
-        from_blank = np.repeat(blank[:-1, None], n_chr, axis=1)
-        new_char = np.full((n + 1, n_chr), neg)
+        order = np.argsort(-prev, axis=1)
+        first, second = order[:, 0], order[:, 1]
+        is_first = cols[None, :] == first[:, None]
+        other = np.where(is_first, prev[rows, second][:, None], prev[rows, first][:, None])
+        other_arg = np.where(is_first, second[:, None], first[:, None])
+        # stay in c, come from blank[k-1] or from another character; ties go to the first
         stay = inchar[1:]
-        cand = np.stack([stay, from_blank, other], axis=0)
-        choice = cand.argmax(axis=0)
-        new_char[1:] = cand.max(axis=0) + logp[t, 1:][None, :]
-        ptr = np.where(choice == 0, -1, np.where(choice == 1, -2, other_arg))
-        bp_char[t, 1:] = ptr
+        from_blank = blank[:-1, None]
+        new_char = np.full((n + 1, n_chr), neg)
+        new_char[1:] = np.maximum(np.maximum(stay, from_blank), other) + logp[t, 1:][None, :]
+        bp_char[t, 1:] = np.where(
+            stay >= np.maximum(from_blank, other),
+            -1,
+            np.where(from_blank >= other, -2, other_arg),
+        )
         blank, inchar = new_blank, new_char
     # end state
     end_char = int(inchar[n].argmax())

@@ -96,11 +96,24 @@ def test_a_loose_detection_finds_what_the_strict_one_does_and_reuses_its_map() -
     engine = get_engine()
     strict = engine.detect(page, 960)
     assert len(strict) >= 2
-    key = engine._last_map[0] if engine._last_map else None
+    kept = engine._last_maps
     loose = engine.detect(page, 960, loose=True)
-    assert engine._last_map is not None and engine._last_map[0] == key  # the map reused
+    assert engine._last_maps == kept  # the map reused, no new one made
     centres = [q.mean(axis=0) for q in loose]
     for q in strict:
         assert min(float(np.abs(c - q.mean(axis=0)).max()) for c in centres) < 3
     page[:] = 255  # the same array, blank now
     assert engine.detect(page, 960, loose=True) == []
+
+
+def test_the_map_of_a_page_looked_at_before_a_turned_copy_of_it_is_kept() -> None:
+    """A page detected, then a copy of it turned a quarter (a page whose lines might run up or
+    down): the page's own map is still at hand for the step that looks at it again."""
+    page = np.full((400, 900, 3), 255, np.uint8)
+    line = _rendered("P<UTOERIKSSON<<ANNA<MARIA")
+    page[60 : 60 + line.shape[0], 20 : 20 + line.shape[1]] = line
+    engine = get_engine()
+    first = engine.text_map(page, 640)
+    turned = np.ascontiguousarray(np.rot90(page, 1))
+    assert engine.text_map(turned, 640).shape != first.shape
+    assert engine.text_map(page, 640) is first
