@@ -476,7 +476,7 @@ def _to_bgr(image: Image.Image, label: str) -> BGRImage:
             rgb = Image.new("RGB", rgba.size, _WHITE)
             rgb.paste(rgba, mask=rgba.getchannel("A"))
         else:
-            rgb = image.convert("RGB")
+            rgb = image if image.mode == "RGB" else image.convert("RGB")  # no copy of RGB
     except ValueError as exc:
         raise UnsupportedFormat(
             f"{label}: colour mode {image.mode} cannot be converted to RGB ({_reason(exc)})"
