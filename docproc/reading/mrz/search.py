@@ -285,10 +285,15 @@ def _glyph_first(
         placed = zone
         lines = _complete_lines(placed)
         gz = _glyph_zone(image, lines, width)
-        if gz is not None and gz.mean < tuning.upside_down_mean:
-            placed = zone.flipped()
-            lines = _complete_lines(placed)
-            gz = _glyph_zone(image, lines, width)
+        if gz is not None and gz.mean < tuning.glyph_first_mean:
+            # too unsure as found: the zone may be upside down (turned OCR-B reads as noise,
+            # though its fillers and symmetric glyphs keep the mean up to about 0.7); the
+            # surer way round is read on
+            turned = zone.flipped()
+            turned_lines = _complete_lines(turned)
+            other = _glyph_zone(image, turned_lines, width)
+            if other is not None and other.mean > gz.mean:
+                placed, lines, gz = turned, turned_lines, other
         if gz is None or gz.mean < tuning.glyph_first_mean:
             continue
         parsed = parse_mrz([r.text for r in gz.readings])

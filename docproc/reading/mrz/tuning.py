@@ -40,12 +40,11 @@ class ReaderTuning:
     small_to: int = 800
     # Candidate zones taken from each detection (glance and full search alike).
     zones_per_detection: int = 4
-    # Glyph-first path: every line's mean cell probability must reach this (upside down: ~0.5).
+    # Glyph-first path: every line's mean cell probability must reach this (upside down: 0.5-0.7;
+    # a zone below it is read the other way round too).
     glyph_first_mean: float = 0.8
     # Glyph-first path: below this line mean, PP-OCR must also agree on the names.
     glyph_sure_mean: float = 0.9
-    # Glyph-first path: a zone whose weakest line mean is below this reads like noise: turn it.
-    upside_down_mean: float = 0.6
     # A line's trailing fillers the glyph reader is this sure of are not re-read by PP-OCR.
     sure_filler: float = 0.9
     # The name line's cut-down crop ends this many cells after its last glyph (half a filler).
