@@ -144,8 +144,8 @@ def _run(
 def test_the_wheel_carries_the_models(installed: Path) -> None:
     site = next((installed / "lib").glob("python3*/site-packages"))
     assets = site / "docproc" / "reading" / "assets"
-    assert (assets / "glyphs" / "ocrb_cells.onnx").is_file()
-    assert (assets / "glyphs" / "ocrb_cells.json").is_file()
+    assert (assets / "glyphs" / "ocrb_cells_int8.onnx").is_file()  # the one the reader runs
+    assert (assets / "glyphs" / "ocrb_cells_int8.json").is_file()
     assert (assets / "ner" / "docproc_ner" / "config.cfg").is_file()
     assert (assets / "ner" / "docproc_ner" / "ner" / "model").is_file()
     assert not (site / "__editable__.docproc-0.1.0.pth").exists()
@@ -203,7 +203,7 @@ def test_doctor_fails_loudly_when_a_model_is_missing(installed: Path, tmp_path: 
     broken = tmp_path / "broken"
     shutil.copytree(installed, broken, symlinks=True)
     site = next((broken / "lib").glob("python3*/site-packages"))
-    (site / "docproc" / "reading" / "assets" / "glyphs" / "ocrb_cells.onnx").unlink()
+    (site / "docproc" / "reading" / "assets" / "glyphs" / "ocrb_cells_int8.onnx").unlink()
     python = str(broken / "bin" / "python")
     doctor = _run(broken, python, "-m", "docproc.cli", "doctor", cwd=tmp_path)
     assert doctor.returncode != 0

@@ -1,6 +1,7 @@
 """The models docproc ships as package data, found through the installed package.
 
-``glyphs/ocrb_cells.onnx`` (+ ``.json``) is the OCR-B cell classifier of the MRZ reader,
+``glyphs/ocrb_cells_int8.onnx`` (+ ``.json``) is the OCR-B cell classifier of the MRZ reader
+(quantised to 8 bits from ``ocrb_cells.onnx``, the float model its recipe trains),
 ``lines/mrz_lines.onnx`` (+ ``.json``) its small line recogniser;
 ``ner/docproc_ner/`` the spaCy NER pipeline. Both are trained by the recipes in the repository's
 ``models/`` folder, which write here; a wheel, a plain ``pip install .`` and the Docker image all
@@ -38,7 +39,7 @@ def _root() -> Path:
 
 
 def glyph_model() -> ModelFile:
-    return ModelFile("glyph classifier", _root() / "glyphs" / "ocrb_cells.onnx", "")
+    return ModelFile("glyph classifier", _root() / "glyphs" / "ocrb_cells_int8.onnx", "")
 
 
 def line_model() -> ModelFile:
