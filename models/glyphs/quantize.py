@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from print_lines import printed_cells  # noqa: E402
-from train import OUT, PAIRS, collect  # noqa: E402
+from train import OUT, PAIRS, _without_cache, collect  # noqa: E402
 
 SOURCE = OUT / "ocrb_cells.onnx"
 TARGET = OUT / "ocrb_cells_int8.onnx"
@@ -94,6 +94,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--calibration-cells", type=int, default=6000)
     ap.add_argument("--printed-lines", type=int, default=200)
+    ap.add_argument("--cache", type=Path, help="keep the cut cells here (npz) and reuse them")
     args = ap.parse_args()
 
     from docproc.reading.ocr import glyphs
@@ -102,14 +103,20 @@ def main() -> int:
     # the cells are cut by the reader as it reads with the float model
     glyphs._classifier = Once(lambda: glyphs.GlyphClassifier(SOURCE))
     rng = np.random.default_rng(args.seed)
-    print("cutting calibration cells", flush=True)
-    cx, _ = collect(args.docs, 500_000 + args.seed, 2, rng)
-    px, _ = printed_cells(args.printed_lines, 600_000 + args.seed)
-    cx = np.concatenate([cx, px])
-    cx = cx[rng.permutation(len(cx))[: args.calibration_cells]]
-    print("cutting validation cells", flush=True)
-    vx, vy = collect(args.docs, 700_000 + args.seed, 0, rng)
-    pvx, pvy = printed_cells(max(1, args.printed_lines // 2), 800_000 + args.seed)
+    if args.cache and args.cache.exists():
+        data = np.load(args.cache)
+        cx, vx, vy, pvx, pvy = (data[k] for k in ("cx", "vx", "vy", "pvx", "pvy"))
+    else:
+        print("cutting calibration cells", flush=True)
+        cx, _ = collect(args.docs, 500_000 + args.seed, 2, rng)
+        px, _ = printed_cells(args.printed_lines, 600_000 + args.seed)
+        cx = np.concatenate([cx, px])
+        cx = cx[rng.permutation(len(cx))[: args.calibration_cells]]
+        print("cutting validation cells", flush=True)
+        vx, vy = collect(args.docs, 700_000 + args.seed, 0, rng)
+        pvx, pvy = printed_cells(max(1, args.printed_lines // 2), 800_000 + args.seed)
+        if args.cache:
+            np.savez_compressed(args.cache, cx=cx, vx=vx, vy=vy, pvx=pvx, pvy=pvy)
 
     quantise(cx)
     meta: dict[str, Any] = json.loads(SOURCE.with_suffix(".json").read_text())
@@ -130,7 +137,7 @@ def main() -> int:
             "quantised_from": SOURCE.name,
             "quantisation": "static QDQ: weights int8 per channel, activations uint8 per tensor "
             f"(min-max over {len(cx)} cells)",
-            "quantise_command": "models/glyphs/quantize.py " + " ".join(sys.argv[1:]),
+            "quantise_command": "models/glyphs/quantize.py " + _without_cache(sys.argv[1:]),
             "int8_validation": figures,
         }
     )
