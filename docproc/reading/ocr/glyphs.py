@@ -153,6 +153,8 @@ def ink_cells(ink: Floats, grid: CellGrid) -> Floats:
     (n, CELL_H, CELL_W), 0..1: each cell's box, 1.1 pitches wide and the glyph's height plus a
     fifth above and below, scaled to CELL_W x CELL_H (bilinear; ink outside the line is 0).
     Every cell of the line is sampled by one remap."""
+    if grid.n <= 0:
+        return np.zeros((0, CELL_H, CELL_W), np.float32)
     glyph_h = max(4.0, grid.bottom - grid.top)
     y0 = grid.top - 0.2 * glyph_h
     y1 = grid.bottom + 0.2 * glyph_h

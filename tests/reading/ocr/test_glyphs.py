@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -15,6 +17,8 @@ from docproc.reading.ocr.glyphs import (
     fit_grid,
     frame_x,
     get_classifier,
+    ink_cells,
+    line_ink,
     model_info,
 )
 from docproc.synth.render import MRZ_CAP_MM, MRZ_PITCH_MM, font, ocrb_size_for_cap
@@ -80,6 +84,25 @@ def test_cells_have_the_classifier_shape_and_hold_ink() -> None:
     assert cells.dtype == np.float32
     assert float(cells.min()) >= 0.0 and float(cells.max()) <= 1.0
     assert all(float(c.sum()) > 5 for c in cells)  # no empty cell: every one holds a glyph
+
+
+def test_cells_are_the_grid_boxes_scaled_to_the_cell_size() -> None:
+    """One remap cuts every cell: each the same as an affine warp of its own box (1.1 pitches
+    wide, the glyph's height plus a fifth above and below) to CELL_W x CELL_H."""
+    gray = render_line(DIGITS)
+    grid = fit_grid(gray, len(DIGITS))
+    assert grid is not None
+    ink = line_ink(gray)
+    cells = ink_cells(ink, grid)
+    h = max(4.0, grid.bottom - grid.top)
+    y0, y1, half = grid.top - 0.2 * h, grid.bottom + 0.2 * h, 0.55 * grid.pitch
+    dst = np.array([[0, 0], [CELL_W, 0], [CELL_W, CELL_H]], np.float32)
+    for i in range(grid.n):
+        c = grid.centre(i)
+        src = np.array([[c - half, y0], [c + half, y0], [c + half, y1]], np.float32)
+        alone = cv2.warpAffine(ink, cv2.getAffineTransform(src, dst), (CELL_W, CELL_H))
+        np.testing.assert_allclose(cells[i], alone, atol=2e-3)
+    assert ink_cells(ink, replace(grid, n=0)).shape == (0, CELL_H, CELL_W)
 
 
 def test_grid_refuses_a_line_too_short_for_its_characters() -> None:
