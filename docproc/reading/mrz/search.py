@@ -37,6 +37,7 @@ from docproc.reading.mrz.readings import (
     _orient,
     _Reading,
     _reread,
+    _shows_fillers,
     _target_width,
     _tesseract_line,
 )
@@ -260,6 +261,8 @@ def _first_pass(
     fast = _glyph_first(image, zone, engine, tuning)
     if fast is not None:
         return fast
+    if tuning.line_reader and tuning.filler_gate and not _shows_fillers(image, zone):
+        return None  # no filler run either way round: not an MRZ
     zone, lines, first, readings = _orient(image, zone, engine)
     if not _looks_like_mrz(first):
         return None

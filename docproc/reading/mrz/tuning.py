@@ -17,6 +17,9 @@ class ReaderTuning:
     # Candidate zones of the quick look (morphology, no network) read glyph-first before any
     # text detection; 0 turns the quick look off.
     quick_zones: int = 3
+    # The full path reads a zone with PP-OCR only when the line recogniser reads "<<" in one of
+    # its lines, either way round (every MRZ has it; a letter's lines do not).
+    filler_gate: bool = True
     # Longer side (px) a page is detected at by the full search.
     detect_side: int = 960
     # Longer side (px) of the second, larger detection when nothing MRZ-like was seen at the first.

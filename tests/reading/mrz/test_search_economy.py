@@ -339,3 +339,27 @@ def test_no_enlarged_look_on_what_is_left_of_a_half_spent_budget() -> None:
     out = PageWork(image, budget=2.0)
     out.ran_out = True
     assert _spent(out, 2.0, now)
+
+
+def test_a_zone_of_ordinary_text_is_not_read_by_ppocr_on_the_full_path() -> None:
+    """The lines of a letter are not an MRZ: no ``<<`` either way round to the line recogniser,
+    so the full path does not spend PP-OCR's whole-line reading on them (it did, about 1 s on
+    the sample letter). An MRZ, upright or upside down, shows its fillers."""
+    import cv2
+
+    from docproc.reading.mrz.readings import _shows_fillers
+    from tests.paths import REPO
+    from tests.reading.mrz.engines import CountingEngine
+
+    letter = np.asarray(cv2.imread(str(REPO / "samples" / "images" / "neg_letter.jpg")), np.uint8)
+    engine = CountingEngine()
+    zones = find_zones(engine.detect(letter, DEFAULT_TUNING.detect_side), max_candidates=4)
+    assert zones
+    assert not any(_shows_fillers(letter, z) for z in zones)
+    assert all(_first_pass(letter, z, engine, DEFAULT_TUNING) is None for z in zones)
+    assert engine.lines == 0  # PP-OCR read no line
+    doc = random_document(random.Random("fillers"), MRZType.TD3)
+    image, _entry, _ = make_sample(doc, seed=7, opts=None)
+    for page in (image, np.ascontiguousarray(np.rot90(image, 2))):
+        zone = find_zones(engine.detect(page, DEFAULT_TUNING.detect_side), max_candidates=1)[0]
+        assert _shows_fillers(page, zone)
