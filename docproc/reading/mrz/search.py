@@ -276,12 +276,13 @@ def _glyph_first(
 ) -> _Attempt | None:
     """The fast path: read the zone's cells with the glyph reader alone (grids from the ink; a
     3-line zone is TD1, a 2-line zone TD3/MRV-A or TD2/MRV-B), the way the detector found it or,
-    when that reads like noise, turned round. When that parses with every check digit passing,
-    PP-OCR reads only the name line (names need a second reading), the codes a look-alike would
-    turn into another valid code, a visa's optional data with look-alikes and the field of any
-    character the parser had to guess (a country code from a look-alike digit): a name line up
-    to its sure fillers, the rest as windows of their cells (:func:`_reread`). Anything less (a
-    missed line, a failed check) returns None: the full path follows."""
+    when that is not sure enough, turned round (the surer way wins). When that parses with
+    every check digit passing, PP-OCR reads only the name line (names need a second reading),
+    the codes a look-alike would turn into another valid code, a visa's optional data with
+    look-alikes and the field of any character the parser had to guess (a country code from a
+    look-alike digit): a name line up to its sure fillers, the rest as windows of their cells
+    (:func:`_reread`). Anything less (a missed line, a failed check) returns None: the full
+    path follows."""
     if len(zone.lines) not in (2, 3):
         return None
     for width in (30,) if len(zone.lines) == 3 else (44, 36):
