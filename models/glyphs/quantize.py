@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from print_lines import printed_cells  # noqa: E402
-from train import OUT, PAIRS, _without_cache, collect  # noqa: E402
+from train import OUT, _without_cache, collect, figures  # noqa: E402
 
 SOURCE = OUT / "ocrb_cells.onnx"
 TARGET = OUT / "ocrb_cells_int8.onnx"
@@ -43,17 +43,6 @@ def _probs(model: Path, cells: np.ndarray) -> np.ndarray:
     return np.concatenate(
         [clf.classify(cells[i : i + _BATCH]) for i in range(0, len(cells), _BATCH)]
     )
-
-
-def _accuracy(p: np.ndarray, y: np.ndarray, alphabet: str) -> dict[str, float]:
-    pred = p.argmax(axis=1)
-    out = {"accuracy": float((pred == y).mean()), "cells": len(y)}
-    for a, b in PAIRS:
-        ia, ib = alphabet.index(a), alphabet.index(b)
-        mask = (y == ia) | (y == ib)
-        if mask.any():
-            out[f"{a}/{b}"] = float((pred[mask] == y[mask]).mean())
-    return out
 
 
 def quantise(cells: np.ndarray) -> None:
@@ -122,12 +111,12 @@ def main() -> int:
     meta: dict[str, Any] = json.loads(SOURCE.with_suffix(".json").read_text())
     TARGET.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")  # its alphabet
     alphabet = meta["alphabet"]
-    figures: dict[str, Any] = {}
+    measured: dict[str, Any] = {}
     for name, x, y in (("documents", vx, vy), ("printed", pvx, pvy)):
         p32, p8 = _probs(SOURCE, x), _probs(TARGET, x)
-        figures[name] = {
-            "float": _accuracy(p32, y, alphabet),
-            "int8": _accuracy(p8, y, alphabet),
+        measured[name] = {
+            "float": figures(p32.argmax(axis=1), y, alphabet),
+            "int8": figures(p8.argmax(axis=1), y, alphabet),
             "same_top_class": float((p32.argmax(1) == p8.argmax(1)).mean()),
             "top_prob_mean_abs_change": float(np.abs(p32.max(1) - p8.max(1)).mean()),
             "top_prob_max_abs_change": float(np.abs(p32.max(1) - p8.max(1)).max()),
@@ -138,11 +127,11 @@ def main() -> int:
             "quantisation": "static QDQ: weights int8 per channel, activations uint8 per tensor "
             f"(min-max over {len(cx)} cells)",
             "quantise_command": "models/glyphs/quantize.py " + _without_cache(sys.argv[1:]),
-            "int8_validation": figures,
+            "int8_validation": measured,
         }
     )
     TARGET.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
-    print(json.dumps(figures, indent=1))
+    print(json.dumps(measured, indent=1))
     return 0
 
 

@@ -128,9 +128,14 @@ def evaluate(model, x: np.ndarray, y: np.ndarray) -> dict[str, float]:  # type: 
                 for i in range(0, len(x), 2048)
             ]
         )
+    return figures(pred, y)
+
+
+def figures(pred: np.ndarray, y: np.ndarray, alphabet: str = MRZ_ALPHABET) -> dict[str, float]:
+    """Accuracy of predicted classes against labels, overall and on each look-alike pair."""
     out = {"accuracy": float((pred == y).mean()), "cells": len(y)}
     for a, b in PAIRS:
-        ia, ib = MRZ_ALPHABET.index(a), MRZ_ALPHABET.index(b)
+        ia, ib = alphabet.index(a), alphabet.index(b)
         mask = (y == ia) | (y == ib)
         if mask.any():
             out[f"{a}/{b}"] = float((pred[mask] == y[mask]).mean())
