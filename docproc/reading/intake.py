@@ -713,7 +713,12 @@ def _check_tiff_page_data(image: ImageFile.ImageFile, size: int, label: str, pag
             continue
         offsets = offsets if isinstance(offsets, tuple) else (offsets,)
         counts = counts if isinstance(counts, tuple) else (counts,)
-        end = max((int(o) + int(c) for o, c in zip(offsets, counts, strict=False)), default=0)
+        try:
+            end = max((int(o) + int(c) for o, c in zip(offsets, counts, strict=False)), default=0)
+        except (TypeError, ValueError) as exc:  # a damaged tag: bytes or text where numbers go
+            raise CorruptImage(
+                f"{label}: TIFF page {page} has unreadable strip or tile offsets ({exc})"
+            ) from exc
         if end > size:
             raise CorruptImage(
                 f"{label}: the file is truncated (the image data of TIFF page {page} ends at "

@@ -10,7 +10,7 @@ import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pytest
@@ -580,3 +580,15 @@ def test_pdfs_can_be_loaded_from_several_threads() -> None:
             pool.map(lambda _: load_pages(data, settings=Settings(pdf_dpi=72)), range(8))
         )
     assert all([p.image.shape for p in pages] == [(40, 60, 3)] * 3 for pages in results)
+
+
+def test_a_tiff_page_whose_strip_offsets_are_not_numbers_is_corrupt() -> None:
+    """Found by the damaged-files property test: a strip-offsets tag damaged into bytes is a
+    corrupt image with its reason, not a ValueError."""
+    from types import SimpleNamespace
+
+    from docproc.reading.intake import _check_tiff_page_data
+
+    page: Any = SimpleNamespace(tag_v2={273: (b"\x80",), 279: (10,)})
+    with pytest.raises(CorruptImage, match="unreadable strip or tile offsets"):
+        _check_tiff_page_data(page, 1000, "scan.tif", 1)
