@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from docproc.errors import MissingDependency
-from docproc.reading.ocr.onnx import width_groups
+from docproc.reading.ocr.onnx import session_options, width_groups
 
 Quad = npt.NDArray[np.float32]  # 4x2, clockwise from top-left
 MRZ_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<"
@@ -64,10 +64,7 @@ class PPOCR:
         import onnxruntime as ort  # type: ignore[import-untyped]
         from rapidocr_onnxruntime.ch_ppocr_det.utils import DBPostProcess
 
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = max(1, threads)
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
+        opts = session_options(threads)
         models = _models_dir()
         providers = ["CPUExecutionProvider"]
         self._det = ort.InferenceSession(
