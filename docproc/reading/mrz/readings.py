@@ -361,13 +361,14 @@ def _cells_box(
     line: LineBox, grid: CellGrid, crop_width: int, first: float | None, last: float
 ) -> LineBox:
     """The line box cut down to its cells ``first`` to ``last`` (cell units on the glyph grid;
-    ``first`` None: from the line's start)."""
+    ``first`` None: from the line's start, or a cell before its first glyph where the box
+    starts further out: a box found from ink alone can run on into the page's edge)."""
     padded = line.length * 1.02
 
     def at(cells: float) -> float:
         return (grid.x0 + cells * grid.pitch) / crop_width * padded - padded / 2
 
-    left = -line.length / 2 if first is None else at(first)
+    left = max(-line.length / 2, at(-1.0)) if first is None else at(first)
     right = at(last)
     return LineBox(line.center + line.u * (left + right) / 2, line.u, right - left, line.thickness)
 

@@ -68,6 +68,84 @@ def line_ink(gray: Gray) -> Floats:
     return np.asarray(np.clip((paper - g) / span, 0.0, 1.0), np.float32)
 
 
+# A glyph's strokes are thinner than this share of the crop's height (the crop holds the line
+# with a margin): ink that holds a square this large is a dark margin, the page's edge, a tinted
+# band or a photo beside the line, not print.
+_STROKE_SHARE = 0.3
+# A glyph band this share of the crop's height or more is no band: ink beside the line fills the
+# rows above and below its glyphs.
+_BROKEN_BAND = 0.9
+# An end of the line's ink set apart from the rest by a gap at least this many glyph heights is
+# not part of the line (an MRZ has no gap wider than a filler's): a mark, a card's edge.
+_APART = 0.9
+# ...or one run of ink longer than this many glyph heights (no glyph, nor two touching, is).
+_WALL = 2.5
+# Clear paper: a column with less than this share of the most ink in the line's glyph band.
+_PAPER = 0.04
+# What is left of a line once its stray ends are dropped holds at least this share of its
+# glyph-sized runs of ink...
+_KEPT_GLYPHS = 0.75
+# ...and a piece dropped holds at most this many (a rule, a mark, a block's ragged edge): a
+# stretch of the line itself can look apart when glare or wear leaves a gap of clear paper in it.
+_STRAY_GLYPHS = 3
+
+
+def _glyph_ink(ink: Floats) -> Floats:
+    """The line's ink less what no stroke can be: a white top-hat (the ink less its opening by
+    a square :data:`_STROKE_SHARE` of the crop's height). A dark block beside the line (the
+    background past the page's edge, a tinted band) no longer fills the rows above and below
+    the glyphs, so the glyph band and the line's extent are found on it."""
+    k = max(3, round(_STROKE_SHARE * ink.shape[0]))
+    square = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    return np.asarray(cv2.morphologyEx(ink, cv2.MORPH_TOPHAT, square), np.float32)
+
+
+def _runs(on: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """[start, end) of each run of True."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], on.astype(np.int8), [0]])))
+    return list(zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
+def _text_span(cols: Floats, height: float) -> tuple[float, float] | None:
+    """Left and right of the line's glyphs in a column ink profile: the first and last column
+    with at least 15 % of the most ink, once the line's ends are rid of ink that is set apart
+    from the rest by clear paper (:data:`_APART`; a card's edge, a mark) or runs on too long for
+    a glyph (:data:`_WALL`), while what is left holds most of the line's glyphs. Clear paper is
+    a column with under 4 % of the most ink: a glyph's thin strokes (the foot of an ``L``) are
+    more, so a glyph is never set apart from its neighbour."""
+    peak = float(cols.max())
+    if peak <= 0:
+        return None
+    pieces = _runs(cols >= _PAPER * peak)
+    # per piece: its runs of ink as long as a glyph, and whether one is longer (a wall)
+    inked = [_runs(cols[a:b] >= 0.15 * peak) for a, b in pieces]
+    glyphs = [sum(1 for a, b in runs if b - a <= _WALL * height) for runs in inked]
+    walls = [any(b - a > _WALL * height for a, b in runs) for runs in inked]
+    total = sum(glyphs)
+    first, last = 0, len(pieces) - 1
+
+    def stray(k: int, gap: int) -> bool:
+        return glyphs[k] <= _STRAY_GLYPHS and (gap >= _APART * height or walls[k])
+
+    def kept(lo: int, hi: int) -> bool:
+        return sum(glyphs[lo : hi + 1]) >= _KEPT_GLYPHS * total
+
+    while first < last and stray(first, pieces[first + 1][0] - pieces[first][1]):
+        if not kept(first + 1, last):
+            break
+        first += 1
+    while first < last and stray(last, pieces[last][0] - pieces[last - 1][1]):
+        if not kept(first, last - 1):
+            break
+        last -= 1
+    pieces = pieces[first : last + 1]
+    lo, hi = pieces[0][0], pieces[-1][1]
+    on = np.flatnonzero(cols[lo:hi] >= 0.15 * peak)
+    if len(on) < 2:
+        return None
+    return float(lo + on[0]), float(lo + on[-1] + 1)
+
+
 def _band(ink: Floats) -> tuple[float, float]:
     """Top and bottom of the glyph band: rows holding a fair share of the line's ink."""
     rows = ink.sum(axis=1)
@@ -94,6 +172,10 @@ def ink_grid(ink: Floats, n: int, xs: list[tuple[int, float]] | None = None) -> 
     if n <= 0 or w < n * 3:
         return None
     top, bottom = _band(ink)
+    if bottom - top >= _BROKEN_BAND * ink.shape[0]:
+        # ink in every row: a dark block beside the line (the page's edge, a tinted band)
+        ink = _glyph_ink(ink)
+        top, bottom = _band(ink)
     cols = ink[int(top) : max(int(bottom), int(top) + 1)].sum(axis=0)
     pitch = x0 = None
     if xs and len(xs) >= max(6, n // 3):
@@ -110,10 +192,10 @@ def ink_grid(ink: Floats, n: int, xs: list[tuple[int, float]] | None = None) -> 
             pitch = float(slope)
             x0 = float(icpt) - 0.5 * pitch
     if pitch is None or x0 is None or pitch <= 2:
-        on = np.flatnonzero(cols >= 0.15 * max(1e-6, float(cols.max())))
-        if len(on) < 2:
+        span = _text_span(cols, bottom - top)
+        if span is None:
             return None
-        left, right = float(on[0]), float(on[-1] + 1)
+        left, right = span
         pitch = (right - left) / (n - 0.25)  # the last glyph leaves about a quarter cell empty
         x0 = left - 0.12 * pitch
     pitch, x0 = _refine(cols, n, pitch, x0)

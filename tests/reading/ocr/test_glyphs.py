@@ -64,6 +64,42 @@ def test_grid_from_ink_alone_finds_the_pitch(text: str) -> None:
         assert abs(grid.centre(i) - (margin + (i + 0.5) * true_pitch)) < 0.2 * true_pitch
 
 
+def _read(gray: np.ndarray, n: int) -> str:
+    grid = fit_grid(gray, n)
+    assert grid is not None
+    clf = get_classifier()
+    return "".join(clf.alphabet[k] for k in clf.classify(cut_cells(gray, grid)).argmax(axis=1))
+
+
+def test_a_dark_block_beside_the_line_is_not_taken_for_its_glyphs() -> None:
+    """A box found from ink alone can run past the page's edge onto a dark background: the
+    block fills the rows above and below the glyphs and reaches the crop's end. The grid still
+    spans the glyphs alone, and the line reads right."""
+    line = render_line(LINE)
+    block = np.full((48, 60), 40, np.uint8)  # the background past the page's edge
+    gap = np.full((48, 12), 235, np.uint8)
+    gray = np.ascontiguousarray(np.hstack([block, gap, line, gap, block]))
+    assert _read(gray, len(LINE)) == LINE
+    grid = fit_grid(gray, len(LINE))
+    assert grid is not None
+    pitch = 26.0 * 48 / 64
+    first = 72 + 20 * 48 / 64 + 0.5 * pitch  # where the first glyph was drawn
+    assert abs(grid.centre(0) - first) < 0.2 * pitch
+
+
+def test_a_rule_set_apart_from_the_line_is_dropped_a_glyph_is_not() -> None:
+    """A card's edge (a thin dark rule) with clear paper between it and the first glyph is not
+    part of the line; an ``L``, whose foot is faint in the column profile, starting the line is
+    never set apart from its neighbour."""
+    line = render_line(DIGITS)
+    rule = np.full((48, 4), 235, np.uint8)
+    rule[:, 1:3] = 30
+    gray = np.ascontiguousarray(np.hstack([rule, np.full((48, 40), 235, np.uint8), line]))
+    assert _read(gray, len(DIGITS)) == DIGITS
+    names = "LESTARI<<SITI<<<<<<<<<<<<<<<<<"
+    assert _read(render_line(names), len(names)) == names
+
+
 def test_anchors_fix_the_grid_when_given() -> None:
     gray = render_line(LINE)
     pitch = 26.0 * 48 / 64
