@@ -72,6 +72,8 @@ def line_ink(gray: Gray) -> Floats:
 # with a margin): ink that holds a square this large is a dark margin, the page's edge, a tinted
 # band or a photo beside the line, not print.
 _STROKE_SHARE = 0.3
+# Print, for the line's extent: strokes at least this share as dark as the darkest near them.
+_PRINT = 0.5
 # A glyph band this share of the crop's height or more is no band: ink beside the line fills the
 # rows above and below its glyphs.
 _BROKEN_BAND = 0.9
@@ -146,6 +148,20 @@ def _text_span(cols: Floats, height: float) -> tuple[float, float] | None:
     return float(lo + on[0]), float(lo + on[-1] + 1)
 
 
+def _print_columns(strokes: Floats) -> Floats:
+    """Per column of a line's glyph band (its :func:`_glyph_ink` rows), the pixels of print:
+    strokes at least :data:`_PRINT` as dark as the darkest stroke within two glyph heights
+    (and a quarter of the line's darkest). A guilloche or a shading of the paper at the line's
+    ends is lighter than the print beside it, so it does not stretch the grid; print that a
+    gradient across the page makes lighter at one end is still print."""
+    height = max(1, strokes.shape[0])
+    darkest = np.asarray(strokes.max(axis=0, keepdims=True), np.float32)
+    reach = np.ones((1, 4 * height + 1), np.uint8)
+    near = np.asarray(cv2.dilate(darkest, reach), np.float32)
+    floor = 0.25 * float(darkest.max())
+    return np.asarray((strokes >= _PRINT * np.maximum(near, floor)).sum(axis=0), np.float32)
+
+
 def _band(ink: Floats) -> tuple[float, float]:
     """Top and bottom of the glyph band: rows holding a fair share of the line's ink."""
     rows = ink.sum(axis=1)
@@ -172,11 +188,13 @@ def ink_grid(ink: Floats, n: int, xs: list[tuple[int, float]] | None = None) -> 
     if n <= 0 or w < n * 3:
         return None
     top, bottom = _band(ink)
+    glyph_ink = _glyph_ink(ink)
     if bottom - top >= _BROKEN_BAND * ink.shape[0]:
         # ink in every row: a dark block beside the line (the page's edge, a tinted band)
-        ink = _glyph_ink(ink)
+        ink = glyph_ink
         top, bottom = _band(ink)
-    cols = ink[int(top) : max(int(bottom), int(top) + 1)].sum(axis=0)
+    rows = slice(int(top), max(int(bottom), int(top) + 1))
+    cols = ink[rows].sum(axis=0)
     pitch = x0 = None
     if xs and len(xs) >= max(6, n // 3):
         idx = np.array([i for i, _ in xs], np.float64)
@@ -192,7 +210,7 @@ def ink_grid(ink: Floats, n: int, xs: list[tuple[int, float]] | None = None) -> 
             pitch = float(slope)
             x0 = float(icpt) - 0.5 * pitch
     if pitch is None or x0 is None or pitch <= 2:
-        span = _text_span(cols, bottom - top)
+        span = _text_span(_print_columns(glyph_ink[rows]), bottom - top)
         if span is None:
             return None
         left, right = span

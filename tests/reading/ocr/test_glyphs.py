@@ -100,6 +100,21 @@ def test_a_rule_set_apart_from_the_line_is_dropped_a_glyph_is_not() -> None:
     assert _read(render_line(names), len(names)) == names
 
 
+def test_a_light_pattern_before_the_line_does_not_stretch_its_grid() -> None:
+    """A guilloche's fine lines touching the line's start are strokes too, but lighter than
+    print: the grid starts at the first glyph. A gradient across the page that leaves the
+    line's first glyphs lighter than its last keeps them on the grid."""
+    line = render_line(LINE)
+    pattern = np.full((48, 50), 195, np.uint8)  # a tint, and fine lines on it
+    for x in range(-12, 50, 5):
+        cv2.line(pattern, (x, 0), (x + 12, 47), 160, 1)
+    gray = np.ascontiguousarray(np.hstack([pattern, line]))
+    assert _read(gray, len(LINE)) == LINE
+    shade = np.linspace(0.45, 1.0, line.shape[1])[None, :]  # ink at 45 % at the start
+    shaded = np.asarray(235 - (235 - line.astype(np.float64)) * shade, np.uint8)
+    assert _read(shaded, len(LINE)) == LINE
+
+
 def test_anchors_fix_the_grid_when_given() -> None:
     gray = render_line(LINE)
     pitch = 26.0 * 48 / 64
