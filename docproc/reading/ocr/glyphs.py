@@ -102,10 +102,10 @@ def _glyph_ink(ink: Floats) -> Floats:
     return np.asarray(cv2.morphologyEx(ink, cv2.MORPH_TOPHAT, square), np.float32)
 
 
-def _runs(on: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
-    """[start, end) of each run of True."""
+def _edges(on: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Starts and ends (exclusive) of the runs of True."""
     edges = np.flatnonzero(np.diff(np.concatenate([[0], on.astype(np.int8), [0]])))
-    return list(zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True))
+    return edges[0::2], edges[1::2]
 
 
 def _text_span(cols: Floats, height: float) -> tuple[float, float] | None:
@@ -118,30 +118,32 @@ def _text_span(cols: Floats, height: float) -> tuple[float, float] | None:
     peak = float(cols.max())
     if peak <= 0:
         return None
-    pieces = _runs(cols >= _PAPER * peak)
+    starts, ends = _edges(cols >= _PAPER * peak)  # pieces of ink between clear paper
+    ink_starts, ink_ends = _edges(cols >= 0.15 * peak)
     # per piece: its runs of ink as long as a glyph, and whether one is longer (a wall)
-    inked = [_runs(cols[a:b] >= 0.15 * peak) for a, b in pieces]
-    glyphs = [sum(1 for a, b in runs if b - a <= _WALL * height) for runs in inked]
-    walls = [any(b - a > _WALL * height for a, b in runs) for runs in inked]
-    total = sum(glyphs)
-    first, last = 0, len(pieces) - 1
+    owner = np.searchsorted(starts, ink_starts, side="right") - 1
+    wall = (ink_ends - ink_starts) > _WALL * height
+    glyphs = np.bincount(owner[~wall], minlength=len(starts))
+    walls = np.bincount(owner[wall], minlength=len(starts)) > 0
+    before = np.concatenate([[0], np.cumsum(glyphs)])  # glyph runs before piece k: before[k]
+    total = float(before[-1])
+    first, last = 0, len(starts) - 1
 
     def stray(k: int, gap: int) -> bool:
-        return glyphs[k] <= _STRAY_GLYPHS and (gap >= _APART * height or walls[k])
+        return bool(glyphs[k] <= _STRAY_GLYPHS and (gap >= _APART * height or walls[k]))
 
     def kept(lo: int, hi: int) -> bool:
-        return sum(glyphs[lo : hi + 1]) >= _KEPT_GLYPHS * total
+        return float(before[hi + 1] - before[lo]) >= _KEPT_GLYPHS * total
 
-    while first < last and stray(first, pieces[first + 1][0] - pieces[first][1]):
+    while first < last and stray(first, int(starts[first + 1] - ends[first])):
         if not kept(first + 1, last):
             break
         first += 1
-    while first < last and stray(last, pieces[last][0] - pieces[last - 1][1]):
+    while first < last and stray(last, int(starts[last] - ends[last - 1])):
         if not kept(first, last - 1):
             break
         last -= 1
-    pieces = pieces[first : last + 1]
-    lo, hi = pieces[0][0], pieces[-1][1]
+    lo, hi = int(starts[first]), int(ends[last])
     on = np.flatnonzero(cols[lo:hi] >= 0.15 * peak)
     if len(on) < 2:
         return None
