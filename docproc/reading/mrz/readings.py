@@ -319,13 +319,25 @@ class _GlyphZone:
         return out
 
 
-def _glyph_zone(image: Image, lines: Sequence[LineBox], width: int) -> _GlyphZone | None:
-    """Every line of a zone read by the glyph reader alone, on grids fit to the ink."""
-    clf = get_classifier()
-    inks = [
+def _line_inks(image: Image, lines: Sequence[LineBox]) -> list[npt.NDArray[np.float32]]:
+    """Each line's ink (:func:`line_ink` of its crop), what every glyph reading of it starts
+    from whatever the number of cells."""
+    return [
         line_ink(np.asarray(cv2.cvtColor(_crop(image, ln, 0), cv2.COLOR_BGR2GRAY), np.uint8))
         for ln in lines
     ]
+
+
+def _glyph_zone(
+    image: Image,
+    lines: Sequence[LineBox],
+    width: int,
+    inks: Sequence[npt.NDArray[np.float32]] | None = None,
+) -> _GlyphZone | None:
+    """Every line of a zone read by the glyph reader alone, on grids fit to the ink (``inks``:
+    the lines' :func:`_line_inks`, made here if not given)."""
+    clf = get_classifier()
+    inks = list(inks) if inks is not None else _line_inks(image, lines)
     grids = [ink_grid(ink, width) for ink in inks]
     fitted = [g for g in grids if g is not None]
     if len(fitted) != len(grids):

@@ -33,6 +33,7 @@ from docproc.reading.mrz.readings import (
     _glyph_zone,
     _GlyphZone,
     _greedy,
+    _line_inks,
     _looks_like_mrz,
     _orient,
     _Reading,
@@ -43,6 +44,7 @@ from docproc.reading.mrz.readings import (
 )
 from docproc.reading.mrz.tuning import ReaderTuning
 from docproc.reading.mrz.vote import _choose, _glyph_of, _ZoneRead
+from docproc.reading.ocr.glyphs import print_runs
 from docproc.reading.ocr.ppocr import LOOKALIKE, PPOCR
 
 
@@ -285,19 +287,23 @@ def _glyph_first(
     path follows."""
     if len(zone.lines) not in (2, 3):
         return None
-    for width in (30,) if len(zone.lines) == 3 else (44, 36):
-        placed = zone
-        lines = _complete_lines(placed)
-        gz = _glyph_zone(image, lines, width)
+    found_lines = _complete_lines(zone)
+    found_inks = _line_inks(image, found_lines)
+    turned_read: tuple[ZoneCandidate, list[LineBox], list[npt.NDArray[np.float32]]] | None = None
+    for width in (30,) if len(zone.lines) == 3 else _two_line_widths(found_inks):
+        placed, lines = zone, found_lines
+        gz = _glyph_zone(image, lines, width, found_inks)
         if gz is not None and gz.mean < tuning.glyph_first_mean:
             # too unsure as found: the zone may be upside down (turned OCR-B reads as noise,
             # though its fillers and symmetric glyphs keep the mean up to about 0.7); the
             # surer way round is read on
-            turned = zone.flipped()
-            turned_lines = _complete_lines(turned)
-            other = _glyph_zone(image, turned_lines, width)
+            if turned_read is None:
+                turned = zone.flipped()
+                turned_lines = _complete_lines(turned)
+                turned_read = (turned, turned_lines, _line_inks(image, turned_lines))
+            other = _glyph_zone(image, turned_read[1], width, turned_read[2])
             if other is not None and other.mean > gz.mean:
-                placed, lines, gz = turned, turned_lines, other
+                placed, lines, gz = turned_read[0], turned_read[1], other
         if gz is None or gz.mean < tuning.glyph_first_mean:
             continue
         parsed = parse_mrz([r.text for r in gz.readings])
@@ -336,6 +342,22 @@ def _glyph_first(
             continue  # a less sure reading whose names PP-OCR disputes: read it all again
         return _Attempt(placed, lines, readings, zr, 1.0, as_printed)
     return None
+
+
+# A two-line zone whose lines show at most this many runs of print is read as 36 characters
+# before 44 (:func:`_two_line_widths`).
+_SHORT_LINE_RUNS = 40
+
+
+def _two_line_widths(inks: Sequence[npt.NDArray[np.float32]]) -> tuple[int, int]:
+    """The order a two-line zone's lengths are tried in: 44 (TD3, MRV-A) first, unless no line
+    shows more than :data:`_SHORT_LINE_RUNS` runs of print (:func:`print_runs`): then 36 (TD2,
+    MRV-B) first. On 158 two-line zones of specimens and synthetic pages, every 44-character
+    line showed at least 44 runs and most 36-character ones 36-40. An order only: the other
+    length is read when the first does not settle."""
+    if max(print_runs(ink) for ink in inks) <= _SHORT_LINE_RUNS:
+        return (36, 44)
+    return (44, 36)
 
 
 _COUNTRY_FIELDS = ("issuing_country", "nationality")

@@ -164,6 +164,20 @@ def _print_columns(strokes: Floats) -> Floats:
     return np.asarray((strokes >= _PRINT * np.maximum(near, floor)).sum(axis=0), np.float32)
 
 
+def print_runs(ink: Floats) -> int:
+    """How many runs of print a line's ink (:func:`line_ink`) shows along its glyph band: about
+    one a glyph, fillers included (a glyph of two strokes may make two, glyphs blurred together
+    one), so a line of 36 characters shows 36-45 and one of 44 at least 44."""
+    top, bottom = _band(ink)
+    strokes = _glyph_ink(ink)
+    if bottom - top >= _BROKEN_BAND * ink.shape[0]:
+        top, bottom = _band(strokes)
+    cols = _print_columns(strokes[int(top) : max(int(bottom), int(top) + 1)])
+    if cols.max() <= 0:
+        return 0
+    return len(_edges(cols >= 0.15 * float(cols.max()))[0])
+
+
 def _band(ink: Floats) -> tuple[float, float]:
     """Top and bottom of the glyph band: rows holding a fair share of the line's ink."""
     rows = ink.sum(axis=1)

@@ -363,3 +363,36 @@ def test_a_zone_of_ordinary_text_is_not_read_by_ppocr_on_the_full_path() -> None
     for page in (image, np.ascontiguousarray(np.rot90(image, 2))):
         zone = find_zones(engine.detect(page, DEFAULT_TUNING.detect_side), max_candidates=1)[0]
         assert _shows_fillers(page, zone)
+
+
+def test_a_two_line_zone_of_36_characters_is_read_at_36_first(monkeypatch: Any) -> None:
+    """A TD2 or MRV-B zone's lines show about one run of print a glyph, fewer than a 44-character
+    line's: the glyph reader reads it as 36 cells first and settles there, instead of reading it
+    as 44, turned round as 44, then as 36."""
+    from docproc.reading.mrz import readings, search
+
+    widths: list[int] = []
+    real = readings._glyph_zone
+
+    def counted(image: Image, lines: Any, width: int, inks: Any = None) -> Any:
+        widths.append(width)
+        return real(image, lines, width, inks)
+
+    monkeypatch.setattr(search, "_glyph_zone", counted)
+    engine = get_engine(1)
+    for kind, name in ((MRZType.TD2, "td2"), (MRZType.MRVB, "mrvb")):
+        doc = random_document(random.Random(name), kind)
+        image, _, _ = make_sample(doc, seed=5, opts=None)
+        zone = next(z for z in find_zones(_quick_quads(image), 3) if len(z.lines) == 2)
+        widths.clear()
+        attempt = search._glyph_first(image, zone, engine, DEFAULT_TUNING)
+        assert attempt is not None and attempt.result is not None
+        assert attempt.result.parsed.valid
+        assert widths == [36], (kind, widths)
+        assert "".join(c.text for c in attempt.result.chosen) == "".join(doc.mrz)
+
+
+def _quick_quads(image: Image) -> list[Any]:
+    from docproc.reading.mrz.locate import line_quads
+
+    return line_quads(image)

@@ -20,6 +20,7 @@ from docproc.reading.ocr.glyphs import (
     ink_cells,
     line_ink,
     model_info,
+    print_runs,
 )
 from docproc.synth.render import MRZ_CAP_MM, MRZ_PITCH_MM, font, ocrb_size_for_cap
 
@@ -113,6 +114,20 @@ def test_a_light_pattern_before_the_line_does_not_stretch_its_grid() -> None:
     shade = np.linspace(0.45, 1.0, line.shape[1])[None, :]  # ink at 45 % at the start
     shaded = np.asarray(235 - (235 - line.astype(np.float64)) * shade, np.uint8)
     assert _read(shaded, len(LINE)) == LINE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [LINE, DIGITS, "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<", "L8988901C4XXX4009078F9612109<<<<<<<<"],
+)
+def test_print_runs_tell_a_36_character_line_from_a_44(text: str) -> None:
+    """The MRZ reader reads a two-line zone as 36 characters first when its lines show at most
+    40 runs of print (one a glyph, fillers included)."""
+    runs = print_runs(line_ink(render_line(text)))
+    if len(text) == 36:
+        assert 36 <= runs <= 40
+    else:
+        assert runs >= 44
 
 
 def test_anchors_fix_the_grid_when_given() -> None:
