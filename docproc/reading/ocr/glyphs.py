@@ -164,15 +164,28 @@ def _print_columns(strokes: Floats) -> Floats:
     return np.asarray((strokes >= _PRINT * np.maximum(near, floor)).sum(axis=0), np.float32)
 
 
+def _glyph_band(ink: Floats) -> tuple[Floats, Floats, float, float]:
+    """A line's ink to fit cells on, its strokes (:func:`_glyph_ink`) and the top and bottom of
+    its glyph band. Where ink fills every row of the crop (:data:`_BROKEN_BAND`: a dark block
+    beside the line, the page's edge, a tinted band) the band and the ink are the strokes'."""
+    top, bottom = _band(ink)
+    strokes = _glyph_ink(ink)
+    if bottom - top >= _BROKEN_BAND * ink.shape[0]:
+        ink = strokes
+        top, bottom = _band(strokes)
+    return ink, strokes, top, bottom
+
+
+def _rows(top: float, bottom: float) -> slice:
+    return slice(int(top), max(int(bottom), int(top) + 1))
+
+
 def print_runs(ink: Floats) -> int:
     """How many runs of print a line's ink (:func:`line_ink`) shows along its glyph band: about
     one a glyph, fillers included (a glyph of two strokes may make two, glyphs blurred together
     one), so a line of 36 characters shows 36-45 and one of 44 at least 44."""
-    top, bottom = _band(ink)
-    strokes = _glyph_ink(ink)
-    if bottom - top >= _BROKEN_BAND * ink.shape[0]:
-        top, bottom = _band(strokes)
-    cols = _print_columns(strokes[int(top) : max(int(bottom), int(top) + 1)])
+    _ink, strokes, top, bottom = _glyph_band(ink)
+    cols = _print_columns(strokes[_rows(top, bottom)])
     if cols.max() <= 0:
         return 0
     return len(_edges(cols >= 0.15 * float(cols.max()))[0])
@@ -203,13 +216,8 @@ def ink_grid(ink: Floats, n: int, xs: list[tuple[int, float]] | None = None) -> 
     w = ink.shape[1]
     if n <= 0 or w < n * 3:
         return None
-    top, bottom = _band(ink)
-    glyph_ink = _glyph_ink(ink)
-    if bottom - top >= _BROKEN_BAND * ink.shape[0]:
-        # ink in every row: a dark block beside the line (the page's edge, a tinted band)
-        ink = glyph_ink
-        top, bottom = _band(ink)
-    rows = slice(int(top), max(int(bottom), int(top) + 1))
+    ink, strokes, top, bottom = _glyph_band(ink)
+    rows = _rows(top, bottom)
     cols = ink[rows].sum(axis=0)
     pitch = x0 = None
     if xs and len(xs) >= max(6, n // 3):
@@ -226,7 +234,7 @@ def ink_grid(ink: Floats, n: int, xs: list[tuple[int, float]] | None = None) -> 
             pitch = float(slope)
             x0 = float(icpt) - 0.5 * pitch
     if pitch is None or x0 is None or pitch <= 2:
-        span = _text_span(_print_columns(glyph_ink[rows]), bottom - top)
+        span = _text_span(_print_columns(strokes[rows]), bottom - top)
         if span is None:
             return None
         left, right = span

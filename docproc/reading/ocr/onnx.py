@@ -15,9 +15,9 @@ def session_options(threads: int = 1) -> Any:
     """onnxruntime session options: ``threads`` intra-op threads that sleep between runs, quiet.
 
     By default onnxruntime's worker threads spin (busy-wait) between operators and after a run
-    for the next one: with two threads that spinning was about a sixth of the MRZ reader's CPU
-    on the real specimens (25.9 -> 21.6 s over 62 files, wall clock alike), CPU another process
-    on the machine could have used."""
+    for the next one: with two threads that spinning was about a tenth of the MRZ reader's CPU
+    on the real specimens (24.1 -> 22.0 s over 62 files, the mean of five alternating runs;
+    wall clock alike), CPU another process on the machine could have used."""
     import onnxruntime as ort  # type: ignore[import-untyped]
 
     opts = ort.SessionOptions()
