@@ -297,13 +297,14 @@ def _glyph_first(
             # too unsure as found: the zone may be upside down (turned OCR-B reads as noise,
             # though its fillers and symmetric glyphs keep the mean up to about 0.7); the
             # surer way round is read on
-            if turned_read is None:
+            if turned_read is None:  # made once, for whichever widths need it
                 turned = zone.flipped()
                 turned_lines = _complete_lines(turned)
                 turned_read = (turned, turned_lines, _line_inks(image, turned_lines))
-            other = _glyph_zone(image, turned_read[1], width, turned_read[2])
+            turned, turned_lines, turned_inks = turned_read
+            other = _glyph_zone(image, turned_lines, width, turned_inks)
             if other is not None and other.mean > gz.mean:
-                placed, lines, gz = turned_read[0], turned_read[1], other
+                placed, lines, gz = turned, turned_lines, other
         if gz is None or gz.mean < tuning.glyph_first_mean:
             continue
         parsed = parse_mrz([r.text for r in gz.readings])

@@ -12,6 +12,7 @@ import numpy as np
 from docproc.reading.mrz.budget import PageWork
 from docproc.reading.mrz.detect import LineBox, ZoneCandidate, find_zones
 from docproc.reading.mrz.lines import Image
+from docproc.reading.mrz.locate import line_quads
 from docproc.reading.mrz.model import MRZType
 from docproc.reading.mrz.readings import _Reading
 from docproc.reading.mrz.search import _agreed, _first_pass, _outdone, _whole
@@ -383,16 +384,10 @@ def test_a_two_line_zone_of_36_characters_is_read_at_36_first(monkeypatch: Any) 
     for kind, name in ((MRZType.TD2, "td2"), (MRZType.MRVB, "mrvb")):
         doc = random_document(random.Random(name), kind)
         image, _, _ = make_sample(doc, seed=5, opts=None)
-        zone = next(z for z in find_zones(_quick_quads(image), 3) if len(z.lines) == 2)
+        zone = next(z for z in find_zones(line_quads(image), 3) if len(z.lines) == 2)
         widths.clear()
         attempt = search._glyph_first(image, zone, engine, DEFAULT_TUNING)
         assert attempt is not None and attempt.result is not None
         assert attempt.result.parsed.valid
         assert widths == [36], (kind, widths)
         assert "".join(c.text for c in attempt.result.chosen) == "".join(doc.mrz)
-
-
-def _quick_quads(image: Image) -> list[Any]:
-    from docproc.reading.mrz.locate import line_quads
-
-    return line_quads(image)
