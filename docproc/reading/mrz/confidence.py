@@ -297,6 +297,28 @@ def _family(source: str) -> str:
     return "line" if source.startswith("line") else source
 
 
+# Characters a recogniser may have read for another in a country code: the digit/letter pairs
+# (0/O, 1/I, ...), the code look-alikes (P/M, O/D/Q, I/L, C/G) and a filler for a K (the glyph
+# reader's K/< pair).
+_SLIPS = {
+    ch: "".join(sorted(set(LOOKALIKE.get(ch, "") + _CODE_LOOKALIKES.get(ch, ""))))
+    for ch in set(LOOKALIKE) | set(_CODE_LOOKALIKES)
+}
+_SLIPS["<"] = "K"
+_SLIPS["K"] = "<"
+
+
+def known_by_a_slip(code: str) -> bool:
+    """Whether look-alike slips (:data:`_SLIPS`, in any of its characters) turn ``code`` into
+    another country code the ICAO list knows: ``PHI`` (``PHL``), ``8GD`` (``BGD``), ``AFC``
+    (``AFG``). A pure function of the code."""
+    options = [ch + _SLIPS.get(ch, "") for ch in code]
+    return any(
+        "".join(variant) != code and is_known_code("".join(variant))
+        for variant in itertools.product(*options)
+    )
+
+
 def _valid_code(name: str, value: str) -> bool:
     if name in ("issuing_country", "nationality"):
         return is_known_code(value.ljust(3, "<"))

@@ -18,8 +18,10 @@ from docproc.reading.mrz.confidence import (
     _doubtful_code,
     _good_enough,
     _name_agreement,
+    known_by_a_slip,
     lookalike_codes,
 )
+from docproc.reading.mrz.countries import is_known_code
 from docproc.reading.mrz.detect import LineBox, ZoneCandidate, find_zones, line_from_quad
 from docproc.reading.mrz.lines import Image, _complete_lines, _crop, _neighbour_lines
 from docproc.reading.mrz.locate import line_quads
@@ -434,9 +436,14 @@ def _codes_as_printed(
     reading changes it. The zone then goes to review with its ``unknown_country`` reason at
     once, instead of after the whole search and every harder reading. None otherwise (a
     document code its format does not allow is never taken as printed: it is a misread format
-    more often than a printed one)."""
+    more often than a printed one).
+
+    A code no second reading could make known is taken at once, PP-OCR not asked
+    (:func:`_unknown_as_read`)."""
     if _misread_format(zr):
         return None
+    if _unknown_as_read(zr, readings, tuning):
+        return zr
     spans = field_spans(zr.parsed)
     cells = [
         (ln, col)
@@ -475,6 +482,28 @@ def _codes_as_printed(
         if not others or any(r.text[col] != final for r in others):
             return None
     return zr
+
+
+def _unknown_as_read(zr: _ZoneRead, readings: list[list[_Reading]], tuning: ReaderTuning) -> bool:
+    """Every country code of the zone that the ICAO list does not know was read by the glyph
+    reader at least ``unknown_code_glyph`` sure in each character, and no look-alike slip turns it
+    into a known code (:func:`~docproc.reading.mrz.confidence.known_by_a_slip`): a second
+    reading could only confirm it or misread it, and the record goes to review for the code
+    either way (a specimen's made-up ``COU``, ``SI<``; ``D<<``'s older ``BDR``)."""
+    spans = field_spans(zr.parsed)
+    unknown = 0
+    for name in _COUNTRY_FIELDS:
+        for ln, s, e in spans.get(name, ()):
+            code = zr.parsed.lines[ln][s:e]
+            if is_known_code(code):
+                continue
+            glyph = _glyph_of(readings[ln])
+            if glyph is None or glyph.text[s:e] != code or known_by_a_slip(code):
+                return False
+            if min(glyph.probs[s:e]) < tuning.unknown_code_glyph:
+                return False
+            unknown += 1
+    return unknown > 0
 
 
 def _second_readings(

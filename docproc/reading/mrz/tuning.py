@@ -91,6 +91,11 @@ class ReaderTuning:
     # reader read every character of it alike, the glyph reader at least this sure (the record
     # goes to review for the code either way).
     printed_code_glyph: float = 0.5
+    # An unknown country code that no look-alike slip turns into a known one is taken as printed
+    # on the glyph reader alone (PP-OCR not asked) when it read every character at least this
+    # sure: a second reading could only confirm or misread it, and the record goes to review for
+    # the code either way.
+    unknown_code_glyph: float = 0.8
     # A field below this confidence sends the record to review.
     review_threshold: float = 0.85
 

@@ -144,6 +144,15 @@ def _made_up_state(lines: list[str]) -> list[str]:
     return [lines[0][:2] + "QQX" + lines[0][5:], *lines[1:]]
 
 
+def _nationality(code: str) -> Any:
+    """A TD1 card whose nationality is printed as ``code`` (no check digit covers it)."""
+
+    def edit(lines: list[str]) -> list[str]:
+        return [lines[0], lines[1][:15] + code + lines[1][18:], lines[2]]
+
+    return edit
+
+
 def _wrong_birth_check(lines: list[str]) -> list[str]:
     """A TD1 card printed with a wrong birth-date check digit (a void specimen's)."""
     second = lines[1]
@@ -169,3 +178,14 @@ def test_a_fault_printed_so_goes_to_review_without_the_search(
     assert read is not None and read.parsed.lines == lines
     assert reason in read.review_reasons and read.needs_review
     assert engine.detections == 0
+
+
+def test_a_made_up_code_no_slip_makes_known_is_taken_on_the_glyph_reader() -> None:
+    """``QQX``: no look-alike slip gives a known code, the glyph reader is sure of it, and the
+    record goes to review for it whatever a second reading says: PP-OCR reads nothing."""
+    image, lines = _printed(MRZType.TD1, "made-up-nationality", _nationality("QQX"))
+    engine = CountingEngine()
+    read = read_page(image, engine=engine)
+    assert read is not None and read.parsed.lines == lines
+    assert "unknown_country:QQX" in read.review_reasons
+    assert engine.detections == 0 and engine.lines == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from docproc.reading.mrz.confidence import lookalike_codes, review_reasons
+from docproc.reading.mrz.confidence import known_by_a_slip, lookalike_codes, review_reasons
 from docproc.reading.mrz.detect import LineBox, ZoneCandidate
 from docproc.reading.mrz.parse import parse_mrz
 from docproc.reading.mrz.readings import _Reading
@@ -126,3 +126,17 @@ def test_a_window_adds_no_agreement_to_a_field_outside_it() -> None:
     spans = field_spans(zr.parsed)
     assert _agreed_confidence(zr, spans["sex"], name=False) > 0.99  # sex (col 20) was seen
     assert _agreed_confidence(zr, spans["document_number"], name=False) == 0.0
+
+
+def test_a_slip_of_look_alikes_can_make_an_unknown_code_known() -> None:
+    assert known_by_a_slip("PHI")  # I/L: PHL
+    assert known_by_a_slip("8GD")  # 8/B: BGD
+    assert known_by_a_slip("AFC")  # C/G: AFG
+    assert known_by_a_slip("0MN")  # 0/O: OMN
+    assert known_by_a_slip("UT0")  # 0/O: UTO
+    assert known_by_a_slip("D<K")  # K/<: D<<
+
+
+def test_a_code_no_slip_makes_known_is_printed_so() -> None:
+    for code in ("COU", "SI<", "BDR", "QQX", "132"):
+        assert not known_by_a_slip(code), code
