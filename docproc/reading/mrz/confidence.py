@@ -209,7 +209,9 @@ def _glyph_sure(zr: _ZoneRead, tuning: ReaderTuning) -> set[tuple[int, int]]:
     """Positions of the final lines where the glyph reader read the same character, sure of it:
     at least ``glyph_sure``; an O or 0 whose look-alike it gave less than
     ``glyph_lookalike_settled``; another look-alike (1/I, 5/S, 8/B, 2/Z, 6/G) read at least
-    ``glyph_pair_settled`` when every other recogniser that read the line agrees."""
+    ``glyph_pair_settled`` when every other recogniser that read the line agrees; a filler read
+    at least ``glyph_decisive`` (a K it is not: a cell cut across a K reads as a filler, less
+    sure)."""
     out: set[tuple[int, int]] = set()
     for line, final in enumerate(zr.parsed.lines):
         g = _glyph_of(zr.readings[line]) if line < len(zr.readings) else None
@@ -221,6 +223,9 @@ def _glyph_sure(zr: _ZoneRead, tuning: ReaderTuning) -> set[tuple[int, int]]:
                 continue
             if g.probs[col] >= tuning.glyph_sure:
                 out.add((line, col))
+            elif ch == "<":
+                if g.probs[col] >= tuning.glyph_decisive:
+                    out.add((line, col))
             elif ch in "0O":
                 if alt[col] < tuning.glyph_lookalike_settled:
                     out.add((line, col))
@@ -258,7 +263,8 @@ def check_blind_fields(
     every check, the check digits prove nothing about those characters and a person must look.
     O and 0 are candidates (the line recogniser cannot tell them apart in OCR-B) unless the glyph
     reader is sure of them (``sure``); other look-alikes only where a reading gave the other
-    glyph some probability (``doubtful``).
+    glyph some probability (``doubtful``); a filler before the end of the field's characters is
+    a K misread unless the glyph reader is sure of it (:func:`_inner_filler`).
     """
     blind: list[str] = []
     spans = field_spans(parsed)
@@ -269,10 +275,22 @@ def check_blind_fields(
             for col in range(s, e)
             if (parsed.lines[ln][col] in "0O" and (sure is None or (ln, col) not in sure))
             or (parsed.lines[ln][col] in _SWAP and doubtful is not None and (ln, col) in doubtful)
+            or (_inner_filler(parsed.lines[ln], col, e) and (sure is None or (ln, col) not in sure))
         ]
         if _has_blind_swap(parsed, name, positions):
             blind.append(name)
     return blind
+
+
+def _inner_filler(line: str, col: int, end: int) -> bool:
+    """A filler read before the end of a field's characters (``end``: where the field ends): a
+    ``K`` misread (half a ``K`` is a chevron), which no check digit sees (K counts 20, a filler
+    0: the same at every weight)."""
+    return line[col] == "<" and line[col + 1 : end].strip("<") != ""
+
+
+# The look-alikes a check-blind swap tries: the recognisers' pairs, and a filler for a K.
+_BLIND_SWAP = {**_SWAP, "<": "K"}
 
 
 def _has_blind_swap(parsed: ParsedMRZ, name: str, positions: list[tuple[int, int]]) -> bool:
@@ -280,8 +298,11 @@ def _has_blind_swap(parsed: ParsedMRZ, name: str, positions: list[tuple[int, int
         for picks in itertools.combinations(positions, k):
             rows = [list(t) for t in parsed.lines]
             for ln, col in picks:
-                rows[ln][col] = _SWAP[rows[ln][col]]
-            if not _plausible_swap(rows, picks):
+                rows[ln][col] = _BLIND_SWAP[rows[ln][col]]
+            # a K for a filler is a cut, not a shape, slip: a letter among digits is no less likely
+            if not _plausible_swap(
+                rows, [(ln, c) for ln, c in picks if parsed.lines[ln][c] != "<"]
+            ):
                 continue
             alt = parse_mrz(["".join(t) for t in rows])
             if alt is not None and alt.valid and getattr(alt, name) != getattr(parsed, name):

@@ -177,3 +177,38 @@ def test_a_passport_line_cut_to_36_characters_is_no_visa() -> None:
     parsed = parse_mrz(cut)
     assert parsed is None or parsed.type.value != "MRVB"
     assert parsed is None or not parsed.valid
+
+
+# The same data line with its document number's first character a K: K counts 20 and a filler
+# 0, the same at every weight, so a K read as a filler leaves every check digit passing.
+KDATA = _fix_checks("K5A2CB85<" + DATA[9:])
+FILLED = "<" + KDATA[1:]
+
+
+def test_a_filler_read_inside_a_document_number_where_a_k_was_printed_goes_to_review() -> None:
+    """A cell cut across a K (the grid half a cell off at a line's start) reads as a filler, the
+    glyph reader unsure of it: the check digits are blind to that, the record goes to review."""
+    readings = [
+        [_reading(NAME, "line0"), _reading(NAME, "glyph")],
+        [_reading(FILLED, "glyph", p=0.98, at={0: 0.52})],
+    ]
+    zr = _zone(readings)
+    sure = _glyph_sure(zr, DEFAULT_TUNING)
+    assert (1, 0) not in sure
+    reasons = review_reasons(zr.parsed, {}, set(), sure, tuning=DEFAULT_TUNING)
+    assert "check_blind:document_number" in reasons
+
+
+def test_a_filler_the_glyph_reader_is_sure_of_is_no_k() -> None:
+    """Fillers inside a field do occur (a specimen card's number starts with one): read at least
+    ``glyph_decisive`` sure, such a filler is settled; trailing fillers never count."""
+    readings = [
+        [_reading(NAME, "line0"), _reading(NAME, "glyph")],
+        [_reading(FILLED, "glyph", p=0.98, at={0: 0.95})],
+    ]
+    zr = _zone(readings)
+    sure = _glyph_sure(zr, DEFAULT_TUNING)
+    assert (1, 0) in sure
+    assert check_blind_fields(zr.parsed, set(), sure) == []
+    k_read = _zone([readings[0], [_reading(KDATA, "glyph", p=0.98, at={8: 0.5})]])
+    assert check_blind_fields(k_read.parsed, set(), _glyph_sure(k_read, DEFAULT_TUNING)) == []
