@@ -5,6 +5,7 @@
     .venv/bin/python bench/mrz.py --rotate 90,180,270 --tilt 30   # every image turned and tilted
     .venv/bin/python bench/mrz.py --only specimens --degrade --seed 3   # spoiled as a camera would
     .venv/bin/python bench/mrz.py --only specimens --bend 3   # bowed up to 3 % of the width
+    .venv/bin/python bench/mrz.py --only synthetic --synthetic 40 --slant 0.2   # at a slant
 
 Per reader and data set it prints: documents fully right (every field), field accuracy, documents
 auto-accepted while wrong (docproc: needs_review false; PassportEye: valid true, its only signal),
@@ -316,12 +317,16 @@ def turned(
     seed: int,
     folder: Path,
     bend: float = 0.0,
+    slant: float = 0.0,
 ) -> list[tuple[Path, list[str] | None]]:
     """Every image upright (its EXIF orientation applied), with ``bend`` bowed first (each column
     moved down by ``sag * sin(pi * x / width)``, a random sag of up to ``bend`` % of the width,
-    up or down: a booklet's page bowing off the glass), then turned by each of ``rotations``
-    (degrees counter-clockwise, ``PIL.Image.rotate(..., expand=True)``) and, with ``tilt``, by a
-    further random angle in [-tilt, tilt] (white fill); written losslessly as PNG."""
+    up or down: a booklet's page bowing off the glass), with ``slant`` photographed at a slant
+    (one side, drawn at random, shorter by a random share of half ``slant`` to ``slant`` and
+    that share over three nearer the other: a perspective warp onto a dark desk), then turned
+    by each of ``rotations`` (degrees counter-clockwise, ``PIL.Image.rotate(..., expand=True)``)
+    and, with ``tilt``, by a further random angle in [-tilt, tilt] (white fill); written
+    losslessly as PNG."""
     import random
 
     import numpy as np
@@ -342,6 +347,10 @@ def turned(
             down = (sag * np.sin(np.pi * xs / w)).astype(np.float32)
             bowed = cv2.remap(page, xs, ys - down, cv2.INTER_LINEAR, borderValue=(255, 255, 255))
             upright = Image.fromarray(bowed)
+        if slant:
+            upright = Image.fromarray(
+                _slanted(np.asarray(upright), rng.uniform(slant / 2, slant), rng.randrange(4))
+            )
         for turn in rotations:
             angle = turn + (rng.uniform(-tilt, tilt) if tilt else 0.0)
             image = upright.rotate(
@@ -350,6 +359,29 @@ def turned(
             target = folder / f"{path.stem}_r{turn}_{angle:+.1f}.png"
             image.save(target)
             out.append((target, lines))
+    return out
+
+
+def _slanted(page: Any, shrink: float, side: int) -> Any:
+    """``page`` seen at a slant: its side ``side`` (0 right, 1 bottom, 2 left, 3 top) ``shrink``
+    shorter than the opposite one and ``shrink / 3`` of the page nearer it, on a dark desk."""
+    import cv2
+    import numpy as np
+
+    h, w = page.shape[:2]
+    turned = np.rot90(page, side)  # the side to shrink now on the right
+    th, tw = turned.shape[:2]
+    far = tw * (1 - shrink / 3)
+    src = np.array([[0, 0], [tw, 0], [tw, th], [0, th]], np.float32)
+    dst = np.array(
+        [[0, 0], [far, th * shrink / 2], [far, th * (1 - shrink / 2)], [0, th]], np.float32
+    )
+    warp = cv2.getPerspectiveTransform(src, dst)
+    seen = cv2.warpPerspective(
+        np.ascontiguousarray(turned), warp, (tw, th), borderValue=(70, 80, 90)
+    )
+    out = np.ascontiguousarray(np.rot90(seen, -side))
+    assert out.shape[:2] == (h, w)
     return out
 
 
@@ -439,6 +471,12 @@ def main() -> int:
         help="bow every image by a random sag up to this %% of its width, up or down",
     )
     ap.add_argument(
+        "--slant",
+        type=float,
+        default=0.0,
+        help="photograph every image at a slant: one side up to this share shorter (e.g. 0.2)",
+    )
+    ap.add_argument(
         "--degrade",
         action="store_true",
         help="spoil every image as a camera or scanner would (see degraded()), drawn with --seed",
@@ -473,14 +511,22 @@ def main() -> int:
                 load_set(Path(tmp.name)),
             )
         )
-    if args.rotate or args.tilt or args.bend:
+    if args.rotate or args.tilt or args.bend or args.slant:
         rotations = [int(r) for r in args.rotate.split(",") if r.strip()] or [0]
         turn_dir = tempfile.TemporaryDirectory()
         sets = [
             (
-                f"{label}, bowed <= {args.bend:g} %, turned {args.rotate or 0}"
-                f" tilt <= {args.tilt:g}",
-                turned(items, rotations, args.tilt, args.seed, Path(turn_dir.name), args.bend),
+                f"{label}, bowed <= {args.bend:g} %, slant <= {args.slant:g},"
+                f" turned {args.rotate or 0} tilt <= {args.tilt:g}",
+                turned(
+                    items,
+                    rotations,
+                    args.tilt,
+                    args.seed,
+                    Path(turn_dir.name),
+                    args.bend,
+                    args.slant,
+                ),
             )
             for label, items in sets
         ]

@@ -246,9 +246,11 @@ def _finish(
         reasons.append("mrz_cut_short")
     if work.ran_out:
         reasons.append("time_budget")
+    # a glyph reading's zone where its cells lie, unless another reading of the page won
+    zone = attempt.extent if attempt.extent is not None and best.zone is attempt.zone else best.zone
     quad = [
         tuple(v / factor for v in work.original_point(float(x), float(y), width))
-        for x, y in best.zone.quad()
+        for x, y in zone.quad()
     ]
     return MRZRead(
         parsed=best.parsed,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -18,6 +18,7 @@ from docproc.reading.mrz.parse import LETTER_FOR_DIGIT, mrz_likelihood, normalis
 from docproc.reading.mrz.tuning import ReaderTuning
 from docproc.reading.ocr.glyphs import (
     CellGrid,
+    drifts_agree,
     frame_x,
     get_classifier,
     ink_cells,
@@ -139,13 +140,24 @@ def _glyph_readings(
 ) -> list[_Reading | None]:
     """One reading per line from the OCR-B cell classifier (None where no grid could be fit)."""
     clf = get_classifier()
-    cells: list[npt.NDArray[np.float32]] = []
+    inks: list[npt.NDArray[np.float32]] = []
+    grids: list[CellGrid | None] = []
+    anchors: list[list[tuple[int, float]] | None] = []
     for ln, per in zip(lines, readings, strict=True):
         gray = np.asarray(cv2.cvtColor(_crop(image, ln, 0), cv2.COLOR_BGR2GRAY), np.uint8)
-        ink = line_ink(gray)
-        grid = ink_grid(ink, width, glyph_anchors(per, width, gray.shape))
-        empty = np.zeros((0, 1, 1), np.float32)
-        cells.append(_aligned(ink, grid)[1] if grid is not None else empty)
+        inks.append(line_ink(gray))
+        anchors.append(glyph_anchors(per, width, gray.shape))
+        grids.append(ink_grid(inks[-1], width, anchors[-1]))
+    if not drifts_agree([g for g in grids if g is not None]):  # no slant: fixed pitches
+        grids = [
+            g if g is None or not g.drift else ink_grid(ink, width, xs, drift=False)
+            for ink, g, xs in zip(inks, grids, anchors, strict=True)
+        ]
+    empty = np.zeros((0, 1, 1), np.float32)
+    cells = [
+        _aligned(ink, grid)[1] if grid is not None else empty
+        for ink, grid in zip(inks, grids, strict=True)
+    ]
     filled = [c for c in cells if len(c)]
     if not filled:
         return [None] * len(lines)
@@ -170,7 +182,7 @@ def _aligned(
     the grid the cells were cut from. ``ink`` is the line's :func:`line_ink`."""
     best: tuple[float, CellGrid, npt.NDArray[np.float32]] | None = None
     for k in (0, -1, 1):
-        moved = replace(grid, x0=grid.x0 + k * grid.pitch)
+        moved = grid.moved(k)
         cells = ink_cells(ink, moved)
         per_cell = cells.reshape(len(cells), -1).sum(axis=1)
         typical = float(np.median(per_cell)) or 1.0
@@ -292,7 +304,7 @@ class _GlyphZone:
         for ink, grid in zip(self.inks, self.grids, strict=True):
             per: list[tuple[CellGrid, _Reading | None]] = [(grid, None)]
             for k in (-1, 1):
-                moved = replace(grid, x0=grid.x0 + k * grid.pitch)
+                moved = grid.moved(k)
                 moved_cells.append(ink_cells(ink, moved))
                 per.append((moved, None))
             options.append(per)
@@ -342,6 +354,11 @@ def _glyph_zone(
     fitted = [g for g in grids if g is not None]
     if len(fitted) != len(grids):
         return None
+    if not drifts_agree(fitted):  # no slant: each line on one fixed pitch
+        fitted = [
+            g if not g.drift else ink_grid(ink, width, drift=False) or g
+            for ink, g in zip(inks, fitted, strict=True)
+        ]
     aligned = [_aligned(ink, grid) for ink, grid in zip(inks, fitted, strict=True)]
     dist = clf.classify(np.concatenate([cells for _, cells in aligned]))
     return _GlyphZone(
@@ -378,11 +395,24 @@ def _cells_box(
     padded = line.length * 1.02
 
     def at(cells: float) -> float:
-        return (grid.x0 + cells * grid.pitch) / crop_width * padded - padded / 2
+        return float(grid.border(cells)) / crop_width * padded - padded / 2
 
     left = max(-line.length / 2, at(-1.0)) if first is None else at(first)
     right = at(last)
     return LineBox(line.center + line.u * (left + right) / 2, line.u, right - left, line.thickness)
+
+
+def _cells_zone(zone: ZoneCandidate, lines: Sequence[LineBox], gz: _GlyphZone) -> ZoneCandidate:
+    """The zone's lines cut to their glyph cells and half a cell round them: where the glyphs
+    of a glyph reading lie (a box found from ink alone can run on past a line's end)."""
+    n = len(gz.readings[0].text)
+    return ZoneCandidate(
+        tuple(
+            _cells_box(line, grid, width, -0.5, n + 0.5)
+            for line, grid, width in zip(lines, gz.grids, gz.crop_widths, strict=True)
+        ),
+        zone.score,
+    )
 
 
 def _with_tail(head: _Reading, glyph: _Reading) -> _Reading:

@@ -30,6 +30,7 @@ from docproc.reading.mrz.parse import RULE_COUNTRY, field_spans, mrz_likelihood,
 from docproc.reading.mrz.readings import (
     Window,
     _add_glyph_readings,
+    _cells_zone,
     _decode_lines,
     _from_ppocr,
     _glyph_zone,
@@ -63,6 +64,9 @@ class _Attempt:
     # or check digits that do not match) read alike by both recognisers; more readings cannot
     # change it (:func:`_codes_as_printed`, :func:`_checks_as_printed`)
     as_printed: bool = False
+    # read glyph-first: the zone's lines cut to the glyph cells read (``_cells_zone``), where
+    # the zone is reported to lie while its reading is this zone's
+    extent: ZoneCandidate | None = None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -343,7 +347,9 @@ def _glyph_first(
             continue
         if gz.mean < tuning.glyph_sure_mean and _name_agreement(zr, name_line) < 1.0:
             continue  # a less sure reading whose names PP-OCR disputes: read it all again
-        return _Attempt(placed, lines, readings, zr, 1.0, as_printed)
+        return _Attempt(
+            placed, lines, readings, zr, 1.0, as_printed, _cells_zone(placed, lines, gz)
+        )
     return None
 
 

@@ -36,17 +36,37 @@ Floats = npt.NDArray[np.float32]
 
 @dataclass(frozen=True)
 class CellGrid:
-    """Where the ``n`` character cells of a rectified line are: cell ``i`` is centred at
-    ``x0 + (i + 0.5) * pitch``; glyphs span rows ``top`` to ``bottom``."""
+    """Where the ``n`` character cells of a rectified line are: the border before cell ``k`` is
+    at ``x0 + pitch * (k + drift * k**2 / 2)`` (:meth:`border`); glyphs span rows ``top`` to
+    ``bottom``. ``drift`` is the pitch's change from one cell to the next, as a share of
+    ``pitch``: a line photographed at a slant, its far end smaller (0: a fixed pitch)."""
 
     x0: float
     pitch: float
     n: int
     top: float
     bottom: float
+    drift: float = 0.0
+
+    def border(self, k: Any) -> Any:
+        """The x of the border before cell ``k`` (a number or an array; fractions too)."""
+        return self.x0 + self.pitch * (k + self.drift * k * k / 2)
 
     def centre(self, i: int) -> float:
-        return self.x0 + (i + 0.5) * self.pitch
+        return float(self.border(i) + self.border(i + 1)) / 2
+
+    def moved(self, cells: int) -> CellGrid:
+        """The grid moved ``cells`` cells along the line (left when negative), its pitch
+        changing on as before: cell ``i`` of the result is cell ``i + cells`` of this one."""
+        stretch = 1.0 + self.drift * cells
+        return CellGrid(
+            float(self.border(cells)),
+            self.pitch * stretch,
+            self.n,
+            self.top,
+            self.bottom,
+            self.drift / stretch,
+        )
 
 
 def frame_x(frame: int, crop_width: int, crop_height: int) -> float:
@@ -205,13 +225,16 @@ def fit_grid(gray: Gray, n: int, xs: list[tuple[int, float]] | None = None) -> C
     return ink_grid(line_ink(gray), n, xs)
 
 
-def ink_grid(ink: Floats, n: int, xs: list[tuple[int, float]] | None = None) -> CellGrid | None:
+def ink_grid(
+    ink: Floats, n: int, xs: list[tuple[int, float]] | None = None, *, drift: bool = True
+) -> CellGrid | None:
     """Cells of a rectified line's ink (:func:`line_ink`) holding ``n`` characters.
 
     ``xs`` are (index, x) anchors, e.g. where the line recogniser peaked for each character; a
     robust line fit through them gives the pitch and offset. Without anchors the ink's extent
     does. Either way the grid is then nudged so that cell borders fall on the gaps between
-    glyphs (the column ink profile's minima).
+    glyphs (the column ink profile's minima), its pitch drifting along the line where that fits
+    clearly better (:func:`_drifted`; ``drift`` False: one fixed pitch).
     """
     w = ink.shape[1]
     if n <= 0 or w < n * 3:
@@ -240,8 +263,27 @@ def ink_grid(ink: Floats, n: int, xs: list[tuple[int, float]] | None = None) -> 
         left, right = span
         pitch = (right - left) / (n - 0.25)  # the last glyph leaves about a quarter cell empty
         x0 = left - 0.12 * pitch
-    pitch, x0 = _refine(cols, n, pitch, x0)
-    return CellGrid(x0, pitch, n, top, bottom)
+    fixed = _refine(cols, n, pitch, x0)
+    if not drift:
+        return CellGrid(fixed[1], fixed[0], n, top, bottom)
+    pitch, x0, change = _drifted(cols, n, (pitch, x0), fixed)
+    return CellGrid(x0, pitch, n, top, bottom, change)
+
+
+# The lines of one zone photographed at a slant drift alike: the same way, within this much.
+_DRIFT_SPREAD = 0.002
+
+
+def drifts_agree(grids: list[CellGrid]) -> bool:
+    """Whether the grids of a zone's lines drift alike (:data:`_DRIFT_SPREAD`), or none
+    drifts: a slant shrinks every line of a zone alike, while one line's grid drifting alone
+    (its box cut short, a mark beside it) is no slant."""
+    drifts = [g.drift for g in grids]
+    if not any(drifts):
+        return True
+    if not all(d * drifts[0] > 0 for d in drifts):
+        return False
+    return max(drifts) - min(drifts) <= _DRIFT_SPREAD + 1e-9
 
 
 def _refine(cols: Floats, n: int, pitch: float, x0: float) -> tuple[float, float]:
@@ -267,6 +309,45 @@ def _refine(cols: Floats, n: int, pitch: float, x0: float) -> tuple[float, float
     return float(pitches[i]), float(offsets[j])
 
 
+# Pitch drifts tried (a share of the pitch, cell to cell): up to 0.8 % a cell, a TD3 line's last
+# cell a third wider or narrower than its first (a page photographed at a slant, its far edge a
+# fifth shorter than its near one).
+_DRIFTS = np.linspace(-0.008, 0.008, 17)
+# A drifting grid is taken only when its borders fall on this much less ink than the fixed
+# pitch's: a line printed straight keeps its grid.
+_DRIFT_GAIN = 0.25
+
+
+def _drifted(
+    cols: Floats, n: int, estimate: tuple[float, float], fixed: tuple[float, float]
+) -> tuple[float, float, float]:
+    """The refined fixed-pitch grid (``fixed``: pitch, x0), or one whose pitch drifts along
+    the line (:attr:`CellGrid.drift`) when its borders fall on clearly less ink
+    (:data:`_DRIFT_GAIN`). Searched round the grid's first ``estimate`` (pitch, x0: the print's
+    extent or the anchors), which the fixed pitch's refinement may have pulled off to split the
+    difference: each drift of :data:`_DRIFTS` with its pitch set to end the line where the
+    estimate does, 5 pitches by 13 offsets round that."""
+    pitch, x0 = fixed
+    if cols.max() <= 0:
+        return pitch, x0, 0.0
+    prof = cols / float(cols.max())
+    grid_x = np.arange(len(prof), dtype=np.float64)
+    ks = np.arange(n + 1, dtype=np.float64)
+    cost_fixed = float(np.interp(x0 + ks * pitch, grid_x, prof, left=0.0, right=0.0).sum())
+    first_pitch, first_x0 = estimate
+    drifts = _DRIFTS[:, None, None, None]
+    # the same line end: pitch * (n + d n^2 / 2) == the estimate's pitch * n
+    base = first_pitch * n / (n + drifts * n * n / 2)
+    pitches = base * np.linspace(0.98, 1.02, 5)[None, :, None, None]
+    offsets = first_x0 + first_pitch * np.linspace(-0.3, 0.3, 13)[None, None, :, None]
+    borders = offsets + pitches * (ks + drifts * ks * ks / 2)
+    cost = np.interp(borders, grid_x, prof, left=0.0, right=0.0).sum(axis=3)
+    d, i, j = np.unravel_index(int(np.argmin(cost)), cost.shape)
+    if float(cost[d, i, j]) > (1.0 - _DRIFT_GAIN) * cost_fixed or _DRIFTS[d] == 0.0:
+        return pitch, x0, 0.0
+    return float(pitches[d, i, 0, 0]), float(offsets[0, 0, j, 0]), float(_DRIFTS[d])
+
+
 def cut_cells(gray: Gray, grid: CellGrid) -> Floats:
     """The ``n`` cells of a rectified line image (:func:`ink_cells` of its ink)."""
     return ink_cells(line_ink(gray), grid)
@@ -282,10 +363,11 @@ def ink_cells(ink: Floats, grid: CellGrid) -> Floats:
     glyph_h = max(4.0, grid.bottom - grid.top)
     y0 = grid.top - 0.2 * glyph_h
     y1 = grid.bottom + 0.2 * glyph_h
-    half = 0.55 * grid.pitch
+    borders = grid.border(np.arange(grid.n + 1, dtype=np.float64))
+    half = (0.55 * np.diff(borders))[:, None]
     # pixel u of a cell's row samples x = left + u * (2 half / CELL_W): an affine warp per cell
-    centres = grid.x0 + (np.arange(grid.n, dtype=np.float64) + 0.5) * grid.pitch
-    xs = (centres - half)[:, None] + np.arange(CELL_W) * (2.0 * half / CELL_W)
+    centres = ((borders[:-1] + borders[1:]) / 2)[:, None]
+    xs = (centres - half) + np.arange(CELL_W) * (2.0 * half / CELL_W)
     ys = y0 + np.arange(CELL_H) * ((y1 - y0) / CELL_H)
     map_x = np.broadcast_to(xs.reshape(1, -1), (CELL_H, grid.n * CELL_W)).astype(np.float32)
     map_y = np.broadcast_to(ys.reshape(-1, 1), (CELL_H, grid.n * CELL_W)).astype(np.float32)

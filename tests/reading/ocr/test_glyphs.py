@@ -13,7 +13,9 @@ from docproc.reading.ocr.glyphs import (
     CELL_H,
     CELL_W,
     MODEL_FILE,
+    CellGrid,
     cut_cells,
+    drifts_agree,
     fit_grid,
     frame_x,
     get_classifier,
@@ -63,6 +65,72 @@ def test_grid_from_ink_alone_finds_the_pitch(text: str) -> None:
     margin = 20 * 48 / 64
     for i in range(len(text)):
         assert abs(grid.centre(i) - (margin + (i + 0.5) * true_pitch)) < 0.2 * true_pitch
+
+
+def slanted(
+    gray: np.ndarray, n: int, drift: float, pitch: float = 19.5
+) -> tuple[np.ndarray, CellGrid]:
+    """A line of ``n`` characters from :func:`render_line` (``pitch`` px a cell, 15 px before
+    the first) redrawn so that its pitch grows by ``drift`` of itself a cell, as a line
+    photographed at a slant does: the border before cell ``k`` lands at
+    ``15 + pitch * (k + drift * k**2 / 2)``; and that grid."""
+    margin = 15.0
+    truth = CellGrid(margin, pitch, n, 0.0, 48.0, drift)
+    width = round(float(truth.border(n)) + margin)
+    u = np.arange(width, dtype=np.float64)
+    # the cell position k(u) of each output column (the quadratic border inverted)
+    t = (u - margin) / pitch
+    k = (np.sqrt(1.0 + 2.0 * drift * t) - 1.0) / drift if drift else t
+    map_x = np.broadcast_to((margin + k * pitch).astype(np.float32), (48, width))
+    map_y = np.broadcast_to(np.arange(48, dtype=np.float32)[:, None], (48, width))
+    out = cv2.remap(
+        gray,
+        np.ascontiguousarray(map_x),
+        np.ascontiguousarray(map_y),
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    return np.ascontiguousarray(out, dtype=np.uint8), truth
+
+
+def test_a_grid_moved_by_cells_keeps_its_borders() -> None:
+    grid = CellGrid(10.0, 20.0, 44, 0.0, 30.0, drift=0.004)
+    for cells in (-1, 1, 3):
+        moved = grid.moved(cells)
+        for j in range(-1, 45):
+            assert moved.border(j) == pytest.approx(grid.border(j + cells))
+    assert CellGrid(10.0, 20.0, 44, 0.0, 30.0).moved(2).x0 == pytest.approx(50.0)
+
+
+@pytest.mark.parametrize("text", [LINE, DIGITS, LOOKALIKES[:30]])
+def test_a_line_printed_straight_keeps_a_fixed_pitch(text: str) -> None:
+    grid = fit_grid(render_line(text), len(text))
+    assert grid is not None and grid.drift == 0.0
+
+
+@pytest.mark.parametrize("drift", [0.004, -0.003])
+def test_a_line_seen_at_a_slant_is_cut_on_a_drifting_grid(drift: float) -> None:
+    """A TD3 line whose last cell is 17 % wider (or 13 % narrower) than its first: one fixed
+    pitch puts the cells at its ends a third of a glyph off; the drifting grid centres them."""
+    gray, truth = slanted(render_line(LINE), len(LINE), drift)
+    grid = fit_grid(gray, len(LINE))
+    assert grid is not None and grid.drift * drift > 0
+    for i in range(len(LINE)):
+        local = float(truth.border(i + 1) - truth.border(i))
+        assert abs(grid.centre(i) - truth.centre(i)) < 0.2 * local
+    assert _read(gray, len(LINE)) == LINE
+
+
+def test_a_slant_shrinks_every_line_of_a_zone_alike() -> None:
+    def grid(drift: float) -> CellGrid:
+        return CellGrid(10.0, 20.0, 44, 0.0, 30.0, drift)
+
+    assert drifts_agree([grid(0.0), grid(0.0)])
+    assert drifts_agree([grid(0.003), grid(0.004)])
+    assert drifts_agree([grid(-0.004), grid(-0.003), grid(-0.005)])
+    assert not drifts_agree([grid(0.003), grid(0.0)])  # one line alone: its box cut short
+    assert not drifts_agree([grid(0.003), grid(-0.003)])
+    assert not drifts_agree([grid(0.001), grid(0.006)])
 
 
 def _read(gray: np.ndarray, n: int) -> str:
