@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,10 +108,16 @@ def install_cipher(engine: Engine, keyring: Keyring) -> None:
     The keys are loaded now when the ``data_keys`` table exists (so no writing transaction is
     open when they are first made), otherwise on first use (a database not migrated yet)."""
     loaded: list[ColumnCipher] = []
+    # the registry is keyed weakly by the engine's dialect: a loader holding the engine itself
+    # would keep every engine ever sealed (and its pool) alive
+    engine_ref = weakref.ref(engine)
 
     def loader() -> ColumnCipher:
         if not loaded:
-            loaded.append(_load_cipher(engine, keyring))
+            live = engine_ref()
+            if live is None:
+                raise EncryptionKeyError("the engine this cipher was for is gone")
+            loaded.append(_load_cipher(live, keyring))
         return loaded[0]
 
     register_cipher(engine.dialect, loader)

@@ -258,3 +258,22 @@ def test_a_second_factor_secret_is_sealed(sealed_factory: sessionmaker[Session])
     with session_scope(sealed_factory) as session:
         stored = session.scalars(select(User).where(User.username == name)).one()
         assert stored.totp_secret == secret  # it opens with the key
+
+
+def test_an_engine_sealed_and_let_go_is_not_kept(sealed_url: str) -> None:
+    """The cipher registry is keyed weakly by each engine's dialect: once an engine is disposed
+    of and dropped, its entry (and the engine, with its pool) goes too. SQLAlchemy's own
+    statement cache may keep the last one until another takes its place: never more."""
+    import gc
+
+    from docproc.db import sealed
+
+    gc.collect()
+    before = len(sealed._SLOTS)
+    for _ in range(4):
+        engine = make_engine(sealed_url, keyring=sealing_keyring())
+        assert sealed.cipher_of(engine.dialect) is not None
+        engine.dispose()
+        del engine
+    gc.collect()
+    assert len(sealed._SLOTS) <= before + 1
