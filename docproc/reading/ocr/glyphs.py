@@ -286,6 +286,18 @@ def drifts_agree(grids: list[CellGrid]) -> bool:
     return max(drifts) - min(drifts) <= _DRIFT_SPREAD + 1e-9
 
 
+def _sampled(prof: Floats, xs: npt.NDArray[np.float64]) -> Any:
+    """``prof`` at the columns ``xs``, linear between columns, 0 outside them: exactly
+    ``np.interp(xs, arange(len(prof)), prof, left=0, right=0)`` without its search for each
+    point's column (4.5 ms against 0.75 ms for a drift search's 50,000 borders)."""
+    prof = np.asarray(prof, np.float64)  # as np.interp reads it
+    last = len(prof) - 1
+    x = np.clip(xs, 0, last)
+    i = np.minimum(x.astype(np.intp), last - 1)
+    value = prof[i] + (prof[i + 1] - prof[i]) * (x - i)
+    return np.where((xs >= 0) & (xs <= last), value, 0.0)
+
+
 def _refine(cols: Floats, n: int, pitch: float, x0: float) -> tuple[float, float]:
     """Search pitch and offset near the estimate for borders on the least ink: 11 pitches by
     25 offsets, every candidate's borders looked up in one go (the first least cost wins, in
@@ -293,12 +305,11 @@ def _refine(cols: Floats, n: int, pitch: float, x0: float) -> tuple[float, float
     if cols.max() <= 0:
         return pitch, x0
     prof = cols / float(cols.max())
-    grid_x = np.arange(len(prof), dtype=np.float64)
     ks = np.arange(n + 1, dtype=np.float64)
     pitches = pitch * np.linspace(0.975, 1.025, 11)
     offsets = x0 + pitch * np.linspace(-0.3, 0.3, 25)
     borders = offsets[None, :, None] + ks[None, None, :] * pitches[:, None, None]
-    cost = np.interp(borders, grid_x, prof, left=0.0, right=0.0).sum(axis=2)
+    cost = _sampled(prof, borders).sum(axis=2)
     # prefer the estimate when the profile is flat (blur): a small pull towards it
     cost += (
         0.02
@@ -331,9 +342,8 @@ def _drifted(
     if cols.max() <= 0:
         return pitch, x0, 0.0
     prof = cols / float(cols.max())
-    grid_x = np.arange(len(prof), dtype=np.float64)
     ks = np.arange(n + 1, dtype=np.float64)
-    cost_fixed = float(np.interp(x0 + ks * pitch, grid_x, prof, left=0.0, right=0.0).sum())
+    cost_fixed = float(_sampled(prof, x0 + ks * pitch).sum())
     first_pitch, first_x0 = estimate
     drifts = _DRIFTS[:, None, None, None]
     # the same line end: pitch * (n + d n^2 / 2) == the estimate's pitch * n
@@ -341,7 +351,7 @@ def _drifted(
     pitches = base * np.linspace(0.98, 1.02, 5)[None, :, None, None]
     offsets = first_x0 + first_pitch * np.linspace(-0.3, 0.3, 13)[None, None, :, None]
     borders = offsets + pitches * (ks + drifts * ks * ks / 2)
-    cost = np.interp(borders, grid_x, prof, left=0.0, right=0.0).sum(axis=3)
+    cost = _sampled(prof, borders).sum(axis=3)
     d, i, j = np.unravel_index(int(np.argmin(cost)), cost.shape)
     if float(cost[d, i, j]) > (1.0 - _DRIFT_GAIN) * cost_fixed or _DRIFTS[d] == 0.0:
         return pitch, x0, 0.0

@@ -297,3 +297,13 @@ def test_classifier_reads_small_grey_print(text: str) -> None:
     read = "".join(clf.alphabet[k] for k in clf.classify(cut_cells(gray, grid)).argmax(axis=1))
     right = sum(a == b for a, b in zip(read, text, strict=True))
     assert right >= len(text) - 1, read
+
+
+def test_the_grid_search_samples_the_ink_profile_as_np_interp_does() -> None:
+    from docproc.reading.ocr.glyphs import _sampled
+
+    rng = np.random.default_rng(7)
+    prof = rng.random(300).astype(np.float32)
+    xs = np.concatenate([rng.uniform(-20.0, 320.0, 5000), [0.0, 299.0, 298.5, -0.001, 299.001]])
+    want = np.interp(xs, np.arange(300, dtype=np.float64), prof, left=0.0, right=0.0)
+    assert np.array_equal(_sampled(prof, xs), want)
