@@ -82,8 +82,7 @@ def line_ink(gray: Gray) -> Floats:
     g = gray.astype(np.float32)
     if g.size == 0:
         return g  # an empty crop: no ink (no grid fits it either)
-    paper = float(np.percentile(g, 90))
-    dark = float(np.percentile(g, 3))
+    paper, dark = (float(v) for v in np.percentile(g, (90, 3)))  # one partition for both
     span = max(paper - dark, 16.0)
     return np.asarray(np.clip((paper - g) / span, 0.0, 1.0), np.float32)
 
