@@ -348,9 +348,10 @@ def turned(
             bowed = cv2.remap(page, xs, ys - down, cv2.INTER_LINEAR, borderValue=(255, 255, 255))
             upright = Image.fromarray(bowed)
         if slant:
-            upright = Image.fromarray(
-                _slanted(np.asarray(upright), rng.uniform(slant / 2, slant), rng.randrange(4))
-            )
+            from docproc.synth.degrade import slanted
+
+            shrink, side = rng.uniform(slant / 2, slant), rng.randrange(4)
+            upright = Image.fromarray(slanted(np.asarray(upright), shrink, side))
         for turn in rotations:
             angle = turn + (rng.uniform(-tilt, tilt) if tilt else 0.0)
             image = upright.rotate(
@@ -359,29 +360,6 @@ def turned(
             target = folder / f"{path.stem}_r{turn}_{angle:+.1f}.png"
             image.save(target)
             out.append((target, lines))
-    return out
-
-
-def _slanted(page: Any, shrink: float, side: int) -> Any:
-    """``page`` seen at a slant: its side ``side`` (0 right, 1 bottom, 2 left, 3 top) ``shrink``
-    shorter than the opposite one and ``shrink / 3`` of the page nearer it, on a dark desk."""
-    import cv2
-    import numpy as np
-
-    h, w = page.shape[:2]
-    turned = np.rot90(page, side)  # the side to shrink now on the right
-    th, tw = turned.shape[:2]
-    far = tw * (1 - shrink / 3)
-    src = np.array([[0, 0], [tw, 0], [tw, th], [0, th]], np.float32)
-    dst = np.array(
-        [[0, 0], [far, th * shrink / 2], [far, th * (1 - shrink / 2)], [0, th]], np.float32
-    )
-    warp = cv2.getPerspectiveTransform(src, dst)
-    seen = cv2.warpPerspective(
-        np.ascontiguousarray(turned), warp, (tw, th), borderValue=(70, 80, 90)
-    )
-    out = np.ascontiguousarray(np.rot90(seen, -side))
-    assert out.shape[:2] == (h, w)
     return out
 
 

@@ -270,6 +270,25 @@ def _card_mask(h: int, w: int, radius: int) -> FloatImage:
 # ---------------------------------------------------------------- main entry point
 
 
+def slanted(
+    image: ImageArray, shrink: float, side: int = 0, desk: tuple[int, int, int] = (70, 80, 90)
+) -> ImageArray:
+    """``image`` photographed at a slant: its side ``side`` (0 right, 1 bottom, 2 left, 3 top)
+    ``shrink`` (a share) shorter than the opposite one and ``shrink / 3`` of the image nearer
+    it, on a desk of colour ``desk`` (in the image's channel order). The same size as given."""
+    turned = np.ascontiguousarray(np.rot90(image, side))  # the side to shrink on the right
+    th, tw = turned.shape[:2]
+    far = tw * (1 - shrink / 3)
+    src = np.array([[0, 0], [tw, 0], [tw, th], [0, th]], np.float32)
+    dst = np.array(
+        [[0, 0], [far, th * shrink / 2], [far, th * (1 - shrink / 2)], [0, th]], np.float32
+    )
+    seen = cv2.warpPerspective(
+        turned, cv2.getPerspectiveTransform(src, dst), (tw, th), borderValue=desk
+    )
+    return _u8(np.ascontiguousarray(np.rot90(seen, -side)))
+
+
 def degrade(doc: Rendered, opts: DegradeOptions, seed: int = 0, rounded: bool = False) -> Degraded:
     """Apply ``opts`` to a rendered document; boxes follow every geometric step."""
     rng = random.Random(f"degrade:{seed}")

@@ -18,12 +18,11 @@ from docproc.reading.mrz.parse import LETTER_FOR_DIGIT, mrz_likelihood, normalis
 from docproc.reading.mrz.tuning import ReaderTuning
 from docproc.reading.ocr.glyphs import (
     CellGrid,
-    drifts_agree,
     frame_x,
     get_classifier,
     ink_cells,
-    ink_grid,
     line_ink,
+    zone_grids,
 )
 from docproc.reading.ocr.mrzlines import get_line_reader
 from docproc.reading.ocr.ppocr import (
@@ -141,18 +140,12 @@ def _glyph_readings(
     """One reading per line from the OCR-B cell classifier (None where no grid could be fit)."""
     clf = get_classifier()
     inks: list[npt.NDArray[np.float32]] = []
-    grids: list[CellGrid | None] = []
     anchors: list[list[tuple[int, float]] | None] = []
     for ln, per in zip(lines, readings, strict=True):
         gray = np.asarray(cv2.cvtColor(_crop(image, ln, 0), cv2.COLOR_BGR2GRAY), np.uint8)
         inks.append(line_ink(gray))
         anchors.append(glyph_anchors(per, width, gray.shape))
-        grids.append(ink_grid(inks[-1], width, anchors[-1]))
-    if not drifts_agree([g for g in grids if g is not None]):  # no slant: fixed pitches
-        grids = [
-            g if g is None or not g.drift else ink_grid(ink, width, xs, drift=False)
-            for ink, g, xs in zip(inks, grids, anchors, strict=True)
-        ]
+    grids = zone_grids(inks, width, anchors)
     empty = np.zeros((0, 1, 1), np.float32)
     cells = [
         _aligned(ink, grid)[1] if grid is not None else empty
@@ -350,15 +343,10 @@ def _glyph_zone(
     the lines' :func:`_line_inks`, made here if not given)."""
     clf = get_classifier()
     inks = list(inks) if inks is not None else _line_inks(image, lines)
-    grids = [ink_grid(ink, width) for ink in inks]
+    grids = zone_grids(inks, width)
     fitted = [g for g in grids if g is not None]
     if len(fitted) != len(grids):
         return None
-    if not drifts_agree(fitted):  # no slant: each line on one fixed pitch
-        fitted = [
-            g if not g.drift else ink_grid(ink, width, drift=False) or g
-            for ink, g in zip(inks, fitted, strict=True)
-        ]
     aligned = [_aligned(ink, grid) for ink, grid in zip(inks, fitted, strict=True)]
     dist = clf.classify(np.concatenate([cells for _, cells in aligned]))
     return _GlyphZone(

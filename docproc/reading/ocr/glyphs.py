@@ -14,6 +14,7 @@ Pure functions for the geometry (no I/O); :class:`GlyphClassifier` loads the ONN
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -283,6 +284,22 @@ def drifts_agree(grids: list[CellGrid]) -> bool:
     if not all(d * drifts[0] > 0 for d in drifts):
         return False
     return max(drifts) - min(drifts) <= _DRIFT_SPREAD + 1e-9
+
+
+def zone_grids(
+    inks: Sequence[Floats], n: int, anchors: Sequence[list[tuple[int, float]] | None] | None = None
+) -> list[CellGrid | None]:
+    """The grids of a zone's lines (:func:`ink_grid` of each ink, with its ``anchors`` if any;
+    None where none fits): their pitch drifts only where every line that fits drifts alike
+    (:func:`drifts_agree`), else each line is on one fixed pitch."""
+    xs = list(anchors) if anchors is not None else [None] * len(inks)
+    grids = [ink_grid(ink, n, a) for ink, a in zip(inks, xs, strict=True)]
+    if drifts_agree([g for g in grids if g is not None]):
+        return grids
+    return [
+        g if g is None or not g.drift else ink_grid(ink, n, a, drift=False)
+        for ink, g, a in zip(inks, grids, xs, strict=True)
+    ]
 
 
 def _sampled(prof: Floats, xs: npt.NDArray[np.float64]) -> Any:

@@ -15,7 +15,7 @@ from docproc.reading.mrz.budget import DESKEW_PIXELS, SKEW_MIN, deskewed, line_s
 from docproc.reading.mrz.model import MRZType
 from docproc.reading.mrz.reader import read_page
 from docproc.reading.mrz.tuning import DEFAULT_TUNING
-from docproc.synth.degrade import DegradeOptions
+from docproc.synth.degrade import DegradeOptions, slanted
 from docproc.synth.generate import make_sample
 from docproc.synth.mrzgen import random_document
 from tests.reading.mrz.boxes import box
@@ -156,12 +156,7 @@ def _slanted_page(seed: int, shrink: float) -> tuple[np.ndarray, tuple[str, ...]
     rng = random.Random(seed)
     doc = random_document(rng, rng.choice([MRZType.TD3, MRZType.TD1, MRZType.TD2]))
     image, _, _ = make_sample(doc, seed=seed, opts=None)
-    h, w = image.shape[:2]
-    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
-    far = w * (1 - shrink / 3)
-    dst = np.array([[0, 0], [far, h * shrink / 2], [far, h * (1 - shrink / 2)], [0, h]], np.float32)
-    warp = cv2.getPerspectiveTransform(src, dst)
-    page = cv2.warpPerspective(image, warp, (w, h), borderValue=(90, 80, 70))
+    page = slanted(image, shrink, desk=(90, 80, 70))
     return np.asarray(page, np.uint8), tuple(doc.mrz)
 
 
