@@ -191,7 +191,13 @@ def test_installed_doctor_finds_every_model(installed: Path, tmp_path: Path) -> 
     done = _run(installed, str(installed / "bin" / "docproc"), "doctor", cwd=tmp_path)
     lines = done.stdout.splitlines()
     venv_root = str(installed.resolve())
-    for name in ("glyph model", "line model", "NER model"):
+    for name in (
+        "glyph model",
+        "line model",
+        "PP-OCR text detector",
+        "PP-OCR text recogniser",
+        "NER model",
+    ):
         (line,) = [ln for ln in lines if ln.startswith("[") and f"] {name}:" in ln]
         assert line.startswith("[ok  ]"), done.stdout
         assert venv_root in line, line

@@ -99,13 +99,20 @@ def check_ppocr(settings: Settings) -> Check:
 def check_models(settings: Settings) -> list[Check]:
     """Every model docproc ships (package data): there, and loadable without the engines' cost.
 
-    The glyph classifier and the MRZ line recogniser are loaded (ONNX sessions, milliseconds);
+    The glyph classifier and the MRZ line recogniser are loaded (ONNX sessions, milliseconds),
+    PP-OCR's folded detector and recogniser looked for;
     the NER pipeline's files and meta are checked (loading spaCy takes seconds: ``docproc tag``
     does that).
     """
     import json
 
-    from docproc.reading.assets import glyph_model, line_model, ner_model
+    from docproc.reading.assets import (
+        glyph_model,
+        line_model,
+        ner_model,
+        ppocr_detector,
+        ppocr_recogniser,
+    )
 
     fix = MissingModel.fix
     checks: list[Check] = []
@@ -133,6 +140,11 @@ def check_models(settings: Settings) -> list[Check]:
         except Exception as exc:
             detail = f"{lines.path}: {type(exc).__name__}: {str(exc)[:160]}"
             checks.append(Check("line model", False, detail, fix))
+    for ppocr in (ppocr_detector(), ppocr_recogniser()):
+        if ppocr.present:
+            checks.append(Check(ppocr.name, True, str(ppocr.path)))
+        else:
+            checks.append(Check(ppocr.name, False, f"missing: {ppocr.path}", fix))
     ner = ner_model(settings.ner_model)
     meta_file = ner.path / "meta.json"
     if not ner.present or not meta_file.is_file():

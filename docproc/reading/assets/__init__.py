@@ -3,6 +3,9 @@
 ``glyphs/ocrb_cells_int8.onnx`` (+ ``.json``) is the OCR-B cell classifier of the MRZ reader
 (quantised to 8 bits from ``ocrb_cells.onnx``, the float model its recipe trains),
 ``lines/mrz_lines.onnx`` (+ ``.json``) its small line recogniser;
+``ppocr/ppocr_det.onnx`` and ``ppocr/ppocr_rec.onnx`` (+ ``.json``) PP-OCRv4's text detector and
+recogniser from the ``rapidocr-onnxruntime`` wheel with their elementwise chains folded
+(``models/ppocr/fold.py``: the same functions, about a quarter less CPU);
 ``ner/docproc_ner/`` the spaCy NER pipeline. Both are trained by the recipes in the repository's
 ``models/`` folder, which write here; a wheel, a plain ``pip install .`` and the Docker image all
 carry them. A missing model is an error (:class:`~docproc.errors.MissingModel`), never a silent
@@ -17,7 +20,16 @@ from pathlib import Path
 
 from docproc.errors import MissingModel
 
-__all__ = ["ModelFile", "glyph_model", "line_model", "models", "ner_model", "require"]
+__all__ = [
+    "ModelFile",
+    "glyph_model",
+    "line_model",
+    "models",
+    "ner_model",
+    "ppocr_detector",
+    "ppocr_recogniser",
+    "require",
+]
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,14 @@ def line_model() -> ModelFile:
     return ModelFile("MRZ line recogniser", _root() / "lines" / "mrz_lines.onnx", "")
 
 
+def ppocr_detector() -> ModelFile:
+    return ModelFile("PP-OCR text detector", _root() / "ppocr" / "ppocr_det.onnx", "")
+
+
+def ppocr_recogniser() -> ModelFile:
+    return ModelFile("PP-OCR text recogniser", _root() / "ppocr" / "ppocr_rec.onnx", "")
+
+
 def ner_model(override: Path | None = None) -> ModelFile:
     """The NER pipeline directory: ``override`` (``DOCPROC_NER_MODEL``) or the shipped one."""
     path = override if override is not None else _root() / "ner" / "docproc_ner"
@@ -54,7 +74,13 @@ def ner_model(override: Path | None = None) -> ModelFile:
 
 def models(ner_override: Path | None = None) -> tuple[ModelFile, ...]:
     """Every model the full pipeline needs (``docproc doctor`` checks them all)."""
-    return (glyph_model(), line_model(), ner_model(ner_override))
+    return (
+        glyph_model(),
+        line_model(),
+        ppocr_detector(),
+        ppocr_recogniser(),
+        ner_model(ner_override),
+    )
 
 
 def require(model: ModelFile) -> Path:

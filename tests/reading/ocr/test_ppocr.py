@@ -117,3 +117,46 @@ def test_the_map_of_a_page_looked_at_before_a_turned_copy_of_it_is_kept() -> Non
     turned = np.ascontiguousarray(np.rot90(page, 1))
     assert engine.text_map(turned, 640).shape != first.shape
     assert engine.text_map(page, 640) is first
+
+
+def test_the_folded_models_compute_what_the_wheels_models_do() -> None:
+    """docproc runs PP-OCRv4 as ``models/ppocr/fold.py`` rewrote it (affine blocks folded into
+    the convolutions, the hard-swish as one gate): on a rendered page and its MRZ lines both
+    give the same probabilities, and the folded ones are what the engine runs."""
+    import cv2
+    import onnxruntime as ort  # type: ignore[import-untyped]
+
+    from docproc.reading.assets import ppocr_detector, ppocr_recogniser
+    from docproc.reading.ocr.onnx import session_options
+    from docproc.reading.ocr.ppocr import wheel_models_dir
+
+    def run(path: object, batch: np.ndarray) -> np.ndarray:
+        s = ort.InferenceSession(str(path), session_options(1), providers=["CPUExecutionProvider"])
+        return np.asarray(s.run(None, {s.get_inputs()[0].name: batch})[0])
+
+    lines = (
+        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+        "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+    )
+    page = np.full((416, 1248, 3), 235, np.uint8)
+    for i, text in enumerate(lines):
+        line = _rendered(text)
+        page[200 + 80 * i : 270 + 80 * i, 10 : 10 + line.shape[1]] = line
+    blob = (page.astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)[np.newaxis]
+    source_map = run(wheel_models_dir() / "ch_PP-OCRv4_det_infer.onnx", blob)
+    folded_map = run(ppocr_detector().path, blob)
+    assert float(source_map.max()) > 0.9  # the lines are seen
+    np.testing.assert_allclose(folded_map, source_map, atol=1e-3)
+
+    crops = [_rendered(text) for text in lines]
+    batch = np.stack([cv2.resize(c, (c.shape[1] * 48 // c.shape[0], 48)) for c in crops]).astype(
+        np.float32
+    )
+    batch = (batch / 127.5 - 1.0).transpose(0, 3, 1, 2)
+    source = run(wheel_models_dir() / "ch_PP-OCRv4_rec_infer.onnx", batch)
+    folded = run(ppocr_recogniser().path, batch)
+    np.testing.assert_allclose(folded, source, atol=1e-3)
+    assert (folded.argmax(-1) == source.argmax(-1)).all()
+    engine = get_engine()
+    assert engine._rec._model_path == str(ppocr_recogniser().path)
+    assert engine._det._model_path == str(ppocr_detector().path)
