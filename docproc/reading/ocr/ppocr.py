@@ -288,30 +288,32 @@ def ctc_fixed_length(probs: npt.NDArray[np.float32], chars: str, n: int) -> Line
     # -1 = stay, -2 = from blank[k-1], c' >= 0 = from inchar[k-1, c']
     bp_blank = np.zeros((t_len, n + 1), dtype=np.int16)
     bp_char = np.zeros((t_len, n + 1, n_chr), dtype=np.int16)
-    cols = np.arange(n_chr)
     rows = np.arange(n)
+    every_row = np.arange(n + 1)
     for t in range(1, t_len):
-        best_char = inchar.max(axis=1)
         best_char_arg = inchar.argmax(axis=1)
+        best_char = inchar[every_row, best_char_arg]
         new_blank = np.maximum(blank, best_char) + logp[t, 0]
         bp_blank[t] = np.where(blank >= best_char, 0, 1 + best_char_arg)
-        # the best previous character other than c: the top two of inchar[k-1]
+        # the best previous character other than c: the best of inchar[k-1] unless that is c,
+        # then the second best
         prev = inchar[:-1]
-        order = np.argsort(-prev, axis=1)
-        first, second = order[:, 0], order[:, 1]
-        is_first = cols[None, :] == first[:, None]
-        other = np.where(is_first, prev[rows, second][:, None], prev[rows, first][:, None])
-        other_arg = np.where(is_first, second[:, None], first[:, None])
+        first, first_val = best_char_arg[:-1], best_char[:-1]
+        masked = prev.copy()
+        masked[rows, first] = -np.inf
+        second = masked.argmax(axis=1)
+        other = np.repeat(first_val[:, None], n_chr, axis=1)
+        other[rows, first] = prev[rows, second]
+        other_arg = np.repeat(first[:, None], n_chr, axis=1)
+        other_arg[rows, first] = second
         # stay in c, come from blank[k-1] or from another character; ties go to the first
         stay = inchar[1:]
         from_blank = blank[:-1, None]
+        came = np.maximum(from_blank, other)
+        stays = stay >= came
         new_char = np.full((n + 1, n_chr), neg)
-        new_char[1:] = np.maximum(np.maximum(stay, from_blank), other) + logp[t, 1:][None, :]
-        bp_char[t, 1:] = np.where(
-            stay >= np.maximum(from_blank, other),
-            -1,
-            np.where(from_blank >= other, -2, other_arg),
-        )
+        new_char[1:] = np.where(stays, stay, came) + logp[t, 1:][None, :]
+        bp_char[t, 1:] = np.where(stays, -1, np.where(from_blank >= other, -2, other_arg))
         blank, inchar = new_blank, new_char
     # end state
     end_char = int(inchar[n].argmax())
