@@ -18,7 +18,8 @@ This recipe rewrites both graphs; in exact arithmetic the outputs are unchanged:
   function), two passes;
 * an affine block after it whose every consumer is a convolution without padding (the 1x1
   pointwise convolutions) goes into those convolutions (``s W``, ``B + b * sum(W)``); before a
-  padded convolution it stays (padding is zero, not ``b``).
+  padded convolution (the depthwise ones) only its scale does (``conv(W, s x + b) =
+  conv(s W, x + b / s)``: padding is zero, not ``b``), and its shift stays, one pass.
 
 It writes ``ppocr_det.onnx`` and ``ppocr_rec.onnx`` into ``docproc/reading/assets/ppocr/`` and
 beside each a ``.json``: the source model's name and SHA-256, what was folded, and how far the
@@ -210,25 +211,32 @@ def fold_hardswish(g: Graph) -> None:
         ba = g.with_scalar(badd, "Add") if badd is not None else None
         if sm is not None and ba is not None:
             after = consumers[badd.output[0]]
-            if (
-                badd.output[0] not in g.outputs
-                and after
-                and all(
-                    c.op_type == "Conv"
-                    and c.input[0] == badd.output[0]
-                    and len(c.input) >= 2
-                    and c.input[1] in g.consts
-                    and _padless(c)
-                    for c in after
-                )
-            ):
-                s, b = sm[1], ba[1]
+            convs = badd.output[0] not in g.outputs and all(
+                c.op_type == "Conv"
+                and c.input[0] == badd.output[0]
+                and len(c.input) >= 2
+                and c.input[1] in g.consts
+                for c in after
+            )
+            s, b = sm[1], ba[1]
+            if convs and after and all(_padless(c) for c in after):
                 for conv in after:
                     w, bias = g.conv_params(conv)
                     g.set_conv_params(conv, w * s, bias + b * w.sum(axis=(1, 2, 3)))
                     conv.input[0] = out
                 dead.update((id(smul), id(badd)))
                 g.folded["affine_into_next_conv"] += len(after)
+            elif convs and after and s != 0.0:
+                # a padded convolution pads with zeros, not b: only the scale goes into its
+                # weights, conv(W, s x + b) = conv(s W, x + b / s); the shift stays, one pass
+                for conv in after:
+                    w, bias = g.conv_params(conv)
+                    g.set_conv_params(conv, w * s, bias)
+                shift = g.add_const(badd.output[0] + "_shift", np.array(b / s))
+                del badd.input[:]
+                badd.input.extend([out, shift])
+                dead.add(id(smul))
+                g.folded["scale_into_next_conv"] += len(after)
         dead.update((id(clip), id(mul), id(div)))
         new[id(add3)] = replacement
     nodes: list[Any] = []
