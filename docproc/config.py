@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     ocr_timeout: float = 20.0
     ocr_threads: int = 1  # OMP threads per tesseract call
     onnx_threads: int = 2  # threads of the PP-OCR models per process (1 in a process pool)
+    # OpenCV's threads per process (0: its default, one a core); 1 costs less CPU on page-sized
+    # images for the same wall time (docproc/reading/threads.py)
+    cv_threads: int = 1
     ocr_languages: str = "eng+ind"
 
     # What the pipeline reads of each document: ``full`` (MRZ, visual-zone or form fields,

@@ -19,6 +19,7 @@ from docproc.reading.intake import PageImage, iter_pages, load_path
 from docproc.reading.mrz.model import MRZRead
 from docproc.reading.mrz.pages import read_pages
 from docproc.reading.mrz.tuning import DEFAULT_TUNING, ReaderTuning
+from docproc.reading.threads import limit_threads
 
 
 class ReadStatus(StrEnum):
@@ -56,6 +57,7 @@ def _read(
 ) -> ReadResult:
     """Run ``load`` and read its pages; every failure becomes a result with a reason code."""
     start = time.perf_counter()
+    limit_threads()  # before the pages are decoded
     try:
         mrz, count = read_pages(load(), tuning=tuning, budget=budget)
     except Exception as exc:

@@ -10,6 +10,7 @@ from docproc.reading.intake import PageImage
 from docproc.reading.mrz.model import MRZRead
 from docproc.reading.mrz.reader import read_page
 from docproc.reading.mrz.tuning import DEFAULT_TUNING, ReaderTuning
+from docproc.reading.threads import limit_threads
 
 
 def read_pages(
@@ -22,6 +23,7 @@ def read_pages(
     """The best MRZ over all pages (a valid one wins; otherwise the best-checked one). The pages
     share one CPU ``budget`` (seconds; default ``DOCPROC_MRZ_TIME_BUDGET``, 0: none): once it is
     spent no further page is read after one that held an MRZ."""
+    limit_threads()
     budget = get_settings().mrz_time_budget if budget is None else budget
     started = time.process_time()
     best: MRZRead | None = None
