@@ -74,6 +74,11 @@ def quantise(cells: np.ndarray) -> None:
             activation_type=QuantType.QUInt8,
             weight_type=QuantType.QInt8,
             per_channel=True,
+            # weights in 7 bits: a CPU without VNNI (AVX2 only) multiplies uint8 by int8 in
+            # pairs summed into 16 bits, which saturate with 8-bit weights; the model then
+            # answers differently there than on a VNNI CPU (measured: docs/benchmarks.md,
+            # eleventh session). With 7 bits no pair sum overflows: the same on every CPU.
+            reduce_range=True,
         )
 
 
@@ -124,7 +129,8 @@ def main() -> int:
     meta.update(
         {
             "quantised_from": SOURCE.name,
-            "quantisation": "static QDQ: weights int8 per channel, activations uint8 per tensor "
+            "quantisation": "static QDQ: weights int8 per channel in 7 bits (reduce_range: no "
+            "16-bit saturation on CPUs without VNNI), activations uint8 per tensor "
             f"(min-max over {len(cx)} cells)",
             "quantise_command": "models/glyphs/quantize.py " + _without_cache(sys.argv[1:]),
             "int8_validation": measured,
