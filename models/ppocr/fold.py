@@ -124,7 +124,7 @@ class Graph:
 
     def save(self, path: Path) -> None:
         import onnx
-        from onnx import helper, numpy_helper
+        from onnx import numpy_helper
 
         g = self.model.graph
         used = {i for n in self.nodes for i in n.input}
@@ -137,7 +137,6 @@ class Graph:
         onnx.checker.check_model(self.model)
         path.parent.mkdir(parents=True, exist_ok=True)
         onnx.save(self.model, str(path))
-        del helper
 
 
 def _padless(conv: Any) -> bool:

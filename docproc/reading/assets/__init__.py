@@ -6,10 +6,10 @@
 ``ppocr/ppocr_det.onnx`` and ``ppocr/ppocr_rec.onnx`` (+ ``.json``) PP-OCRv4's text detector and
 recogniser from the ``rapidocr-onnxruntime`` wheel with their elementwise chains folded
 (``models/ppocr/fold.py``: the same functions, about a quarter less CPU);
-``ner/docproc_ner/`` the spaCy NER pipeline. Both are trained by the recipes in the repository's
-``models/`` folder, which write here; a wheel, a plain ``pip install .`` and the Docker image all
-carry them. A missing model is an error (:class:`~docproc.errors.MissingModel`), never a silent
-fallback.
+``ner/docproc_ner/`` the spaCy NER pipeline. All are made by the recipes in the repository's
+``models/`` folder (trained, quantised or folded), which write here; a wheel, a plain
+``pip install .`` and the Docker image all carry them. A missing model is an error
+(:class:`~docproc.errors.MissingModel`), never a silent fallback.
 """
 
 from __future__ import annotations
