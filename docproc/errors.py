@@ -114,7 +114,7 @@ class MissingModel(DocprocError):
         "A model docproc ships is missing from the installed package: reinstall docproc "
         "(pip install . or the wheel carry docproc/reading/assets/), or rebuild it with the "
         "recipe in models/ (models/glyphs/train.py then quantize.py, models/lines/train.py, "
-        "models/ner/project.yml)."
+        "models/ppocr/fold.py, models/ner/project.yml)."
     )
     exit_code = ExitCode.missing_dependency
 
