@@ -41,6 +41,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from docproc.reading.ocr.onnx import cpu_session  # noqa: E402
 from docproc.reading.ocr.ppocr import wheel_models_dir  # noqa: E402
 
 OUT = ROOT / "docproc" / "reading" / "assets" / "ppocr"
@@ -263,14 +264,6 @@ def fold(source: Path, target: Path) -> dict[str, Any]:
     }
 
 
-def _session(path: Path) -> Any:
-    import onnxruntime as ort
-
-    from docproc.reading.ocr.onnx import session_options
-
-    return ort.InferenceSession(str(path), session_options(1), providers=["CPUExecutionProvider"])
-
-
 def _run(session: Any, batch: np.ndarray) -> np.ndarray:
     return np.asarray(session.run(None, {session.get_inputs()[0].name: batch})[0])
 
@@ -287,8 +280,8 @@ def compare(folded: Path, docs: int, seed: int) -> dict[str, dict[str, Any]]:
     from docproc.reading.ocr.ppocr import warp_quad
     from docproc.synth import generate
 
-    src = {k: _session(wheel_models_dir() / n) for k, n in SOURCES.items()}
-    new = {k: _session(folded / f"ppocr_{k}.onnx") for k in SOURCES}
+    src = {k: cpu_session(wheel_models_dir() / n) for k, n in SOURCES.items()}
+    new = {k: cpu_session(folded / f"ppocr_{k}.onnx") for k in SOURCES}
     post = DBPostProcess(thresh=0.3, box_thresh=0.5, max_candidates=1000, unclip_ratio=1.6)
     det_diff, rec_diff, frames, changed, lines = 0.0, 0.0, 0, 0, 0
     with tempfile.TemporaryDirectory() as tmp:

@@ -14,6 +14,7 @@ from docproc.reading.ocr.glyphs import (
     CELL_W,
     MODEL_FILE,
     CellGrid,
+    GlyphClassifier,
     cut_cells,
     drifts_agree,
     fit_grid,
@@ -316,10 +317,6 @@ def test_the_8_bit_classifier_answers_as_the_float_one_on_this_cpu() -> None:
     otherwise than the float one (the same top class on 97.9 % of them, top probabilities 0.033
     apart on average, up to 0.59); its recipe keeps weights to 7 bits
     (models/glyphs/quantize.py)."""
-    import onnxruntime as ort  # type: ignore[import-untyped]
-
-    from docproc.reading.ocr.onnx import session_options
-
     cells = []
     for text in (LINE, DIGITS, LOOKALIKES):
         for pitch in (8.0, 9.0, 11.0, 14.0):
@@ -331,15 +328,10 @@ def test_the_8_bit_classifier_answers_as_the_float_one_on_this_cpu() -> None:
         grid = fit_grid(gray, len(text))
         assert grid is not None
         cells.append(cut_cells(gray, grid))
-    batch = np.concatenate(cells)[:, None].astype(np.float32)
+    batch = np.concatenate(cells)
 
-    def probs(path: object) -> np.ndarray:
-        s = ort.InferenceSession(str(path), session_options(1), providers=["CPUExecutionProvider"])
-        out = np.asarray(s.run(None, {s.get_inputs()[0].name: batch})[0], np.float64)
-        e = np.exp(out - out.max(axis=1, keepdims=True))
-        return np.asarray(e / e.sum(axis=1, keepdims=True))
-
-    p8, p32 = probs(MODEL_FILE), probs(MODEL_FILE.with_name("ocrb_cells.onnx"))
+    p8 = GlyphClassifier(MODEL_FILE).classify(batch)
+    p32 = GlyphClassifier(MODEL_FILE.with_name("ocrb_cells.onnx")).classify(batch)
     assert (p8.argmax(1) == p32.argmax(1)).mean() >= 0.99
     change = np.abs(p8.max(1) - p32.max(1))
     assert float(change.mean()) < 0.01 and float(change.max()) < 0.2, (change.mean(), change.max())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -124,14 +126,13 @@ def test_the_folded_models_compute_what_the_wheels_models_do() -> None:
     the convolutions, the hard-swish as one gate): on a rendered page and its MRZ lines both
     give the same probabilities, and the folded ones are what the engine runs."""
     import cv2
-    import onnxruntime as ort  # type: ignore[import-untyped]
 
     from docproc.reading.assets import ppocr_detector, ppocr_recogniser
-    from docproc.reading.ocr.onnx import session_options
+    from docproc.reading.ocr.onnx import cpu_session
     from docproc.reading.ocr.ppocr import wheel_models_dir
 
-    def run(path: object, batch: np.ndarray) -> np.ndarray:
-        s = ort.InferenceSession(str(path), session_options(1), providers=["CPUExecutionProvider"])
+    def run(path: Path, batch: np.ndarray) -> np.ndarray:
+        s = cpu_session(path)
         return np.asarray(s.run(None, {s.get_inputs()[0].name: batch})[0])
 
     lines = (
