@@ -28,6 +28,7 @@ from docproc.errors import (
     TooManyPages,
     UnsupportedFormat,
 )
+from docproc.reading import intake
 from docproc.reading.intake import PageImage, detect_format, iter_pages, load_pages, load_path
 from tests.paths import REPO
 
@@ -240,6 +241,59 @@ def test_exif_orientation_6_is_applied(fmt: str) -> None:
     assert close_to(page_colour(page, 0.1, 0.9), RED_BGR)
     assert close_to(page_colour(page, 0.1, 0.1), BLUE_BGR)
     assert close_to(page_colour(page, 0.9, 0.9), BLUE_BGR)
+
+
+def _photo(mode: str) -> Image.Image:
+    """A page-like picture with fine detail (a gradient, print-sized marks and noise), so that any
+    difference between two decoders' rounding or upsampling shows."""
+    rng = np.random.default_rng(7)
+    y, x = np.mgrid[0:240, 0:360]
+    base = np.stack([180 + 40 * np.sin(x / 23.0), 200 - y / 4.0, 150 + x / 5.0], axis=-1)
+    base[60:180:12, 30:330] -= 120  # rows of dark marks
+    pixels = np.clip(base + rng.normal(0, 9, base.shape), 0, 255).astype(np.uint8)
+    return Image.fromarray(pixels).convert(mode)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_the_common_pages_decoded_by_opencv_carry_pillows_pixels(
+    fmt: str, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """8-bit JPEG and PNG pages, RGB or grey, go straight to BGR through OpenCV: the very pixels
+    Pillow's path gives (which every other page takes), chroma upsampling of JPEG included."""
+    data = encode(_photo(mode), fmt, quality=85)
+    assert intake._opencv_decodes(data, intake._open_raster(data, fmt.lower(), "x"), fmt.lower())
+    (fast,) = load_pages(data, filename="desk.img")
+    monkeypatch.setattr(intake, "_opencv_decodes", lambda *_: False)
+    (pillow,) = load_pages(data, filename="desk.img")
+    assert_bgr_page(fast)
+    assert fast.image.shape == pillow.image.shape == (240, 360, 3)
+    assert np.array_equal(fast.image, pillow.image)
+    assert (fast.source_format, fast.dpi) == (pillow.source_format, pillow.dpi)
+
+
+def _exif_turned_jpeg() -> bytes:
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    return encode(marked_image(), "JPEG", exif=exif.tobytes())
+
+
+@pytest.mark.parametrize(
+    ("fmt", "make"),
+    [
+        ("jpeg", _exif_turned_jpeg),
+        ("png", lambda: encode(marked_image().convert("RGBA"), "PNG")),
+        ("png", lambda: encode(marked_image().convert("P"), "PNG")),
+        ("png", lambda: encode(Image.fromarray(np.full((8, 8), 40000, np.uint16)), "PNG")),
+        ("jpeg", lambda: encode(marked_image().convert("CMYK"), "JPEG")),
+    ],
+    ids=["exif-turned", "alpha", "palette", "16-bit", "cmyk"],
+)
+def test_pages_opencv_would_decode_otherwise_take_pillows_path(
+    fmt: str, make: Callable[[], bytes]
+) -> None:
+    data = make()
+    assert not intake._opencv_decodes(data, intake._open_raster(data, fmt, "x"), fmt)
 
 
 # --- colour modes --------------------------------------------------------------------------------

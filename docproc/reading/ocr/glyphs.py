@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from docproc.reading.assets import glyph_model, require
+from docproc.reading.ocr.levels import percentiles
 from docproc.reading.ocr.onnx import Once, cpu_session, model_meta
 
 CELL_H, CELL_W = 32, 24  # classifier input, pixels
@@ -83,7 +84,7 @@ def line_ink(gray: Gray) -> Floats:
     g = gray.astype(np.float32)
     if g.size == 0:
         return g  # an empty crop: no ink (no grid fits it either)
-    paper, dark = (float(v) for v in np.percentile(g, (90, 3)))  # one partition for both
+    paper, dark = percentiles(gray, (90, 3))
     span = max(paper - dark, 16.0)
     return np.asarray(np.clip((paper - g) / span, 0.0, 1.0), np.float32)
 

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from docproc.reading.assets import line_model, require
+from docproc.reading.ocr.levels import percentiles
 from docproc.reading.ocr.onnx import Once, cpu_session, model_meta, width_groups
 
 HEIGHT = 32  # input height, pixels
@@ -41,8 +42,9 @@ def normalised(gray: Image) -> Floats:
     h, w = gray.shape[:2]
     width = max(_MIN_WIDTH, round(w * HEIGHT / max(1, h)))
     interp = cv2.INTER_AREA if h > HEIGHT else cv2.INTER_LINEAR
-    small = cv2.resize(gray, (width, HEIGHT), interpolation=interp).astype(np.float32)
-    lo, hi = np.percentile(small, (2.0, 98.0))
+    resized = np.asarray(cv2.resize(gray, (width, HEIGHT), interpolation=interp), np.uint8)
+    lo, hi = percentiles(resized, (2.0, 98.0))
+    small = resized.astype(np.float32)
     v = (small - lo) / max(float(hi - lo), 16.0)
     return np.asarray(1.0 - np.clip(v, 0.0, 1.0), np.float32)
 

@@ -32,6 +32,9 @@ _REC_HEIGHT = 48
 _REC_MIN_WIDTH = 320  # the recogniser's narrowest input (PP-OCR's own 320x48)
 _BATCH_SPREAD = 1.25  # lines batched together are at most this much wider than the narrowest
 _KEPT_MAPS = 2  # detector maps kept (a page and a turned copy of it, looked at in turn)
+# What both networks see for each 8-bit level, (v / 255 - 0.5) / 0.5 in float32: a table look-up
+# gives the same values as the arithmetic, four to five times faster on a page.
+_LEVELS = ((np.arange(256, dtype=np.float32) / 255.0 - 0.5) / 0.5).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -124,9 +127,10 @@ class PPOCR:
         scale = min(1.0, max_side / max(h, w))
         rh = max(32, round(h * scale / 32) * 32)
         rw = max(32, round(w * scale / 32) * 32)
-        resized = cv2.resize(image, (rw, rh), interpolation=cv2.INTER_AREA)
-        blob = (resized.astype(np.float32) / 255.0 - 0.5) / 0.5
-        blob = blob.transpose(2, 0, 1)[np.newaxis]
+        resized = np.asarray(cv2.resize(image, (rw, rh), interpolation=cv2.INTER_AREA), np.uint8)
+        blob = np.empty((1, 3, rh, rw), np.float32)
+        for channel in range(3):
+            np.take(_LEVELS, resized[:, :, channel], out=blob[0, channel])
         pred = np.asarray(self._det.run(None, {self._det.get_inputs()[0].name: blob})[0][0, 0])
         self._last_maps = ((key, pred), *kept[: _KEPT_MAPS - 1])
         return pred
@@ -165,9 +169,7 @@ class PPOCR:
                     (rw, height),
                     interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR,
                 )
-                batch[row, :, :, :rw] = (
-                    img.astype(np.float32).transpose(2, 0, 1) / 255.0 - 0.5
-                ) / 0.5
+                batch[row, :, :, :rw] = _LEVELS[img].transpose(2, 0, 1)
             probs = self._rec.run(None, {self._rec.get_inputs()[0].name: batch})[0]
             for row, i in enumerate(group):
                 out[i] = probs[row]
