@@ -87,6 +87,8 @@ def parse_tuning(pairs: list[str]) -> ReaderTuning:
         default = getattr(DEFAULT_TUNING, name)  # AttributeError names an unknown knob
         if isinstance(default, bool):
             changes[name] = value.strip().lower() in ("1", "true", "yes", "on")
+        elif isinstance(default, tuple):  # e.g. harder_renderings=1,3 (empty: none)
+            changes[name] = tuple(int(v) for v in value.split(",") if v.strip())
         else:
             changes[name] = type(default)(value)
     return dataclasses.replace(DEFAULT_TUNING, **changes)

@@ -75,9 +75,9 @@ def read_page(
        lines are not read.
     3. A settled zone's names, which no check digit covers, are read once more by PP-OCR unless
        PP-OCR and the glyph reader already agree on them. An unsettled zone is read harder: a
-       truncated zone stretched to a full line, a missed line looked for, three more renderings
-       of every line PP-OCR and the glyph reader read otherwise and, when ``deep`` and the
-       result would still go to review, tesseract.
+       truncated zone stretched to a full line, a missed line looked for (other renderings of
+       every line PP-OCR and the glyph reader read otherwise when ``harder_renderings`` asks
+       for them) and, when ``deep`` and the result would still go to review, tesseract.
     4. Each time readings are added they are voted again: the combination of line readings the
        parser validates best, a character re-vote over all readings, the glyph reader's say on
        look-alikes where it is sure.

@@ -648,8 +648,9 @@ def _confirm_names(
 def _read_harder(
     work: PageWork, attempt: _Attempt, engine: PPOCR, deep: bool, tuning: ReaderTuning
 ) -> _ZoneRead | None:
-    """More readings of a zone whose checks do not pass yet: a missed line, other renderings,
-    and (``deep``) a second engine; each step only while the budget lasts."""
+    """More readings of a zone whose checks do not pass yet: a line cut short stretched, a
+    missed line, the renderings of ``tuning.harder_renderings`` (none by default) and
+    (``deep``) a second engine; each step only while the budget lasts."""
     image = work.image
     if work.out_of_time():
         return attempt.result
@@ -658,7 +659,7 @@ def _read_harder(
     if len(lines) < 3 and not work.out_of_time():
         lines, readings = _add_missed_line(image, lines, readings, engine)
     open_lines = [i for i, per in enumerate(readings) if not _agreed(per)]
-    for v in (1, 2, 3):
+    for v in tuning.harder_renderings:
         if work.out_of_time() or not open_lines:
             break
         mats, chars = engine.recognise_matrices([_crop(image, lines[i], v) for i in open_lines])
