@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -119,6 +120,26 @@ def test_the_map_of_a_page_looked_at_before_a_turned_copy_of_it_is_kept() -> Non
     turned = np.ascontiguousarray(np.rot90(page, 1))
     assert engine.text_map(turned, 640).shape != first.shape
     assert engine.text_map(page, 640) is first
+
+
+def test_the_networks_see_each_grey_level_as_the_arithmetic_gives_it() -> None:
+    """The detector and the recogniser are fed through a table of the 256 levels: the very
+    values (v / 255 - 0.5) / 0.5 computed pixel by pixel in float32 gave, channels first; the
+    detector's map of a page is the one the wheel's model makes of the arithmetic's input."""
+    from docproc.reading.ocr import ppocr
+
+    levels = np.arange(256, dtype=np.uint8)
+    assert np.array_equal(ppocr._LEVELS[levels], (levels.astype(np.float32) / 255.0 - 0.5) / 0.5)
+    page = np.full((300, 700, 3), 255, np.uint8)
+    line = _rendered("P<UTOERIKSSON<<ANNA<MARIA")
+    page[40 : 40 + line.shape[0], 10 : 10 + line.shape[1]] = line
+    page[200:, :, 0] = np.arange(700, dtype=np.uint8)[None, :] // 3  # colour: channel order shows
+    engine = get_engine()
+    got = engine.text_map(page, 640)
+    resized = cv2.resize(page, (got.shape[1], got.shape[0]), interpolation=cv2.INTER_AREA)
+    blob = ((resized.astype(np.float32) / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)[np.newaxis]
+    want = engine._det.run(None, {engine._det.get_inputs()[0].name: np.ascontiguousarray(blob)})
+    assert np.array_equal(got, want[0][0, 0])
 
 
 def test_the_folded_models_compute_what_the_wheels_models_do() -> None:
