@@ -324,6 +324,80 @@ class _GlyphZone:
         return out
 
 
+# A line box is levelled when the print's middle drifts across it by at least this many crop
+# pixels from its middle to an end (of a 48 px crop: a box found from ink alone, or at a small
+# detection size, may lie a degree off its line, and the glyphs at its ends then sit low or high
+# in their cells, cut off).
+_DRIFT_PX = 3.0
+_STRIPS = 8
+
+
+def _print_drift(ink: npt.NDArray[np.float32]) -> tuple[float, float] | None:
+    """The middle of the print along the crop: (its height at the crop's middle, its rise per
+    pixel along), fit to the ink's band in each of :data:`_STRIPS` strips (the run of rows round
+    the strip's inkiest, where rows hold at least a third of its ink); None with too little."""
+    h, w = ink.shape
+    xs, ys, ws = [], [], []
+    for k in range(_STRIPS):
+        strip = ink[:, k * w // _STRIPS : (k + 1) * w // _STRIPS]
+        prof = strip.sum(axis=1)
+        peak = int(np.argmax(prof))
+        if prof[peak] <= 0:
+            continue
+        on = prof >= prof[peak] / 3
+        lo, hi = peak, peak
+        while lo > 0 and on[lo - 1]:
+            lo -= 1
+        while hi < h - 1 and on[hi + 1]:
+            hi += 1
+        rows = np.arange(lo, hi + 1, dtype=np.float64)
+        weight = prof[lo : hi + 1].astype(np.float64)
+        xs.append((k + 0.5) * w / _STRIPS)
+        ys.append(float((rows * weight).sum() / weight.sum()))
+        ws.append(float(weight.sum()))
+    if len(xs) < _STRIPS - 2:
+        return None
+    slope, mid = np.polyfit(np.array(xs) - w / 2, ys, 1, w=np.sqrt(ws))
+    return float(mid), float(slope)
+
+
+def _levelled(line: LineBox, ink: npt.NDArray[np.float32]) -> LineBox | None:
+    """The line box turned and moved so that the print runs along its middle, when ``ink`` (its
+    crop's) shows the print drifting across it (:data:`_DRIFT_PX`); None when it does not."""
+    drift = _print_drift(ink)
+    if drift is None:
+        return None
+    mid, slope = drift
+    h, w = ink.shape
+    if abs(slope) * w / 2 < _DRIFT_PX:
+        return None
+    along = line.length * 1.02 / w  # page pixels a crop pixel spans along the line (variant 0)
+    across = line.thickness / h  # ...and across it
+    rise = slope * across / along
+    u = line.u + line.v * rise
+    u = u / float(np.linalg.norm(u))
+    center = line.center + line.v * (mid - h / 2) * across
+    return LineBox(center, u, line.length, line.thickness)
+
+
+def _levelled_lines(
+    image: Image, lines: Sequence[LineBox]
+) -> tuple[list[LineBox], list[npt.NDArray[np.float32]]]:
+    """The lines levelled (:func:`_levelled`) where their print drifts across them, and each
+    line's ink (:func:`_line_inks`) in the box it ends in."""
+    inks = _line_inks(image, lines)
+    out_lines, out_inks = [], []
+    for line, ink in zip(lines, inks, strict=True):
+        level = _levelled(line, ink)
+        if level is None:
+            out_lines.append(line)
+            out_inks.append(ink)
+        else:
+            out_lines.append(level)
+            out_inks.append(_line_inks(image, [level])[0])
+    return out_lines, out_inks
+
+
 def _line_inks(image: Image, lines: Sequence[LineBox]) -> list[npt.NDArray[np.float32]]:
     """Each line's ink (:func:`line_ink` of its crop), what every glyph reading of it starts
     from whatever the number of cells."""

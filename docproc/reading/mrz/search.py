@@ -36,7 +36,7 @@ from docproc.reading.mrz.readings import (
     _glyph_zone,
     _GlyphZone,
     _greedy,
-    _line_inks,
+    _levelled_lines,
     _looks_like_mrz,
     _orient,
     _Reading,
@@ -293,8 +293,7 @@ def _glyph_first(
     path follows."""
     if len(zone.lines) not in (2, 3):
         return None
-    found_lines = _complete_lines(zone)
-    found_inks = _line_inks(image, found_lines)
+    found_lines, found_inks = _levelled_lines(image, _complete_lines(zone))
     turned_read: tuple[ZoneCandidate, list[LineBox], list[npt.NDArray[np.float32]]] | None = None
     for width in (30,) if len(zone.lines) == 3 else _two_line_widths(found_inks):
         placed, lines = zone, found_lines
@@ -305,8 +304,8 @@ def _glyph_first(
             # surer way round is read on
             if turned_read is None:  # made once, for whichever widths need it
                 turned = zone.flipped()
-                turned_lines = _complete_lines(turned)
-                turned_read = (turned, turned_lines, _line_inks(image, turned_lines))
+                turned_lines, turned_inks = _levelled_lines(image, _complete_lines(turned))
+                turned_read = (turned, turned_lines, turned_inks)
             turned, turned_lines, turned_inks = turned_read
             other = _glyph_zone(image, turned_lines, width, turned_inks)
             if other is not None and other.mean > gz.mean:
