@@ -384,7 +384,7 @@ def _levelled_lines(
     image: Image, lines: Sequence[LineBox]
 ) -> tuple[list[LineBox], list[npt.NDArray[np.float32]]]:
     """The lines levelled (:func:`_levelled`) where their print drifts across them, and each
-    line's ink (:func:`_line_inks`) in the box it ends in."""
+    line's ink (:func:`_line_inks`) cut from its final box."""
     inks = _line_inks(image, lines)
     out_lines, out_inks = [], []
     for line, ink in zip(lines, inks, strict=True):

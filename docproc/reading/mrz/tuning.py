@@ -98,10 +98,10 @@ class ReaderTuning:
     unknown_code_glyph: float = 0.8
     # Reading a zone harder may render each line its two recognisers read otherwise again, in
     # these variants of :func:`docproc.reading.mrz.lines._crop` (1: 32 px high; 2: 48 px with
-    # wider margins; 3: 40 px cut closer), while the budget lasts. None by default: on 560 real
-    # and generated pages (specimens upright, turned, spoiled, bowed; synthetic turned and
-    # tilted) the three made one reading right and one wrong, accepted none more, and cost
-    # 0.5-0.9 s of CPU on each page they ran on (docs/benchmarks.md, twelfth session).
+    # wider margins; 3: 40 px cut closer), while the budget lasts. None by default: on the eight
+    # benchmark sets (675 pages: the specimens upright, turned, spoiled and bowed, the samples,
+    # three synthetic sets) the three made one reading right and one wrong, accepted none more,
+    # and cost 0.5-0.9 s of CPU on each page they ran on (docs/benchmarks.md, twelfth session).
     harder_renderings: tuple[int, ...] = ()
     # A field below this confidence sends the record to review.
     review_threshold: float = 0.85
