@@ -44,10 +44,16 @@ def _neighbour_lines(lines: Sequence[LineBox], above: bool) -> list[LineBox]:
     ]
 
 
+# The margin variant 0 of :func:`_crop` adds at each end of a line, as a share of its length: the
+# crop spans ``CROP_SPAN`` times the line (what maps a crop's pixels back onto the line).
+_CROP_END = 0.01
+CROP_SPAN = 1 + 2 * _CROP_END
+
+
 def _crop(image: Image, line: LineBox, variant: int) -> Image:
     """Rectified crop of one line. Variants differ in scale and margins; they fail differently."""
     if variant == 0:
-        return warp_quad(image, line.quad(), 48, (0.01, 0.0))
+        return warp_quad(image, line.quad(), 48, (_CROP_END, 0.0))
     if variant == 1:
         return warp_quad(image, line.quad(), 32, (0.01, 0.0))
     if variant == 2:

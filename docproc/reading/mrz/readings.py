@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from docproc.reading.mrz.detect import LineBox, ZoneCandidate
-from docproc.reading.mrz.lines import Image, _complete_lines, _crop
+from docproc.reading.mrz.lines import CROP_SPAN, Image, _complete_lines, _crop
 from docproc.reading.mrz.parse import LETTER_FOR_DIGIT, mrz_likelihood, normalise_line
 from docproc.reading.mrz.tuning import ReaderTuning
 from docproc.reading.ocr.glyphs import (
@@ -371,7 +371,7 @@ def _levelled(line: LineBox, ink: npt.NDArray[np.float32]) -> LineBox | None:
     h, w = ink.shape
     if abs(slope) * w / 2 < _DRIFT_PX:
         return None
-    along = line.length * 1.02 / w  # page pixels a crop pixel spans along the line (variant 0)
+    along = line.length * CROP_SPAN / w  # page pixels a crop pixel spans along the line
     across = line.thickness / h  # ...and across it
     rise = slope * across / along
     u = line.u + line.v * rise
@@ -454,7 +454,7 @@ def _cells_box(
     """The line box cut down to its cells ``first`` to ``last`` (cell units on the glyph grid;
     ``first`` None: from the line's start, or a cell before its first glyph where the box
     starts further out: a box found from ink alone can run on into the page's edge)."""
-    padded = line.length * 1.02
+    padded = line.length * CROP_SPAN
 
     def at(cells: float) -> float:
         return float(grid.border(cells)) / crop_width * padded - padded / 2

@@ -34,7 +34,7 @@ _BATCH_SPREAD = 1.25  # lines batched together are at most this much wider than 
 _KEPT_MAPS = 2  # detector maps kept (a page and a turned copy of it, looked at in turn)
 # What both networks see for each 8-bit level, (v / 255 - 0.5) / 0.5 in float32: a table look-up
 # gives the same values as the arithmetic, four to five times faster on a page.
-_LEVELS = ((np.arange(256, dtype=np.float32) / 255.0 - 0.5) / 0.5).astype(np.float32)
+_LEVELS = (np.arange(256, dtype=np.float32) / 255.0 - 0.5) / 0.5
 
 
 @dataclass(frozen=True)

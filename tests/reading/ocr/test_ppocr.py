@@ -146,8 +146,6 @@ def test_the_folded_models_compute_what_the_wheels_models_do() -> None:
     """docproc runs PP-OCRv4 as ``models/ppocr/fold.py`` rewrote it (affine blocks folded into
     the convolutions, the hard-swish as one gate): on a rendered page and its MRZ lines both
     give the same probabilities, and the folded ones are what the engine runs."""
-    import cv2
-
     from docproc.reading.assets import ppocr_detector, ppocr_recogniser
     from docproc.reading.ocr.onnx import cpu_session
     from docproc.reading.ocr.ppocr import wheel_models_dir
