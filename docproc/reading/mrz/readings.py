@@ -33,7 +33,7 @@ from docproc.reading.ocr.ppocr import (
     ctc_fixed_length,
     ctc_greedy,
 )
-from docproc.reading.ocr.tesseract import run_tesseract
+from docproc.reading.ocr.tesseract import run_tesseract_pages
 
 _MRZ_WIDTHS = (30, 36, 44)
 # The small line recogniser's readings (``line0``, forced to a length ``line0L``): one family.
@@ -73,12 +73,20 @@ def _from_ppocr(r: LineReading, source: str) -> _Reading:
     )
 
 
-def _tesseract_line(crop: Image) -> _Reading:
-    gray = np.asarray(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), np.uint8)
-    gray = np.asarray(cv2.copyMakeBorder(gray, 10, 10, 10, 10, cv2.BORDER_REPLICATE), np.uint8)
-    text = normalise_line(run_tesseract(gray, psm=7, whitelist=MRZ_ALPHABET, timeout=10))
+def _tesseract_lines(crops: Sequence[Image]) -> list[_Reading]:
+    """Line crops read by tesseract (one process for them all, each a line of its own: psm 7)."""
+    grays = [
+        np.asarray(
+            cv2.copyMakeBorder(
+                cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), 10, 10, 10, 10, cv2.BORDER_REPLICATE
+            ),
+            np.uint8,
+        )
+        for crop in crops
+    ]
+    pages = run_tesseract_pages(grays, psm=7, whitelist=MRZ_ALPHABET, timeout=10 * len(grays))
     # tesseract's word confidences are too coarse for characters; count it as a fair vote
-    return _Reading(text, [0.7] * len(text), "tesseract")
+    return [_Reading(text, [0.7] * len(text), "tesseract") for text in map(normalise_line, pages)]
 
 
 def _greedy(per: Sequence[_Reading]) -> _Reading:

@@ -43,7 +43,7 @@ from docproc.reading.mrz.readings import (
     _reread,
     _shows_fillers,
     _target_width,
-    _tesseract_line,
+    _tesseract_lines,
 )
 from docproc.reading.mrz.tuning import ReaderTuning
 from docproc.reading.mrz.vote import _choose, _glyph_of, _ZoneRead
@@ -666,11 +666,15 @@ def _read_harder(
         for i, per in zip(open_lines, _decode_lines(mats, chars, f"ppocr{v}", width), strict=True):
             readings[i].extend(per)
     zr = _choose(readings, zone, lines, tuning)
-    if not deep or work.out_of_time() or (zr is not None and _good_enough(zr, tuning)):
+    if not (deep and tuning.harder_tesseract) or work.out_of_time():
         return zr
-    for i, ln in enumerate(lines):
-        if not _agreed(readings[i]):  # a line both recognisers read alike gains nothing
-            readings[i].append(_tesseract_line(_crop(image, ln, 0)))
+    if zr is not None and _good_enough(zr, tuning):
+        return zr
+    # a line both recognisers read alike gains nothing
+    open_lines = [i for i in range(len(lines)) if not _agreed(readings[i])]
+    crops = [_crop(image, lines[i], 0) for i in open_lines]
+    for i, reading in zip(open_lines, _tesseract_lines(crops), strict=True):
+        readings[i].append(reading)
     return _choose(readings, zone, lines, tuning)
 
 

@@ -103,6 +103,12 @@ class ReaderTuning:
     # three synthetic sets) the three made one reading right and one wrong, accepted none more,
     # and cost 0.5-0.9 s of CPU on each page they ran on (docs/benchmarks.md, twelfth session).
     harder_renderings: tuple[int, ...] = ()
+    # Reading a zone harder ends with tesseract reading each line the two recognisers read
+    # otherwise, when the record would still go to review (all such lines in one tesseract
+    # process). Without it, on the eight benchmark sets with no budget: the same acceptances,
+    # two bowed specimens fewer read right, 10-20 % less CPU on the spoiled and bowed sets
+    # (docs/benchmarks.md, thirteenth session).
+    harder_tesseract: bool = True
     # A field below this confidence sends the record to review.
     review_threshold: float = 0.85
 

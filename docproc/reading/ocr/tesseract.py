@@ -80,16 +80,50 @@ def run_tesseract(
     ok, png = cv2.imencode(".png", image)
     if not ok:
         raise EngineFailed("could not encode the image for tesseract")
+    args = _args(psm, lang, whitelist, extra)
+    if output == "tsv":
+        args.append("tsv")
+    return _run(args, png.tobytes(), timeout)
+
+
+def run_tesseract_pages(
+    images: list[npt.NDArray[np.uint8]],
+    *,
+    psm: int = 7,
+    lang: str = "eng",
+    whitelist: str | None = None,
+    timeout: float | None = None,
+) -> list[str]:
+    """Run one tesseract on several images (sent as the pages of one TIFF on stdin), each read
+    on its own as :func:`run_tesseract` reads one (the LSTM engine carries nothing from page
+    to page), and return each page's text. Starting tesseract and loading its model is about
+    0.15 s of CPU a call, as much as reading an MRZ line: three lines cost two starts less.
+    ``timeout`` is for all of them."""
+    if not images:
+        return []
+    tesseract_version()
+    ok, tiff = cv2.imencodemulti(".tiff", images)
+    if not ok:
+        raise EngineFailed("could not encode the images for tesseract")
+    out = _run(_args(psm, lang, whitelist, ()), tiff.tobytes(), timeout)
+    pages = out.split("\f")  # tesseract ends every page but the last with a form feed
+    if len(pages) != len(images):
+        raise EngineFailed(f"tesseract read {len(pages)} pages of {len(images)}")
+    return pages
+
+
+def _args(psm: int, lang: str, whitelist: str | None, extra: tuple[str, ...]) -> list[str]:
     args = [get_settings().tesseract_cmd, "stdin", "stdout", "--psm", str(psm), "-l", lang]
     if whitelist is not None:
         args += ["-c", f"tessedit_char_whitelist={whitelist}"]
-    args += list(extra)
-    if output == "tsv":
-        args.append("tsv")
+    return args + list(extra)
+
+
+def _run(args: list[str], data: bytes, timeout: float | None) -> str:
     limit = timeout if timeout is not None else get_settings().ocr_timeout
     try:
         proc = subprocess.run(
-            args, input=png.tobytes(), capture_output=True, timeout=limit, check=False, env=_env()
+            args, input=data, capture_output=True, timeout=limit, check=False, env=_env()
         )
     except subprocess.TimeoutExpired as exc:
         raise EngineTimeout(f"tesseract did not finish within {limit:.0f} s") from exc

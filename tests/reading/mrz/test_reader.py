@@ -257,7 +257,7 @@ def test_tesseract_reads_a_name_line_as_the_last_resort_vote() -> None:
     from docproc.reading.mrz.detect import find_zones
     from docproc.reading.mrz.lines import _complete_lines, _crop
     from docproc.reading.mrz.model import MRZType
-    from docproc.reading.mrz.readings import _tesseract_line
+    from docproc.reading.mrz.readings import _tesseract_lines
     from docproc.reading.ocr.ppocr import get_engine
     from docproc.synth.generate import make_sample
     from docproc.synth.mrzgen import random_document
@@ -266,7 +266,7 @@ def test_tesseract_reads_a_name_line_as_the_last_resort_vote() -> None:
     image, entry, _ = make_sample(doc, seed=2, opts=None)
     zone = find_zones(get_engine(1).detect(image, 960), max_candidates=1)[0]
     name_line = _complete_lines(zone)[0]
-    reading = _tesseract_line(_crop(image, name_line, 0))
+    (reading,) = _tesseract_lines([_crop(image, name_line, 0)])
     words = entry["mrz"][0][5:].replace("<", " ").split()
     assert reading.source == "tesseract"
     assert words and all(word in reading.text for word in words)
