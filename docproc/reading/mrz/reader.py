@@ -36,6 +36,7 @@ from docproc.reading.mrz.search import (
     first_side,
 )
 from docproc.reading.mrz.tuning import DEFAULT_TUNING, ReaderTuning
+from docproc.reading.mrz.vote import _ZoneRead
 from docproc.reading.ocr.ppocr import PPOCR, get_engine
 
 
@@ -134,6 +135,15 @@ def read_page(
         if flat is not None and _better(flat, read):
             return flat
     return read
+
+
+def _on_cells(attempt: _Attempt, best: _ZoneRead) -> bool:
+    """The reading kept is on the very lines the glyph-first path cut into cells (every one of
+    them: a TD1 zone's reading may rest on two of its three), so the zone is reported where
+    those cells lie (``attempt.extent``) rather than where the line boxes ran on."""
+    if len(best.zone.lines) != len(attempt.lines):
+        return False
+    return all(a is b for a, b in zip(best.zone.lines, attempt.lines, strict=False))
 
 
 def _better(read: MRZRead, than: MRZRead) -> bool:
@@ -247,7 +257,7 @@ def _finish(
     if work.ran_out:
         reasons.append("time_budget")
     # a glyph reading's zone where its cells lie, unless another reading of the page won
-    zone = attempt.extent if attempt.extent is not None and best.zone is attempt.zone else best.zone
+    zone = attempt.extent if attempt.extent is not None and _on_cells(attempt, best) else best.zone
     quad = [
         tuple(v / factor for v in work.original_point(float(x), float(y), width))
         for x, y in zone.quad()
