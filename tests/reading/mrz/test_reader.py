@@ -271,3 +271,35 @@ def test_tesseract_reads_a_name_line_as_the_last_resort_vote() -> None:
     assert reading.source == "tesseract"
     assert words and all(word in reading.text for word in words)
     assert set(reading.text) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
+
+
+def test_a_zone_read_glyph_first_is_reported_where_its_cells_lie() -> None:
+    """Dark marks just past the end of a TD3's second line run the ink's box on by three cells;
+    the record is read from the glyph cells, and its zone is reported where they lie (half a
+    cell round them), not where the box ran on (it was, before the cells' extent was used)."""
+    import random
+
+    import cv2
+    import numpy as np
+
+    from docproc.reading.mrz.model import MRZType
+    from docproc.reading.mrz.reader import read_page
+    from docproc.synth.generate import make_sample
+    from docproc.synth.mrzgen import random_document
+
+    doc = random_document(random.Random("cells"), MRZType.TD3)
+    image, entry, _ = make_sample(doc, seed=7, opts=None)
+    zone = np.array(entry["mrz_quad"], float)
+    x0, x1 = zone[:, 0].min(), zone[:, 0].max()
+    y0, y1 = zone[:, 1].min(), zone[:, 1].max()
+    pitch = (x1 - x0) / 44
+    page = image.copy()
+    top, foot = int(y0 + 0.55 * (y1 - y0)), int(y1 - 0.05 * (y1 - y0))
+    for k in range(3):  # three glyph-sized blocks, the first half a cell past the line's end
+        left, right = int(x1 + (0.5 + k) * pitch), int(x1 + (1.3 + k) * pitch)
+        cv2.rectangle(page, (left, top), (right, foot), (20, 20, 20), -1)
+    read = read_page(page)
+    assert read is not None and read.parsed.lines == tuple(entry["mrz"])
+    got = np.array(read.quad)
+    assert abs(got[:, 0].max() - x1) < pitch  # 0.7 of a cell past; 3.1 on the box
+    assert abs(got[:, 0].min() - x0) < pitch
