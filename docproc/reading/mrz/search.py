@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from docproc.errors import EngineFailed, EngineTimeout
 from docproc.reading.mrz.budget import PageWork
 from docproc.reading.mrz.confidence import (
     _CORRECTION_CAP,
@@ -673,7 +674,13 @@ def _read_harder(
     # a line both recognisers read alike gains nothing
     open_lines = [i for i in range(len(lines)) if not _agreed(readings[i])]
     crops = [_crop(image, lines[i], 0) for i in open_lines]
-    for i, reading in zip(open_lines, _tesseract_lines(crops), strict=True):
+    try:
+        votes = _tesseract_lines(crops)
+    except (EngineFailed, EngineTimeout):
+        # the last vote, on a reading that goes to review without it: a tesseract that fails
+        # or hangs on these crops costs the vote, not the page's reading
+        return zr
+    for i, reading in zip(open_lines, votes, strict=True):
         readings[i].append(reading)
     return _choose(readings, zone, lines, tuning)
 

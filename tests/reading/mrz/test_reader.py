@@ -303,3 +303,64 @@ def test_a_zone_read_glyph_first_is_reported_where_its_cells_lie() -> None:
     got = np.array(read.quad)
     assert abs(got[:, 0].max() - x1) < pitch  # 0.7 of a cell past; 3.1 on the box
     assert abs(got[:, 0].min() - x0) < pitch
+
+
+def _smudged_td3(seed: int) -> tuple[Any, dict[str, Any]]:
+    """A generated TD3 page with ink spilt over its document number and its birth date: the
+    check digits fail whatever is read, and the reader reads it harder, tesseract last."""
+    import random
+
+    import cv2
+    import numpy as np
+
+    from docproc.reading.mrz.model import MRZType
+    from docproc.synth.generate import make_sample
+    from docproc.synth.mrzgen import random_document
+
+    doc = random_document(random.Random(f"smudge{seed}"), MRZType.TD3)
+    image, entry, _ = make_sample(doc, seed=seed, opts=None)
+    zone = np.array(entry["mrz_quad"], float)
+    x0, x1 = zone[:, 0].min(), zone[:, 0].max()
+    y0, y1 = zone[:, 1].min(), zone[:, 1].max()
+    pitch = (x1 - x0) / 44
+    page = image.copy()
+    for cell in (3, 15):  # the second line's document number, then its birth date
+        centre = (int(x0 + (cell + 1) * pitch), int(y0 + 0.75 * (y1 - y0)))
+        axes = (int(1.1 * pitch), int(0.3 * (y1 - y0)))
+        cv2.ellipse(page, centre, axes, 0, 0, 360, (60, 60, 60), -1)
+    return page, entry
+
+
+def test_a_tesseract_that_fails_costs_the_last_vote_not_the_reading(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tesseract is the last vote on a zone that goes to review anyway: when it exits with an
+    error on the crops (here a stand-in that answers ``--version`` as tesseract 5.3 does and
+    fails on anything else), the reading is returned for review as it stands, not lost."""
+    from docproc.config import get_settings
+    from docproc.reading.mrz.reader import read_page
+    from docproc.reading.ocr.tesseract import tesseract_version
+
+    page, entry = _smudged_td3(0)
+    calls = tmp_path / "calls"
+    fake = tmp_path / "tesseract"
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" >> {calls}\n'
+        'if [ "$1" = "--version" ]; then echo "tesseract 5.3.0"; exit 0; fi\n'
+        'echo "Error: this stand-in reads nothing" >&2; exit 1\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("DOCPROC_TESSERACT_CMD", str(fake))
+    get_settings.cache_clear()
+    tesseract_version.cache_clear()
+    try:
+        read = read_page(page, budget=0)
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        tesseract_version.cache_clear()
+    assert "stdin stdout" in calls.read_text()  # the reader did ask tesseract, which failed
+    assert read is not None and read.needs_review
+    assert any(r.startswith("check_failed:") for r in read.review_reasons)
+    assert read.parsed.lines[0] == entry["mrz"][0]  # the unspoilt name line is read as printed
