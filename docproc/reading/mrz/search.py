@@ -33,6 +33,7 @@ from docproc.reading.mrz.readings import (
     _add_glyph_readings,
     _cells_zone,
     _decode_lines,
+    _filler_sides,
     _from_ppocr,
     _glyph_zone,
     _GlyphZone,
@@ -42,7 +43,6 @@ from docproc.reading.mrz.readings import (
     _orient,
     _Reading,
     _reread,
-    _shows_fillers,
     _target_width,
     _tesseract_lines,
 )
@@ -270,8 +270,14 @@ def _first_pass(
     fast = _glyph_first(image, zone, engine, tuning)
     if fast is not None:
         return fast
-    if tuning.line_reader and tuning.filler_gate and not _shows_fillers(image, zone):
-        return None  # no filler run either way round: not an MRZ
+    if tuning.line_reader and tuning.filler_gate:
+        found, turned = _filler_sides(image, zone)
+        if not (found or turned):
+            return None  # no filler run either way round: not an MRZ
+        if turned and not found:
+            # fillers only upside down: PP-OCR reads the zone turned round at once, not first
+            # the wrong way up, then a probe of both ways, then again
+            zone = zone.flipped()
     zone, lines, first, readings = _orient(image, zone, engine)
     if not _looks_like_mrz(first):
         return None

@@ -348,7 +348,7 @@ def test_a_zone_of_ordinary_text_is_not_read_by_ppocr_on_the_full_path() -> None
     the sample letter). An MRZ, upright or upside down, shows its fillers."""
     import cv2
 
-    from docproc.reading.mrz.readings import _shows_fillers
+    from docproc.reading.mrz.readings import _filler_sides
     from tests.paths import REPO
     from tests.reading.mrz.engines import CountingEngine
 
@@ -356,14 +356,41 @@ def test_a_zone_of_ordinary_text_is_not_read_by_ppocr_on_the_full_path() -> None
     engine = CountingEngine()
     zones = find_zones(engine.detect(letter, DEFAULT_TUNING.detect_side), max_candidates=4)
     assert zones
-    assert not any(_shows_fillers(letter, z) for z in zones)
+    assert not any(any(_filler_sides(letter, z)) for z in zones)
     assert all(_first_pass(letter, z, engine, DEFAULT_TUNING) is None for z in zones)
     assert engine.lines == 0  # PP-OCR read no line
     doc = random_document(random.Random("fillers"), MRZType.TD3)
     image, _entry, _ = make_sample(doc, seed=7, opts=None)
     for page in (image, np.ascontiguousarray(np.rot90(image, 2))):
         zone = find_zones(engine.detect(page, DEFAULT_TUNING.detect_side), max_candidates=1)[0]
-        assert _shows_fillers(page, zone)
+        assert any(_filler_sides(page, zone))
+
+
+def test_a_zone_that_shows_fillers_only_turned_round_is_read_turned_round_at_once() -> None:
+    """On the full path (the glyph reader made never sure enough here), a zone upside down
+    shows ``<<`` only turned round, and PP-OCR reads it that way at once: each line once, as it
+    reads an upright zone, instead of the wrong way up, a probe both ways and again (three
+    times as many line images). Both read the MRZ as printed."""
+    import dataclasses
+
+    from docproc.reading.mrz.readings import _filler_sides
+    from tests.reading.mrz.engines import CountingEngine
+
+    never_sure = dataclasses.replace(DEFAULT_TUNING, glyph_first_mean=1.01)
+    doc = random_document(random.Random("fillers-turned"), MRZType.TD3)
+    image, entry, _ = make_sample(doc, seed=9, opts=None)
+    counted = []
+    for page in (image, np.ascontiguousarray(np.rot90(image, 2))):
+        engine = CountingEngine()
+        zone = find_zones(engine.detect(page, DEFAULT_TUNING.detect_side), max_candidates=1)[0]
+        upright = _filler_sides(page, zone) == (True, False)
+        attempt = _first_pass(page, zone, engine, never_sure)
+        assert attempt is not None and attempt.result is not None
+        assert attempt.result.parsed.lines == tuple(entry["mrz"])
+        counted.append((upright, engine.lines))
+    (as_found, upright_lines), (turned_found, turned_lines) = counted
+    assert upright_lines == 2 and turned_lines == 2
+    assert as_found != turned_found  # one page's zone was found the wrong way up
 
 
 def test_a_two_line_zone_of_36_characters_is_read_at_36_first(monkeypatch: Any) -> None:
