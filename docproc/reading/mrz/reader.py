@@ -143,7 +143,7 @@ def _on_cells(attempt: _Attempt, best: _ZoneRead) -> bool:
     those cells lie (``attempt.extent``) rather than where the line boxes ran on."""
     if len(best.zone.lines) != len(attempt.lines):
         return False
-    return all(a is b for a, b in zip(best.zone.lines, attempt.lines, strict=False))
+    return all(a is b for a, b in zip(best.zone.lines, attempt.lines, strict=True))
 
 
 def _better(read: MRZRead, than: MRZRead) -> bool:
