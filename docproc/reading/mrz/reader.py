@@ -21,6 +21,7 @@ from docproc.reading.mrz.confidence import (
     lookalike_codes,
     review_reasons,
 )
+from docproc.reading.mrz.detect import ZoneCandidate
 from docproc.reading.mrz.lines import Image
 from docproc.reading.mrz.model import MRZRead
 from docproc.reading.mrz.search import (
@@ -137,13 +138,19 @@ def read_page(
     return read
 
 
-def _on_cells(attempt: _Attempt, best: _ZoneRead) -> bool:
-    """The reading kept is on the very lines the glyph-first path cut into cells (every one of
-    them: a TD1 zone's reading may rest on two of its three), so the zone is reported where
-    those cells lie (``attempt.extent``) rather than where the line boxes ran on."""
-    if len(best.zone.lines) != len(attempt.lines):
-        return False
-    return all(a is b for a, b in zip(best.zone.lines, attempt.lines, strict=True))
+def _reported_zone(attempt: _Attempt, best: _ZoneRead) -> ZoneCandidate:
+    """Where the zone of ``best`` is reported: where the glyph cells lie (``attempt.extent``)
+    when the reading kept is on the very lines the glyph-first path cut into cells (every one
+    of them: a TD1 zone's reading may rest on two of its three), else its line boxes (another
+    reading of the page won, or the lines were stretched or one added)."""
+    lines = best.zone.lines
+    if (
+        attempt.extent is not None
+        and len(lines) == len(attempt.lines)
+        and all(a is b for a, b in zip(lines, attempt.lines, strict=True))
+    ):
+        return attempt.extent
+    return best.zone
 
 
 def _better(read: MRZRead, than: MRZRead) -> bool:
@@ -256,8 +263,7 @@ def _finish(
         reasons.append("mrz_cut_short")
     if work.ran_out:
         reasons.append("time_budget")
-    # a glyph reading's zone where its cells lie, unless another reading of the page won
-    zone = attempt.extent if attempt.extent is not None and _on_cells(attempt, best) else best.zone
+    zone = _reported_zone(attempt, best)
     quad = [
         tuple(v / factor for v in work.original_point(float(x), float(y), width))
         for x, y in zone.quad()

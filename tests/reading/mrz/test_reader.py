@@ -273,27 +273,39 @@ def test_tesseract_reads_a_name_line_as_the_last_resort_vote() -> None:
     assert set(reading.text) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
 
 
+Box = tuple[float, float, float, float]
+
+
+def _td3_page(name: str, seed: int) -> tuple[Any, dict[str, Any], Box]:
+    """A clean generated TD3 page (a copy to draw on), its label and its MRZ's bounding box
+    (x0, y0, x1, y1) in the page."""
+    import random
+
+    import numpy as np
+
+    from docproc.reading.mrz.model import MRZType
+    from docproc.synth.generate import make_sample
+    from docproc.synth.mrzgen import random_document
+
+    doc = random_document(random.Random(name), MRZType.TD3)
+    image, entry, _ = make_sample(doc, seed=seed, opts=None)
+    zone = np.array(entry["mrz_quad"], float)
+    x0, y0 = zone.min(axis=0)
+    x1, y1 = zone.max(axis=0)
+    return image.copy(), entry, (float(x0), float(y0), float(x1), float(y1))
+
+
 def test_a_zone_read_glyph_first_is_reported_where_its_cells_lie() -> None:
     """Dark marks just past the end of a TD3's second line run the ink's box on by three cells;
     the record is read from the glyph cells, and its zone is reported where they lie (half a
     cell round them), not where the box ran on (it was, before the cells' extent was used)."""
-    import random
-
     import cv2
     import numpy as np
 
-    from docproc.reading.mrz.model import MRZType
     from docproc.reading.mrz.reader import read_page
-    from docproc.synth.generate import make_sample
-    from docproc.synth.mrzgen import random_document
 
-    doc = random_document(random.Random("cells"), MRZType.TD3)
-    image, entry, _ = make_sample(doc, seed=7, opts=None)
-    zone = np.array(entry["mrz_quad"], float)
-    x0, x1 = zone[:, 0].min(), zone[:, 0].max()
-    y0, y1 = zone[:, 1].min(), zone[:, 1].max()
+    page, entry, (x0, y0, x1, y1) = _td3_page("cells", 7)
     pitch = (x1 - x0) / 44
-    page = image.copy()
     top, foot = int(y0 + 0.55 * (y1 - y0)), int(y1 - 0.05 * (y1 - y0))
     for k in range(3):  # three glyph-sized blocks, the first half a cell past the line's end
         left, right = int(x1 + (0.5 + k) * pitch), int(x1 + (1.3 + k) * pitch)
@@ -308,22 +320,10 @@ def test_a_zone_read_glyph_first_is_reported_where_its_cells_lie() -> None:
 def _smudged_td3(seed: int) -> tuple[Any, dict[str, Any]]:
     """A generated TD3 page with ink spilt over its document number and its birth date: the
     check digits fail whatever is read, and the reader reads it harder, tesseract last."""
-    import random
-
     import cv2
-    import numpy as np
 
-    from docproc.reading.mrz.model import MRZType
-    from docproc.synth.generate import make_sample
-    from docproc.synth.mrzgen import random_document
-
-    doc = random_document(random.Random(f"smudge{seed}"), MRZType.TD3)
-    image, entry, _ = make_sample(doc, seed=seed, opts=None)
-    zone = np.array(entry["mrz_quad"], float)
-    x0, x1 = zone[:, 0].min(), zone[:, 0].max()
-    y0, y1 = zone[:, 1].min(), zone[:, 1].max()
+    page, entry, (x0, y0, x1, y1) = _td3_page(f"smudge{seed}", seed)
     pitch = (x1 - x0) / 44
-    page = image.copy()
     for cell in (3, 15):  # the second line's document number, then its birth date
         centre = (int(x0 + (cell + 1) * pitch), int(y0 + 0.75 * (y1 - y0)))
         axes = (int(1.1 * pitch), int(0.3 * (y1 - y0)))
