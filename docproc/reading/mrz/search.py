@@ -125,12 +125,11 @@ def _names_agree(attempt: _Attempt) -> bool:
 
 def _glance(work: PageWork, engine: PPOCR, tuning: ReaderTuning) -> _Attempt | None:
     """The quickest look at a large page: text lines detected at a small size, zones read by the
-    glyph reader alone (:func:`_glyph_first`). The first settled zone, else None."""
+    glyph reader alone (:func:`_glyph_first`), the most MRZ-like ``tuning.glance_zones`` of them
+    (one by default). The first settled zone, else None."""
     if first_side(work.image, tuning) != tuning.glance_side:
         return None  # small pages are detected at their own size anyway
-    zones = find_zones(
-        work.detect(engine, tuning.glance_side), max_candidates=tuning.zones_per_detection
-    )
+    zones = find_zones(work.detect(engine, tuning.glance_side), max_candidates=tuning.glance_zones)
     return _first_final(work, zones, engine, tuning)
 
 

@@ -15,8 +15,11 @@ class ReaderTuning:
     """Thresholds and sizes of the MRZ reader (defaults: the values it ships with)."""
 
     # Candidate zones of the quick look (morphology, no network) read glyph-first before any
-    # text detection; 0 turns the quick look off.
-    quick_zones: int = 3
+    # text detection, most MRZ-like first; 0 turns the quick look off. On the eight benchmark
+    # sets (675 pages) the quick look settled 377 pages on its first zone, one on its second,
+    # none on its third: a third zone cost a reading on the 43 pages it failed on and made
+    # none of them (docs/benchmarks.md, fifteenth session).
+    quick_zones: int = 2
     # The full path reads a zone with PP-OCR only when the line recogniser reads "<<" in one of
     # its lines, either way round (every MRZ has it; a letter's lines do not).
     filler_gate: bool = True
@@ -35,13 +38,18 @@ class ReaderTuning:
     glance_side: int = 640
     # Only pages longer than ``glance_side`` times this are glanced at (768 px by default).
     glance_over: float = 1.2
+    # Candidate zones the glance reads glyph-first, most MRZ-like first. On the eight benchmark
+    # sets every page the glance settled (25) settled on its first zone; the 24 glances that
+    # failed with more zones read up to three more for nothing, and the full search that
+    # follows reads every zone of its own detection anyway.
+    glance_zones: int = 1
     # A page whose longer side is below ``small_side`` and that shows no MRZ is read once more
     # enlarged (cubic) to ``small_to`` px, at most three times, on what is left of its budget:
     # the text detector never enlarges a page, and on a small photo turned and tilted (a card of
     # 300 px, its characters 8 px tall, lying at 28 degrees) it finds no line at all (0: never).
     small_side: int = 640
     small_to: int = 800
-    # Candidate zones taken from each detection (glance and full search alike).
+    # Candidate zones taken from each detection of the full search.
     zones_per_detection: int = 4
     # Glyph-first path: every line's mean cell probability must reach this (upside down: 0.5-0.7;
     # a zone below it is read the other way round too).
