@@ -4,6 +4,7 @@ glyphs voted), confirming a settled zone's names, and reading an unsettled zone 
 
 from __future__ import annotations
 
+import difflib
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -678,6 +679,10 @@ def _read_harder(
         return zr
     # a line both recognisers read alike gains nothing
     open_lines = [i for i in range(len(lines)) if not _agreed(readings[i])]
+    if any(_disputed_share(readings[i]) > tuning.tesseract_dispute for i in open_lines):
+        # a line the two recognisers read this differently stays in doubt whatever a third
+        # reading says (its votes split three ways): the record goes to review as it stands
+        return zr
     crops = [_crop(image, lines[i], 0) for i in open_lines]
     try:
         votes = _tesseract_lines(crops)
@@ -772,6 +777,15 @@ def _read_lines(
     readings = _decode_lines(mats, chars, "ppocr0", width)
     _add_glyph_readings(image, lines, readings)
     return readings, _choose(readings, ZoneCandidate(tuple(lines), score), lines, tuning)
+
+
+def _disputed_share(per: Sequence[_Reading]) -> float:
+    """How much of a line PP-OCR's plain reading and the glyph reader's read otherwise (1 less
+    difflib's ratio of the two texts; 0 when the line lacks either reading)."""
+    glyph, plain = _glyph_of(per), _greedy(per)
+    if glyph is None or plain is glyph:
+        return 0.0
+    return 1.0 - difflib.SequenceMatcher(None, glyph.text, plain.text, autojunk=False).ratio()
 
 
 def _agreed(per: list[_Reading]) -> bool:

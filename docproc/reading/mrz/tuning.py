@@ -117,6 +117,13 @@ class ReaderTuning:
     # two bowed specimens fewer read right, 10-20 % less CPU on the spoiled and bowed sets
     # (docs/benchmarks.md, thirteenth session).
     harder_tesseract: bool = True
+    # ...but not on a zone one of whose open lines PP-OCR and the glyph reader read more than
+    # this share otherwise (1 less difflib's ratio): a third vote settles characters two
+    # readings dispute, it does not rebuild a line. On the specimens upright, bowed and spoiled
+    # (20 zones tesseract read) it made two records right, both on zones whose lines differed
+    # by at most 0.17; on the 17 zones with a line at 0.27 or more it made none, for 0.2-0.5 s
+    # of CPU each (docs/benchmarks.md, fifteenth session). 1 or more: tesseract on every zone.
+    tesseract_dispute: float = 0.25
     # A field below this confidence sends the record to review.
     review_threshold: float = 0.85
 

@@ -331,6 +331,47 @@ def _smudged_td3(seed: int) -> tuple[Any, dict[str, Any]]:
     return page, entry
 
 
+def test_no_tesseract_on_a_zone_whose_line_the_recognisers_read_far_apart(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A pen line scrawled over half of a TD3's second line: PP-OCR and the glyph reader read
+    that line more than a quarter otherwise, a third reading cannot settle it, and the record
+    goes to review as read, without tesseract's 0.2-0.5 s (the smudged page of the test below,
+    two cells spoilt, does go to tesseract)."""
+    import cv2
+    import numpy as np
+
+    from docproc.reading.mrz import search
+    from docproc.reading.mrz.reader import read_page
+    from docproc.reading.mrz.readings import _tesseract_lines
+    from docproc.reading.mrz.tuning import DEFAULT_TUNING
+
+    page, entry, (x0, y0, x1, y1) = _td3_page("scrawl0", 0)
+    pitch = (x1 - x0) / 44
+    ys = (int(y0 + 0.62 * (y1 - y0)), int(y0 + 0.95 * (y1 - y0)))
+    zigzag = np.array([[int(x0 + (4 + k) * pitch), ys[k % 2]] for k in range(23)], np.int32)
+    cv2.polylines(page, [zigzag], False, (30, 30, 30), max(2, int(0.35 * pitch)))
+    shares: list[float] = []
+    asked: list[int] = []
+    share, tesseract = search._disputed_share, _tesseract_lines
+
+    def measured(per: Any) -> float:
+        shares.append(share(per))
+        return shares[-1]
+
+    def counted(crops: Any) -> Any:
+        asked.append(len(crops))
+        return tesseract(crops)
+
+    monkeypatch.setattr(search, "_disputed_share", measured)
+    monkeypatch.setattr(search, "_tesseract_lines", counted)
+    read = read_page(page, budget=0)
+    assert max(shares) > DEFAULT_TUNING.tesseract_dispute
+    assert asked == []
+    assert read is not None and read.needs_review
+    assert read.parsed.lines[0] == entry["mrz"][0]  # the name line, untouched, read as printed
+
+
 def test_a_tesseract_that_fails_costs_the_last_vote_not_the_reading(
     tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
