@@ -79,7 +79,9 @@ def read_page(
        PP-OCR and the glyph reader already agree on them. An unsettled zone is read harder: a
        truncated zone stretched to a full line, a missed line looked for (other renderings of
        every line PP-OCR and the glyph reader read otherwise when ``harder_renderings`` asks
-       for them) and, when ``deep`` and the result would still go to review, tesseract.
+       for them) and, when ``deep`` and the result would still go to review, tesseract (not
+       on a zone one of whose open lines the two recognisers read more than
+       ``tesseract_dispute`` otherwise: a third reading cannot settle it).
     4. Each time readings are added they are voted again: the combination of line readings the
        parser validates best, a character re-vote over all readings, the glyph reader's say on
        look-alikes where it is sure.

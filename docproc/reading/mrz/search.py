@@ -656,7 +656,9 @@ def _read_harder(
 ) -> _ZoneRead | None:
     """More readings of a zone whose checks do not pass yet: a line cut short stretched, a
     missed line, the renderings of ``tuning.harder_renderings`` (none by default) and
-    (``deep``) a second engine; each step only while the budget lasts."""
+    (``deep``) a second engine, tesseract, unless a line the two recognisers read far apart
+    (:func:`_disputed_share`) leaves the record in doubt whatever it reads; each step only
+    while the budget lasts."""
     image = work.image
     if work.out_of_time():
         return attempt.result
